@@ -1,0 +1,89 @@
+"""Peerdesk: a brand's peer-support community. The application factory lives here."""
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import REPO_ROOT, load_config
+from app.extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config=None):
+    """Build the app; `config` (a dict) replaces the environment-derived settings, as tests do."""
+    app = Flask(
+        __name__,
+        instance_path=str(REPO_ROOT / "instance"),
+        template_folder=str(REPO_ROOT / "templates"),
+        static_folder=str(REPO_ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(config if config is not None else load_config(app.instance_path))
+    if app.config.get("TRUST_PROXY_HEADERS"):
+        hops = app.config["TRUST_PROXY_HEADERS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_request_hooks(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app):
+    """Bind the unbound extensions to this app."""
+    from app import database  # noqa: F401  (importing installs the SQLite and session hooks)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from app.auth.sessions import configure_login
+
+    configure_login(app)
+
+
+def register_blueprints(app):
+    """Mount each feature's blueprint."""
+    from app.api import bp as api_bp
+    from app.auth import bp as auth_bp
+    from app.questions import bp as questions_bp
+    from app.users import bp as users_bp
+
+    app.register_blueprint(questions_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(users_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)  # bearer tokens, never cookies, authenticate API writes
+
+
+def register_errorhandlers(app):
+    """HTML error pages for browsers, the JSON error shape for the API."""
+    from app.errors import register
+
+    register(app)
+
+
+def register_request_hooks(app):
+    """Security headers and cookie hardening on every response."""
+    from app.security import register
+
+    register(app)
+
+
+def register_template_helpers(app):
+    """Permissions and formatting helpers available in every template."""
+    from app import formatting, permissions
+
+    app.jinja_env.globals.update(permissions.TEMPLATE_HELPERS)
+    app.jinja_env.filters.update(formatting.FILTERS)
+
+
+def register_commands(app):
+    """Command-line tools: users, reputation, demo data."""
+    from app.cli import register
+
+    register(app)

@@ -1,0 +1,118 @@
+"""API v1 endpoints. Reads are public; writes need a bearer token."""
+from flask import current_app, g, request, url_for
+from sqlalchemy import select
+
+from app.api import bp, serializers
+from app.api.auth import token_required
+from app.exceptions import ValidationError
+from app.extensions import db
+from app.models import Tag
+from app.questions import queries, services
+from app.ratelimits import posting_limit
+
+
+def _json_object():
+    """The request body as a JSON object, or a 400 telling the client what to send."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise _BadRequest()
+    return data
+
+
+class _BadRequest(ValidationError):
+    """The body was not a JSON object."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self):
+        super().__init__({"body": "Send a JSON object with Content-Type: application/json."})
+
+
+def _page():
+    """?page= as a positive int, or a 400."""
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or not 0 < int(raw) < 100000:
+        raise ValidationError({"page": "page must be a positive whole number."})
+    return int(raw)
+
+
+@bp.get("/questions")
+def list_questions():
+    """Questions for a tab (newest, active, votes, unanswered, unresolved, resolved), optionally in one tag."""
+    tab = request.args.get("tab", queries.DEFAULT_TAB)
+    if tab not in queries.TABS:
+        raise ValidationError({"tab": f"tab must be one of: {', '.join(queries.TABS)}."})
+    tag = None
+    if request.args.get("tag"):
+        tag = db.session.scalar(select(Tag).where(Tag.name == request.args["tag"].lower()))
+        if tag is None:
+            return {"items": [], "page": 1, "pages": 0, "total": 0}
+    pagination = queries.paginate_questions(tab, tag, _page(), current_app.config["QUESTIONS_PER_PAGE"])
+    return {
+        "items": [serializers.question_summary(q) for q in pagination.items],
+        "page": pagination.page,
+        "pages": pagination.pages,
+        "total": pagination.total,
+    }
+
+
+@bp.post("/questions")
+@posting_limit
+@token_required
+def create_question():
+    """Ask a question: {title, body, tags} -> 201 with the question."""
+    data = _json_object()
+    question = services.ask_question(g.api_user, data.get("title"), data.get("body"), data.get("tags"))
+    location = url_for("api.get_question", question_id=question.id)
+    return serializers.question_detail(question, []), 201, {"Location": location}
+
+
+@bp.get("/questions/<int:question_id>")
+def get_question(question_id):
+    """A question with its body and its answers, accepted first."""
+    question = queries.get_question_or_404(question_id)
+    thread = queries.load_thread(question)
+    return serializers.question_detail(question, thread.answers)
+
+
+@bp.post("/questions/<int:question_id>/answers")
+@posting_limit
+@token_required
+def create_answer(question_id):
+    """Answer a question: {body} -> 201 with the answer."""
+    question = queries.get_question_or_404(question_id)
+    data = _json_object()
+    answer = services.post_answer(g.api_user, question, data.get("body"))
+    return serializers.answer(answer), 201
+
+
+def _vote(post):
+    """{value: 1|-1|0} -> {score}."""
+    value = _json_object().get("value")
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValidationError({"value": "value must be 1 (up), -1 (down) or 0 (withdraw)."})
+    return {"score": services.cast_vote(g.api_user, post, value)}
+
+
+@bp.post("/questions/<int:question_id>/vote")
+@token_required
+def vote_question(question_id):
+    """Vote on a question."""
+    return _vote(queries.get_question_or_404(question_id))
+
+
+@bp.post("/answers/<int:answer_id>/vote")
+@token_required
+def vote_answer(answer_id):
+    """Vote on an answer."""
+    return _vote(queries.get_answer_or_404(answer_id))
+
+
+@bp.post("/answers/<int:answer_id>/accept")
+@token_required
+def accept_answer(answer_id):
+    """Accept an answer (the asker or staff) -> {accepted_answer_id}."""
+    question = services.accept_answer(g.api_user, queries.get_answer_or_404(answer_id))
+    return {"accepted_answer_id": question.accepted_answer_id}
+

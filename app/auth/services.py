@@ -1,0 +1,160 @@
+"""Accounts: registration, sign-in checks, ending sessions, passwords and API tokens."""
+import functools
+import re
+import secrets
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.database import begin_write
+from app.exceptions import Conflict, NotFound, ValidationError
+from app.extensions import db
+from app.models import ROLES, ApiToken, User, utcnow
+from app.validation import clean_all, clean_text
+
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,28}[A-Za-z0-9]$")
+PASSWORD_MIN, PASSWORD_MAX = 10, 200
+# The most used passwords that pass the length rule; a real list is long, these are the usual suspects.
+COMMON_PASSWORDS = frozenset({
+    "1234567890", "0123456789", "1111111111", "0000000000", "qwertyuiop", "password12", "password123",
+    "password1234", "1q2w3e4r5t", "qwerty1234", "qwerty12345", "iloveyou12", "abcdefghij", "letmein123",
+    "welcome123", "administrator", "passw0rd123", "football12", "baseball12", "1234qwer!!",
+    "peerdesk123", "changeme123", "trustno1234", "sunshine12", "princess12", "monkey12345", "dragon1234",
+})
+TOKEN_PREFIX = "pd_"
+
+
+def clean_username(value):
+    """3-30 letters, digits, dots, hyphens or underscores, starting and ending with a letter or digit."""
+    username = clean_text(value).strip() if isinstance(value, str) else ""
+    if not USERNAME_PATTERN.match(username) or ".." in username:
+        raise ValidationError({"username": "Use 3-30 letters, digits, dots, hyphens or underscores, "
+                                           "starting and ending with a letter or digit."})
+    return username
+
+
+def clean_email(value):
+    """A syntactically valid address, lower-cased (no DNS look-up: the machine may be offline)."""
+    try:
+        return validate_email(clean_text(value).strip(), check_deliverability=False).normalized.lower()
+    except (EmailNotValidError, TypeError) as error:
+        raise ValidationError({"email": f"That email address is not valid: {error}"}) from None
+
+
+def check_password_strength(password, username="", email=""):
+    """Refuse short, very common or guessable passwords with a message that says why."""
+    if not isinstance(password, str) or len(password) < PASSWORD_MIN:
+        raise ValidationError({"password": f"Use at least {PASSWORD_MIN} characters."})
+    if len(password) > PASSWORD_MAX:
+        raise ValidationError({"password": f"Use at most {PASSWORD_MAX} characters."})
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS or len(set(password)) < 4:
+        raise ValidationError({"password": "That password is too easy to guess."})
+    for personal in (username.lower(), email.lower().partition("@")[0]):
+        if len(personal) >= 3 and personal in lowered:
+            raise ValidationError({"password": "Your password must not contain your username or email."})
+
+
+def register(username, email, password, role="member"):
+    """Create an account; raises ValidationError naming each bad or taken field."""
+    cleaned = clean_all({"username": (clean_username, username), "email": (clean_email, email)})
+    username, email = cleaned["username"], cleaned["email"]
+    check_password_strength(password, username, email)
+    if role not in ROLES:
+        raise ValidationError({"role": f"Role must be one of {', '.join(ROLES)}."})
+    begin_write(db.session)
+    errors = {}
+    if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
+        errors["username"] = "That username is taken."
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        errors["email"] = "An account with that email already exists. Sign in instead?"
+    if errors:
+        db.session.rollback()
+        raise ValidationError(errors)
+    user = User(username=username, email=email, role=role)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def find_user(login):
+    """The user whose username or email this is, or None."""
+    if not isinstance(login, str) or not login.strip():
+        return None
+    login = login.strip()
+    column = User.email if "@" in login else func.lower(User.username)
+    return db.session.scalar(select(User).where(column == login.lower()))
+
+
+def authenticate(login, password):
+    """The user for these credentials, or None; takes as long for unknown users as for known ones."""
+    user = find_user(login)
+    if user is None:
+        check_password_hash(_dummy_hash(), password or "")
+        return None
+    return user if user.check_password(password or "") else None
+
+
+@functools.cache
+def _dummy_hash():
+    """A real hash to check against when the user is unknown, so timing reveals nothing."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def end_all_sessions(user):
+    """Invalidate every session and remember-me cookie of this user."""
+    db.session.execute(update(User).where(User.id == user.id).values(session_version=User.session_version + 1))
+    db.session.commit()
+
+
+def change_password(user, current_password, new_password):
+    """Set a new password after checking the current one; ends every other session."""
+    if not user.check_password(current_password or ""):
+        raise ValidationError({"current_password": "That is not your current password."})
+    check_password_strength(new_password, user.username, user.email)
+    begin_write(db.session)
+    user.set_password(new_password)
+    user.session_version += 1
+    db.session.commit()
+
+
+def set_role(user, role):
+    """Change a user's role."""
+    if role not in ROLES:
+        raise ValidationError({"role": f"Role must be one of {', '.join(ROLES)}."})
+    begin_write(db.session)
+    user.role = role
+    db.session.commit()
+
+
+def create_api_token(user, name="cli"):
+    """Issue a new API token for the user and return it; only its digest is kept."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    begin_write(db.session)
+    db.session.add(ApiToken(user_id=user.id, name=name[:100], token_digest=ApiToken.digest(token)))
+    db.session.commit()
+    return token
+
+
+def user_for_token(token):
+    """The user a live API token belongs to, or None."""
+    if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    api_token = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_digest == ApiToken.digest(token), ApiToken.revoked_at.is_(None))
+    )
+    return api_token.user if api_token else None
+
+
+def revoke_api_token(user, token_id):
+    """Revoke one of the user's tokens."""
+    begin_write(db.session)
+    api_token = db.session.get(ApiToken, token_id)
+    if api_token is None or api_token.user_id != user.id:
+        raise NotFound("No such token.")
+    if api_token.revoked_at is not None:
+        raise Conflict("That token is already revoked.")
+    api_token.revoked_at = utcnow()
+    db.session.commit()

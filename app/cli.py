@@ -1,0 +1,82 @@
+"""Command-line tools: `flask users ...`, `flask reputation recompute`, `flask seed-demo`."""
+import click
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from app import reputation
+from app.auth import services as accounts
+from app.exceptions import ValidationError
+from app.extensions import db
+from app.models import ROLES, Question, User
+
+users_cli = AppGroup("users", help="Create members and staff, issue API tokens.")
+reputation_cli = AppGroup("reputation", help="Reputation maintenance.")
+
+
+def _user_or_fail(username):
+    user = accounts.find_user(username)
+    if user is None:
+        raise click.ClickException(f"No user named {username!r}.")
+    return user
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--email", required=True, help="The member's email address.")
+@click.option("--password", required=True, help="At least 10 characters, not a common one.")
+@click.option("--role", type=click.Choice(ROLES), default="member", show_default=True)
+def create_user(username, email, password, role):
+    """Create a member, agent, moderator or admin."""
+    try:
+        user = accounts.register(username, email, password, role=role)
+    except ValidationError as error:
+        raise click.ClickException("; ".join(f"{field}: {message}" for field, message in error.errors.items()))
+    click.echo(f"Created {user.role} {user.username} (id {user.id}).")
+
+
+@users_cli.command("token")
+@click.argument("username")
+@click.option("--name", default="cli", show_default=True, help="A label to recognise the token by.")
+def create_token(username, name):
+    """Print a new API token for USERNAME (shown once; only its digest is stored)."""
+    click.echo(accounts.create_api_token(_user_or_fail(username), name))
+
+
+@users_cli.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(ROLES))
+def set_role(username, role):
+    """Change USERNAME's role."""
+    user = _user_or_fail(username)
+    accounts.set_role(user, role)
+    click.echo(f"{user.username} is now {role}.")
+
+
+@reputation_cli.command("recompute")
+def recompute_reputation():
+    """Recompute every member's reputation from votes and accepted answers."""
+    changed = reputation.recompute_all()
+    click.echo(f"Reputation recomputed; {changed} member(s) corrected.")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has questions.")
+@click.option("--seed", default=2026, show_default=True, help="Random seed, for a repeatable community.")
+def seed_demo(if_empty, seed):
+    """Fill the database with a believable demo community."""
+    from app import demo
+
+    if if_empty and db.session.scalar(select(func.count()).select_from(Question)):
+        click.echo("The database already has questions; demo data not loaded.")
+        return
+    if db.session.scalar(select(func.count()).select_from(User)) and not if_empty:
+        click.echo("Adding the demo community next to existing data.")
+    summary = demo.seed(seed=seed)
+    click.echo("Demo community loaded: " + ", ".join(f"{count} {name}" for name, count in summary.items()) + ".")
+
+
+def register(app):
+    """Attach the commands to the app's CLI."""
+    app.cli.add_command(users_cli)
+    app.cli.add_command(reputation_cli)
+    app.cli.add_command(seed_demo)

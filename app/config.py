@@ -1,0 +1,91 @@
+"""Configuration read from the environment when the app is created, never at import."""
+import os
+import secrets
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_bool(name, default):
+    """Read a boolean environment variable such as `true`, `1`, `no`."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url(instance_path):
+    """DATABASE_URL with the psycopg 3 driver, or the embedded SQLite file."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'peerdesk.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _secret_key(instance_path):
+    """SECRET_KEY from the environment, else one generated once and kept in instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = Path(instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        # Written with O_EXCL so two workers starting at once agree on one key.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+def load_config(instance_path):
+    """Settings for a real deployment, from environment variables with embedded defaults."""
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR", str(REPO_ROOT / "search_index")),
+        "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "TRUST_PROXY_HEADERS": int(os.environ.get("TRUST_PROXY_HEADERS", "0")),
+        **STATIC_SETTINGS,
+    }
+
+
+# Settings that do not vary between deployments.
+STATIC_SETTINGS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "MAX_CONTENT_LENGTH": 512 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    # A token tied to the session: a long draft must not fail CSRF after an hour.
+    "WTF_CSRF_TIME_LIMIT": None,
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_SIGN_IN": "10 per minute; 50 per hour",
+    "RATELIMIT_SIGN_UP": "5 per hour",
+    "RATELIMIT_POSTING": "20 per minute; 200 per hour",
+    "QUESTIONS_PER_PAGE": 30,
+    "VIEW_COUNT_FLUSH_SECONDS": 5.0,
+}
+
+
+def testing_config(instance_path, database_url, search_index_dir):
+    """Settings for the test suite: a given database and index, limits off unless a test wants them."""
+    config = load_config(instance_path)
+    config.update(
+        TESTING=True,
+        SECRET_KEY="test-secret-key",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        SEARCH_INDEX_DIR=search_index_dir,
+        RATELIMIT_ENABLED=False,
+        RATELIMIT_STORAGE_URI="memory://",
+        WTF_CSRF_ENABLED=False,
+        VIEW_COUNT_FLUSH_SECONDS=0.0,
+    )
+    return config

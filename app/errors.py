@@ -1,0 +1,62 @@
+"""Error handling: HTML pages for browsers, one JSON shape for the API."""
+from flask import render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.exceptions import DomainError
+from app.extensions import db
+
+
+def wants_json():
+    """API paths, and scripts that ask for JSON, get JSON errors."""
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def json_error(status, code, message, **extra):
+    """The API's one error shape: {"error": {"code", "message"}} with a 4xx/5xx status."""
+    return {"error": {"code": code, "message": message, **extra}}, status
+
+
+def _http_code(error):
+    return (error.name or "error").lower().replace(" ", "_").replace("'", "")
+
+
+def handle_http_error(error):
+    """404, 405, 413, 429... as a page or as JSON."""
+    if wants_json():
+        return json_error(error.code, _http_code(error), error.description)
+    return render_template("errors/error.html", status=error.code, message=error.description), error.code
+
+
+def handle_csrf_error(error):
+    """An expired or missing form token: explain instead of a bare 400."""
+    message = "Your form expired or was sent from another site. Reload the page and try again."
+    if wants_json():
+        return json_error(400, "csrf_failed", message)
+    return render_template("errors/error.html", status=400, message=message), 400
+
+
+def handle_domain_error(error):
+    """A DomainError that reached the top: its own status and message."""
+    db.session.rollback()
+    if wants_json():
+        extra = {"fields": error.errors} if hasattr(error, "errors") else {}
+        return json_error(error.status, error.code, error.message, **extra)
+    return render_template("errors/error.html", status=error.status, message=error.message), error.status
+
+
+def handle_server_error(error):
+    """Roll the session back so the next request starts clean; never leak details."""
+    db.session.rollback()
+    message = "Something went wrong on our side. It has been logged."
+    if wants_json():
+        return json_error(500, "server_error", message)
+    return render_template("errors/error.html", status=500, message=message), 500
+
+
+def register(app):
+    """Install the handlers on the app."""
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(InternalServerError, handle_server_error)

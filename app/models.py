@@ -1,0 +1,261 @@
+"""Database models: members, questions, answers, comments, votes, tags, revisions, tokens."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+
+ROLES = ("member", "agent", "moderator", "admin")
+STAFF_ROLES = frozenset({"agent", "moderator", "admin"})
+
+# SQLite reuses the ids of deleted rows without AUTOINCREMENT; a reused id could make a
+# stale search document point at an unrelated post (RELIABILITY.md 5).
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
+
+def utcnow():
+    """The current time in UTC, naive, as stored in every timestamp column."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class User(UserMixin, db.Model):
+    """A member of the community, or brand staff when the role says so."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(f"role IN {ROLES!r}", name="role_known"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(30))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default="member")
+    # Raw sum of reputation events; the shown reputation floors it (see `reputation`).
+    reputation_points: Mapped[int] = mapped_column(default=0)
+    # Part of the Flask-Login id: bumping it ends every session and remember cookie.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def set_password(self, password):
+        """Hash and store a new password (scrypt, Werkzeug's default)."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password):
+        """Whether the password matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    def get_id(self):
+        """Flask-Login id: user id and session version, so old sessions stop matching."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def reputation(self):
+        """Reputation as members see it: starts at 1 and never goes below 1."""
+        return max(1, 1 + self.reputation_points)
+
+    @property
+    def is_staff(self):
+        """Brand staff: agents, moderators and admins."""
+        return self.role in STAFF_ROLES
+
+    def __repr__(self):
+        return f"<User {self.username}>"
+
+
+# Usernames are unique whatever their case, so "Alice" cannot impersonate "alice".
+Index("uq_users_username_lower", func.lower(User.username), unique=True)
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API; only its SHA-256 digest is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    @staticmethod
+    def digest(token):
+        """The stored form of a token: tokens are random, so a plain hash suffices."""
+        return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+question_tags = db.Table(
+    "question_tags",
+    db.Column("question_id", ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("tag_id", ForeignKey("tags.id"), primary_key=True, index=True),
+)
+
+
+class Tag(db.Model):
+    """A topic label; question_count counts visible questions carrying it."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(35), unique=True)
+    question_count: Mapped[int] = mapped_column(default=0)
+
+
+class Question(db.Model):
+    """A question: the thread that answers and comments belong to."""
+
+    __tablename__ = "questions"
+    __table_args__ = (
+        Index("ix_questions_created_at", "created_at"),
+        Index("ix_questions_last_activity_at", "last_activity_at"),
+        Index("ix_questions_score", "score"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(String(150))
+    body_source: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    score: Mapped[int] = mapped_column(default=0)
+    answer_count: Mapped[int] = mapped_column(default=0)
+    view_count: Mapped[int] = mapped_column(default=0)
+    accepted_answer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("answers.id", use_alter=True, name="fk_questions_accepted_answer_id_answers")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None]
+    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None]
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    tags: Mapped[list[Tag]] = relationship(secondary=question_tags, order_by=Tag.name)
+
+    @property
+    def is_resolved(self):
+        """A question is resolved once it has an accepted answer."""
+        return self.accepted_answer_id is not None
+
+    @property
+    def status(self):
+        """One word for lists and the API."""
+        return "resolved" if self.is_resolved else "open"
+
+    @property
+    def is_deleted(self):
+        """Soft-deleted: kept in the database, shown to nobody but staff."""
+        return self.deleted_at is not None
+
+
+class Answer(db.Model):
+    """An answer to a question."""
+
+    __tablename__ = "answers"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    body_source: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    score: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    question: Mapped[Question] = relationship(foreign_keys=[question_id])
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+
+    @property
+    def is_accepted(self):
+        """Whether this is its question's accepted answer."""
+        return self.question.accepted_answer_id == self.id
+
+    @property
+    def is_deleted(self):
+        """Soft-deleted: kept in the database, shown to nobody but staff."""
+        return self.deleted_at is not None
+
+
+class Comment(db.Model):
+    """A short plain-text comment on a question or, when answer_id is set, on an answer."""
+
+    __tablename__ = "comments"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Always the thread, so one query loads every comment on a question page.
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
+    answer_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None]
+
+    author: Mapped[User] = relationship()
+
+
+class QuestionVote(db.Model):
+    """One member's vote on a question; the primary key makes a second vote impossible."""
+
+    __tablename__ = "question_votes"
+    __table_args__ = (CheckConstraint("value IN (-1, 1)", name="value_is_up_or_down"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), primary_key=True, index=True)
+    value: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AnswerVote(db.Model):
+    """One member's vote on an answer; the primary key makes a second vote impossible."""
+
+    __tablename__ = "answer_votes"
+    __table_args__ = (CheckConstraint("value IN (-1, 1)", name="value_is_up_or_down"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id"), primary_key=True, index=True)
+    value: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Revision(db.Model):
+    """A full snapshot of a question or answer after each save, newest last."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (
+        CheckConstraint("(question_id IS NULL) <> (answer_id IS NULL)", name="one_post"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"), index=True)
+    answer_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id"), index=True)
+    number: Mapped[int]
+    editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    title: Mapped[str | None] = mapped_column(String(150))
+    tags: Mapped[str | None] = mapped_column(String(200))
+    body_source: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(String(300))
+
+    editor: Mapped[User] = relationship()

@@ -1,0 +1,41 @@
+"""Web forms for threads. The rules live in app.validation, shared with the API; these carry CSRF."""
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+from wtforms.validators import Optional
+
+from app.validation import BODY_MAX, COMMENT_MAX, TITLE_MAX
+
+
+class QuestionForm(FlaskForm):
+    """Ask or edit a question."""
+
+    title = StringField("Title", render_kw={"maxlength": TITLE_MAX, "autocomplete": "off"})
+    body = TextAreaField("Details", render_kw={"maxlength": BODY_MAX, "rows": 12})
+    tags = StringField("Tags", render_kw={"autocomplete": "off"})
+    reason = StringField("Edit summary", render_kw={"maxlength": 300})
+
+
+class AnswerForm(FlaskForm):
+    """Write or edit an answer."""
+
+    body = TextAreaField("Your answer", render_kw={"maxlength": BODY_MAX, "rows": 10})
+    reason = StringField("Edit summary", render_kw={"maxlength": 300})
+
+
+class CommentForm(FlaskForm):
+    """A comment on a question or an answer."""
+
+    body = TextAreaField("Comment", render_kw={"maxlength": COMMENT_MAX, "rows": 2})
+    answer_id = HiddenField()
+
+
+class VoteForm(FlaskForm):
+    """Up, down or withdraw."""
+
+    value = IntegerField(validators=[Optional()])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something (accept, delete): CSRF only."""
+
+    next = HiddenField()

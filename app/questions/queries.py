@@ -1,0 +1,108 @@
+"""Read side of questions: lists with tabs and tags, and a thread in a fixed number of queries."""
+from dataclasses import dataclass, field
+
+from flask import abort
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app import permissions
+from app.extensions import db
+from app.models import Answer, Comment, Question, Tag
+
+TABS = {
+    "newest": ("Newest", [Question.created_at.desc()]),
+    "active": ("Active", [Question.last_activity_at.desc()]),
+    "votes": ("Top votes", [Question.score.desc(), Question.created_at.desc()]),
+    "unanswered": ("Unanswered", [Question.created_at.desc()]),
+    "unresolved": ("Unresolved", [Question.last_activity_at.desc()]),
+    "resolved": ("Resolved", [Question.last_activity_at.desc()]),
+}
+DEFAULT_TAB = "active"
+
+
+def question_list_query(tab=DEFAULT_TAB, tag=None):
+    """A select of visible questions for a tab, optionally within one tag, with authors and tags loaded."""
+    if tab not in TABS:
+        tab = DEFAULT_TAB
+    query = (select(Question).where(Question.deleted_at.is_(None))
+             .options(joinedload(Question.author), selectinload(Question.tags)))
+    if tab == "unanswered":
+        query = query.where(Question.answer_count == 0)
+    elif tab == "unresolved":
+        query = query.where(Question.accepted_answer_id.is_(None))
+    elif tab == "resolved":
+        query = query.where(Question.accepted_answer_id.is_not(None))
+    if tag is not None:
+        query = query.where(Question.tags.any(Tag.id == tag.id))
+    return query.order_by(*TABS[tab][1], Question.id.desc())
+
+
+def paginate_questions(tab, tag, page, per_page):
+    """One page of a question list, with the total (two queries, plus one for tags)."""
+    return db.paginate(question_list_query(tab, tag), page=page, per_page=per_page, error_out=False,
+                       count=True)
+
+
+def get_question_or_404(question_id, viewer=None):
+    """The question with this id; aborts with 404 if it does not exist or is deleted (unless moderator)."""
+    question = db.session.execute(
+        select(Question).where(Question.id == question_id)
+        .options(joinedload(Question.author), selectinload(Question.tags))
+    ).scalar_one_or_none()
+    if question is None or (question.is_deleted and not permissions.can_see_deleted(viewer)):
+        abort(404)
+    return question
+
+
+def get_answer_or_404(answer_id):
+    """The answer with this id on a visible question; aborts with 404 otherwise."""
+    answer = db.session.get(Answer, answer_id)
+    if answer is None or answer.is_deleted or answer.question.is_deleted:
+        abort(404)
+    return answer
+
+
+def get_comment_or_404(comment_id):
+    """The comment with this id; aborts with 404 if it does not exist or is deleted."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.deleted_at is not None:
+        abort(404)
+    return comment
+
+
+@dataclass
+class Thread:
+    """Everything a question page shows, in display order."""
+
+    question: Question
+    answers: list
+    question_comments: list
+    answer_comments: dict = field(default_factory=dict)
+
+
+def load_thread(question):
+    """Answers (accepted first, then by score, then oldest) and comments: two queries whatever the size."""
+    order = [Answer.score.desc(), Answer.created_at, Answer.id]
+    if question.accepted_answer_id:
+        order.insert(0, (Answer.id == question.accepted_answer_id).desc())
+    answers = db.session.scalars(
+        select(Answer).where(Answer.question_id == question.id, Answer.deleted_at.is_(None))
+        .options(joinedload(Answer.author)).order_by(*order)
+    ).all()
+    comments = db.session.scalars(
+        select(Comment).where(Comment.question_id == question.id, Comment.deleted_at.is_(None))
+        .options(joinedload(Comment.author)).order_by(Comment.created_at, Comment.id)
+    ).all()
+    thread = Thread(question=question, answers=answers, question_comments=[])
+    for comment in comments:
+        if comment.answer_id is None:
+            thread.question_comments.append(comment)
+        else:
+            thread.answer_comments.setdefault(comment.answer_id, []).append(comment)
+    return thread
+
+
+def popular_tags(limit=None):
+    """Tags in use, most questions first."""
+    query = select(Tag).where(Tag.question_count > 0).order_by(Tag.question_count.desc(), Tag.name)
+    return db.session.scalars(query.limit(limit) if limit else query).all()

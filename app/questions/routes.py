@@ -1,0 +1,353 @@
+"""Pages and actions of threads: lists, tags, the question page, ask, answer, edit, vote, accept."""
+import difflib
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app import permissions
+from app.exceptions import ValidationError
+from app.extensions import db
+from app.formatting import slugify
+from app.web import page_number, show_errors
+from app.models import Revision, Tag
+from app.questions import bp, queries, services
+from app.questions.forms import ActionForm, AnswerForm, CommentForm, QuestionForm, VoteForm
+from app.questions.view_counter import ViewCounter
+from app.ratelimits import posting_limit
+from app.rendering import RenderError, render_markdown
+
+
+def question_url(question, **kwargs):
+    """The canonical URL of a question page."""
+    return url_for("questions.show", question_id=question.id, slug=slugify(question.title), **kwargs)
+
+
+def answer_url(answer):
+    """The question page, scrolled to the answer."""
+    return question_url(answer.question, _anchor=f"answer-{answer.id}")
+
+
+bp.add_app_template_global(question_url)
+bp.add_app_template_global(answer_url)
+
+
+def _view_counter():
+    """The app's view counter, created on first use."""
+    counter = current_app.extensions.get("peerdesk_view_counter")
+    if counter is None:
+        counter = ViewCounter(current_app.config["VIEW_COUNT_FLUSH_SECONDS"])
+        current_app.extensions["peerdesk_view_counter"] = counter
+    return counter
+
+
+# Lists --------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@bp.get("/questions")
+def index():
+    """The question list, with tabs."""
+    tab = request.args.get("tab", queries.DEFAULT_TAB)
+    tab = tab if tab in queries.TABS else queries.DEFAULT_TAB
+    pagination = queries.paginate_questions(tab, None, page_number(), current_app.config["QUESTIONS_PER_PAGE"])
+    return render_template("questions/index.html", pagination=pagination, tab=tab, tabs=queries.TABS, tag=None,
+                           popular_tags=queries.popular_tags(limit=15))
+
+
+@bp.get("/tags")
+def tags():
+    """Every tag in use, with its question count."""
+    return render_template("questions/tags.html", tags=queries.popular_tags())
+
+
+@bp.get("/tags/<name>")
+def tagged(name):
+    """Questions carrying one tag, with the same tabs as the home list."""
+    tag = db.session.scalar(select(Tag).where(Tag.name == name.lower()))
+    if tag is None:
+        abort(404)
+    tab = request.args.get("tab", queries.DEFAULT_TAB)
+    tab = tab if tab in queries.TABS else queries.DEFAULT_TAB
+    pagination = queries.paginate_questions(tab, tag, page_number(), current_app.config["QUESTIONS_PER_PAGE"])
+    return render_template("questions/index.html", pagination=pagination, tab=tab, tabs=queries.TABS, tag=tag,
+                           popular_tags=[])
+
+
+# The question page --------------------------------------------------------------------
+
+
+@bp.get("/questions/<int:question_id>")
+@bp.get("/questions/<int:question_id>/<slug>")
+def show(question_id, slug=None):
+    """The thread: question, accepted answer first, answers by score, comments, answer form."""
+    question = queries.get_question_or_404(question_id, current_user)
+    if slug != slugify(question.title):
+        return redirect(question_url(question), code=301)
+    thread = queries.load_thread(question)
+    question_votes, answer_votes = services.user_votes(current_user, [question], thread.answers)
+    page = render_template(
+        "questions/show.html", thread=thread, question=question,
+        question_vote=question_votes.get(question.id, 0), answer_votes=answer_votes,
+        answer_form=AnswerForm(), comment_form=CommentForm(), action_form=ActionForm(),
+    )
+    _view_counter().record(question.id, db.engine)
+    return page
+
+
+@bp.get("/answers/<int:answer_id>")
+def answer_link(answer_id):
+    """A short link to an answer: redirects to its place on the question page."""
+    return redirect(answer_url(queries.get_answer_or_404(answer_id)))
+
+
+# Asking, answering, commenting ----------------------------------------------------------
+
+
+@bp.route("/questions/ask", methods=["GET", "POST"])
+@login_required
+@posting_limit
+def ask():
+    """The ask form; on success, the new question's page."""
+    form = QuestionForm()
+    if form.validate_on_submit():
+        try:
+            question = services.ask_question(current_user, form.title.data, form.body.data, form.tags.data)
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            flash("Your question is posted. You will see answers here.", "success")
+            return redirect(question_url(question))
+    return render_template("questions/ask.html", form=form), 422 if form.errors else 200
+
+
+@bp.post("/questions/<int:question_id>/answers")
+@login_required
+@posting_limit
+def answer(question_id):
+    """Post an answer; on an error, the question page again with the draft and the message."""
+    question = queries.get_question_or_404(question_id)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            answer = services.post_answer(current_user, question, form.body.data)
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            flash("Thanks for your answer!", "success")
+            return redirect(answer_url(answer))
+    return _show_with_forms(question, answer_form=form)
+
+
+@bp.post("/questions/<int:question_id>/comments")
+@login_required
+@posting_limit
+def comment(question_id):
+    """Comment on the question or (with answer_id) on one of its answers."""
+    question = queries.get_question_or_404(question_id)
+    form = CommentForm()
+    target = None
+    if form.answer_id.data:
+        if not form.answer_id.data.isdigit():
+            abort(400)
+        target = queries.get_answer_or_404(int(form.answer_id.data))
+    if form.validate_on_submit():
+        try:
+            comment = services.add_comment(current_user, question, form.body.data, answer=target)
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            return redirect(question_url(question, _anchor=f"comment-{comment.id}"))
+    return _show_with_forms(question, comment_form=form)
+
+
+def _show_with_forms(question, answer_form=None, comment_form=None):
+    """Re-render the question page with a failed form's input and errors kept (422)."""
+    question = queries.get_question_or_404(question.id)
+    thread = queries.load_thread(question)
+    question_votes, answer_votes = services.user_votes(current_user, [question], thread.answers)
+    return render_template(
+        "questions/show.html", thread=thread, question=question,
+        question_vote=question_votes.get(question.id, 0), answer_votes=answer_votes,
+        answer_form=answer_form or AnswerForm(formdata=None), comment_form=comment_form or CommentForm(formdata=None),
+        action_form=ActionForm(),
+    ), 422
+
+
+@bp.post("/preview")
+@login_required
+def preview():
+    """Live preview of a Markdown body: the HTML it will be saved as."""
+    source = request.form.get("body", "")
+    if len(source) > 2 * 30000:
+        return jsonify(error={"code": "too_long", "message": "Too long to preview."}), 413
+    try:
+        return jsonify(html=render_markdown(source))
+    except RenderError as error:
+        return jsonify(error={"code": "invalid", "message": str(error)}), 422
+
+
+# Editing and deleting ------------------------------------------------------------------
+
+
+@bp.route("/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_question(question_id):
+    """Edit a question's title, body and tags."""
+    question = queries.get_question_or_404(question_id)
+    if not permissions.can_edit(current_user, question):
+        abort(403)
+    form = QuestionForm(obj=None if request.method == "POST" else question)
+    if request.method == "GET":
+        form.body.data = question.body_source
+        form.tags.data = " ".join(t.name for t in question.tags)
+    if form.validate_on_submit():
+        try:
+            services.edit_question(current_user, question, form.title.data, form.body.data, form.tags.data,
+                                   reason=(form.reason.data or "").strip()[:300] or None)
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            flash("Your edit is saved.", "success")
+            return redirect(question_url(question))
+    return render_template("questions/edit_question.html", form=form, question=question), 422 if form.errors else 200
+
+
+@bp.route("/answers/<int:answer_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_answer(answer_id):
+    """Edit an answer's body."""
+    answer = queries.get_answer_or_404(answer_id)
+    if not permissions.can_edit(current_user, answer):
+        abort(403)
+    form = AnswerForm()
+    if request.method == "GET":
+        form.body.data = answer.body_source
+    if form.validate_on_submit():
+        try:
+            services.edit_answer(current_user, answer, form.body.data,
+                                 reason=(form.reason.data or "").strip()[:300] or None)
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            flash("Your edit is saved.", "success")
+            return redirect(answer_url(answer))
+    return render_template("questions/edit_answer.html", form=form, answer=answer), 422 if form.errors else 200
+
+
+@bp.post("/questions/<int:question_id>/delete")
+@login_required
+def delete_question(question_id):
+    """Soft-delete a question."""
+    question = queries.get_question_or_404(question_id)
+    if ActionForm().validate_on_submit():
+        services.delete_question(current_user, question)
+        flash("Your question was deleted.", "success")
+    return redirect(url_for("questions.index"))
+
+
+@bp.post("/answers/<int:answer_id>/delete")
+@login_required
+def delete_answer(answer_id):
+    """Soft-delete an answer."""
+    answer = queries.get_answer_or_404(answer_id)
+    if ActionForm().validate_on_submit():
+        services.delete_answer(current_user, answer)
+        flash("The answer was deleted.", "success")
+    return redirect(question_url(answer.question))
+
+
+@bp.post("/comments/<int:comment_id>/delete")
+@login_required
+def delete_comment(comment_id):
+    """Soft-delete a comment."""
+    comment = queries.get_comment_or_404(comment_id)
+    if ActionForm().validate_on_submit():
+        services.delete_comment(current_user, comment)
+    return redirect(question_url(queries.get_question_or_404(comment.question_id)))
+
+
+@bp.get("/questions/<int:question_id>/revisions")
+def question_revisions(question_id):
+    """Every saved version of a question, each with what changed from the one before."""
+    question = queries.get_question_or_404(question_id, current_user)
+    revisions = _revisions(Revision.question_id == question.id)
+    return render_template("questions/revisions.html", post=question, question=question, revisions=revisions)
+
+
+@bp.get("/answers/<int:answer_id>/revisions")
+def answer_revisions(answer_id):
+    """Every saved version of an answer, each with what changed from the one before."""
+    answer = queries.get_answer_or_404(answer_id)
+    revisions = _revisions(Revision.answer_id == answer.id)
+    return render_template("questions/revisions.html", post=answer, question=answer.question, revisions=revisions)
+
+
+def _revisions(owner):
+    """Revisions newest first, each paired with a line diff against its predecessor."""
+    rows = db.session.scalars(select(Revision).where(owner).order_by(Revision.number)).all()
+    paired, previous = [], None
+    for revision in rows:
+        paired.append((revision, _diff(previous, revision) if previous else None))
+        previous = revision
+    return list(reversed(paired))
+
+
+def _diff(old, new):
+    """Lines removed and added between two revisions, title and tags included."""
+    def lines(revision):
+        head = [f"Title: {revision.title}", f"Tags: {revision.tags}", ""] if revision.title is not None else []
+        return head + revision.body_source.splitlines()
+    return [line for line in difflib.unified_diff(lines(old), lines(new), lineterm="", n=1)][2:]
+
+
+# Votes and acceptance ----------------------------------------------------------------------
+
+
+def _vote(post):
+    """Shared by question and answer votes: JSON for scripts, a redirect for plain forms."""
+    form = VoteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    score = services.cast_vote(current_user, post, form.value.data if form.value.data is not None else 0)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(score=score)
+    return None
+
+
+@bp.post("/questions/<int:question_id>/vote")
+@login_required
+def vote_question(question_id):
+    """Vote on a question."""
+    question = queries.get_question_or_404(question_id)
+    return _vote(question) or redirect(question_url(question))
+
+
+@bp.post("/answers/<int:answer_id>/vote")
+@login_required
+def vote_answer(answer_id):
+    """Vote on an answer."""
+    answer = queries.get_answer_or_404(answer_id)
+    return _vote(answer) or redirect(answer_url(answer))
+
+
+@bp.post("/answers/<int:answer_id>/accept")
+@login_required
+def accept(answer_id):
+    """Accept an answer: the question is resolved."""
+    answer = queries.get_answer_or_404(answer_id)
+    if ActionForm().validate_on_submit():
+        services.accept_answer(current_user, answer)
+        flash("Answer accepted: the question is marked resolved.", "success")
+    return redirect(answer_url(answer))
+
+
+@bp.post("/questions/<int:question_id>/unaccept")
+@login_required
+def unaccept(question_id):
+    """Withdraw the acceptance."""
+    question = queries.get_question_or_404(question_id)
+    if ActionForm().validate_on_submit():
+        services.unaccept_answer(current_user, question)
+    return redirect(question_url(question))
+

@@ -1,0 +1,335 @@
+"""Services for questions, answers and comments: every write to a thread goes through here."""
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app import permissions, reputation, validation
+from app.database import begin_write
+from app.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
+from app.extensions import db
+from app.models import Answer, AnswerVote, Comment, Question, QuestionVote, Revision, Tag, utcnow
+from app.rendering import RenderError, render_comment, render_markdown
+
+
+def _clean_and_render(body, minimum=validation.BODY_MIN):
+    """Check a Markdown body and render it at save time: (source, safe HTML)."""
+    source = validation.clean_body(body, minimum=minimum)
+    try:
+        return source, render_markdown(source)
+    except RenderError as error:
+        raise ValidationError({"body": str(error)}) from None
+
+
+def _lock(model, post_id):
+    """Re-read a row under a row lock (PostgreSQL; SQLite already holds the write lock)."""
+    post = db.session.execute(
+        select(model).where(model.id == post_id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if post is None:
+        raise NotFound(f"That {model.__name__.lower()} does not exist.")
+    return post
+
+
+def _tags_named(names):
+    """The Tag rows for these names, creating missing ones even when another request races us."""
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    existing = {tag.name for tag in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    missing = [name for name in names if name not in existing]
+    if missing:
+        db.session.execute(insert(Tag).values([{"name": n, "question_count": 0} for n in missing])
+                           .on_conflict_do_nothing(index_elements=["name"]))
+    by_name = {tag.name: tag for tag in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    return [by_name[name] for name in names]
+
+
+def _count_tags(tags, step):
+    """Move the question counts of these tags by `step` in one statement."""
+    if tags:
+        db.session.execute(
+            update(Tag).where(Tag.id.in_([t.id for t in tags])).values(question_count=Tag.question_count + step)
+        )
+
+
+def _add_revision(editor, question=None, answer=None, reason=None):
+    """Snapshot a post after a save; revision 1 is the original."""
+    post = question or answer
+    owner = Revision.question_id == question.id if question else Revision.answer_id == answer.id
+    latest = db.session.scalar(select(Revision.number).where(owner).order_by(Revision.number.desc()).limit(1))
+    db.session.add(Revision(
+        question_id=question.id if question else None,
+        answer_id=answer.id if answer else None,
+        number=(latest or 0) + 1,
+        editor_id=editor.id,
+        title=question.title if question else None,
+        tags=" ".join(t.name for t in question.tags) if question else None,
+        body_source=post.body_source,
+        reason=reason,
+    ))
+
+
+def _visible_question(question_id):
+    """A question that is not deleted, locked for update."""
+    question = _lock(Question, question_id)
+    if question.is_deleted:
+        raise NotFound("That question has been deleted.")
+    return question
+
+
+# Questions ---------------------------------------------------------------------------
+
+
+def ask_question(author, title, body, tags, now=None):
+    """Post a new question; returns it."""
+    if not permissions.can_ask(author):
+        raise PermissionDenied("Sign in to ask a question.")
+    fields = _validated_question_fields(title, body, tags)
+    begin_write(db.session)
+    now = now or utcnow()
+    source, html = fields["body"]
+    question = Question(author_id=author.id, title=fields["title"], body_source=source, body_html=html,
+                        created_at=now, last_activity_at=now)
+    question.tags = _tags_named(fields["tags"])
+    db.session.add(question)
+    db.session.flush()
+    _count_tags(question.tags, +1)
+    _add_revision(author, question=question)
+    db.session.commit()
+    return question
+
+
+def _validated_question_fields(title, body, tags):
+    """Check and render every question field, reporting all field errors at once."""
+    return validation.clean_all({
+        "title": (validation.clean_title, title),
+        "body": (_clean_and_render, body),
+        "tags": (validation.clean_tags, tags),
+    })
+
+
+def edit_question(editor, question, title, body, tags, reason=None):
+    """Change a question's title, body and tags, keeping a revision; returns it."""
+    fields = _validated_question_fields(title, body, tags)
+    begin_write(db.session)
+    question = _visible_question(question.id)
+    if not permissions.can_edit(editor, question):
+        raise PermissionDenied("You can only edit your own posts.")
+    source, html = fields["body"]
+    old_tags = list(question.tags)
+    if (question.title, question.body_source, [t.name for t in old_tags]) == (fields["title"], source, fields["tags"]):
+        db.session.rollback()
+        return question
+    new_tags = _tags_named(fields["tags"])
+    _count_tags([t for t in old_tags if t not in new_tags], -1)
+    _count_tags([t for t in new_tags if t not in old_tags], +1)
+    now = utcnow()
+    question.title, question.body_source, question.body_html = fields["title"], source, html
+    question.tags = new_tags
+    question.edited_at = question.last_activity_at = now
+    _add_revision(editor, question=question, reason=reason)
+    db.session.commit()
+    return question
+
+
+def delete_question(actor, question):
+    """Soft-delete a question (its author only while it has no answers)."""
+    begin_write(db.session)
+    question = _visible_question(question.id)
+    if not permissions.can_delete_question(actor, question):
+        if question.author_id == actor.id and question.answer_count:
+            raise Conflict("A question that has answers cannot be deleted: the answers would be lost too.")
+        raise PermissionDenied("You can only delete your own questions.")
+    question.deleted_at, question.deleted_by_id = utcnow(), actor.id
+    _count_tags(question.tags, -1)
+    db.session.commit()
+
+
+# Answers -----------------------------------------------------------------------------
+
+
+def post_answer(author, question, body):
+    """Answer a question; returns the answer."""
+    source, html = _clean_and_render(body, minimum=validation.ANSWER_MIN)
+    begin_write(db.session)
+    question = _visible_question(question.id)
+    if not permissions.can_answer(author, question):
+        raise PermissionDenied("Sign in to answer.")
+    now = utcnow()
+    answer = Answer(question_id=question.id, author_id=author.id, body_source=source, body_html=html,
+                    created_at=now)
+    db.session.add(answer)
+    db.session.execute(update(Question).where(Question.id == question.id)
+                       .values(answer_count=Question.answer_count + 1, last_activity_at=now))
+    db.session.flush()
+    _add_revision(author, answer=answer)
+    db.session.commit()
+    return answer
+
+
+def edit_answer(editor, answer, body, reason=None):
+    """Change an answer's body, keeping a revision; returns it."""
+    source, html = _clean_and_render(body, minimum=validation.ANSWER_MIN)
+    begin_write(db.session)
+    answer = _lock(Answer, answer.id)
+    if answer.is_deleted or answer.question.is_deleted:
+        raise NotFound("That answer has been deleted.")
+    if not permissions.can_edit(editor, answer):
+        raise PermissionDenied("You can only edit your own posts.")
+    if answer.body_source == source:
+        db.session.rollback()
+        return answer
+    now = utcnow()
+    answer.body_source, answer.body_html, answer.edited_at = source, html, now
+    answer.question.last_activity_at = now
+    _add_revision(editor, answer=answer, reason=reason)
+    db.session.commit()
+    return answer
+
+
+def delete_answer(actor, answer):
+    """Soft-delete an answer (not the accepted one, unless a moderator does it)."""
+    begin_write(db.session)
+    answer = _lock(Answer, answer.id)
+    question = _lock(Question, answer.question_id)
+    if not permissions.can_delete_answer(actor, answer):
+        if answer.author_id == actor.id and answer.is_accepted:
+            raise Conflict("The accepted answer cannot be deleted.")
+        raise PermissionDenied("You can only delete your own answers.")
+    if question.accepted_answer_id == answer.id:
+        _set_accepted(question, None)
+    answer.deleted_at, answer.deleted_by_id = utcnow(), actor.id
+    db.session.execute(update(Question).where(Question.id == question.id)
+                       .values(answer_count=Question.answer_count - 1))
+    db.session.commit()
+
+
+# Comments ----------------------------------------------------------------------------
+
+
+def add_comment(author, question, text, answer=None):
+    """Comment on a question, or on one of its answers; returns the comment."""
+    body = validation.clean_comment(text)
+    begin_write(db.session)
+    question = _visible_question(question.id)
+    if answer is not None:
+        answer = db.session.get(Answer, answer.id)
+        if answer is None or answer.question_id != question.id or answer.is_deleted:
+            raise NotFound("That answer does not exist.")
+    if not permissions.can_comment(author, question):
+        raise PermissionDenied("Sign in to comment.")
+    now = utcnow()
+    comment = Comment(question_id=question.id, answer_id=answer.id if answer else None, author_id=author.id,
+                      body=body, body_html=render_comment(body), created_at=now)
+    db.session.add(comment)
+    question.last_activity_at = now
+    db.session.commit()
+    return comment
+
+
+def delete_comment(actor, comment):
+    """Soft-delete a comment."""
+    begin_write(db.session)
+    comment = db.session.get(Comment, comment.id)
+    if not permissions.can_delete_comment(actor, comment):
+        raise PermissionDenied("You can only delete your own comments.")
+    comment.deleted_at = utcnow()
+    db.session.commit()
+
+
+# Votes and acceptance ----------------------------------------------------------------
+
+_VOTES = {
+    Question: (QuestionVote, "question_id", "question"),
+    Answer: (AnswerVote, "answer_id", "answer"),
+}
+
+
+def cast_vote(user, post, value):
+    """Vote on a question or answer: 1 up, -1 down, 0 withdraw; the same vote again withdraws it.
+
+    Returns the post's new score. The post row is locked and the score and reputation
+    change by SQL expressions in one transaction, so concurrent votes all count.
+    """
+    if isinstance(value, bool) or value not in (-1, 0, 1):
+        raise ValidationError({"value": "A vote is 1 (up), -1 (down) or 0 (withdraw)."})
+    model = type(post)
+    vote_model, post_column, kind = _VOTES[model]
+    begin_write(db.session)
+    post = _lock(model, post.id)
+    if post.author_id == user.id:
+        raise PermissionDenied("You cannot vote on your own post.")
+    if not permissions.can_vote(user, post) or (kind == "answer" and post.question.is_deleted):
+        raise NotFound(f"That {kind} has been deleted.")
+    vote = db.session.get(vote_model, (user.id, post.id))
+    old = vote.value if vote else 0
+    new = 0 if value == old else value
+    if new == old:
+        db.session.rollback()
+        return post.score
+    if vote is None:
+        db.session.add(vote_model(user_id=user.id, value=new, **{post_column: post.id}))
+    elif new == 0:
+        db.session.delete(vote)
+    else:
+        vote.value = new
+    score = db.session.execute(
+        update(model).where(model.id == post.id).values(score=model.score + (new - old)).returning(model.score)
+    ).scalar_one()
+    reputation.add_points(post.author_id, reputation.vote_points(kind, new) - reputation.vote_points(kind, old))
+    db.session.commit()
+    return score
+
+
+def user_votes(user, questions=(), answers=()):
+    """The user's votes on these posts: ({question_id: value}, {answer_id: value}), two queries at most."""
+    if not (user and user.is_authenticated):
+        return {}, {}
+    result = []
+    for vote_model, column, posts in ((QuestionVote, QuestionVote.question_id, questions),
+                                      (AnswerVote, AnswerVote.answer_id, answers)):
+        ids = [p.id for p in posts]
+        rows = db.session.execute(select(column, vote_model.value)
+                                  .where(vote_model.user_id == user.id, column.in_(ids))) if ids else []
+        result.append(dict(rows))
+    return tuple(result)
+
+
+def _set_accepted(question, answer):
+    """Point the question at a new accepted answer (or none), moving the reputation with it."""
+    if question.accepted_answer_id is not None:
+        previous = db.session.get(Answer, question.accepted_answer_id)
+        for user_id, points in reputation.acceptance_points(question.author_id, previous.author_id).items():
+            reputation.add_points(user_id, -points)
+    question.accepted_answer_id = answer.id if answer else None
+    if answer is not None:
+        for user_id, points in reputation.acceptance_points(question.author_id, answer.author_id).items():
+            reputation.add_points(user_id, points)
+
+
+def accept_answer(user, answer):
+    """Accept an answer, switching from any earlier one; the question becomes resolved."""
+    begin_write(db.session)
+    answer = _lock(Answer, answer.id)
+    question = _lock(Question, answer.question_id)
+    if answer.is_deleted or question.is_deleted:
+        raise NotFound("That answer has been deleted.")
+    if not permissions.can_accept(user, question):
+        raise PermissionDenied("Only the person who asked can accept an answer.")
+    if question.accepted_answer_id == answer.id:
+        db.session.rollback()
+        return question
+    _set_accepted(question, answer)
+    question.last_activity_at = utcnow()
+    db.session.commit()
+    return question
+
+
+def unaccept_answer(user, question):
+    """Withdraw the acceptance: the question is unresolved again."""
+    begin_write(db.session)
+    question = _visible_question(question.id)
+    if not permissions.can_accept(user, question):
+        raise PermissionDenied("Only the person who asked can change the accepted answer.")
+    if question.accepted_answer_id is not None:
+        _set_accepted(question, None)
+        db.session.commit()
+    return question
