@@ -70,6 +70,7 @@ STATIC_SETTINGS = {
     "RATELIMIT_SIGN_IN": "10 per minute; 50 per hour",
     "RATELIMIT_SIGN_UP": "5 per hour",
     "RATELIMIT_POSTING": "20 per minute; 200 per hour",
+    "PASSWORD_HASH_METHOD": "scrypt",
     "QUESTIONS_PER_PAGE": 30,
     "VIEW_COUNT_FLUSH_SECONDS": 5.0,
 }
@@ -87,5 +88,7 @@ def testing_config(instance_path, database_url, search_index_dir):
         RATELIMIT_STORAGE_URI="memory://",
         WTF_CSRF_ENABLED=False,
         VIEW_COUNT_FLUSH_SECONDS=0.0,
+        # Tests create hundreds of members; a fast hash keeps them quick (production keeps scrypt).
+        PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",
     )
     return config

@@ -3,7 +3,7 @@ import contextvars
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 # Set by begin_write(); read once by the next transaction that starts in this context.
 _take_write_lock = contextvars.ContextVar("take_write_lock", default=False)
@@ -44,6 +44,8 @@ def begin_write(session):
     objects loaded earlier are refreshed on next access. PostgreSQL needs nothing here:
     services lock the rows they read-modify-write with SELECT ... FOR UPDATE.
     """
+    if isinstance(session, scoped_session):
+        session = session()
     if session.get_bind().dialect.name != "sqlite":
         return
     if session.info.get("holds_write_lock") and session.in_transaction():

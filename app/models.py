@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timezone
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import (
     CheckConstraint,
@@ -52,8 +53,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def set_password(self, password):
-        """Hash and store a new password (scrypt, Werkzeug's default)."""
-        self.password_hash = generate_password_hash(password)
+        """Hash and store a new password (scrypt unless PASSWORD_HASH_METHOD says otherwise)."""
+        self.password_hash = generate_password_hash(password, current_app.config["PASSWORD_HASH_METHOD"])
 
     def check_password(self, password):
         """Whether the password matches the stored hash."""

@@ -1,7 +1,7 @@
 """Response hardening and safe redirects."""
 from urllib.parse import urlsplit
 
-from flask import request, url_for
+from flask import url_for
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -24,17 +24,32 @@ SECURITY_HEADERS = {
 
 
 def add_security_headers(response):
-    """Set the security headers on every response, and Secure on cookies sent over HTTPS."""
+    """Set the security headers on every response."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if request.is_secure:
-        cookies = response.headers.getlist("Set-Cookie")
-        if cookies:
-            response.headers.remove("Set-Cookie")
-            for cookie in cookies:
-                secure = "; secure" in cookie.lower()
-                response.headers.add("Set-Cookie", cookie if secure else cookie + "; Secure")
     return response
+
+
+class SecureCookiesOverHttps:
+    """WSGI middleware marking every cookie Secure when the request came over HTTPS.
+
+    It sits outside Flask because the session and remember-me cookies are written after
+    the last after_request hook has run.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if environ.get("wsgi.url_scheme") != "https":
+            return self.wsgi_app(environ, start_response)
+
+        def secure_start_response(status, headers, exc_info=None):
+            headers = [(name, value + "; Secure" if name.lower() == "set-cookie"
+                        and "; secure" not in value.lower() else value) for name, value in headers]
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, secure_start_response)
 
 
 def is_safe_redirect(target):
@@ -54,5 +69,6 @@ def safe_next(target, default_endpoint="questions.index"):
 
 
 def register(app):
-    """Install the response hook."""
+    """Install the response hook and the cookie middleware."""
     app.after_request(add_security_headers)
+    app.wsgi_app = SecureCookiesOverHttps(app.wsgi_app)

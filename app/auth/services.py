@@ -3,6 +3,7 @@ import functools
 import re
 import secrets
 
+from flask import current_app
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -100,7 +101,7 @@ def authenticate(login, password):
 @functools.cache
 def _dummy_hash():
     """A real hash to check against when the user is unknown, so timing reveals nothing."""
-    return generate_password_hash(secrets.token_hex(16))
+    return generate_password_hash(secrets.token_hex(16), current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def end_all_sessions(user):

@@ -249,7 +249,7 @@ def cast_vote(user, post, value):
     Returns the post's new score. The post row is locked and the score and reputation
     change by SQL expressions in one transaction, so concurrent votes all count.
     """
-    if isinstance(value, bool) or value not in (-1, 0, 1):
+    if type(value) is not int or value not in (-1, 0, 1):
         raise ValidationError({"value": "A vote is 1 (up), -1 (down) or 0 (withdraw)."})
     model = type(post)
     vote_model, post_column, kind = _VOTES[model]
@@ -288,7 +288,7 @@ def user_votes(user, questions=(), answers=()):
                                       (AnswerVote, AnswerVote.answer_id, answers)):
         ids = [p.id for p in posts]
         rows = db.session.execute(select(column, vote_model.value)
-                                  .where(vote_model.user_id == user.id, column.in_(ids))) if ids else []
+                                  .where(vote_model.user_id == user.id, column.in_(ids))).all() if ids else []
         result.append(dict(rows))
     return tuple(result)
 

@@ -1,0 +1,123 @@
+"""Fixtures: an app on a throwaway database (SQLite, or PostgreSQL when TEST_POSTGRES_URL is set)."""
+import contextvars
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.config import testing_config
+from app.extensions import db
+from tests import builders
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """A database of this run's own, created now and dropped at the end."""
+    if not POSTGRES_URL:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'peerdesk.db'}"
+        return
+    admin_url = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    name = f"peerdesk_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url, tmp_path_factory):
+    """Create the tables once per run (the app itself only ever uses migrations)."""
+    folder = tmp_path_factory.mktemp("schema")
+    app = create_app(testing_config(str(folder), database_url, str(folder / "index")))
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, _schema, tmp_path):
+    """A fresh app for one test; every table is emptied afterwards."""
+    app = create_app(testing_config(str(tmp_path / "instance"), database_url, str(tmp_path / "search_index")))
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_all_tables()
+        db.engine.dispose()
+
+
+def _empty_all_tables():
+    """Delete every row, fast, leaving the schema for the next test."""
+    tables = [table.name for table in db.metadata.sorted_tables]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            connection.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
+            for name in reversed(tables):
+                connection.execute(text(f'DELETE FROM "{name}"'))
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run as in production: each in its own app context, g and session.
+
+    Flask reuses an app context that is already pushed (the `app` fixture's), which would
+    share `g` (Flask-Login's cached user) and the database session between requests.
+    """
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():  # not inside a redirect that werkzeug follows
+            db.session.rollback()  # the test's next read sees what the request committed
+        return response
+
+
+@pytest.fixture
+def client(app):
+    """A test client for the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner for the app's commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make(app):
+    """Builders for members, questions, answers and comments."""
+    return builders
+
+
+@pytest.fixture
+def sign_in(client):
+    """Sign a user in on the test client: sign_in(user)."""
+    def sign_in_as(user, password=builders.PASSWORD):
+        response = client.post("/sign-in", data={"login": user.username, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+    return sign_in_as
+
+
+TESTDATA = Path(__file__).resolve().parents[2] / "shared" / "testdata"
+
+
+@pytest.fixture(scope="session")
+def testdata():
+    """The folder of public hostile-input corpora beside the repository."""
+    if not TESTDATA.is_dir():
+        pytest.skip(f"hostile-input corpora not found at {TESTDATA}")
+    return TESTDATA

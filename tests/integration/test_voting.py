@@ -1,0 +1,151 @@
+"""Votes: one per member per post, toggling, switching, scores and reputation kept exact."""
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from app.exceptions import NotFound, PermissionDenied, ValidationError
+from app.extensions import db
+from app.models import Answer, AnswerVote, QuestionVote, User
+from app.questions import services
+
+
+@pytest.fixture
+def thread(make):
+    """An asker, an answerer, a voter, a question and an answer."""
+    asker, answerer, voter = make.user("asker"), make.user("answerer"), make.user("voter")
+    question = make.question(asker)
+    answer = make.answer(question, answerer)
+    return question, answer, asker, answerer, voter
+
+
+def test_upvote_raises_score_and_author_reputation(thread):
+    question, answer, asker, answerer, voter = thread
+    assert services.cast_vote(voter, answer, 1) == 1
+    assert services.cast_vote(voter, question, 1) == 1
+    db.session.expire_all()
+    assert (answer.score, question.score) == (1, 1)
+    assert answerer.reputation == 1 + 10
+    assert asker.reputation == 1 + 5
+
+
+def test_same_vote_again_withdraws_it(thread):
+    _, answer, _, answerer, voter = thread
+    services.cast_vote(voter, answer, 1)
+    assert services.cast_vote(voter, answer, 1) == 0
+    db.session.expire_all()
+    assert answerer.reputation == 1
+    assert db.session.scalar(select(func.count()).select_from(AnswerVote)) == 0
+
+
+def test_other_value_switches_the_vote(thread):
+    _, answer, _, answerer, voter = thread
+    services.cast_vote(voter, answer, 1)
+    assert services.cast_vote(voter, answer, -1) == -1
+    db.session.expire_all()
+    assert answerer.reputation_points == -2
+    assert db.session.get(AnswerVote, (voter.id, answer.id)).value == -1
+
+
+def test_zero_withdraws_and_is_harmless_without_a_vote(thread):
+    question, _, asker, _, voter = thread
+    assert services.cast_vote(voter, question, 0) == 0
+    services.cast_vote(voter, question, -1)
+    assert services.cast_vote(voter, question, 0) == 0
+    db.session.expire_all()
+    assert asker.reputation_points == 0
+    assert db.session.scalar(select(func.count()).select_from(QuestionVote)) == 0
+
+
+def test_reputation_never_shows_below_one(thread, make):
+    question, _, asker, _, _ = thread
+    for number in range(3):
+        services.cast_vote(make.user(f"critic{number}"), question, -1)
+    db.session.expire_all()
+    assert asker.reputation_points == -6
+    assert asker.reputation == 1
+
+
+def test_nobody_votes_on_their_own_post(thread):
+    question, answer, asker, answerer, _ = thread
+    with pytest.raises(PermissionDenied):
+        services.cast_vote(asker, question, 1)
+    with pytest.raises(PermissionDenied):
+        services.cast_vote(answerer, answer, -1)
+    db.session.expire_all()
+    assert (question.score, answer.score) == (0, 0)
+
+
+@pytest.mark.parametrize("value", [2, -2, "1", None, True, 1.0, [1]])
+def test_only_up_down_or_withdraw_are_votes(thread, value):
+    _, answer, _, _, voter = thread
+    with pytest.raises(ValidationError):
+        services.cast_vote(voter, answer, value)
+
+
+def test_no_vote_on_deleted_posts(thread):
+    _, answer, _, answerer, voter = thread
+    services.delete_answer(answerer, answer)
+    with pytest.raises(NotFound):
+        services.cast_vote(voter, answer, 1)
+
+
+def test_concurrent_votes_from_many_members_all_count(app, thread, make):
+    """Many threads vote on one post at once: the score is exact, no vote lost (RELIABILITY.md 3)."""
+    _, answer, _, answerer, _ = thread
+    voters = [make.user(f"crowd{number}") for number in range(24)]
+    voter_ids, answer_id = [v.id for v in voters], answer.id
+    db.session.commit()
+    errors, start = [], threading.Barrier(len(voter_ids))
+
+    def vote(user_id):
+        with app.app_context():
+            try:
+                user, target = db.session.get(User, user_id), db.session.get(Answer, answer_id)
+                db.session.commit()  # hand the connection back: 24 waiting threads exceed the pool
+                start.wait()
+                services.cast_vote(user, target, 1)
+            except Exception as error:  # noqa: BLE001 - collected and asserted below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    workers = [threading.Thread(target=vote, args=(user_id,)) for user_id in voter_ids]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    db.session.expire_all()
+    assert answer.score == len(voter_ids)
+    assert answerer.reputation_points == 10 * len(voter_ids)
+    assert db.session.scalar(select(func.count()).select_from(AnswerVote)) == len(voter_ids)
+
+
+def test_one_member_double_clicking_keeps_one_vote(app, thread):
+    """The same member sending the same vote twice at once: withdrawn or kept, never counted twice."""
+    _, answer, _, _, voter = thread
+    voter_id, answer_id = voter.id, answer.id
+    db.session.commit()
+    start, errors = threading.Barrier(2), []
+
+    def vote():
+        with app.app_context():
+            try:
+                user, target = db.session.get(User, voter_id), db.session.get(Answer, answer_id)
+                start.wait()
+                services.cast_vote(user, target, 1)
+            except Exception as error:  # noqa: BLE001
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    workers = [threading.Thread(target=vote) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    db.session.expire_all()
+    votes = db.session.scalar(select(func.count()).select_from(AnswerVote))
+    assert answer.score == votes and votes in (0, 1)
