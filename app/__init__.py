@@ -48,6 +48,9 @@ def register_extensions(app):
 
 def register_blueprints(app):
     """Mount each feature's blueprint."""
+    from app.web import IdConverter
+
+    app.url_map.converters["id"] = IdConverter
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.questions import bp as questions_bp

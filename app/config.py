@@ -81,7 +81,7 @@ def testing_config(instance_path, database_url, search_index_dir):
     config = load_config(instance_path)
     config.update(
         TESTING=True,
-        SECRET_KEY="test-secret-key",
+        SECRET_KEY="test-secret-key",  # noqa: S106 - tests only
         SQLALCHEMY_DATABASE_URI=database_url,
         SEARCH_INDEX_DIR=search_index_dir,
         RATELIMIT_ENABLED=False,
@@ -89,6 +89,6 @@ def testing_config(instance_path, database_url, search_index_dir):
         WTF_CSRF_ENABLED=False,
         VIEW_COUNT_FLUSH_SECONDS=0.0,
         # Tests create hundreds of members; a fast hash keeps them quick (production keeps scrypt).
-        PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",
+        PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",  # noqa: S106 - a hash method name, tests only
     )
     return config

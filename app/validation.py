@@ -4,6 +4,8 @@ import unicodedata
 
 from app.exceptions import ValidationError
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL
+
 TITLE_MIN, TITLE_MAX = 15, 150
 BODY_MIN, BODY_MAX = 20, 30000
 ANSWER_MIN = 20
@@ -13,6 +15,14 @@ TAG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 # Control characters (NUL among them) are never meaningful in a post; tabs and newlines are.
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def positive_int(value, maximum=MAX_ID):
+    """An ASCII decimal string such as a page or an id, as an int in 1..maximum, else None."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= len(str(maximum)):
+        number = int(value)
+        return number if 0 < number <= maximum else None
+    return None
 
 
 def clean_text(value):

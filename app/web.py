@@ -1,5 +1,8 @@
 """Small helpers shared by the web views of every feature."""
 from flask import flash, request
+from werkzeug.routing import IntegerConverter
+
+from app.validation import MAX_ID, positive_int
 
 
 def show_errors(form, error):
@@ -14,5 +17,11 @@ def show_errors(form, error):
 
 def page_number():
     """?page= as a positive int; anything else means page 1."""
-    page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and 0 < int(page) < 100000 else 1
+    return positive_int(request.args.get("page", "1"), maximum=100000) or 1
+
+
+class IdConverter(IntegerConverter):
+    """`<id:name>` in URLs: a positive id that fits the database, so huge numbers are a 404, not an overflow."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=MAX_ID)

@@ -9,6 +9,7 @@ from app.extensions import db
 from app.models import Tag
 from app.questions import queries, services
 from app.ratelimits import posting_limit
+from app.validation import positive_int
 
 
 def _json_object():
@@ -31,10 +32,10 @@ class _BadRequest(ValidationError):
 
 def _page():
     """?page= as a positive int, or a 400."""
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 0 < int(raw) < 100000:
-        raise ValidationError({"page": "page must be a positive whole number."})
-    return int(raw)
+    page = positive_int(request.args.get("page", "1"), maximum=100000)
+    if page is None:
+        raise ValidationError({"page": "page must be a whole number from 1 to 100000."})
+    return page
 
 
 @bp.get("/questions")
@@ -68,7 +69,7 @@ def create_question():
     return serializers.question_detail(question, []), 201, {"Location": location}
 
 
-@bp.get("/questions/<int:question_id>")
+@bp.get("/questions/<id:question_id>")
 def get_question(question_id):
     """A question with its body and its answers, accepted first."""
     question = queries.get_question_or_404(question_id)
@@ -76,7 +77,7 @@ def get_question(question_id):
     return serializers.question_detail(question, thread.answers)
 
 
-@bp.post("/questions/<int:question_id>/answers")
+@bp.post("/questions/<id:question_id>/answers")
 @posting_limit
 @token_required
 def create_answer(question_id):
@@ -95,21 +96,21 @@ def _vote(post):
     return {"score": services.cast_vote(g.api_user, post, value)}
 
 
-@bp.post("/questions/<int:question_id>/vote")
+@bp.post("/questions/<id:question_id>/vote")
 @token_required
 def vote_question(question_id):
     """Vote on a question."""
     return _vote(queries.get_question_or_404(question_id))
 
 
-@bp.post("/answers/<int:answer_id>/vote")
+@bp.post("/answers/<id:answer_id>/vote")
 @token_required
 def vote_answer(answer_id):
     """Vote on an answer."""
     return _vote(queries.get_answer_or_404(answer_id))
 
 
-@bp.post("/answers/<int:answer_id>/accept")
+@bp.post("/answers/<id:answer_id>/accept")
 @token_required
 def accept_answer(answer_id):
     """Accept an answer (the asker or staff) -> {accepted_answer_id}."""

@@ -5,9 +5,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.auth import bp, services
 from app.auth.forms import ChangePasswordForm, RegisterForm, SignInForm, SignOutForm
 from app.exceptions import ValidationError
-from app.web import show_errors
 from app.ratelimits import sign_in_limit, sign_up_limit
 from app.security import safe_next
+from app.web import show_errors
 
 
 @bp.route("/register", methods=["GET", "POST"])

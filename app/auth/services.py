@@ -3,8 +3,8 @@ import functools
 import re
 import secrets
 
-from flask import current_app
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -23,7 +23,7 @@ COMMON_PASSWORDS = frozenset({
     "welcome123", "administrator", "passw0rd123", "football12", "baseball12", "1234qwer!!",
     "peerdesk123", "changeme123", "trustno1234", "sunshine12", "princess12", "monkey12345", "dragon1234",
 })
-TOKEN_PREFIX = "pd_"
+TOKEN_PREFIX = "pd_"  # noqa: S105 - a prefix that lets secret scanners spot leaked tokens
 
 
 def clean_username(value):

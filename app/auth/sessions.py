@@ -3,6 +3,7 @@ from flask_login import AnonymousUserMixin
 
 from app.extensions import db, login_manager
 from app.models import User
+from app.validation import positive_int
 
 
 class Visitor(AnonymousUserMixin):
@@ -16,10 +17,11 @@ class Visitor(AnonymousUserMixin):
 def load_user(session_id):
     """The signed-in user, or None when the id is malformed or its session version is stale."""
     user_id, _, version = str(session_id).partition(":")
-    if not (user_id.isdigit() and version.isdigit()):
+    user_id, version = positive_int(user_id), positive_int(version)
+    if user_id is None or version is None:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version):
+    user = db.session.get(User, user_id)
+    if user is None or user.session_version != version:
         return None
     return user
 

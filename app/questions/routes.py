@@ -9,13 +9,14 @@ from app import permissions
 from app.exceptions import ValidationError
 from app.extensions import db
 from app.formatting import slugify
-from app.web import page_number, show_errors
 from app.models import Revision, Tag
 from app.questions import bp, queries, services
 from app.questions.forms import ActionForm, AnswerForm, CommentForm, QuestionForm, VoteForm
 from app.questions.view_counter import ViewCounter
 from app.ratelimits import posting_limit
 from app.rendering import RenderError, render_markdown
+from app.validation import positive_int
+from app.web import page_number, show_errors
 
 
 def question_url(question, **kwargs):
@@ -77,8 +78,8 @@ def tagged(name):
 # The question page --------------------------------------------------------------------
 
 
-@bp.get("/questions/<int:question_id>")
-@bp.get("/questions/<int:question_id>/<slug>")
+@bp.get("/questions/<id:question_id>")
+@bp.get("/questions/<id:question_id>/<slug>")
 def show(question_id, slug=None):
     """The thread: question, accepted answer first, answers by score, comments, answer form."""
     question = queries.get_question_or_404(question_id, current_user)
@@ -95,7 +96,7 @@ def show(question_id, slug=None):
     return page
 
 
-@bp.get("/answers/<int:answer_id>")
+@bp.get("/answers/<id:answer_id>")
 def answer_link(answer_id):
     """A short link to an answer: redirects to its place on the question page."""
     return redirect(answer_url(queries.get_answer_or_404(answer_id)))
@@ -121,7 +122,7 @@ def ask():
     return render_template("questions/ask.html", form=form), 422 if form.errors else 200
 
 
-@bp.post("/questions/<int:question_id>/answers")
+@bp.post("/questions/<id:question_id>/answers")
 @login_required
 @posting_limit
 def answer(question_id):
@@ -139,7 +140,7 @@ def answer(question_id):
     return _show_with_forms(question, answer_form=form)
 
 
-@bp.post("/questions/<int:question_id>/comments")
+@bp.post("/questions/<id:question_id>/comments")
 @login_required
 @posting_limit
 def comment(question_id):
@@ -148,9 +149,10 @@ def comment(question_id):
     form = CommentForm()
     target = None
     if form.answer_id.data:
-        if not form.answer_id.data.isdigit():
+        answer_id = positive_int(form.answer_id.data)
+        if answer_id is None:
             abort(400)
-        target = queries.get_answer_or_404(int(form.answer_id.data))
+        target = queries.get_answer_or_404(answer_id)
     if form.validate_on_submit():
         try:
             comment = services.add_comment(current_user, question, form.body.data, answer=target)
@@ -190,7 +192,7 @@ def preview():
 # Editing and deleting ------------------------------------------------------------------
 
 
-@bp.route("/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@bp.route("/questions/<id:question_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_question(question_id):
     """Edit a question's title, body and tags."""
@@ -213,7 +215,7 @@ def edit_question(question_id):
     return render_template("questions/edit_question.html", form=form, question=question), 422 if form.errors else 200
 
 
-@bp.route("/answers/<int:answer_id>/edit", methods=["GET", "POST"])
+@bp.route("/answers/<id:answer_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_answer(answer_id):
     """Edit an answer's body."""
@@ -235,7 +237,7 @@ def edit_answer(answer_id):
     return render_template("questions/edit_answer.html", form=form, answer=answer), 422 if form.errors else 200
 
 
-@bp.post("/questions/<int:question_id>/delete")
+@bp.post("/questions/<id:question_id>/delete")
 @login_required
 def delete_question(question_id):
     """Soft-delete a question."""
@@ -246,7 +248,7 @@ def delete_question(question_id):
     return redirect(url_for("questions.index"))
 
 
-@bp.post("/answers/<int:answer_id>/delete")
+@bp.post("/answers/<id:answer_id>/delete")
 @login_required
 def delete_answer(answer_id):
     """Soft-delete an answer."""
@@ -257,7 +259,7 @@ def delete_answer(answer_id):
     return redirect(question_url(answer.question))
 
 
-@bp.post("/comments/<int:comment_id>/delete")
+@bp.post("/comments/<id:comment_id>/delete")
 @login_required
 def delete_comment(comment_id):
     """Soft-delete a comment."""
@@ -267,7 +269,7 @@ def delete_comment(comment_id):
     return redirect(question_url(queries.get_question_or_404(comment.question_id)))
 
 
-@bp.get("/questions/<int:question_id>/revisions")
+@bp.get("/questions/<id:question_id>/revisions")
 def question_revisions(question_id):
     """Every saved version of a question, each with what changed from the one before."""
     question = queries.get_question_or_404(question_id, current_user)
@@ -275,7 +277,7 @@ def question_revisions(question_id):
     return render_template("questions/revisions.html", post=question, question=question, revisions=revisions)
 
 
-@bp.get("/answers/<int:answer_id>/revisions")
+@bp.get("/answers/<id:answer_id>/revisions")
 def answer_revisions(answer_id):
     """Every saved version of an answer, each with what changed from the one before."""
     answer = queries.get_answer_or_404(answer_id)
@@ -315,7 +317,7 @@ def _vote(post):
     return None
 
 
-@bp.post("/questions/<int:question_id>/vote")
+@bp.post("/questions/<id:question_id>/vote")
 @login_required
 def vote_question(question_id):
     """Vote on a question."""
@@ -323,7 +325,7 @@ def vote_question(question_id):
     return _vote(question) or redirect(question_url(question))
 
 
-@bp.post("/answers/<int:answer_id>/vote")
+@bp.post("/answers/<id:answer_id>/vote")
 @login_required
 def vote_answer(answer_id):
     """Vote on an answer."""
@@ -331,7 +333,7 @@ def vote_answer(answer_id):
     return _vote(answer) or redirect(answer_url(answer))
 
 
-@bp.post("/answers/<int:answer_id>/accept")
+@bp.post("/answers/<id:answer_id>/accept")
 @login_required
 def accept(answer_id):
     """Accept an answer: the question is resolved."""
@@ -342,7 +344,7 @@ def accept(answer_id):
     return redirect(answer_url(answer))
 
 
-@bp.post("/questions/<int:question_id>/unaccept")
+@bp.post("/questions/<id:question_id>/unaccept")
 @login_required
 def unaccept(question_id):
     """Withdraw the acceptance."""

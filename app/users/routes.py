@@ -12,8 +12,8 @@ def index():
     return render_template("users/index.html", pagination=queries.top_members(page_number(), 36))
 
 
-@bp.get("/users/<int:user_id>")
-@bp.get("/users/<int:user_id>/<slug>")
+@bp.get("/users/<id:user_id>")
+@bp.get("/users/<id:user_id>/<slug>")
 def profile(user_id, slug=None):
     """A member's public profile: figures, questions and answers."""
     user = queries.get_user_or_404(user_id)

@@ -27,7 +27,7 @@ def assert_error(response, status, code=None):
 
 
 def test_list_questions_has_items_and_paging(client, make):
-    for number in range(3):
+    for _ in range(3):
         make.question(tags=["x200"])
     body = client.get("/api/v1/questions?tab=newest").json
     assert (body["page"], body["pages"], body["total"]) == (1, 1, 3)
@@ -96,7 +96,8 @@ def test_revoked_tokens_stop_working(client, member):
 def test_bad_question_payloads_get_clear_4xx(client, member, payload, status):
     _, headers = member
     if isinstance(payload, str):
-        response = client.post("/api/v1/questions", data=payload, headers={**headers, "Content-Type": "application/json"})
+        response = client.post("/api/v1/questions", data=payload,
+                               headers={**headers, "Content-Type": "application/json"})
     else:
         response = client.post("/api/v1/questions", json=payload, headers=headers)
     if status == 201:

@@ -69,7 +69,8 @@ def test_markdown_is_rendered_once_at_save_and_sanitized(make):
 
 
 def test_nul_bytes_and_control_characters_are_dropped(make):
-    question = services.ask_question(make.user(), "Title with a NUL\x00 byte inside", "Body\x00 with\x07 control bytes.", "x")
+    question = services.ask_question(make.user(), "Title with a NUL\x00 byte inside",
+                                     "Body\x00 with\x07 control bytes.", "x")
     assert "\x00" not in question.title + question.body_source and "\x07" not in question.body_source
 
 
