@@ -2,6 +2,7 @@
 import contextvars
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,11 +18,11 @@ from tests import builders
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
-    """A database of this run's own, created now and dropped at the end."""
+@contextmanager
+def _own_database(folder):
+    """A new empty database: an SQLite file in `folder`, or a PostgreSQL database dropped afterwards."""
     if not POSTGRES_URL:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'peerdesk.db'}"
+        yield f"sqlite:///{folder / 'peerdesk.db'}"
         return
     admin_url = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
     name = f"peerdesk_test_{uuid.uuid4().hex[:12]}"
@@ -34,6 +35,20 @@ def database_url(tmp_path_factory):
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """The database of this run (of this xdist worker), created now and dropped at the end."""
+    with _own_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path):
+    """An empty database for one test that builds its own schema (migrations)."""
+    with _own_database(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

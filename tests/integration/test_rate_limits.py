@@ -1,0 +1,129 @@
+"""Rate limits on sign-in, sign-up and posting; shared between processes through Redis."""
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+
+import pytest
+
+from app import create_app
+from app.auth import services as accounts
+from app.config import REPO_ROOT
+from app.extensions import db
+from tests import builders
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def limited_app(app, tmp_path):
+    """The test app with rate limits on and small budgets."""
+    config = dict(app.config, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://",
+                  RATELIMIT_SIGN_IN="3 per minute", RATELIMIT_SIGN_UP="2 per hour", RATELIMIT_POSTING="3 per minute")
+    limited = create_app(config)
+    limited.test_client_class = app.test_client_class
+    yield limited
+    with limited.app_context():
+        db.engine.dispose()
+
+
+def test_sign_in_attempts_are_limited(limited_app):
+    client = limited_app.test_client()
+    statuses = [client.post("/sign-in", data={"login": "x", "password": "y"}).status_code for _ in range(5)]
+    assert statuses == [422, 422, 422, 429, 429]
+    assert "Too many sign-in attempts" in client.post("/sign-in", data={"login": "x"}).get_data(as_text=True)
+    assert client.get("/sign-in").status_code == 200  # reading the form is never limited
+
+
+def test_sign_ups_are_limited(limited_app):
+    client = limited_app.test_client()
+    statuses = [client.post("/register", data={"username": "a", "email": "b", "password": "c", "confirm": "c"})
+                .status_code for _ in range(3)]
+    assert statuses == [422, 422, 429]
+
+
+def test_posting_shares_one_budget_across_questions_answers_comments_and_the_api(limited_app, make):
+    member = make.user("poster")
+    question = make.question()
+    token = accounts.create_api_token(member)
+    client = limited_app.test_client()
+    client.post("/sign-in", data={"login": "poster", "password": builders.PASSWORD})
+    statuses = [
+        client.post(f"/questions/{question.id}/answers", data={"body": "An answer that is long enough."}).status_code,
+        client.post(f"/questions/{question.id}/comments", data={"body": "A comment"}).status_code,
+        client.post("/questions/ask", data={"title": "A question title long enough", "body": "b" * 30,
+                                            "tags": "x"}).status_code,
+        client.post(f"/questions/{question.id}/comments", data={"body": "One too many"}).status_code,
+    ]
+    assert statuses == [302, 302, 302, 429]
+    api = limited_app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    api_statuses = [api.post(f"/api/v1/questions/{question.id}/answers", json={"body": "x" * 30},
+                             headers=headers).status_code for _ in range(4)]
+    assert api_statuses == [201, 201, 201, 429]
+    assert api.post(f"/api/v1/questions/{question.id}/answers", json={"body": "x" * 30},
+                    headers=headers).json["error"]["code"] == "too_many_requests"
+
+
+def _redis_available():
+    host, port = urllib.parse.urlsplit(REDIS_URL).hostname, urllib.parse.urlsplit(REDIS_URL).port or 6379
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.skipif(not _redis_available(), reason=f"no Redis at {REDIS_URL}")
+def test_two_gunicorn_workers_share_the_limit_through_redis(tmp_path):
+    """RELIABILITY.md 6: with per-process memory each worker would allow its own budget."""
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'limits.db'}", "SECRET_KEY": "limits-test",
+           "SEARCH_INDEX_DIR": str(tmp_path / "index"), "RATELIMIT_ENABLED": "true",
+           "RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}", "FLASK_APP": "wsgi"}
+    subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=REPO_ROOT, env=env, check=True,
+                   capture_output=True, timeout=120)
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
+                              cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_until_serving(base)
+        statuses = []
+        for _ in range(14):
+            # A new connection (and often another worker) each time, with a valid form token.
+            opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+            page = opener.open(f"{base}/sign-in", timeout=10).read().decode()
+            token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+            data = urllib.parse.urlencode({"login": "nobody", "password": "wrong", "csrf_token": token}).encode()
+            try:
+                statuses.append(opener.open(f"{base}/sign-in", data=data, timeout=10).status)
+            except urllib.error.HTTPError as error:
+                statuses.append(error.code)
+        assert statuses.count(422) == 10 and statuses[10:] == [429] * 4, statuses
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _wait_until_serving(base):
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/sign-in", timeout=2).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("gunicorn did not start within 30 s")
