@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from app import reputation
 from app.auth import services as accounts
-from app.exceptions import ValidationError
+from app.exceptions import DomainError, ValidationError
 from app.extensions import db
 from app.models import ROLES, Question, User
 
@@ -71,7 +71,10 @@ def seed_demo(if_empty, seed):
         return
     if db.session.scalar(select(func.count()).select_from(User)) and not if_empty:
         click.echo("Adding the demo community next to existing data.")
-    summary = demo.seed(seed=seed)
+    try:
+        summary = demo.seed(seed=seed)
+    except DomainError as error:
+        raise click.ClickException(f"Demo data not loaded: {error.message}") from None
     click.echo("Demo community loaded: " + ", ".join(f"{count} {name}" for name, count in summary.items()) + ".")
 
 

@@ -50,7 +50,7 @@ def _count_tags(tags, step):
         )
 
 
-def _add_revision(editor, question=None, answer=None, reason=None):
+def _add_revision(editor, question=None, answer=None, reason=None, now=None):
     """Snapshot a post after a save; revision 1 is the original."""
     post = question or answer
     owner = Revision.question_id == question.id if question else Revision.answer_id == answer.id
@@ -64,6 +64,7 @@ def _add_revision(editor, question=None, answer=None, reason=None):
         tags=" ".join(t.name for t in question.tags) if question else None,
         body_source=post.body_source,
         reason=reason,
+        created_at=now or utcnow(),
     ))
 
 
@@ -92,7 +93,7 @@ def ask_question(author, title, body, tags, now=None):
     db.session.add(question)
     db.session.flush()
     _count_tags(question.tags, +1)
-    _add_revision(author, question=question)
+    _add_revision(author, question=question, now=now)
     db.session.commit()
     return question
 
@@ -125,7 +126,7 @@ def edit_question(editor, question, title, body, tags, reason=None):
     question.title, question.body_source, question.body_html = fields["title"], source, html
     question.tags = new_tags
     question.edited_at = question.last_activity_at = now
-    _add_revision(editor, question=question, reason=reason)
+    _add_revision(editor, question=question, reason=reason, now=now)
     db.session.commit()
     return question
 
