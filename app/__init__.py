@@ -86,7 +86,8 @@ def register_template_helpers(app):
 
 
 def register_commands(app):
-    """Command-line tools: users, reputation, demo data."""
-    from app.cli import register
+    """Command-line tools: users, reputation, demo data, search."""
+    from app import cli, search
 
-    register(app)
+    cli.register(app)
+    search.register(app)

@@ -240,6 +240,22 @@ class AnswerVote(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class SearchChange(db.Model):
+    """A committed change to a question's searchable content, written in the same transaction.
+
+    The search index applies these in id order and keeps its place, so it can always catch
+    up after a crash, and never indexes what was rolled back (DESIGN.md principle 5).
+    """
+
+    __tablename__ = "search_changes"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # No foreign key: the log is history and may name a question whose row changed since.
+    question_id: Mapped[int] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Revision(db.Model):
     """A full snapshot of a question or answer after each save, newest last."""
 

@@ -93,6 +93,7 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)  # close the response now: after-response work runs at once
         response = contextvars.Context().run(super().open, *args, **kwargs)
         if has_app_context():  # not inside a redirect that werkzeug follows
             db.session.rollback()  # the test's next read sees what the request committed

@@ -8,6 +8,7 @@ from app.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
 from app.extensions import db
 from app.models import Answer, AnswerVote, Comment, Question, QuestionVote, Revision, Tag, utcnow
 from app.rendering import RenderError, render_comment, render_markdown
+from app.search.indexer import record_change
 
 
 def _clean_and_render(body, minimum=validation.BODY_MIN):
@@ -94,6 +95,7 @@ def ask_question(author, title, body, tags, now=None):
     db.session.flush()
     _count_tags(question.tags, +1)
     _add_revision(author, question=question, now=now)
+    record_change(question.id)
     db.session.commit()
     return question
 
@@ -127,6 +129,7 @@ def edit_question(editor, question, title, body, tags, reason=None):
     question.tags = new_tags
     question.edited_at = question.last_activity_at = now
     _add_revision(editor, question=question, reason=reason, now=now)
+    record_change(question.id)
     db.session.commit()
     return question
 
@@ -141,6 +144,7 @@ def delete_question(actor, question):
         raise PermissionDenied("You can only delete your own questions.")
     question.deleted_at, question.deleted_by_id = utcnow(), actor.id
     _count_tags(question.tags, -1)
+    record_change(question.id)
     db.session.commit()
 
 
@@ -162,6 +166,7 @@ def post_answer(author, question, body):
                        .values(answer_count=Question.answer_count + 1, last_activity_at=now))
     db.session.flush()
     _add_revision(author, answer=answer)
+    record_change(question.id)
     db.session.commit()
     return answer
 
@@ -182,6 +187,7 @@ def edit_answer(editor, answer, body, reason=None):
     answer.body_source, answer.body_html, answer.edited_at = source, html, now
     answer.question.last_activity_at = now
     _add_revision(editor, answer=answer, reason=reason)
+    record_change(answer.question_id)
     db.session.commit()
     return answer
 
@@ -200,6 +206,7 @@ def delete_answer(actor, answer):
     answer.deleted_at, answer.deleted_by_id = utcnow(), actor.id
     db.session.execute(update(Question).where(Question.id == question.id)
                        .values(answer_count=Question.answer_count - 1))
+    record_change(question.id)
     db.session.commit()
 
 
@@ -276,6 +283,7 @@ def cast_vote(user, post, value):
         update(model).where(model.id == post.id).values(score=model.score + (new - old)).returning(model.score)
     ).scalar_one()
     reputation.add_points(post.author_id, reputation.vote_points(kind, new) - reputation.vote_points(kind, old))
+    record_change(post.id if kind == "question" else post.question_id)
     db.session.commit()
     return score
 
@@ -301,6 +309,7 @@ def _set_accepted(question, answer):
         for user_id, points in reputation.acceptance_points(question.author_id, previous.author_id).items():
             reputation.add_points(user_id, -points)
     question.accepted_answer_id = answer.id if answer else None
+    record_change(question.id)
     if answer is not None:
         for user_id, points in reputation.acceptance_points(question.author_id, answer.author_id).items():
             reputation.add_points(user_id, points)

@@ -1,0 +1,65 @@
+"""Search: the Whoosh index kept in step with the database, and the commands that tend it."""
+import time
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Question
+from app.search import indexer
+
+search_cli = AppGroup("search", help="Build and check the search index.")
+
+
+@search_cli.command("reindex")
+def reindex_command():
+    """Rebuild the whole index from the database."""
+    total = db.session.scalar(select(func.count()).select_from(Question).where(Question.deleted_at.is_(None)))
+    started = time.perf_counter()
+    with click.progressbar(length=total, label="Indexing questions", show_pos=True) as bar:
+        count = indexer.reindex(progress=bar.update)
+    seconds = time.perf_counter() - started
+    click.echo(f"Indexed {count} questions in {seconds:.1f} s ({count / seconds if seconds else 0:.0f} docs/s).")
+
+
+@search_cli.command("catch-up")
+def catch_up_command():
+    """Apply logged changes that are not in the index yet."""
+    click.echo(f"Applied {indexer.catch_up()} logged change(s).")
+
+
+@search_cli.command("check")
+def check_command():
+    """Compare the index with the database; exit 1 listing the differences when they drift."""
+    indexer.catch_up()
+    found = indexer.differences()
+    if not any(found.values()):
+        click.echo("The index matches the database.")
+        return
+    for kind, ids in found.items():
+        if ids:
+            shown = ", ".join(map(str, ids[:50])) + (" ..." if len(ids) > 50 else "")
+            click.echo(f"{kind}: {len(ids)} question(s): {shown}")
+    raise SystemExit(1)
+
+
+def _catch_up_after(app):
+    """Bring the index up to date after a response that changed searchable content."""
+    with app.app_context():
+        try:
+            indexer.catch_up()
+        except Exception:  # the next catch-up repairs whatever this one missed
+            app.logger.exception("Search index catch-up failed")
+
+
+def register(app):
+    """Install the commands and the after-response catch-up."""
+    app.cli.add_command(search_cli)
+
+    @app.after_request
+    def catch_up_when_changed(response):
+        if db.session.info.pop("search_changed", False):
+            response.call_on_close(lambda: _catch_up_after(app))
+        return response
+

@@ -1,0 +1,174 @@
+"""The Whoosh index behind one small interface; the only module that imports whoosh."""
+import fcntl
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import qparser
+from whoosh.analysis import StemmingAnalyzer
+from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.qparser import MultifieldParser
+from whoosh.query import And, Every, NullQuery, NumericRange, Term
+
+# The index keeps its place in the change log in a document of its own, committed together
+# with the documents it describes, so "what is applied" can never disagree with "what is there".
+CURSOR_DOC_ID = "cursor"
+WRITER_TIMEOUT_SECONDS = 10  # Whoosh has one writer; waiting beats failing (RELIABILITY.md 4)
+
+_text = StemmingAnalyzer()
+
+SCHEMA = Schema(
+    id=ID(stored=True, unique=True),
+    title=TEXT(analyzer=_text, field_boost=3.0),
+    body=TEXT(analyzer=_text),
+    accepted_answer=TEXT(analyzer=_text, field_boost=1.5),
+    answers=TEXT(analyzer=_text),
+    tags=KEYWORD(lowercase=True, commas=False, scorable=True),
+    score=NUMERIC(sortable=True, signed=True),
+    answer_count=NUMERIC(sortable=True),
+    resolved=BOOLEAN(),
+    created_at=DATETIME(sortable=True),
+    fingerprint=STORED(),
+    cursor=STORED(),
+)
+
+
+class SearchIndex:
+    """A Whoosh index in a folder, created on first use."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self._index = None
+
+    def _open(self):
+        """Open the index, creating it once even when several processes start together."""
+        if self._index is None:
+            self.path.mkdir(parents=True, exist_ok=True)
+            with open(self.path / ".create.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if whoosh_index.exists_in(self.path):
+                    self._index = whoosh_index.open_dir(self.path)
+                else:
+                    self._index = whoosh_index.create_in(self.path, SCHEMA)
+        return self._index
+
+    @contextmanager
+    def writer(self):
+        """The single writer, committed on success and cancelled on error."""
+        writer = self._open().writer(timeout=WRITER_TIMEOUT_SECONDS)
+        try:
+            yield IndexWriter(writer)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    @contextmanager
+    def searcher(self):
+        """A searcher on the latest commit; readers never wait for the writer."""
+        with self._open().searcher() as searcher:
+            yield searcher
+
+    def cursor(self):
+        """The id of the last change-log row applied (0 for a new index)."""
+        with self.searcher() as searcher:
+            return _cursor_of(searcher)
+
+    def fingerprints(self):
+        """{question_id: fingerprint} of every question document in the index."""
+        with self.searcher() as searcher:
+            return {int(fields["id"]): fields.get("fingerprint") for fields in searcher.all_stored_fields()
+                    if fields["id"] != CURSOR_DOC_ID}
+
+    def destroy(self):
+        """Forget the open handle (the folder is the caller's to delete)."""
+        self._index = None
+
+
+class IndexWriter:
+    """What indexing code may do while it holds the writer."""
+
+    def __init__(self, writer):
+        self._writer = writer
+
+    def cursor(self):
+        """The applied cursor as of this writer's start."""
+        return _cursor_of(self._writer.searcher())
+
+    def put(self, question_id, document):
+        """Add or replace a question's document (by id, so applying twice is harmless)."""
+        self._writer.update_document(id=str(question_id), **document)
+
+    def remove(self, question_id):
+        """Drop a question's document, if any."""
+        self._writer.delete_by_term("id", str(question_id))
+
+    def set_cursor(self, change_id):
+        """Record the change-log position reached, in the same commit."""
+        self._writer.update_document(id=CURSOR_DOC_ID, cursor=int(change_id))
+
+    def clear(self):
+        """Delete every document (a full reindex follows)."""
+        self._writer.delete_by_query(Every())
+
+
+def _cursor_of(searcher):
+    fields = searcher.document(id=CURSOR_DOC_ID)
+    return int(fields["cursor"]) if fields else 0
+
+
+SEARCH_FIELDS = ["title", "body", "accepted_answer", "answers", "tags"]
+SORTS = {
+    "relevance": None,
+    "newest": ("created_at", True),
+    "votes": ("score", True),
+}
+
+
+@dataclass
+class Hits:
+    """One page of results: question ids in rank order, the total, and a spelling suggestion."""
+
+    ids: list
+    total: int
+    corrected: str | None = None
+    terms: tuple = ()
+
+
+def parse(text):
+    """A Whoosh query for members' search syntax: words, "phrases", tags:name; None when empty."""
+    parser = MultifieldParser(SEARCH_FIELDS, SCHEMA)
+    parser.remove_plugin_class(qparser.WildcardPlugin)  # a leading * would scan every term
+    parser.remove_plugin_class(qparser.BoostPlugin)
+    query = parser.parse(text)
+    return None if query is NullQuery else query
+
+
+def search(index, text, tag=None, resolved=None, has_answers=None, sort="relevance", page=1, per_page=20):
+    """Run a search; filters narrow it, `sort` orders it. Returns Hits (ids only: callers load rows)."""
+    query = parse(text)
+    filters = []
+    if tag:
+        filters.append(Term("tags", tag))
+    if resolved is not None:
+        filters.append(Term("resolved", bool(resolved)))
+    if has_answers:
+        filters.append(NumericRange("answer_count", 1, None))
+    if query is None and not filters:
+        return Hits([], 0)
+    combined = And([q for q in [query, *filters] if q is not None]) if filters else query
+    sort_field = SORTS.get(sort)
+    with index.searcher() as searcher:
+        kwargs = {"sortedby": sort_field[0], "reverse": sort_field[1]} if sort_field else {}
+        results = searcher.search_page(combined, page, pagelen=per_page, **kwargs)
+        ids = [int(hit["id"]) for hit in results]
+        terms = tuple(sorted({term.decode() if isinstance(term, bytes) else term
+                              for field, term in (query.existing_terms(searcher.reader()) if query else ())
+                              if field in ("title", "body")}))
+        corrected = None
+        if query is not None and results.total < 3:
+            fixed = searcher.correct_query(query, text)
+            if fixed.query != query:
+                corrected = fixed.string
+        return Hits(ids, results.total, corrected, terms)

@@ -1,0 +1,155 @@
+"""Keeping the index in step with the database through the search change log."""
+import hashlib
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import Answer, Question, SearchChange, utcnow
+from app.rendering import html_to_text
+from app.search.index import SearchIndex
+
+BATCH_SIZE = 500
+# A hole in the log is a transaction that took an id and has not committed yet (PostgreSQL
+# hands out ids before commit) or that rolled back. Wait this long before deciding it never will.
+GAP_GRACE = timedelta(seconds=60)
+
+
+def record_change(question_id):
+    """Log that a question's searchable content changed, in the caller's transaction."""
+    db.session.add(SearchChange(question_id=question_id))
+    db.session.info["search_changed"] = True
+
+
+def search_index():
+    """The app's index, opened once per process."""
+    extensions = current_app.extensions
+    if "peerdesk_search_index" not in extensions:
+        extensions["peerdesk_search_index"] = SearchIndex(current_app.config["SEARCH_INDEX_DIR"])
+    return extensions["peerdesk_search_index"]
+
+
+def is_searchable(question):
+    """Whether a question belongs in the index at all."""
+    return question.deleted_at is None
+
+
+def build_document(question, answers):
+    """The index document of a question: plain text from its sanitized HTML, and what ranking needs."""
+    accepted = [a for a in answers if a.id == question.accepted_answer_id]
+    others = [a for a in answers if a.id != question.accepted_answer_id]
+    document = {
+        "title": question.title,
+        "body": html_to_text(question.body_html),
+        "accepted_answer": " ".join(html_to_text(a.body_html) for a in accepted),
+        "answers": " ".join(html_to_text(a.body_html) for a in others),
+        "tags": " ".join(tag.name for tag in question.tags),
+        "score": question.score,
+        "answer_count": question.answer_count,
+        "resolved": question.accepted_answer_id is not None,
+        "created_at": question.created_at,
+    }
+    fingerprint = hashlib.sha1(repr(sorted(document.items())).encode(), usedforsecurity=False).hexdigest()
+    return {**document, "fingerprint": fingerprint}
+
+
+def _load(question_ids):
+    """Questions with their tags and visible answers, in three queries."""
+    questions = db.session.scalars(
+        select(Question).where(Question.id.in_(question_ids)).options(selectinload(Question.tags))
+    ).all()
+    answers = {}
+    for answer in db.session.scalars(select(Answer).where(Answer.question_id.in_(question_ids),
+                                                           Answer.deleted_at.is_(None)).order_by(Answer.id)):
+        answers.setdefault(answer.question_id, []).append(answer)
+    return [(question, answers.get(question.id, [])) for question in questions]
+
+
+def _apply(writer, question_ids):
+    """Write the current state of these questions into the index."""
+    found = set()
+    for question, answers in _load(question_ids):
+        found.add(question.id)
+        if is_searchable(question):
+            writer.put(question.id, build_document(question, answers))
+        else:
+            writer.remove(question.id)
+    for missing in set(question_ids) - found:
+        writer.remove(missing)
+
+
+def _advance(cursor, rows, now):
+    """The new cursor: past every row, but not past a hole that may still fill.
+
+    A new index (cursor 0) has no place yet, so whatever precedes the first row is not a hole.
+    """
+    for change_id, created_at in rows:
+        if cursor and change_id != cursor + 1 and now - created_at < GAP_GRACE:
+            break
+        cursor = change_id
+    return cursor
+
+
+def catch_up(index=None, now=None):
+    """Apply every committed change not yet in the index; returns how many log rows were read.
+
+    Holds Whoosh's writer lock, so one process applies at a time; the others wait (bounded)
+    and then find little left to do. Re-applying a change is harmless, so a crash at any
+    point loses nothing: the cursor only moves in the same commit as the documents.
+    """
+    index = index or search_index()
+    read = 0
+    while True:
+        with index.writer() as writer:
+            cursor = writer.cursor()
+            rows = db.session.execute(
+                select(SearchChange.id, SearchChange.question_id, SearchChange.created_at)
+                .where(SearchChange.id > cursor).order_by(SearchChange.id).limit(BATCH_SIZE)
+            ).all()
+            db.session.rollback()  # release the read snapshot before the next batch
+            if not rows:
+                return read
+            _apply(writer, sorted({question_id for _, question_id, _ in rows}))
+            new_cursor = _advance(cursor, [(change_id, created) for change_id, _, created in rows], now or utcnow())
+            writer.set_cursor(new_cursor)
+        read += len(rows)
+        if new_cursor == cursor or len(rows) < BATCH_SIZE:
+            return read
+
+
+def reindex(index=None, progress=None):
+    """Rebuild the whole index from the database; returns the number of questions indexed."""
+    index = index or search_index()
+    with index.writer() as writer:
+        # Changes logged from here on are applied later; applying one twice is harmless.
+        last_change = db.session.scalar(select(func.max(SearchChange.id))) or 0
+        writer.clear()
+        ids = db.session.scalars(select(Question.id).where(Question.deleted_at.is_(None)).order_by(Question.id)).all()
+        for start in range(0, len(ids), BATCH_SIZE):
+            batch = ids[start:start + BATCH_SIZE]
+            _apply(writer, batch)
+            db.session.expire_all()
+            if progress:
+                progress(len(batch))
+        writer.set_cursor(last_change)
+    return len(ids)
+
+
+def differences(index=None):
+    """What the index and the database disagree on: {"missing": [...], "extra": [...], "stale": [...]}."""
+    index = index or search_index()
+    indexed = index.fingerprints()
+    expected = {}
+    ids = db.session.scalars(select(Question.id).order_by(Question.id)).all()
+    for start in range(0, len(ids), BATCH_SIZE):
+        for question, answers in _load(ids[start:start + BATCH_SIZE]):
+            if is_searchable(question):
+                expected[question.id] = build_document(question, answers)["fingerprint"]
+        db.session.expire_all()
+    return {
+        "missing": sorted(set(expected) - set(indexed)),
+        "extra": sorted(set(indexed) - set(expected)),
+        "stale": sorted(qid for qid in set(expected) & set(indexed) if expected[qid] != indexed[qid]),
+    }
