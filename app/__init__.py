@@ -54,11 +54,13 @@ def register_blueprints(app):
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.questions import bp as questions_bp
+    from app.search.routes import bp as search_bp
     from app.users import bp as users_bp
 
     app.register_blueprint(questions_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(users_bp)
+    app.register_blueprint(search_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens, never cookies, authenticate API writes
 

@@ -6,9 +6,12 @@ from app.api import bp, serializers
 from app.api.auth import token_required
 from app.exceptions import ValidationError
 from app.extensions import db
+from app.formatting import slugify
 from app.models import Tag
 from app.questions import queries, services
 from app.ratelimits import posting_limit
+from app.search import service
+from app.search.routes import request_from_args
 from app.validation import positive_int
 
 
@@ -117,3 +120,33 @@ def accept_answer(answer_id):
     question = services.accept_answer(g.api_user, queries.get_answer_or_404(answer_id))
     return {"accepted_answer_id": question.accepted_answer_id}
 
+
+
+@bp.get("/search")
+def search():
+    """Search results as JSON: the same request and results as the search page."""
+    found = service.search(request_from_args(request.args))
+    return {
+        "items": [{**serializers.question_summary(question), "snippet": snippet} for question, snippet in found.items],
+        "page": found.request.page,
+        "pages": found.pages,
+        "total": found.total,
+        "did_you_mean": found.corrected,
+    }
+
+
+@bp.get("/suggest")
+def suggest():
+    """Existing questions that may answer a draft: {"results": [...]}; a short query gives an empty list."""
+    limit = positive_int(request.args.get("limit", "5"), maximum=1000) or 5
+    exclude = positive_int(request.args.get("exclude", ""))
+    suggestions = service.suggest(request.args.get("q", ""), limit=min(limit, 10), exclude_id=exclude)
+    return {"results": [{
+        "id": s.question.id,
+        "title": s.question.title,
+        "url": url_for("questions.show", question_id=s.question.id, slug=slugify(s.question.title)),
+        "resolved": s.question.is_resolved,
+        "score": s.question.score,
+        "answer_count": s.question.answer_count,
+        "snippet": s.snippet,
+    } for s in suggestions]}

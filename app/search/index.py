@@ -8,8 +8,10 @@ from whoosh import index as whoosh_index
 from whoosh import qparser
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight, htmlescape
 from whoosh.qparser import MultifieldParser
-from whoosh.query import And, Every, NullQuery, NumericRange, Term
+from whoosh.query import And, AndNot, Every, NullQuery, NumericRange, Or, Prefix, Term
+from whoosh.scoring import BM25F
 
 # The index keeps its place in the change log in a document of its own, committed together
 # with the documents it describes, so "what is applied" can never disagree with "what is there".
@@ -27,7 +29,7 @@ SCHEMA = Schema(
     tags=KEYWORD(lowercase=True, commas=False, scorable=True),
     score=NUMERIC(sortable=True, signed=True),
     answer_count=NUMERIC(sortable=True),
-    resolved=BOOLEAN(),
+    resolved=BOOLEAN(stored=True),
     created_at=DATETIME(sortable=True),
     fingerprint=STORED(),
     cursor=STORED(),
@@ -65,9 +67,9 @@ class SearchIndex:
         writer.commit()
 
     @contextmanager
-    def searcher(self):
+    def searcher(self, **kwargs):
         """A searcher on the latest commit; readers never wait for the writer."""
-        with self._open().searcher() as searcher:
+        with self._open().searcher(**kwargs) as searcher:
             yield searcher
 
     def cursor(self):
@@ -118,7 +120,9 @@ def _cursor_of(searcher):
     return int(fields["cursor"]) if fields else 0
 
 
-SEARCH_FIELDS = ["title", "body", "accepted_answer", "answers", "tags"]
+SEARCH_FIELDS = ["title", "body", "accepted_answer", "answers"]
+SUGGEST_FIELDS = ["title", "body", "accepted_answer"]
+RESOLVED_LIFT = 1.15
 SORTS = {
     "relevance": None,
     "newest": ("created_at", True),
@@ -172,3 +176,38 @@ def search(index, text, tag=None, resolved=None, has_answers=None, sort="relevan
             if fixed.query != query:
                 corrected = fixed.string
         return Hits(ids, results.total, corrected, terms)
+
+
+def snippet(text, terms, length=240):
+    """The best fragment of `text` around the terms, HTML-escaped, with matches in <mark>."""
+    if terms:
+        fragment = highlight(text, terms, _text, ContextFragmenter(maxchars=length, surround=60),
+                             HtmlFormatter(tagname="mark", between=" … "), top=2)
+        if fragment:
+            return fragment
+    cut = text[:length].rsplit(" ", 1)[0] if len(text) > length else text
+    return htmlescape(cut) + (" …" if len(text) > length else "")
+
+
+def suggest(index, text, limit=5, exclude_id=None):
+    """Questions whose title or content match what is being typed; the last word counts as a prefix.
+
+    Returns (ids, terms). Resolved questions get a small lift so that, when relevance is
+    close, a thread with an accepted answer comes first.
+    """
+    words = [token.text for token in _text(text)]
+    if not words:
+        return [], ()
+    clauses = [Or([Term(field, word) for field in SUGGEST_FIELDS]) for word in words]
+    partial = text.split()[-1].lower() if not text[-1:].isspace() else ""
+    if len(partial) >= 2 and partial.isalnum():
+        # Typed so far: "batt" should find "battery", whose indexed stem starts the same way.
+        clauses.append(Prefix("title", partial))
+    query = Or(clauses)
+    if exclude_id is not None:
+        query = AndNot(query, Term("id", str(exclude_id)))
+    with index.searcher(weighting=BM25F()) as searcher:
+        results = searcher.search(query, limit=limit * 4)
+        ranked = sorted(results, key=lambda hit: hit.score * (RESOLVED_LIFT if hit["resolved"] else 1.0),
+                        reverse=True)
+        return [int(hit["id"]) for hit in ranked[:limit]], tuple(words)

@@ -1,0 +1,124 @@
+"""Searching for visitors and suggestions for askers: index ids in, visible questions out."""
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.extensions import db
+from app.models import Answer, Question
+from app.rendering import html_to_text
+from app.search import index as search_index
+from app.search.indexer import search_index as app_index
+
+PER_PAGE = 20
+MAX_QUERY_LENGTH = 300
+_IS_FILTER = re.compile(r"(?<!\S)(is:resolved|is:unresolved|has:answers?)(?!\S)", re.IGNORECASE)
+_TAG_FILTER = re.compile(r"(?<!\S)tags?:([a-z0-9-]+)(?!\S)", re.IGNORECASE)
+
+
+@dataclass
+class SearchRequest:
+    """What the visitor asked for, from the query text and the filter controls."""
+
+    text: str = ""
+    tag: str | None = None
+    resolved: bool | None = None
+    has_answers: bool = False
+    sort: str = "relevance"
+    page: int = 1
+
+
+@dataclass
+class SearchResults:
+    """A page of visible questions with their snippets."""
+
+    request: SearchRequest
+    items: list = field(default_factory=list)
+    total: int = 0
+    corrected: str | None = None
+
+    @property
+    def pages(self):
+        """Number of result pages."""
+        return max(1, -(-self.total // PER_PAGE))
+
+
+def parse_request(text, tag=None, resolved=None, has_answers=False, sort="relevance", page=1):
+    """Lift `tag:x`, `is:resolved` and `has:answers` out of the text into filters."""
+    text = (text or "")[:MAX_QUERY_LENGTH]
+    request = SearchRequest(tag=(tag or None), resolved=resolved, has_answers=has_answers,
+                            sort=sort if sort in search_index.SORTS else "relevance", page=page)
+    for match in _IS_FILTER.findall(text):
+        word = match.lower()
+        if word == "is:resolved":
+            request.resolved = True
+        elif word == "is:unresolved":
+            request.resolved = False
+        else:
+            request.has_answers = True
+    tags = _TAG_FILTER.findall(text)
+    if tags:
+        request.tag = tags[-1].lower()
+    request.text = " ".join(_TAG_FILTER.sub(" ", _IS_FILTER.sub(" ", text)).split())
+    return request
+
+
+def _visible_questions(ids):
+    """The questions with these ids that anyone may see, in the given order."""
+    if not ids:
+        return []
+    rows = db.session.scalars(
+        select(Question).where(Question.id.in_(ids), Question.deleted_at.is_(None))
+        .options(joinedload(Question.author), selectinload(Question.tags))
+    ).all()
+    by_id = {question.id: question for question in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def search(request):
+    """Run a search request against the index and the database's visibility rules."""
+    hits = search_index.search(app_index(), request.text, tag=request.tag, resolved=request.resolved,
+                               has_answers=request.has_answers, sort=request.sort, page=request.page,
+                               per_page=PER_PAGE)
+    questions = _visible_questions(hits.ids)
+    items = [(question, search_index.snippet(html_to_text(question.body_html), hits.terms))
+             for question in questions]
+    return SearchResults(request, items, hits.total, hits.corrected)
+
+
+@dataclass
+class Suggestion:
+    """A question that may already answer what someone is typing."""
+
+    question: Question
+    snippet: str
+
+
+def suggest(text, limit=5, exclude_id=None):
+    """Up to `limit` visible questions for a draft title (and body); empty for under two characters."""
+    text = (text or "")[:MAX_QUERY_LENGTH]
+    if len(text.strip()) < 2:
+        return []
+    ids, terms = search_index.suggest(app_index(), text, limit=limit + 2, exclude_id=exclude_id)
+    questions = _visible_questions(ids)[:limit]
+    best = _best_answers(questions)
+    return [Suggestion(question, search_index.snippet(html_to_text(best[question.id].body_html), terms, length=160)
+                       if question.id in best else search_index.snippet(html_to_text(question.body_html), terms,
+                                                                        length=160))
+            for question in questions]
+
+
+def _best_answers(questions):
+    """{question_id: the accepted answer, else the highest-scored one} in one query."""
+    if not questions:
+        return {}
+    accepted = {q.id: q.accepted_answer_id for q in questions}
+    best = {}
+    for answer in db.session.scalars(select(Answer).where(Answer.question_id.in_(list(accepted)),
+                                                          Answer.deleted_at.is_(None))
+                                     .order_by(Answer.score.desc(), Answer.id)):
+        current = best.get(answer.question_id)
+        if current is None or answer.id == accepted[answer.question_id]:
+            best[answer.question_id] = answer
+    return best
