@@ -44,8 +44,8 @@
         // Preview is a nicety; the form still posts without it.
       }
     }, 300);
+    // Only after the first keystroke: a page that opens with a draft already shows it as saved.
     textarea.addEventListener("input", update);
-    if (textarea.value.trim()) update();
   }
 
   // Votes without a page reload; the plain form is the fallback.
