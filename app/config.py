@@ -73,7 +73,7 @@ STATIC_SETTINGS = {
     "RATELIMIT_POSTING": "20 per minute; 200 per hour",
     "PASSWORD_HASH_METHOD": "scrypt",
     "QUESTIONS_PER_PAGE": 30,
-    "VIEW_COUNT_FLUSH_SECONDS": 5.0,
+    "WRITE_BEHIND_SECONDS": 5.0,
 }
 
 
@@ -88,7 +88,7 @@ def testing_config(instance_path, database_url, search_index_dir):
         RATELIMIT_ENABLED=False,
         RATELIMIT_STORAGE_URI="memory://",
         WTF_CSRF_ENABLED=False,
-        VIEW_COUNT_FLUSH_SECONDS=0.0,
+        WRITE_BEHIND_SECONDS=0.0,
         # Tests create hundreds of members; a fast hash keeps them quick (production keeps scrypt).
         PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",  # noqa: S106 - a hash method name, tests only
     )

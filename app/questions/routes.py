@@ -1,18 +1,18 @@
 """Pages and actions of threads: lists, tags, the question page, ask, answer, edit, vote, accept."""
 import difflib
+from collections import Counter
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from app import permissions
+from app import permissions, write_behind
 from app.exceptions import ValidationError
 from app.extensions import db
 from app.formatting import slugify
-from app.models import Revision, Tag
+from app.models import Question, Revision, Tag
 from app.questions import bp, queries, services
 from app.questions.forms import ActionForm, AnswerForm, CommentForm, QuestionForm, VoteForm
-from app.questions.view_counter import ViewCounter
 from app.ratelimits import posting_limit
 from app.rendering import RenderError, render_markdown
 from app.validation import positive_int
@@ -33,13 +33,11 @@ bp.add_app_template_global(question_url)
 bp.add_app_template_global(answer_url)
 
 
-def _view_counter():
-    """The app's view counter, created on first use."""
-    counter = current_app.extensions.get("peerdesk_view_counter")
-    if counter is None:
-        counter = ViewCounter(current_app.config["VIEW_COUNT_FLUSH_SECONDS"])
-        current_app.extensions["peerdesk_view_counter"] = counter
-    return counter
+def _write_view_counts(connection, question_ids):
+    """Add buffered views with one additive UPDATE per question."""
+    for question_id, views in sorted(Counter(question_ids).items()):
+        connection.execute(update(Question).where(Question.id == question_id)
+                           .values(view_count=Question.view_count + views))
 
 
 # Lists --------------------------------------------------------------------------------
@@ -92,7 +90,7 @@ def show(question_id, slug=None):
         question_vote=question_votes.get(question.id, 0), answer_votes=answer_votes,
         answer_form=AnswerForm(), comment_form=CommentForm(), action_form=ActionForm(),
     )
-    _view_counter().record(question.id, db.engine)
+    write_behind.record("views", _write_view_counts, question.id)
     return page
 
 
