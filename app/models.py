@@ -256,6 +256,34 @@ class SearchChange(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class SearchLog(db.Model):
+    """One search or suggestion query: what was looked for and how much was found, nothing about who."""
+
+    __tablename__ = "search_logs"
+    __table_args__ = (Index("ix_search_logs_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # "search" or "suggest"
+    query: Mapped[str] = mapped_column(String(300))
+    result_count: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AskDraft(db.Model):
+    """A draft on the ask form during which a suggestion was opened, keyed by a random browser token.
+
+    If the draft is never posted, an existing answer served the asker: a deflected question.
+    """
+
+    __tablename__ = "ask_drafts"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    question_id: Mapped[int]  # the last suggestion opened
+    opened_count: Mapped[int] = mapped_column(default=1)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    posted_at: Mapped[datetime | None]
+
+
 class Revision(db.Model):
     """A full snapshot of a question or answer after each save, newest last."""
 

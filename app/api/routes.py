@@ -5,12 +5,12 @@ from sqlalchemy import select
 from app.api import bp, serializers
 from app.api.auth import token_required
 from app.exceptions import ValidationError
-from app.extensions import db
+from app.extensions import db, limiter
 from app.formatting import slugify
 from app.models import Tag
 from app.questions import queries, services
 from app.ratelimits import posting_limit
-from app.search import service
+from app.search import insights, service
 from app.search.routes import request_from_args
 from app.validation import positive_int
 
@@ -141,6 +141,7 @@ def suggest():
     limit = positive_int(request.args.get("limit", "5"), maximum=1000) or 5
     exclude = positive_int(request.args.get("exclude", ""))
     suggestions = service.suggest(request.args.get("q", ""), limit=min(limit, 10), exclude_id=exclude)
+    insights.log_query("suggest", request.args.get("q", ""), len(suggestions))
     return {"results": [{
         "id": s.question.id,
         "title": s.question.title,
@@ -150,3 +151,15 @@ def suggest():
         "answer_count": s.question.answer_count,
         "snippet": s.snippet,
     } for s in suggestions]}
+
+
+@bp.post("/suggest/opened")
+@limiter.limit("60 per hour")
+def suggestion_opened():
+    """The ask form reports that a suggestion was opened during draft {draft, question_id}: 204."""
+    data = _json_object()
+    token, question_id = data.get("draft"), data.get("question_id")
+    if not insights.valid_draft_token(token) or type(question_id) is not int:
+        raise ValidationError({"draft": "Send draft (the form's random hex token) and question_id (a number)."})
+    insights.suggestion_opened(token, queries.get_question_or_404(question_id).id)
+    return "", 204

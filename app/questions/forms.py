@@ -12,6 +12,7 @@ class QuestionForm(FlaskForm):
     title = StringField("Title", render_kw={"maxlength": TITLE_MAX, "autocomplete": "off"})
     body = TextAreaField("Details", render_kw={"maxlength": BODY_MAX, "rows": 12})
     tags = StringField("Tags", render_kw={"autocomplete": "off"})
+    draft = HiddenField()  # a random token the ask form's script makes, to learn about deflected drafts
     reason = StringField("Edit summary", render_kw={"maxlength": 300})
 
 

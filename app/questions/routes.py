@@ -15,6 +15,7 @@ from app.questions import bp, queries, services
 from app.questions.forms import ActionForm, AnswerForm, CommentForm, QuestionForm, VoteForm
 from app.ratelimits import posting_limit
 from app.rendering import RenderError, render_markdown
+from app.search import insights
 from app.validation import positive_int
 from app.web import page_number, show_errors
 
@@ -115,6 +116,7 @@ def ask():
         except ValidationError as error:
             show_errors(form, error)
         else:
+            insights.draft_posted(form.draft.data)
             flash("Your question is posted. You will see answers here.", "success")
             return redirect(question_url(question))
     return render_template("questions/ask.html", form=form), 422 if form.errors else 200

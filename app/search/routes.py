@@ -1,7 +1,12 @@
 """The search page for visitors."""
-from flask import Blueprint, render_template, request
+from datetime import timedelta
 
-from app.search import service
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
+
+from app import permissions
+from app.models import utcnow
+from app.search import insights, service
 from app.web import page_number
 
 bp = Blueprint("search", __name__)
@@ -20,6 +25,22 @@ def request_from_args(args):
 def results():
     """Search results with snippets, filters, sorting and paging."""
     search_request = request_from_args(request.args)
-    found = service.search(search_request) if (search_request.text or search_request.tag) else None
+    found = None
+    if search_request.text or search_request.tag:
+        found = service.search(search_request)
+        insights.log_query("search", request.args.get("q", ""), found.total)
     return render_template("search/results.html", found=found, search_request=search_request,
                            q=request.args.get("q", ""))
+
+
+@bp.get("/staff/search")
+def staff_insights():
+    """For staff: what people search for, what finds nothing, and questions deflected by existing answers."""
+    if not permissions.is_staff(current_user):
+        abort(404 if not current_user.is_authenticated else 403)
+    days = 30
+    since = utcnow() - timedelta(days=days)
+    return render_template(
+        "search/insights.html", days=days, deflected=insights.deflected_count(since),
+        top=insights.top_queries(since), not_found=insights.top_queries(since, without_results=True),
+        suggest_not_found=insights.top_queries(since, kind="suggest", without_results=True))

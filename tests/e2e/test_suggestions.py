@@ -1,0 +1,62 @@
+"""Suggestions on the ask form: as the title is typed, existing answers appear, by mouse or keyboard."""
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from app.auth import services as accounts
+from app.extensions import db
+from app.models import AskDraft
+from app.questions import services as threads
+from app.search import indexer
+from tests.e2e.conftest import PASSWORD
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def answered(live_server):
+    """A resolved thread about a draining watch battery, indexed."""
+    marker = uuid.uuid4().hex[:6]
+    with live_server.app.app_context():
+        asker = accounts.register(f"asker{marker}", f"asker{marker}@example.com", PASSWORD)
+        helper = accounts.register(f"helper{marker}", f"helper{marker}@example.com", PASSWORD)
+        question = threads.ask_question(asker, f"Pulse watch battery drains overnight {marker}",
+                                        "It loses most of its charge while I sleep.", ["pulse"])
+        answer = threads.post_answer(helper, question, "Switch off the always-on display in Settings.")
+        threads.accept_answer(asker, answer)
+        indexer.catch_up()
+        return question.id, question.title
+
+
+def test_suggestions_appear_and_work_with_the_keyboard(page, register_member, answered, live_server):
+    question_id, title = answered
+    register_member(page, "asker")
+    page.goto("/questions/ask")
+    title_box = page.get_by_role("combobox", name="Title")
+    title_box.press_sequentially(f"Pulse watch batt {title.split()[-1][:3]}", delay=20)
+    option = page.get_by_role("option").filter(has_text=title)
+    expect(option).to_be_visible()
+    expect(title_box).to_have_attribute("aria-expanded", "true")
+    expect(option).to_contain_text("Resolved")
+    expect(option).to_contain_text("always-on display")
+
+    title_box.press("ArrowDown")
+    expect(page.get_by_role("option").first).to_have_attribute("aria-selected", "true")
+    title_box.press("Escape")
+    expect(page.get_by_role("listbox")).to_be_hidden()
+    expect(title_box).to_have_attribute("aria-expanded", "false")
+
+    page.get_by_label("Details", exact=True).fill("My watch loses its charge overnight, every night.")
+    expect(option).to_be_visible()
+    title_box.press("ArrowDown")
+    with page.expect_navigation():
+        title_box.press("Enter")
+    assert f"/questions/{question_id}/" in page.url
+
+    page.go_back()
+    expect(page.get_by_label("Details", exact=True)).to_have_value("My watch loses its charge overnight, every night.")
+    with live_server.app.app_context():
+        drafts = db.session.scalars(select(AskDraft).where(AskDraft.question_id == question_id)).all()
+        assert len(drafts) == 1 and drafts[0].posted_at is None
