@@ -1,41 +1,24 @@
-"""Turn post bodies (Markdown) and comments (plain text) into safe HTML, and HTML back into text.
+"""Post bodies (Markdown) and comments (plain text) to safe HTML, and HTML back to text.
 
-This is the only module that imports ``markdown`` and ``bleach``.
+The only importer of markdown and bleach.  Raw HTML typed in a post is shown as text, since
+Markdown's HTML support is off.  Markdown's output is cleaned by bleach against an allow-list:
+other tags are escaped (shown as text), other attributes and comments are dropped.  Links keep
+an href only for http, https, mailto or relative URLs, checked here as bleach misses some
+(``javascript:123``), and all get ``rel="nofollow ugc noopener"``; an image needs an https or
+site-relative (``/...``) source, otherwise its alt text is shown.
 
-Safety, in order:
-
-* Control characters (except newline and tab), lone surrogates and Unicode noncharacters are
-  removed; line endings become ``\\n``.  Noncharacters are reserved for internal use, and this
-  module uses a few of them as private markers.
-* Raw HTML in a post is never live: Markdown's HTML handling is switched off, so ``<b>``
-  typed in a post is shown as text.
-* Markdown's output is cleaned by bleach against an explicit allow-list; any other tag is
-  *escaped* (shown as text), any other attribute is dropped, comments are dropped.
-* Then every link and image is checked here, because bleach lets some schemes through
-  (``javascript:123``): links keep their ``href`` only for http, https, mailto and relative
-  URLs, and all get ``rel="nofollow ugc noopener"``; images stay only for https or
-  site-relative (``/...``) sources, otherwise their alt text is shown instead.
-
-Bounded time: Python-Markdown has quadratic paths (issue #798: ``"[a" * 4000`` takes
-seconds).  A post of ``MAX_BODY_LENGTH`` characters must render in well under 250 ms, so:
-
-* quotes and lists nested deeper than ``MAX_NESTING`` are refused with ``RenderError``;
-* fence lines with no closing fence are hidden from the fenced-code search, which would
-  otherwise scan to the end of the post once per such line;
-* the link, image and code-span processors share a budget of characters they may scan
-  forward; once it is spent they stop looking, and brackets or backticks stay literal;
-* a paragraph (or list item, heading, table cell) whose formatting marks would exceed the
-  post's remaining allowance is shown exactly as typed, without inline formatting;
-* block parsing is metered, and a post whose blocks Markdown would re-scan too often is
-  refused with ``RenderError``.
-
-Normal posts stay far below every limit, so they render exactly as Markdown renders them.
+Python-Markdown has quadratic paths (issue #798) and, with bleach, costs about 100 microseconds
+per HTML element, so rendering is bounded: quotes and lists nested deeper than MAX_NESTING are
+refused, unclosed code fences are hidden from the fence search, and everything else draws on
+one work budget per post (see _WorkBudget).  Ordinary posts stay well within it and render
+exactly as Markdown renders them.
 """
 
 import bisect
 import html
 import re
 import threading
+from itertools import pairwise
 
 import bleach
 import markdown
@@ -63,18 +46,22 @@ from markdown.util import AtomicString
 MAX_BODY_LENGTH = 30000
 MAX_NESTING = 15
 
-# Work limits, measured with bench/bench_render.py on a 2-core machine.  Python-Markdown plus
-# bleach cost 100-300 microseconds per HTML element, so a post may produce at most
-# _ELEMENT_BUDGET of them; a 30,000-character post of ordinary prose, lists, tables and code
-# needs about 1,000.
-_ELEMENT_BUDGET = 1_500  # block elements plus characters that can start inline formatting
-_SCAN_BUDGET = 200_000  # characters the link and code-span processors may scan forward
-_BLOCK_WORK_BUDGET = 3_000_000  # characters of blocks handed to the block processors, ...
-_BLOCK_OVERHEAD = 1_000  # ... where each block and each "|" (a possible table cell) counts this much
+# Rendering work is estimated in microseconds of CPU on a 2-core machine (measured with
+# bench/bench_render.py), and a post may use _WORK_BUDGET_US of it.  A 30,000-character post of
+# ordinary prose, lists, tables, links and code needs 100 to 150 ms of it.
+_WORK_BUDGET_US = 180_000
+_ELEMENT_US = 90  # each paragraph, list item, heading, table cell... through Markdown and bleach
+_INLINE_MARK_US = 90  # each character that can start or end inline formatting (a link has two)
+_SCANNED_CHARACTER_US = 0.2  # each character the link and code-span matchers scan forward
+# Block processors search a whole block, some line by line, and one that splits a block hands
+# the rest back to all of them.
+_BLOCK_TRY_US = 25  # each time a block is handed to the block processors,
+_BLOCK_LINE_US = 0.7  # plus each of its lines,
+_BLOCK_CHARACTER_US = 0.05  # plus each of its characters
 
 LINK_REL = "nofollow ugc noopener"
 
-ALLOWED_TAGS = frozenset({
+_ALLOWED_TAGS = frozenset({
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "del", "s",
     "code", "pre", "blockquote", "ul", "ol", "li", "a", "img", "table", "thead", "tbody", "tr",
     "th", "td", "sup", "sub", "kbd",
@@ -87,7 +74,7 @@ def _allow_language_class(tag, name, value):
     return name == "class" and _LANGUAGE_CLASS_RE.fullmatch(value) is not None
 
 
-ALLOWED_ATTRIBUTES = {
+_ALLOWED_ATTRIBUTES = {
     "a": ["href", "title", "rel"],
     "img": ["src", "alt", "title"],
     "th": ["align"],
@@ -106,8 +93,10 @@ class RenderError(ValueError):
 
 # Noncharacters make html5lib report a parse error each, and it finds each error's line by
 # counting from the start of the text, so thousands of them take quadratic time.
-_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(chr(plane + 0xFFFE) + chr(plane + 0xFFFF) for plane in range(0, 0x110000, 0x10000))
-# Private-use code points reserved as markers: removed from all input, so only this module makes them.
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+    chr(plane + 0xFFFE) + chr(plane + 0xFFFF) for plane in range(0, 0x110000, 0x10000)
+)
+# Private-use code points this module uses as markers; removed from all input, so never typed.
 _FENCE_BREAK = "\U000f0000"
 _TEXT_ENTITY_STANDINS = {"&amp;": "\U000f0001", "&lt;": "\U000f0002", "&gt;": "\U000f0003", "&quot;": "\U000f0004"}
 _UNWANTED_CHARS_RE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff{_NONCHARACTERS}\U000f0000-\U000f0004]")
@@ -115,21 +104,33 @@ _UNWANTED_CHARS_RE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff{_NON
 
 def _normalize(text):
     """Unify line endings and drop characters that have no place in a post."""
+    # Control characters would also let a post forge Markdown's internal placeholders.
     return _UNWANTED_CHARS_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-# Mirrors the opening line of markdown.extensions.fenced_code.FENCED_BLOCK_RE.
-_FENCE_OPENING_RE = re.compile(
-    r"""(?P<fence>~{3,}|`{3,})[ ]*"""
-    r"""(?:\{[^\n]*\}|\.?[\w#.+-]*[ ]*(?:hl_lines=(?P<quote>["'])[^\n]*?(?P=quote)[ ]*)?)$"""
+# Lines that may open or close a fenced code block, or be nested deeply (each level of nesting
+# takes at least one character); other lines need no look.
+_NOTABLE_LINE_RE = re.compile(
+    rf"^(?:(?P<fence>```|~~~)|[ \t>*+\-\d](?=[^\n]{{{MAX_NESTING}}}))[^\n]*", re.MULTILINE
 )
 _FENCE_RUN_RE = re.compile(r"~{3,}|`{3,}")
-_CONTAINER_MARKER_RE = re.compile(r"[ \t]*(?:>|[-*+][ \t]|\d{1,9}[.)][ \t])")
+# The opening line of markdown.extensions.fenced_code.FENCED_BLOCK_RE, on text whose tabs
+# Markdown has not yet expanded to spaces.
+_FENCE_OPENING_RE = re.compile(
+    r"""(?P<fence>~{3,}|`{3,})[ \t]*"""
+    r"""(?:\{[^\n]*\}|\.?[\w#.+-]*[ \t]*(?:hl_lines=(?P<quote>["'])[^\n]*?(?P=quote)[ \t]*)?)$"""
+)
+_CONTAINER_MARKER_RE = re.compile(r"[ ]*(?:>|[-*+][ ]|\d{1,9}[.)][ ])")
+# markdown.blockprocessors.HRProcessor.RE, with possessive quantifiers for its atomic group.
+_THEMATIC_BREAK_RE = re.compile(r"[ ]{0,3}(?:(?:-++[ ]{0,2}+){3,}+|(?:_++[ ]{0,2}+){3,}+|(?:\*++[ ]{0,2}+){3,}+)[ ]*")
 
 
 def _nesting_depth(line):
     """Count the quote and list markers that open a line, plus its indentation levels."""
-    depth = (len(line) - len(line.lstrip(" \t"))) // 4
+    line = line.expandtabs(4)
+    if _THEMATIC_BREAK_RE.fullmatch(line):
+        return 0
+    depth = (len(line) - len(line.lstrip(" "))) // 4
     position = 0
     while marker := _CONTAINER_MARKER_RE.match(line, position):
         depth += 1
@@ -138,67 +139,73 @@ def _nesting_depth(line):
 
 
 def _prepare_lines(text):
-    """Refuse over-deep nesting and break fence lines that have no closing fence.
+    """Refuse over-deep nesting outside fenced code, and mark fence lines that are never closed."""
+    # The fenced_code extension searches to the end of the post for each unclosed fence; a
+    # marker in front of such a line (which Markdown would show as text anyway) prevents it.
+    notable_lines = list(_NOTABLE_LINE_RE.finditer(text))
+    closing_lines = {}  # fence -> where the lines that could close it start
+    for line in notable_lines:
+        if line.group("fence") and _FENCE_RUN_RE.fullmatch(fence := line.group().rstrip(" \t")):
+            closing_lines.setdefault(fence, []).append(line.start())
 
-    Fenced code blocks are found the way the fenced_code extension finds them, and are
-    left alone.  A line that starts like a fence but is never closed gets an invisible
-    marker, so the extension's search does not scan to the end of the post for it.
-    """
-    lines = text.split("\n")
-    closing_lines = {}  # fence -> indexes of the lines that could close it
-    for index, line in enumerate(lines):
-        fence = line.rstrip(" ")
-        if _FENCE_RUN_RE.fullmatch(fence):
-            closing_lines.setdefault(fence, []).append(index)
-
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        fence_run = _FENCE_RUN_RE.match(line)
-        if fence_run:
-            candidates = closing_lines.get(fence_run.group(), [])
-            closing = bisect.bisect_right(candidates, index)
+    unclosed_fences = []
+    code_end = 0
+    for line in notable_lines:
+        if line.start() < code_end:
+            continue
+        if line.group("fence"):
+            candidates = closing_lines.get(_FENCE_RUN_RE.match(line.group()).group(), [])
+            closing = bisect.bisect_right(candidates, line.start())
             if closing == len(candidates):
-                lines[index] = _FENCE_BREAK + line
-            elif _FENCE_OPENING_RE.match(line):
-                index = candidates[closing] + 1
-                continue
-        elif _nesting_depth(line) > MAX_NESTING:
+                unclosed_fences.append(line.start())
+            elif _FENCE_OPENING_RE.match(line.group()):
+                code_end = candidates[closing] + 1
+        elif _nesting_depth(line.group()) > MAX_NESTING:
             raise RenderError(f"Quotes and lists can be nested at most {MAX_NESTING} levels deep.")
-        index += 1
-    return "\n".join(lines)
+
+    pieces = [text[start:end] for start, end in pairwise([0, *unclosed_fences, len(text)])]
+    return _FENCE_BREAK.join(pieces)
 
 
 # --- Bounded Markdown ------------------------------------------------------------------------
 
 
-class _ScanBudget:
-    """Characters Markdown's bracket and backtick matchers may still scan in one post."""
+class _WorkBudget:
+    """The estimated rendering work, in microseconds, that one post may still use.
 
-    def __init__(self, limit):
-        self.remaining = limit
+    Block parsing is charged as it goes and refuses the post once the budget is spent (many
+    headings or rules with no blank line between them make Markdown re-scan a block for each).
+    The HTML elements are charged next: too many paragraphs, list items or table cells refuse
+    the post, and a text run whose inline formatting would cost more than is left is shown
+    exactly as typed.  Last, the link and code-span matchers are charged for what they scan;
+    once the budget is spent they stop looking and brackets or backticks stay literal.
+    """
+
+    def __init__(self):
+        self.remaining = _WORK_BUDGET_US
 
     @property
     def spent(self):
         return self.remaining <= 0
 
-    def charge(self, characters):
-        self.remaining -= characters
+    def allows(self, cost):
+        return cost <= self.remaining
+
+    def charge(self, cost):
+        self.remaining -= cost
 
 
 class _BudgetedLinkScans:
-    """Makes a link or image processor stop looking for closing brackets once the budget is spent.
+    """Charges a link or image processor's forward scans, and stops them once the budget is spent."""
 
-    Unmatched ``[`` make Markdown scan to the end of the paragraph, once per bracket.
-    """
+    budget: _WorkBudget
 
-    budget: _ScanBudget
-
+    # Each unmatched "[" makes this scan to the end of the paragraph.
     def getText(self, data, index):
         if self.budget.spent:
             return "", index, False
         text, end, handled = super().getText(data, index)
-        self.budget.charge((end if handled else len(data)) - index)
+        self.budget.charge(_SCANNED_CHARACTER_US * ((end if handled else len(data)) - index))
         return text, end, handled
 
     def getLink(self, data, index):
@@ -209,47 +216,47 @@ class _BudgetedLinkScans:
         href, title, end, handled = super().getLink(data, index)
         # An unclosed title ("[a](b "c)") is resolved only after scanning to the end.
         scanned_to_end = not handled or (title is None and any(quote in data[index:end] for quote in "\"'"))
-        self.budget.charge((len(data) if scanned_to_end else end) - index)
+        self.budget.charge(_SCANNED_CHARACTER_US * ((len(data) if scanned_to_end else end) - index))
         return href, title, end, handled
 
 
 class _Link(_BudgetedLinkScans, LinkInlineProcessor):
-    """Inline links, within the scan budget."""
+    """Inline links, within the work budget."""
 
 
 class _Image(_BudgetedLinkScans, ImageInlineProcessor):
-    """Inline images, within the scan budget."""
+    """Inline images, within the work budget."""
 
 
 class _Reference(_BudgetedLinkScans, ReferenceInlineProcessor):
-    """Reference links, within the scan budget."""
+    """Reference links, within the work budget."""
 
 
 class _ShortReference(_BudgetedLinkScans, ShortReferenceInlineProcessor):
-    """Short reference links, within the scan budget."""
+    """Short reference links, within the work budget."""
 
 
 class _ImageReference(_BudgetedLinkScans, ImageReferenceInlineProcessor):
-    """Reference images, within the scan budget."""
+    """Reference images, within the work budget."""
 
 
 class _ShortImageReference(_BudgetedLinkScans, ShortImageReferenceInlineProcessor):
-    """Short reference images, within the scan budget."""
+    """Short reference images, within the work budget."""
 
 
 _BACKTICK_RUN_RE = re.compile("`+")
 
 
 class _Backtick(BacktickInlineProcessor):
-    """Code spans; once the scan budget is spent a backtick run stays literal."""
+    """Code spans, within the work budget: once it is spent a backtick run stays literal."""
 
-    budget: _ScanBudget
+    budget: _WorkBudget
 
     def find_code_spans(self, start, text):
         if self.budget.spent:
             return _BACKTICK_RUN_RE.match(text, start).end(), None
         code_start, code_end = super().find_code_spans(start, text)
-        self.budget.charge((len(text) if code_end is None else code_end) - start)
+        self.budget.charge(_SCANNED_CHARACTER_US * ((len(text) if code_end is None else code_end) - start))
         return code_start, code_end
 
 
@@ -264,48 +271,50 @@ _BUDGETED_INLINE_PROCESSORS = [
     ("short_image_ref", 125, lambda md: _ShortImageReference(IMAGE_REFERENCE_RE, md)),
 ]
 
-# Where inline formatting can start or end; a link, emphasis or code span takes two marks.
-_INLINE_MARK_RE = re.compile(r"\*+|_+|`+|[\[\]\\<>&]|  \n")
+# Where inline formatting can start or end: a link, code span or emphasis has two marks.
+_INLINE_MARK_RE = re.compile(r"[*_]+|`+|[\[\]\\<&]|  \n")
+
+
+def _inline_marks(text):
+    """Count formatting marks; a run of * or _ counts half its length, as it can nest that deep."""
+    return sum((len(mark) + 1) // 2 if mark[0] in "*_" else 1 for mark in _INLINE_MARK_RE.findall(text))
 
 
 class _ElementLimit(Treeprocessor):
-    """Keeps the number of HTML elements within _ELEMENT_BUDGET, before inline formatting is applied.
+    """Charges the budget for block elements, then formats each text run only while it lasts."""
 
-    Too many block elements (paragraphs, list items, table cells) refuse the post.  Then each
-    text run is formatted while the budget lasts; a run whose marks would exceed it is shown
-    exactly as typed.
-    """
+    def __init__(self, md, budget):
+        super().__init__(md)
+        self.budget = budget
 
     def run(self, root):
-        remaining = _ELEMENT_BUDGET - sum(1 for _ in root.iter())
-        if remaining < 0:
+        self.budget.charge(_ELEMENT_US * sum(1 for _ in root.iter()))
+        if self.budget.spent:
             raise RenderError("This post has too many paragraphs, list items or table cells to display.")
         for element in root.iter():
             for attribute in ("text", "tail"):
                 text = getattr(element, attribute)
                 if not text or isinstance(text, AtomicString):
                     continue
-                marks = len(_INLINE_MARK_RE.findall(text))
-                if marks > remaining:
-                    setattr(element, attribute, AtomicString(text))
+                cost = _INLINE_MARK_US * _inline_marks(text)
+                if self.budget.allows(cost):
+                    self.budget.charge(cost)
                 else:
-                    remaining -= marks
+                    setattr(element, attribute, AtomicString(text))
 
 
 class _BlockWorkMeter(BlockProcessor):
-    """Refuses a post once Markdown has handed too much text to its block processors.
+    """Charges the budget for each block the block processors are tried on; never claims one."""
 
-    Never claims a block.  Registered first, so it sees every block each time the block
-    processors are tried, including the rest of a block that one of them split.
-    """
-
-    def __init__(self, parser):
+    def __init__(self, parser, budget):
         super().__init__(parser)
-        self.remaining = _BLOCK_WORK_BUDGET
+        self.budget = budget
 
     def test(self, parent, block):
-        self.remaining -= len(block) + _BLOCK_OVERHEAD * (1 + block.count("|"))
-        if self.remaining < 0:
+        self.budget.charge(
+            _BLOCK_TRY_US + _BLOCK_LINE_US * block.count("\n") + _BLOCK_CHARACTER_US * len(block)
+        )
+        if self.budget.spent:
             raise RenderError(
                 "This post has too many blocks to format. Separate headings, lists and paragraphs "
                 "with blank lines, or shorten the post."
@@ -314,18 +323,19 @@ class _BlockWorkMeter(BlockProcessor):
 
 
 class _BoundedMarkdown(Extension):
-    """Switches off raw HTML and installs the work limits described in the module docstring."""
+    """Switches off raw HTML and makes the block, element and scanning work share one budget."""
 
     def extendMarkdown(self, md):
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
-        scan_budget = _ScanBudget(_SCAN_BUDGET)
+        budget = _WorkBudget()
+        # First in line, so the meter also sees the rest of a block each time a processor splits it.
+        md.parser.blockprocessors.register(_BlockWorkMeter(md.parser, budget), "block_work_meter", 1000)
+        md.treeprocessors.register(_ElementLimit(md, budget), "element_limit", 25)
         for name, priority, build in _BUDGETED_INLINE_PROCESSORS:
             processor = build(md)
-            processor.budget = scan_budget
+            processor.budget = budget
             md.inlinePatterns.register(processor, name, priority)
-        md.treeprocessors.register(_ElementLimit(md), "element_limit", 25)
-        md.parser.blockprocessors.register(_BlockWorkMeter(md.parser), "block_work_meter", 1000)
 
 
 def _markdown_to_html(text):
@@ -350,7 +360,9 @@ _URL_SCHEME_RE = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
 
 def _url_for_checking(url):
     """Decode entities and drop the whitespace and control characters browsers ignore."""
-    return _URL_IGNORED_CHARS_RE.sub("", html.unescape(url))
+    # bleach hands over values as written in the HTML: decode as a browser would, then once
+    # more, so that a doubly encoded scheme is refused too.
+    return _URL_IGNORED_CHARS_RE.sub("", html.unescape(html.unescape(url)))
 
 
 def _url_scheme(cleaned_url):
@@ -359,13 +371,13 @@ def _url_scheme(cleaned_url):
     return scheme.group(1).lower() if scheme else None
 
 
-def link_url_allowed(url):
+def _link_url_allowed(url):
     """Links may use http, https, mailto or a relative URL (``//host`` counts as http(s))."""
     scheme = _url_scheme(_url_for_checking(url))
     return scheme is None or scheme in _LINK_SCHEMES
 
 
-def image_url_allowed(url):
+def _image_url_allowed(url):
     """Images may come from https or from this site (``/path``, not ``//host``)."""
     cleaned = _url_for_checking(url)
     scheme = _url_scheme(cleaned)
@@ -383,17 +395,17 @@ class _LinkPolicyFilter(Filter):
                 attributes = token["data"]
                 if token["name"] == "a":
                     href = attributes.get((None, "href"))
-                    if href is not None and not link_url_allowed(href):
+                    if href is not None and not _link_url_allowed(href):
                         del attributes[(None, "href")]
                     attributes[(None, "rel")] = LINK_REL
-                elif token["name"] == "img" and not image_url_allowed(attributes.get((None, "src"), "")):
+                elif token["name"] == "img" and not _image_url_allowed(attributes.get((None, "src"), "")):
                     token = {"type": "Characters", "data": attributes.get((None, "alt"), "")}
             yield token
 
 
 _cleaner = bleach.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
+    tags=_ALLOWED_TAGS,
+    attributes=_ALLOWED_ATTRIBUTES,
     protocols=_LINK_SCHEMES,
     strip=False,
     strip_comments=True,
@@ -408,12 +420,9 @@ _STANDIN_ENTITIES = str.maketrans({standin: entity for entity, standin in _TEXT_
 
 
 def _sanitize(markup):
-    """Clean Markdown's output with bleach, then apply the link and image rules.
-
-    html5lib decodes every entity in text slowly (a post of 30,000 ``<`` would take half a
-    second), so the entities Markdown itself escaped in text are swapped for stand-ins
-    while bleach runs and swapped back afterwards.
-    """
+    """Clean Markdown's output with bleach, then apply the link and image rules."""
+    # html5lib decodes entities in text slowly (30,000 "&lt;" take half a second), so those
+    # Markdown escaped itself are swapped for stand-ins while bleach runs.
     swapped = _TAG_OR_TEXT_ENTITY_RE.sub(
         lambda match: _TEXT_ENTITY_STANDINS.get(match.group(), match.group()), markup
     )
@@ -442,14 +451,18 @@ _URL_TRAILING_PUNCTUATION = ".,:;!?"
 
 
 def _trim_url(url):
-    """Leave sentence punctuation and an unbalanced closing parenthesis out of a URL."""
-    while True:
-        trimmed = url.rstrip(_URL_TRAILING_PUNCTUATION)
-        if trimmed.endswith(")") and trimmed.count(")") > trimmed.count("("):
-            trimmed = trimmed[:-1]
-        if trimmed == url:
-            return url
-        url = trimmed
+    """Leave sentence punctuation and unbalanced closing parentheses out of a URL."""
+    unbalanced_closing = url.count(")") - url.count("(")
+    end = len(url)
+    while end:
+        if url[end - 1] in _URL_TRAILING_PUNCTUATION:
+            end -= 1
+        elif url[end - 1] == ")" and unbalanced_closing > 0:
+            end -= 1
+            unbalanced_closing -= 1
+        else:
+            break
+    return url[:end]
 
 
 def render_comment(text: str) -> str:
@@ -467,8 +480,9 @@ def render_comment(text: str) -> str:
     return "".join(parts)
 
 
-# Quote-aware, so a ">" inside an attribute value does not end the tag.
-_HTML_TAG_RE = re.compile(r"""<(/?)([a-zA-Z][a-zA-Z0-9]*)?(?:[^<>"']|"[^"]*"|'[^']*')*>""")
+# Quote-aware, so a ">" inside an attribute value does not end the tag; possessive, and never
+# crossing a "<", so that text full of "<" is still read in linear time.
+_HTML_TAG_RE = re.compile(r"""</?+([a-zA-Z][a-zA-Z0-9]*+)?+(?:[^<>"']|"[^"<]*+"|'[^'<]*+')*+>""")
 _BLOCK_TAGS = frozenset({
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "ul", "ol", "li",
     "table", "thead", "tbody", "tr", "th", "td", "div",
@@ -478,6 +492,6 @@ _BLOCK_TAGS = frozenset({
 def html_to_text(html_text: str) -> str:
     """Sanitized HTML -> plain text (for search indexing and snippets/meta descriptions); collapses whitespace."""
     without_tags = _HTML_TAG_RE.sub(
-        lambda tag: " " if (tag.group(2) or "").lower() in _BLOCK_TAGS else "", html_text
+        lambda tag: " " if (tag.group(1) or "").lower() in _BLOCK_TAGS else "", html_text
     )
     return " ".join(html.unescape(without_tags).split())
