@@ -78,14 +78,102 @@
     return token;
   }
 
-  function setUpSuggestions(form) {
+  // A suggestions combobox (WAI-ARIA 1.2 pattern): results under an input, arrows to move,
+  // Enter to open, Escape to close. Without JavaScript the input is a plain form field.
+  function attachSuggestions({ input, box, query, onOpen = () => {} }) {
+    const list = box.querySelector("[role=listbox]");
+    const status = box.querySelector("[data-suggestions-status]");
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-controls", list.id);
+    input.setAttribute("aria-expanded", "false");
+    let items = [];
+    let active = -1;
+    let latest = 0;
+
+    function close() {
+      box.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+
+    function highlight(index) {
+      const options = list.querySelectorAll("[role=option]");
+      options.forEach((option, i) => option.setAttribute("aria-selected", i === index ? "true" : "false"));
+      active = index;
+      input.setAttribute("aria-activedescendant", options[index].id);
+    }
+
+    function render(results) {
+      items = results;
+      list.replaceChildren();
+      results.forEach((item, index) => {
+        const option = document.createElement("li");
+        option.className = "suggestion";
+        option.id = `${list.id}-${index}`;
+        option.setAttribute("role", "option");
+        option.setAttribute("aria-selected", "false");
+        const link = document.createElement("a");
+        link.href = item.url;
+        link.textContent = item.title;
+        link.tabIndex = -1;
+        link.addEventListener("click", () => onOpen(item));
+        const meta = document.createElement("div");
+        meta.className = "suggestion-meta";
+        meta.textContent = `${item.resolved ? "✓ Resolved · " : ""}${item.score} votes · ${item.answer_count} answers`;
+        const snippet = document.createElement("p");
+        snippet.className = "suggestion-snippet";
+        snippet.innerHTML = item.snippet;  // escaped by the server, with matches in <mark>
+        option.append(link, meta, snippet);
+        // Keep focus in the input (so blur does not close the list), then follow the click.
+        option.addEventListener("mousedown", (event) => event.preventDefault());
+        option.addEventListener("click", (event) => { if (event.target !== link) link.click(); });
+        list.append(option);
+      });
+      box.hidden = results.length === 0;
+      input.setAttribute("aria-expanded", results.length ? "true" : "false");
+      input.removeAttribute("aria-activedescendant");
+      if (status) status.textContent = results.length ? `${results.length} similar questions found` : "";
+      active = -1;
+    }
+
+    const update = debounce(async () => {
+      const text = query();
+      if (text.trim().length < 3) { close(); return; }
+      const request = ++latest;
+      try {
+        const response = await fetch(`/api/v1/suggest?limit=5&q=${encodeURIComponent(text)}`,
+          { headers: { "Accept": "application/json" } });
+        const data = await response.json();
+        if (request === latest) render(data.results || []);
+      } catch (error) {
+        // Suggestions are a help, not a requirement: the form still works.
+      }
+    }, 200);
+
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") { close(); return; }
+      if (box.hidden || !items.length) return;
+      if (event.key === "ArrowDown") { event.preventDefault(); highlight((active + 1) % items.length); }
+      else if (event.key === "ArrowUp") { event.preventDefault(); highlight((active - 1 + items.length) % items.length); }
+      else if (event.key === "Enter" && active >= 0) {
+        event.preventDefault();
+        onOpen(items[active]);
+        window.location.assign(items[active].url);
+      }
+    });
+    input.addEventListener("blur", () => setTimeout(close, 150));
+    return update;
+  }
+
+  // On the ask form: existing threads that may answer the question before it is posted.
+  function setUpAskSuggestions(form) {
     const title = form.querySelector("input[name=title]");
     const body = form.querySelector("textarea[name=body]");
     const tags = form.querySelector("input[name=tags]");
     const box = form.querySelector("[data-suggestions]");
-    const list = box?.querySelector("[role=listbox]");
-    const status = box?.querySelector("[data-suggestions-status]");
-    if (!title || !body || !box || !list) return;
+    if (!title || !body || !box) return;
     const token = draftToken();
     const draftField = form.querySelector("input[name=draft]");
     if (draftField) draftField.value = token;
@@ -97,108 +185,41 @@
       body.value = saved.body || "";
       if (tags) tags.value = saved.tags || "";
     }
-    const saveDraft = () => sessionStorage.setItem(DRAFT_KEY, JSON.stringify(
-      { title: title.value, body: body.value, tags: tags ? tags.value : "" }));
 
-    title.setAttribute("role", "combobox");
-    title.setAttribute("aria-autocomplete", "list");
-    title.setAttribute("aria-controls", list.id);
-    title.setAttribute("aria-expanded", "false");
-
-    let items = [];
-    let active = -1;
-    let latest = 0;
-
-    function close() {
-      box.hidden = true;
-      title.setAttribute("aria-expanded", "false");
-      title.removeAttribute("aria-activedescendant");
-      active = -1;
-    }
-
-    function highlight(index) {
-      const options = list.querySelectorAll("[role=option]");
-      options.forEach((option, i) => option.setAttribute("aria-selected", i === index ? "true" : "false"));
-      active = index;
-      if (index >= 0) title.setAttribute("aria-activedescendant", options[index].id);
-      else title.removeAttribute("aria-activedescendant");
-    }
-
-    function opened(item) {
-      saveDraft();
-      fetch("/api/v1/suggest/opened", {
-        method: "POST", keepalive: true, headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ draft: token, question_id: item.id }),
-      }).catch(() => {});
-    }
-
-    function render(results) {
-      items = results;
-      list.replaceChildren();
-      results.forEach((item, index) => {
-        const option = document.createElement("li");
-        option.className = "suggestion";
-        option.id = `ask-suggestion-${index}`;
-        option.setAttribute("role", "option");
-        option.setAttribute("aria-selected", "false");
-        const link = document.createElement("a");
-        link.href = item.url;
-        link.textContent = item.title;
-        link.tabIndex = -1;
-        link.addEventListener("click", () => opened(item));
-        const meta = document.createElement("div");
-        meta.className = "suggestion-meta";
-        meta.textContent = `${item.resolved ? "✓ Resolved · " : ""}${item.score} votes · ${item.answer_count} answers`;
-        const snippet = document.createElement("p");
-        snippet.className = "suggestion-snippet";
-        snippet.innerHTML = item.snippet;  // escaped by the server, with matches in <mark>
-        option.append(link, meta, snippet);
-        option.addEventListener("mousedown", (event) => { if (event.target !== link) { event.preventDefault(); link.click(); } });
-        list.append(option);
-      });
-      box.hidden = results.length === 0;
-      title.setAttribute("aria-expanded", results.length ? "true" : "false");
-      if (status) status.textContent = results.length ? `${results.length} similar questions found` : "";
-      active = -1;
-    }
-
-    const update = debounce(async () => {
-      const typed = title.value;
-      if (typed.trim().length < 3) { close(); return; }
+    const update = attachSuggestions({
+      input: title,
+      box,
       // The title leads; the start of the body sharpens it once there is one.
-      const query = body.value.trim() ? `${typed.trim()} ${body.value.slice(0, 300)}` : typed;
-      const request = ++latest;
-      try {
-        const response = await fetch(`/api/v1/suggest?limit=5&q=${encodeURIComponent(query)}`,
-          { headers: { "Accept": "application/json" } });
-        const data = await response.json();
-        if (request === latest) render(data.results || []);
-      } catch (error) {
-        // Suggestions are a help, not a requirement: the form still works.
-      }
-    }, 200);
-
+      query: () => (body.value.trim() ? `${title.value.trim()} ${body.value.slice(0, 300)}` : title.value),
+      onOpen: (item) => {
+        sessionStorage.setItem(DRAFT_KEY, JSON.stringify(
+          { title: title.value, body: body.value, tags: tags ? tags.value : "" }));
+        fetch("/api/v1/suggest/opened", {
+          method: "POST", keepalive: true, headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ draft: token, question_id: item.id }),
+        }).catch(() => {});
+      },
+    });
     title.addEventListener("input", update);
     body.addEventListener("input", update);
-    title.addEventListener("keydown", (event) => {
-      if (box.hidden || !items.length) return;
-      if (event.key === "ArrowDown") { event.preventDefault(); highlight((active + 1) % items.length); }
-      else if (event.key === "ArrowUp") { event.preventDefault(); highlight((active - 1 + items.length) % items.length); }
-      else if (event.key === "Enter" && active >= 0) {
-        event.preventDefault();
-        opened(items[active]);
-        window.location.assign(items[active].url);
-      } else if (event.key === "Escape") { event.preventDefault(); close(); }
-    });
     form.addEventListener("submit", () => {
       sessionStorage.removeItem(DRAFT_KEY);
       sessionStorage.removeItem(TOKEN_KEY);
     });
   }
 
+  // In the header: the same suggestions; Enter without a chosen one runs a full search.
+  function setUpHeaderSuggestions(form) {
+    const input = form.querySelector("input[name=q]");
+    const box = form.querySelector("[data-suggestions]");
+    if (!input || !box) return;
+    input.addEventListener("input", attachSuggestions({ input, box, query: () => input.value }));
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     document.querySelectorAll("[data-preview-form]").forEach(setUpPreview);
-    document.querySelectorAll("[data-suggest-form]").forEach(setUpSuggestions);
+    document.querySelectorAll("[data-suggest-form]").forEach(setUpAskSuggestions);
+    document.querySelectorAll(".header-search").forEach(setUpHeaderSuggestions);
     document.querySelectorAll(".vote-form").forEach((form) => {
       form.addEventListener("submit", (event) => {
         if (!event.submitter) return;

@@ -60,3 +60,19 @@ def test_suggestions_appear_and_work_with_the_keyboard(page, register_member, an
     with live_server.app.app_context():
         drafts = db.session.scalars(select(AskDraft).where(AskDraft.question_id == question_id)).all()
         assert len(drafts) == 1 and drafts[0].posted_at is None
+
+
+def test_the_header_search_box_suggests_and_searches(page, answered):
+    question_id, title = answered
+    page.goto("/")
+    search_box = page.get_by_role("combobox", name="Search")
+    search_box.press_sequentially("watch battery drai", delay=20)
+    option = page.get_by_role("option").filter(has_text=title)
+    expect(option).to_be_visible()
+    option.click()
+    page.wait_for_url(f"**/questions/{question_id}/**")
+
+    page.get_by_role("combobox", name="Search").fill("battery overnight")
+    page.get_by_role("combobox", name="Search").press("Enter")
+    page.wait_for_url("**/search?q=battery+overnight")
+    expect(page.get_by_role("link", name=title)).to_be_visible()
