@@ -23,6 +23,13 @@ class ValidationError(DomainError):
         super().__init__("; ".join(self.errors.values()))
 
 
+class MalformedRequest(DomainError):
+    """The request itself is unreadable (not JSON, not an object)."""
+
+    status = 400
+    code = "bad_request"
+
+
 class NotFound(DomainError):
     """The thing does not exist or is not visible to this user."""
 

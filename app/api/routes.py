@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from app.api import bp, serializers
 from app.api.auth import token_required
-from app.exceptions import ValidationError
+from app.exceptions import MalformedRequest, ValidationError
 from app.extensions import db, limiter
 from app.formatting import slugify
 from app.models import Tag
@@ -19,22 +19,12 @@ def _json_object():
     """The request body as a JSON object, or a 400 telling the client what to send."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise _BadRequest()
+        raise MalformedRequest("Send a JSON object with Content-Type: application/json.")
     return data
 
 
-class _BadRequest(ValidationError):
-    """The body was not a JSON object."""
-
-    status = 400
-    code = "bad_request"
-
-    def __init__(self):
-        super().__init__({"body": "Send a JSON object with Content-Type: application/json."})
-
-
 def _page():
-    """?page= as a positive int, or a 400."""
+    """?page= as a positive int, or a 422 saying what is allowed."""
     page = positive_int(request.args.get("page", "1"), maximum=100000)
     if page is None:
         raise ValidationError({"page": "page must be a whole number from 1 to 100000."})

@@ -199,9 +199,9 @@ def edit_question(question_id):
     question = queries.get_question_or_404(question_id)
     if not permissions.can_edit(current_user, question):
         abort(403)
-    form = QuestionForm(obj=None if request.method == "POST" else question)
+    form = QuestionForm()
     if request.method == "GET":
-        form.body.data = question.body_source
+        form.title.data, form.body.data = question.title, question.body_source
         form.tags.data = " ".join(t.name for t in question.tags)
     if form.validate_on_submit():
         try:
