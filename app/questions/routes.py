@@ -192,6 +192,11 @@ def preview():
 # Editing and deleting ------------------------------------------------------------------
 
 
+def _edit_summary(form):
+    """The optional "what changed" note of an edit form, or None."""
+    return (form.reason.data or "").strip()[:300] or None
+
+
 @bp.route("/questions/<id:question_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_question(question_id):
@@ -206,7 +211,7 @@ def edit_question(question_id):
     if form.validate_on_submit():
         try:
             services.edit_question(current_user, question, form.title.data, form.body.data, form.tags.data,
-                                   reason=(form.reason.data or "").strip()[:300] or None)
+                                   reason=_edit_summary(form))
         except ValidationError as error:
             show_errors(form, error)
         else:
@@ -227,8 +232,7 @@ def edit_answer(answer_id):
         form.body.data = answer.body_source
     if form.validate_on_submit():
         try:
-            services.edit_answer(current_user, answer, form.body.data,
-                                 reason=(form.reason.data or "").strip()[:300] or None)
+            services.edit_answer(current_user, answer, form.body.data, reason=_edit_summary(form))
         except ValidationError as error:
             show_errors(form, error)
         else:

@@ -90,32 +90,35 @@ def test_no_vote_on_deleted_posts(thread):
         services.cast_vote(voter, answer, 1)
 
 
-def test_concurrent_votes_from_many_members_all_count(app, thread, make):
-    """Many threads vote on one post at once: the score is exact, no vote lost (RELIABILITY.md 3)."""
-    _, answer, _, answerer, _ = thread
-    voters = [make.user(f"crowd{number}") for number in range(24)]
-    voter_ids, answer_id = [v.id for v in voters], answer.id
-    db.session.commit()
-    errors, start = [], threading.Barrier(len(voter_ids))
+def vote_at_once(app, votes):
+    """Cast (user_id, answer_id) up-votes from one thread each, released together; returns their errors."""
+    errors, start = [], threading.Barrier(len(votes))
 
-    def vote(user_id):
+    def vote(user_id, answer_id):
         with app.app_context():
             try:
                 user, target = db.session.get(User, user_id), db.session.get(Answer, answer_id)
-                db.session.commit()  # hand the connection back: 24 waiting threads exceed the pool
+                db.session.commit()  # hand the connection back: many waiting threads exceed the pool
                 start.wait()
                 services.cast_vote(user, target, 1)
-            except Exception as error:  # noqa: BLE001 - collected and asserted below
+            except Exception as error:  # noqa: BLE001 - collected and asserted by the caller
                 errors.append(error)
             finally:
                 db.session.remove()
 
-    workers = [threading.Thread(target=vote, args=(user_id,)) for user_id in voter_ids]
+    workers = [threading.Thread(target=vote, args=pair) for pair in votes]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
-    assert errors == []
+    return errors
+
+
+def test_concurrent_votes_from_many_members_all_count(app, thread, make):
+    """Many threads vote on one post at once: the score is exact, no vote lost (RELIABILITY.md 3)."""
+    _, answer, _, answerer, _ = thread
+    voter_ids = [make.user(f"crowd{number}").id for number in range(24)]
+    assert vote_at_once(app, [(user_id, answer.id) for user_id in voter_ids]) == []
     db.session.expire_all()
     assert answer.score == len(voter_ids)
     assert answerer.reputation_points == 10 * len(voter_ids)
@@ -125,27 +128,7 @@ def test_concurrent_votes_from_many_members_all_count(app, thread, make):
 def test_one_member_double_clicking_keeps_one_vote(app, thread):
     """The same member sending the same vote twice at once: withdrawn or kept, never counted twice."""
     _, answer, _, _, voter = thread
-    voter_id, answer_id = voter.id, answer.id
-    db.session.commit()
-    start, errors = threading.Barrier(2), []
-
-    def vote():
-        with app.app_context():
-            try:
-                user, target = db.session.get(User, voter_id), db.session.get(Answer, answer_id)
-                start.wait()
-                services.cast_vote(user, target, 1)
-            except Exception as error:  # noqa: BLE001
-                errors.append(error)
-            finally:
-                db.session.remove()
-
-    workers = [threading.Thread(target=vote) for _ in range(2)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    assert errors == []
+    assert vote_at_once(app, [(voter.id, answer.id)] * 2) == []
     db.session.expire_all()
     votes = db.session.scalar(select(func.count()).select_from(AnswerVote))
     assert answer.score == votes and votes in (0, 1)
