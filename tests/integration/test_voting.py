@@ -106,6 +106,7 @@ def vote_at_once(app, votes):
             finally:
                 db.session.remove()
 
+    db.session.commit()  # end the caller's read snapshot, so afterwards it sees what the threads wrote
     workers = [threading.Thread(target=vote, args=pair) for pair in votes]
     for worker in workers:
         worker.start()
