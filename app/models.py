@@ -146,9 +146,14 @@ class Question(db.Model):
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     deleted_at: Mapped[datetime | None]
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None]
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    close_reason: Mapped[str | None] = mapped_column(String(20))
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"))
 
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     tags: Mapped[list[Tag]] = relationship(secondary=question_tags, order_by=Tag.name)
+    duplicate_of: Mapped[Question | None] = relationship(remote_side=[id], foreign_keys=[duplicate_of_id])
 
     @property
     def is_resolved(self):
@@ -157,13 +162,27 @@ class Question(db.Model):
 
     @property
     def status(self):
-        """One word for lists and the API."""
+        """One word for lists and the API: closed, resolved or open."""
+        if self.is_closed:
+            return "closed"
         return "resolved" if self.is_resolved else "open"
 
     @property
     def is_deleted(self):
         """Soft-deleted: kept in the database, shown to nobody but staff."""
         return self.deleted_at is not None
+
+    @property
+    def is_closed(self):
+        """Closed: readable, but takes no new answers."""
+        return self.closed_at is not None
+
+
+CLOSE_REASONS = {
+    "duplicate": "a duplicate of another question",
+    "off-topic": "off-topic for this community",
+    "resolved-elsewhere": "resolved elsewhere",
+}
 
 
 class Answer(db.Model):

@@ -21,8 +21,8 @@ def can_ask(user):
 
 
 def can_answer(user, question):
-    """Any signed-in member may answer a question that is still there."""
-    return _signed_in(user) and not question.is_deleted
+    """Any signed-in member may answer a question that is still there and open."""
+    return _signed_in(user) and not question.is_deleted and not question.is_closed
 
 
 def can_comment(user, question):
@@ -68,6 +68,11 @@ def can_delete_comment(user, comment):
     return _signed_in(user) and comment.deleted_at is None and (comment.author_id == user.id or is_moderator(user))
 
 
+def can_close(user, question):
+    """Moderators close questions (as duplicates, off-topic, resolved elsewhere) and reopen them."""
+    return is_moderator(user) and not question.is_deleted
+
+
 def can_see_deleted(user):
     """Moderators may open deleted posts (to restore them later); nobody else can."""
     return is_moderator(user)
@@ -77,6 +82,6 @@ TEMPLATE_HELPERS = {
     name: globals()[name]
     for name in (
         "is_staff", "is_moderator", "can_ask", "can_answer", "can_comment", "can_vote",
-        "can_edit", "can_accept", "can_delete_question", "can_delete_answer", "can_delete_comment",
+        "can_edit", "can_accept", "can_delete_question", "can_delete_answer", "can_delete_comment", "can_close",
     )
 }

@@ -1,8 +1,9 @@
 """Web forms for threads. The rules live in app.validation, shared with the API; these carry CSRF."""
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
+from app.models import CLOSE_REASONS
 from app.validation import BODY_MAX, COMMENT_MAX, TITLE_MAX
 
 
@@ -34,6 +35,13 @@ class VoteForm(FlaskForm):
     """Up, down or withdraw."""
 
     value = IntegerField(validators=[Optional()])
+
+
+class CloseForm(FlaskForm):
+    """A moderator closes a question, naming the original when it is a duplicate."""
+
+    reason = SelectField("Reason", choices=[SelectChoice(key, label) for key, label in CLOSE_REASONS.items()])
+    duplicate_of = IntegerField("Original question id", validators=[Optional()])
 
 
 class ActionForm(FlaskForm):

@@ -47,7 +47,7 @@ def get_question_or_404(question_id, viewer=None):
     """The question with this id; aborts with 404 if it does not exist or is deleted (unless moderator)."""
     question = db.session.execute(
         select(Question).where(Question.id == question_id)
-        .options(joinedload(Question.author), selectinload(Question.tags))
+        .options(joinedload(Question.author), selectinload(Question.tags), joinedload(Question.duplicate_of))
     ).scalar_one_or_none()
     if question is None or (question.is_deleted and not permissions.can_see_deleted(viewer)):
         abort(404)

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.formatting import slugify
 from app.models import Question, Revision, Tag
 from app.questions import bp, queries, services
-from app.questions.forms import ActionForm, AnswerForm, CommentForm, QuestionForm, VoteForm
+from app.questions.forms import ActionForm, AnswerForm, CloseForm, CommentForm, QuestionForm, VoteForm
 from app.ratelimits import posting_limit
 from app.rendering import RenderError, render_markdown
 from app.search import insights
@@ -89,7 +89,7 @@ def show(question_id, slug=None):
     page = render_template(
         "questions/show.html", thread=thread, question=question,
         question_vote=question_votes.get(question.id, 0), answer_votes=answer_votes,
-        answer_form=AnswerForm(), comment_form=CommentForm(), action_form=ActionForm(),
+        answer_form=AnswerForm(), comment_form=CommentForm(), action_form=ActionForm(), close_form=CloseForm(),
     )
     write_behind.record("views", _write_view_counts, question.id)
     return page
@@ -172,7 +172,7 @@ def _show_with_forms(question, answer_form=None, comment_form=None):
         "questions/show.html", thread=thread, question=question,
         question_vote=question_votes.get(question.id, 0), answer_votes=answer_votes,
         answer_form=answer_form or AnswerForm(formdata=None), comment_form=comment_form or CommentForm(formdata=None),
-        action_form=ActionForm(),
+        action_form=ActionForm(), close_form=CloseForm(formdata=None),
     ), 422
 
 
@@ -346,6 +346,31 @@ def accept(answer_id):
         services.accept_answer(current_user, answer)
         flash("Answer accepted: the question is marked resolved.", "success")
     return redirect(answer_url(answer))
+
+
+@bp.post("/questions/<id:question_id>/close")
+@login_required
+def close(question_id):
+    """A moderator closes a question (as a duplicate of another, off-topic, or resolved elsewhere)."""
+    question = queries.get_question_or_404(question_id)
+    form = CloseForm()
+    if form.validate_on_submit():
+        services.close_question(current_user, question, form.reason.data, duplicate_of_id=form.duplicate_of.data)
+        flash("The question is closed.", "success")
+    elif form.errors:
+        flash("Give the original question's id as a number.", "error")
+    return redirect(question_url(question))
+
+
+@bp.post("/questions/<id:question_id>/reopen")
+@login_required
+def reopen(question_id):
+    """A moderator reopens a closed question."""
+    question = queries.get_question_or_404(question_id)
+    if ActionForm().validate_on_submit():
+        services.reopen_question(current_user, question)
+        flash("The question is open again.", "success")
+    return redirect(question_url(question))
 
 
 @bp.post("/questions/<id:question_id>/unaccept")

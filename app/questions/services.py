@@ -6,7 +6,7 @@ from app import permissions, reputation, validation
 from app.database import begin_write
 from app.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
 from app.extensions import db
-from app.models import Answer, AnswerVote, Comment, Question, QuestionVote, Revision, Tag, utcnow
+from app.models import CLOSE_REASONS, Answer, AnswerVote, Comment, Question, QuestionVote, Revision, Tag, utcnow
 from app.rendering import RenderError, render_comment, render_markdown
 from app.search.indexer import record_change
 
@@ -148,6 +148,40 @@ def delete_question(actor, question):
     db.session.commit()
 
 
+def close_question(actor, question, reason, duplicate_of_id=None):
+    """Close a question; a duplicate points to its original, which search and suggestions then show instead."""
+    if reason not in CLOSE_REASONS:
+        raise ValidationError({"reason": f"Choose a reason: {', '.join(CLOSE_REASONS)}."})
+    begin_write(db.session)
+    question = _visible_question(question.id)
+    if not permissions.can_close(actor, question):
+        raise PermissionDenied("Only moderators close questions.")
+    original = None
+    if reason == "duplicate":
+        original = db.session.get(Question, duplicate_of_id) if type(duplicate_of_id) is int else None
+        if original is None or original.is_deleted or original.id == question.id:
+            raise ValidationError({"duplicate_of": "Give the id of another, visible question as the original."})
+        if original.duplicate_of_id is not None:
+            original = db.session.get(Question, original.duplicate_of_id)  # point at the root, never a chain
+    question.closed_at, question.closed_by_id, question.close_reason = utcnow(), actor.id, reason
+    question.duplicate_of_id = original.id if original else None
+    record_change(question.id)
+    db.session.commit()
+    return question
+
+
+def reopen_question(actor, question):
+    """Reopen a closed question."""
+    begin_write(db.session)
+    question = _visible_question(question.id)
+    if not permissions.can_close(actor, question):
+        raise PermissionDenied("Only moderators reopen questions.")
+    question.closed_at = question.closed_by_id = question.close_reason = question.duplicate_of_id = None
+    record_change(question.id)
+    db.session.commit()
+    return question
+
+
 # Answers -----------------------------------------------------------------------------
 
 
@@ -156,6 +190,8 @@ def post_answer(author, question, body):
     source, html = _clean_and_render(body, minimum=validation.ANSWER_MIN)
     begin_write(db.session)
     question = _visible_question(question.id)
+    if question.is_closed:
+        raise Conflict("This question is closed: it takes no new answers.")
     if not permissions.can_answer(author, question):
         raise PermissionDenied("Sign in to answer.")
     now = utcnow()

@@ -65,15 +65,26 @@ def parse_request(text, tag=None, resolved=None, has_answers=False, sort="releva
 
 
 def _visible_questions(ids):
-    """The questions with these ids that anyone may see, in the given order."""
+    """The questions with these ids that anyone may see, in order; a closed duplicate gives way to its original."""
     if not ids:
         return []
-    rows = db.session.scalars(
-        select(Question).where(Question.id.in_(ids), Question.deleted_at.is_(None))
-        .options(joinedload(Question.author), selectinload(Question.tags))
-    ).all()
+    options = (joinedload(Question.author), selectinload(Question.tags))
+    rows = db.session.scalars(select(Question).where(Question.id.in_(ids), Question.deleted_at.is_(None))
+                              .options(*options)).all()
     by_id = {question.id: question for question in rows}
-    return [by_id[i] for i in ids if i in by_id]
+    originals = {q.duplicate_of_id for q in rows if q.duplicate_of_id and q.duplicate_of_id not in by_id}
+    if originals:
+        by_id.update({q.id: q for q in db.session.scalars(
+            select(Question).where(Question.id.in_(originals), Question.deleted_at.is_(None)).options(*options))})
+    ordered, seen = [], set()
+    for question_id in ids:
+        question = by_id.get(question_id)
+        if question is not None and question.duplicate_of_id:
+            question = by_id.get(question.duplicate_of_id)
+        if question is not None and question.id not in seen:
+            seen.add(question.id)
+            ordered.append(question)
+    return ordered
 
 
 def search(request):
@@ -101,7 +112,7 @@ def suggest(text, limit=5, exclude_id=None):
     if len(text.strip()) < 2:
         return []
     ids, terms = search_index.suggest(app_index(), text, limit=limit + 2, exclude_id=exclude_id)
-    questions = _visible_questions(ids)[:limit]
+    questions = [q for q in _visible_questions(ids) if q.id != exclude_id][:limit]
     best = _best_answers(questions)
     return [Suggestion(question, search_index.snippet(html_to_text(best[question.id].body_html), terms, length=160)
                        if question.id in best else search_index.snippet(html_to_text(question.body_html), terms,

@@ -12,10 +12,10 @@ def member(role="member", user_id=1):
     return SimpleNamespace(id=user_id, role=role, is_authenticated=True, is_staff=role != "member")
 
 
-def post(author_id=1, deleted=False, answer_count=0, accepted=False):
+def post(author_id=1, deleted=False, answer_count=0, accepted=False, closed=False):
     """A stand-in for a question or answer."""
     return SimpleNamespace(author_id=author_id, is_deleted=deleted, answer_count=answer_count, is_accepted=accepted,
-                           deleted_at=object() if deleted else None)
+                           deleted_at=object() if deleted else None, is_closed=closed)
 
 
 ROLES = ["member", "agent", "moderator", "admin"]
@@ -80,3 +80,11 @@ def test_role_groups(role, staff, moderator):
     assert permissions.is_staff(member(role)) is staff
     assert permissions.is_moderator(member(role)) is moderator
     assert permissions.can_see_deleted(member(role)) is moderator
+
+
+@pytest.mark.parametrize("role, may_close", [("member", False), ("agent", False), ("moderator", True),
+                                             ("admin", True)])
+def test_closing_is_for_moderators_and_closed_questions_take_no_answers(role, may_close):
+    assert permissions.can_close(member(role), post(author_id=OTHER)) is may_close
+    assert not permissions.can_answer(member(role), post(author_id=OTHER, closed=True))
+    assert permissions.can_comment(member(role), post(author_id=OTHER, closed=True))

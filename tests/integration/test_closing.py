@@ -1,0 +1,86 @@
+"""Closing questions: duplicates lead to their original, in the page, search and suggestions."""
+import pytest
+
+from app.exceptions import PermissionDenied, ValidationError
+from app.questions import services
+from app.search import indexer
+
+
+@pytest.fixture
+def pair(make):
+    """An original with an accepted answer, and a differently worded duplicate."""
+    asker = make.user("asker")
+    original = make.question(asker, title="How do I factory reset the Pulse watch?",
+                             body="I want to wipe it before selling it.", tags=["pulse"])
+    answer = make.answer(original, body="Settings, System, Reset: hold the crown for ten seconds.")
+    services.accept_answer(asker, answer)
+    duplicate = make.question(title="Wiping my smartwatch clean before giving it away",
+                              body="Which menu erases everything? Mine has a zebrafish face.", tags=["pulse"])
+    return original, duplicate
+
+
+def test_a_moderator_closes_a_duplicate_and_the_page_points_to_the_original(client, make, sign_in, pair):
+    original, duplicate = pair
+    sign_in(make.user("mod", role="moderator"))
+    response = client.post(f"/questions/{duplicate.id}/close", data={"reason": "duplicate",
+                                                                    "duplicate_of": original.id})
+    assert response.status_code == 302
+    page = client.get(f"/questions/{duplicate.id}", follow_redirects=True).get_data(as_text=True)
+    assert "This question has been answered before." in page and original.title in page
+    assert "takes no new answers" in page and 'name="body" rows="10"' not in page
+    assert client.get(f"/api/v1/questions/{duplicate.id}").json["status"] == "closed"
+
+
+def test_search_and_suggestions_lead_to_the_original(client, make, pair):
+    original, duplicate = pair
+    services.close_question(make.user(role="moderator"), duplicate, "duplicate", duplicate_of_id=original.id)
+    indexer.catch_up()
+    results = client.get("/api/v1/suggest?q=zebrafish").json["results"]
+    assert [r["id"] for r in results] == [original.id]
+    items = client.get("/api/v1/search?q=zebrafish").json["items"]
+    assert [item["id"] for item in items] == [original.id]
+    ids = [r["id"] for r in client.get(f"/api/v1/suggest?q=zebrafish&exclude={original.id}").json["results"]]
+    assert original.id not in ids
+
+
+def test_closed_questions_take_no_answers(make, pair):
+    _, duplicate = pair
+    services.close_question(make.user(role="moderator"), duplicate, "off-topic")
+    with pytest.raises(Exception, match="closed"):
+        make.answer(duplicate)
+
+
+def test_only_moderators_close_and_reopen(make, pair):
+    original, duplicate = pair
+    for role in ("member", "agent"):
+        with pytest.raises(PermissionDenied):
+            services.close_question(make.user(role=role), duplicate, "off-topic")
+    moderator = make.user(role="moderator")
+    services.close_question(moderator, duplicate, "resolved-elsewhere")
+    with pytest.raises(PermissionDenied):
+        services.reopen_question(duplicate.author, duplicate)
+    services.reopen_question(moderator, duplicate)
+    assert not duplicate.is_closed and duplicate.duplicate_of_id is None
+
+
+@pytest.mark.parametrize("reason, target", [("nonsense", None), ("duplicate", None), ("duplicate", "self"),
+                                            ("duplicate", 999999), ("duplicate", "12")])
+def test_bad_close_requests_are_refused(make, pair, reason, target):
+    _, duplicate = pair
+    target = duplicate.id if target == "self" else target
+    with pytest.raises(ValidationError):
+        services.close_question(make.user(role="moderator"), duplicate, reason, duplicate_of_id=target)
+
+
+def test_a_duplicate_of_a_duplicate_points_at_the_root(make, pair):
+    original, duplicate = pair
+    moderator = make.user(role="moderator")
+    services.close_question(moderator, duplicate, "duplicate", duplicate_of_id=original.id)
+    third = make.question(title="Erase all data on the watch, how?")
+    services.close_question(moderator, third, "duplicate", duplicate_of_id=duplicate.id)
+    assert third.duplicate_of_id == original.id
+
+
+def test_members_get_403_from_the_close_route(client, make, sign_in, pair):
+    sign_in(make.user())
+    assert client.post(f"/questions/{pair[1].id}/close", data={"reason": "off-topic"}).status_code == 403
