@@ -83,10 +83,6 @@ class SearchIndex:
             return {int(fields["id"]): fields.get("fingerprint") for fields in searcher.all_stored_fields()
                     if fields["id"] != CURSOR_DOC_ID}
 
-    def destroy(self):
-        """Forget the open handle (the folder is the caller's to delete)."""
-        self._index = None
-
 
 class IndexWriter:
     """What indexing code may do while it holds the writer."""
