@@ -23,6 +23,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 run: $(VENV)/.runtime
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty
+	$(BIN)/flask search catch-up
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # Debian's Chromium for the end-to-end tests (Playwright cannot download its own browser here).

@@ -11,6 +11,7 @@ from app.auth.services import clean_username
 from app.exceptions import Conflict
 from app.extensions import db
 from app.models import Answer, AnswerVote, Comment, Question, QuestionVote, Revision, Tag, User, question_tags, utcnow
+from app.search import indexer
 
 NOW = datetime(2026, 5, 1, 12, 0)
 
@@ -24,6 +25,8 @@ def test_seed_demo_loads_a_consistent_believable_community(runner):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Demo community loaded: 46 members, 5 staff, 160 questions, ")
+    assert "Search index caught up" in result.output
+    assert indexer.differences() == {"missing": [], "extra": [], "stale": []}
 
     _check_accounts()
     _check_threads()
