@@ -138,6 +138,8 @@ class Question(db.Model):
     score: Mapped[int] = mapped_column(default=0)
     answer_count: Mapped[int] = mapped_column(default=0)
     view_count: Mapped[int] = mapped_column(default=0)
+    # Moves on every change a question page shows (posts, votes, comments): the page cache's key.
+    version: Mapped[int] = mapped_column(default=0, server_default="0")
     accepted_answer_id: Mapped[int | None] = mapped_column(
         ForeignKey("answers.id", use_alter=True, name="fk_questions_accepted_answer_id_answers")
     )

@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_login import current_user, login_required
 from sqlalchemy import select, update
 
-from app import permissions, write_behind
+from app import page_cache, permissions, write_behind
 from app.exceptions import ValidationError
 from app.extensions import db
 from app.formatting import slugify
@@ -81,18 +81,38 @@ def tagged(name):
 @bp.get("/questions/<id:question_id>/<slug>")
 def show(question_id, slug=None):
     """The thread: question, accepted answer first, answers by score, comments, answer form."""
+    cache = page_cache.for_visitors()
+    if cache is None:
+        page = _question_page(question_id, slug)
+    else:
+        # One cheap read decides: the version moves whenever anything the page shows changes.
+        row = db.session.execute(select(Question.title, Question.version, Question.deleted_at)
+                                 .where(Question.id == question_id)).one_or_none()
+        if row is None or row.deleted_at is not None:
+            abort(404)
+        key = (question_id, row.version, request.full_path)
+        page = cache.get(key) if slug == slugify(row.title) else None
+        if page is None:
+            page = _question_page(question_id, slug)
+            if isinstance(page, str):
+                cache.put(key, page)
+    if isinstance(page, str):
+        write_behind.record("views", _write_view_counts, question_id)
+    return page
+
+
+def _question_page(question_id, slug):
+    """Render the question page (or the redirect to its canonical URL)."""
     question = queries.get_question_or_404(question_id, current_user)
     if slug != slugify(question.title):
         return redirect(question_url(question), code=301)
     thread = queries.load_thread(question)
     question_votes, answer_votes = services.user_votes(current_user, [question], thread.answers)
-    page = render_template(
+    return render_template(
         "questions/show.html", thread=thread, question=question,
         question_vote=question_votes.get(question.id, 0), answer_votes=answer_votes,
         answer_form=AnswerForm(), comment_form=CommentForm(), action_form=ActionForm(), close_form=CloseForm(),
     )
-    write_behind.record("views", _write_view_counts, question.id)
-    return page
 
 
 @bp.get("/answers/<id:answer_id>")

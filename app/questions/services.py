@@ -69,6 +69,13 @@ def _add_revision(editor, question=None, answer=None, reason=None, now=None):
     ))
 
 
+def _changed(question_id, searchable=True):
+    """Something a question page shows changed: move its version (the page cache key) and tell search."""
+    db.session.execute(update(Question).where(Question.id == question_id).values(version=Question.version + 1))
+    if searchable:
+        record_change(question_id)
+
+
 def _visible_question(question_id):
     """A question that is not deleted, locked for update."""
     question = _lock(Question, question_id)
@@ -95,7 +102,7 @@ def ask_question(author, title, body, tags, now=None):
     db.session.flush()
     _count_tags(question.tags, +1)
     _add_revision(author, question=question, now=now)
-    record_change(question.id)
+    _changed(question.id)
     db.session.commit()
     return question
 
@@ -129,7 +136,7 @@ def edit_question(editor, question, title, body, tags, reason=None):
     question.tags = new_tags
     question.edited_at = question.last_activity_at = now
     _add_revision(editor, question=question, reason=reason, now=now)
-    record_change(question.id)
+    _changed(question.id)
     db.session.commit()
     return question
 
@@ -144,7 +151,7 @@ def delete_question(actor, question):
         raise PermissionDenied("You can only delete your own questions.")
     question.deleted_at, question.deleted_by_id = utcnow(), actor.id
     _count_tags(question.tags, -1)
-    record_change(question.id)
+    _changed(question.id)
     db.session.commit()
 
 
@@ -165,7 +172,7 @@ def close_question(actor, question, reason, duplicate_of_id=None):
             original = db.session.get(Question, original.duplicate_of_id)  # point at the root, never a chain
     question.closed_at, question.closed_by_id, question.close_reason = utcnow(), actor.id, reason
     question.duplicate_of_id = original.id if original else None
-    record_change(question.id)
+    _changed(question.id)
     db.session.commit()
     return question
 
@@ -177,7 +184,7 @@ def reopen_question(actor, question):
     if not permissions.can_close(actor, question):
         raise PermissionDenied("Only moderators reopen questions.")
     question.closed_at = question.closed_by_id = question.close_reason = question.duplicate_of_id = None
-    record_change(question.id)
+    _changed(question.id)
     db.session.commit()
     return question
 
@@ -202,7 +209,7 @@ def post_answer(author, question, body):
                        .values(answer_count=Question.answer_count + 1, last_activity_at=now))
     db.session.flush()
     _add_revision(author, answer=answer)
-    record_change(question.id)
+    _changed(question.id)
     db.session.commit()
     return answer
 
@@ -223,7 +230,7 @@ def edit_answer(editor, answer, body, reason=None):
     answer.body_source, answer.body_html, answer.edited_at = source, html, now
     answer.question.last_activity_at = now
     _add_revision(editor, answer=answer, reason=reason)
-    record_change(answer.question_id)
+    _changed(answer.question_id)
     db.session.commit()
     return answer
 
@@ -242,7 +249,7 @@ def delete_answer(actor, answer):
     answer.deleted_at, answer.deleted_by_id = utcnow(), actor.id
     db.session.execute(update(Question).where(Question.id == question.id)
                        .values(answer_count=Question.answer_count - 1))
-    record_change(question.id)
+    _changed(question.id)
     db.session.commit()
 
 
@@ -265,6 +272,7 @@ def add_comment(author, question, text, answer=None):
                       body=body, body_html=render_comment(body), created_at=now)
     db.session.add(comment)
     question.last_activity_at = now
+    _changed(question.id, searchable=False)
     db.session.commit()
     return comment
 
@@ -276,6 +284,7 @@ def delete_comment(actor, comment):
     if not permissions.can_delete_comment(actor, comment):
         raise PermissionDenied("You can only delete your own comments.")
     comment.deleted_at = utcnow()
+    _changed(comment.question_id, searchable=False)
     db.session.commit()
 
 
@@ -319,7 +328,7 @@ def cast_vote(user, post, value):
         update(model).where(model.id == post.id).values(score=model.score + (new - old)).returning(model.score)
     ).scalar_one()
     reputation.add_points(post.author_id, reputation.vote_points(kind, new) - reputation.vote_points(kind, old))
-    record_change(post.id if kind == "question" else post.question_id)
+    _changed(post.id if kind == "question" else post.question_id)
     db.session.commit()
     return score
 
@@ -345,7 +354,7 @@ def _set_accepted(question, answer):
         for user_id, points in reputation.acceptance_points(question.author_id, previous.author_id).items():
             reputation.add_points(user_id, -points)
     question.accepted_answer_id = answer.id if answer else None
-    record_change(question.id)
+    _changed(question.id)
     if answer is not None:
         for user_id, points in reputation.acceptance_points(question.author_id, answer.author_id).items():
             reputation.add_points(user_id, points)
