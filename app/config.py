@@ -45,9 +45,12 @@ def _secret_key(instance_path):
 
 def load_config(instance_path):
     """Settings for a real deployment, from environment variables with embedded defaults."""
+    database_url = _database_url(instance_path)
     return {
         "SECRET_KEY": _secret_key(instance_path),
-        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        # A server connection can die between requests (a restart); a file cannot.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("sqlite")},
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR", str(REPO_ROOT / "search_index")),
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
@@ -59,7 +62,6 @@ def load_config(instance_path):
 
 # Settings that do not vary between deployments.
 STATIC_SETTINGS = {
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "MAX_CONTENT_LENGTH": 512 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -86,6 +88,7 @@ def testing_config(instance_path, database_url, search_index_dir):
         TESTING=True,
         SECRET_KEY="test-secret-key",  # noqa: S106 - tests only
         SQLALCHEMY_DATABASE_URI=database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": not database_url.startswith("sqlite")},
         SEARCH_INDEX_DIR=search_index_dir,
         RATELIMIT_ENABLED=False,
         RATELIMIT_STORAGE_URI="memory://",
