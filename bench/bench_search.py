@@ -1,0 +1,510 @@
+"""Search benchmark: indexing throughput and suggest latency on a synthetic community of N questions.
+
+Run from the repository root (the full size takes several minutes):
+
+    .venv/bin/python bench/bench_search.py [--questions 100000] [--answers 3] [--seed 1] [--queries 500]
+
+Builds a fresh SQLite database with the real migrations, fills it with bulk SQL (titles of 6-14
+words, bodies of 40-200, answers of 30-150, drawn from a Zipf-like vocabulary), times a full
+`indexer.reindex()` in-process, then serves the app with gunicorn -w 2 and times
+GET /api/v1/suggest one request at a time for title prefixes (2-6 words, the last one cut short).
+The reference is a plain Whoosh title+body OR query for the same prefixes on the same index.
+Exits non-zero only when something failed, never because of speed.
+"""
+import argparse
+import bisect
+import contextlib
+import html
+import http.client
+import itertools
+import math
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from importlib.metadata import version
+from pathlib import Path
+from urllib.parse import urlencode
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+# bench/ is not a package: the app is importable only with the repository root on the path.
+sys.path.insert(0, str(REPO_ROOT))
+
+INSERT_BATCH = 5000
+SERVER_START_SECONDS = 60
+WARM_UP_REQUESTS = 100
+SUGGEST_GOAL_P95_MS = 30
+REINDEX_GOAL_SECONDS = 180
+
+# The vocabulary ----------------------------------------------------------------------------
+# Ranked by how often people write them: function words first, then the words of a
+# consumer-electronics support forum, then rarer derived forms. Zipf weights (1/rank) make the
+# head dominate, so common words have long posting lists, as in real text.
+
+FUNCTION_WORDS = """the to i my it and a is of on in not with for this that when but after have from can
+    do be no or at me so now has as just was an any how get what all even if again does will only still
+    same one then out up there they it's im don't won't can't doesn't""".split()
+SUPPORT_WORDS = """bluetooth wifi battery charging charge firmware update reset pair pairing connect
+    connection disconnects disconnecting sound audio volume microphone mic speaker earbuds headphones
+    case cable usb-c adapter charger dock app phone laptop tv remote hub router network signal range
+    latency delay crackling static noise echo bass treble equalizer eq mode settings button light led
+    blinking red green blue orange flashing power off restart reboot factory error code message screen
+    display notification sync account login password email warranty replacement return refund order
+    shipping support agent ticket manual guide version beta release patch bug issue problem fix
+    workaround solution drain drains dies overnight hours minutes percent full empty slow fast hot
+    warm overheating cold water sweat dust drop cracked broken loose stuck frozen unresponsive lag
+    stutter skip skips cuts dropout dropouts mute muted left right both one side stereo mono surround
+    call calls video music podcast stream streaming spotify youtube netflix android iphone ios windows
+    mac macos linux chromebook pc desktop tablet ipad watch car alexa google assistant voice command
+    touch controls gesture tap swipe noise-cancelling anc transparency ambient fit tips ear ears
+    comfort pain seal volume-limit codec aac sbc aptx ldac multipoint pairing-mode discoverable
+    visible hidden list menu option toggle permission location storage cache data install uninstall
+    download upload offline online cloud server outage status page forum community thread post reply
+    answer accepted solved unsolved duplicate similar same-problem workaround-found""".split()
+PRODUCTS = """x200 x200-pro lumen buds buds-pro buds-mini hub hub-2 s4 s4-max soundbar sub v2 v3 pulse
+    aria nova echo-dock mini max pro lite plus 3.2 3.2.1 3.1 2.9 4.0""".split()
+COMMON_WORDS = """work works worked working use using used try tried trying keep keeps kept start starts
+    started stop stops stopped turn turns turned make makes made need needs needed want wants know
+    think see seems seemed look looks feel feels time day days week weeks month months year morning
+    night today yesterday new old first last second next other another every each few many much more
+    most less little long short high low loud quiet good bad better worse best worst fine ok okay
+    great nothing something anything everything someone anyone people friend wife husband kid kids
+    home house room office work desk bed kitchen travel trip flight train gym run running walk
+    outside inside because since while until before during though although also already always never
+    sometimes often usually maybe probably really very quite pretty too enough almost about around
+    back down over under through between into onto off away here where why which who whose whom
+    help please thanks thank anyone idea ideas advice suggestion question answer tip tips way ways
+    thing things part parts piece side top bottom front inside bought buy purchase store shop online
+    box unboxing new used refurbished gift present money price cost free paid plan subscription
+    month trial feature features option options choice change changed changes set setting setup
+    install installed open opened close closed hold held press pressed release released plug plugged
+    unplug unplugged wire wired wireless cord port socket outlet wall strip extension power-bank
+    hear heard listen listening watch watching play playing pause paused stream streamed load loading
+    wait waiting happen happens happened show shows shown appear appears disappear disappears find
+    found lose lost miss missing forget forgot remember remembers save saved delete deleted""".split()
+PREFIXES = ["re", "un", "dis", "pre", "over", "auto", "multi", "sub", "inter", "micro"]
+SUFFIXES = ["s", "ed", "ing", "er", "ers", "able", "ion", "ment", "ly", "ness", "less", "ful"]
+STEMS = """connect charge pair sync load mount play stream boot start set install configure calibrate
+    adjust detect sense power light sound drain heat cool seal fit lock unlock scan search record
+    transmit receive amplify equalize balance mute update patch flash test measure signal route
+    link bind register activate deactivate enable disable restore backup export import convert
+    format encode decode buffer cache store pack ship track deliver refund replace repair clean
+    wipe dry protect cover shield wrap hinge switch toggle trigger block filter boost limit extend
+    shorten stretch bend crack break fix""".split()
+
+
+def build_vocabulary(rng, size=4000):
+    """About `size` words ranked for Zipf sampling, and the cumulative weights to draw them with."""
+    hand = list(dict.fromkeys(SUPPORT_WORDS + PRODUCTS + COMMON_WORDS))
+    rng.shuffle(hand)
+    derived = sorted({f"{prefix}{stem}{suffix}" for prefix in PREFIXES for stem in STEMS for suffix in SUFFIXES})
+    rng.shuffle(derived)
+    words = list(dict.fromkeys(FUNCTION_WORDS + hand + derived))[:size]
+    weights = [1.0 / rank for rank in range(1, len(words) + 1)]
+    return words, list(itertools.accumulate(weights))
+
+
+class TextMaker:
+    """Sentences drawn from the Zipf vocabulary, optionally leaning on a question's own words."""
+
+    def __init__(self, rng, words, cum_weights):
+        self.rng, self.words, self.cum_weights = rng, words, cum_weights
+
+    def words_of(self, count):
+        """`count` words drawn with Zipf weights."""
+        return self.rng.choices(self.words, cum_weights=self.cum_weights, k=count)
+
+    def title(self):
+        """A 6-14 word title, capitalised, sometimes a question."""
+        words = self.words_of(self.rng.randint(6, 14))
+        text = " ".join(words)
+        return (text[:1].upper() + text[1:])[:148] + ("?" if self.rng.random() < 0.4 else "")
+
+    def prose(self, low, high, topic, share):
+        """Sentences of `low`-`high` words; `share` of them from `topic`, so a thread stays on its subject."""
+        count = self.rng.randint(low, high)
+        words = self.words_of(count)
+        rng = self.rng
+        if topic:
+            words = [rng.choice(topic) if rng.random() < share else word for word in words]
+        sentences, start = [], 0
+        while start < count:
+            end = min(count, start + rng.randint(6, 18))
+            sentence = " ".join(words[start:end])
+            sentences.append(sentence[:1].upper() + sentence[1:] + ".")
+            start = end
+        return " ".join(sentences)
+
+
+# The community -----------------------------------------------------------------------------
+
+
+def insert_community(database_url, questions, answers_per_question, rng):
+    """Fill the database with bulk SQL; returns every question title, in id order."""
+    from sqlalchemy import bindparam, create_engine, event, insert, update
+
+    from app.models import Answer, Question, Tag, User, question_tags
+
+    engine = create_engine(database_url)
+
+    @event.listens_for(engine, "connect")
+    def _fast(dbapi_connection, _record):
+        # A throwaway database: durability buys nothing and costs minutes.
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+    words, cum_weights = build_vocabulary(rng)
+    maker = TextMaker(rng, words, cum_weights)
+    content_words = words[len(FUNCTION_WORDS):]
+    tag_names = [w for w in content_words if re.fullmatch(r"[a-z0-9-]{2,35}", w)][:300]
+    tag_weights = list(itertools.accumulate(1.0 / rank for rank in range(1, len(tag_names) + 1)))
+    users = max(50, questions // 20)
+    start = datetime(2023, 1, 1)
+    span_minutes = 3 * 365 * 24 * 60
+    titles = []
+    tag_counts = [0] * len(tag_names)
+    try:
+        with engine.begin() as connection:
+            connection.execute(insert(User.__table__), [
+                {"id": n, "username": f"member{n:06d}", "email": f"member{n:06d}@example.com",
+                 "password_hash": "!bench", "role": "agent" if n % 97 == 0 else "member",
+                 "reputation_points": 0, "session_version": 1, "created_at": start} for n in range(1, users + 1)])
+            connection.execute(insert(Tag.__table__), [{"id": n, "name": name, "question_count": 0}
+                                                       for n, name in enumerate(tag_names, 1)])
+        answer_id = 0
+        for first in range(1, questions + 1, INSERT_BATCH):
+            question_rows, answer_rows, tag_rows, accepted = [], [], [], []
+            for qid in range(first, min(questions + 1, first + INSERT_BATCH)):
+                title = maker.title()
+                titles.append(title)
+                topic = [w for w in title.lower().rstrip("?").split() if w not in FUNCTION_WORDS] or None
+                body = maker.prose(40, 200, topic, 0.15)
+                created = start + timedelta(minutes=rng.randrange(span_minutes))
+                question_rows.append({
+                    "id": qid, "author_id": rng.randint(1, users), "title": title, "body_source": body,
+                    "body_html": f"<p>{html.escape(body)}</p>", "score": int(rng.paretovariate(1.5)) - 1,
+                    "answer_count": answers_per_question, "view_count": 0, "created_at": created,
+                    "last_activity_at": created + timedelta(hours=rng.randint(1, 500))})
+                ids = []
+                for _ in range(answers_per_question):
+                    answer_id += 1
+                    ids.append(answer_id)
+                    text = maker.prose(30, 150, topic, 0.08)
+                    answer_rows.append({
+                        "id": answer_id, "question_id": qid, "author_id": rng.randint(1, users),
+                        "body_source": text, "body_html": f"<p>{html.escape(text)}</p>",
+                        "score": int(rng.paretovariate(1.5)) - 1, "created_at": created + timedelta(hours=1)})
+                if ids and rng.random() < 0.4:
+                    accepted.append({"qid": qid, "aid": rng.choice(ids)})
+                for tag in {bisect.bisect_left(tag_weights, rng.random() * tag_weights[-1])
+                            for _ in range(rng.randint(1, 3))}:
+                    tag_rows.append({"question_id": qid, "tag_id": tag + 1})
+                    tag_counts[tag] += 1
+            with engine.begin() as connection:
+                connection.execute(insert(Question.__table__), question_rows)
+                if answer_rows:
+                    connection.execute(insert(Answer.__table__), answer_rows)
+                connection.execute(insert(question_tags), tag_rows)
+                if accepted:
+                    table = Question.__table__
+                    connection.execute(update(table).where(table.c.id == bindparam("qid"))
+                                       .values(accepted_answer_id=bindparam("aid")), accepted)
+        with engine.begin() as connection:
+            table = Tag.__table__
+            connection.execute(update(table).where(table.c.id == bindparam("tid"))
+                               .values(question_count=bindparam("n")),
+                               [{"tid": n, "n": count} for n, count in enumerate(tag_counts, 1)])
+    finally:
+        engine.dispose()
+    return titles
+
+
+def migrate():
+    """Create the schema with the real migrations, as a deployment does."""
+    result = subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=REPO_ROOT,
+                            capture_output=True, text=True, timeout=300)
+    if result.returncode:
+        raise RuntimeError(f"flask db upgrade failed:\n{result.stderr}")
+
+
+def title_prefixes(titles, count, rng):
+    """What someone typing a title has so far: its first 2-6 words, the last one cut short."""
+    prefixes = []
+    for title in rng.sample(titles, min(count, len(titles))):
+        words = title.rstrip("?").split()[:rng.randint(2, 6)]
+        last = words[-1]
+        if len(last) > 2:
+            words[-1] = last[:rng.randint(2, len(last) - 1)]
+        prefixes.append(" ".join(words))
+    return prefixes
+
+
+# Measuring ---------------------------------------------------------------------------------
+
+
+def percentiles(seconds):
+    """p50, p95, p99 in milliseconds (nearest rank)."""
+    ordered = sorted(seconds)
+
+    def at(p):
+        return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] * 1000 if ordered else math.nan
+
+    return at(50), at(95), at(99)
+
+
+def time_each(function, items):
+    """The wall time of function(item) for each item, one at a time."""
+    timings = []
+    for item in items:
+        started = time.perf_counter()
+        function(item)
+        timings.append(time.perf_counter() - started)
+    return timings
+
+
+def time_reindex():
+    """A full `indexer.reindex()` in-process: (questions, seconds)."""
+    from app import create_app
+    from app.extensions import db
+    from app.search import indexer
+
+    app = create_app()
+    with app.app_context():
+        try:
+            started = time.perf_counter()
+            count = indexer.reindex()
+            return count, time.perf_counter() - started
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def reference_search(index_dir):
+    """The reference: a plain Whoosh title+body OR query, parsed and run on a fresh searcher each time."""
+    from whoosh import index as whoosh_index
+    from whoosh.qparser import MultifieldParser, OrGroup
+
+    ix = whoosh_index.open_dir(index_dir)
+    parser = MultifieldParser(["title", "body"], ix.schema, group=OrGroup)
+
+    def run(text):
+        with ix.searcher() as searcher:
+            return [hit["id"] for hit in searcher.search(parser.parse(text), limit=5)]
+
+    return run
+
+
+def app_suggest(index_dir):
+    """The app's own `index.suggest()`, in-process: the Whoosh share of the endpoint's time."""
+    from app.search import index
+
+    search_index = index.SearchIndex(index_dir)
+    return lambda text: index.suggest(search_index, text, limit=7)
+
+
+# The server --------------------------------------------------------------------------------
+
+
+def free_port():
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Client:
+    """One HTTP connection, kept open while the server allows it (gunicorn's sync workers close it)."""
+
+    def __init__(self, port):
+        self.port, self.connection = port, None
+
+    def get(self, path):
+        """GET path: (status, body)."""
+        for attempt in range(2):
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            try:
+                self.connection.request("GET", path)
+                response = self.connection.getresponse()
+                body = response.read()
+            except (OSError, http.client.HTTPException):
+                self.close()
+                if attempt:
+                    raise
+                continue
+            if response.will_close:
+                self.close()
+            return response.status, body
+        raise AssertionError("unreachable")
+
+    def close(self):
+        """Drop the connection; the next request opens another."""
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+@contextlib.contextmanager
+def gunicorn(workdir):
+    """Serve wsgi:app with 2 sync workers; yields the port once the app answers."""
+    port = free_port()
+    log = workdir / "gunicorn.log"
+    with log.open("w") as log_file:
+        # A session of its own, so the whole group (master and workers) can be stopped together.
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--chdir", str(REPO_ROOT),
+             "wsgi:app"], stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        client = Client(port)
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {server.returncode}:\n{log.read_text()[-3000:]}")
+            with contextlib.suppress(OSError, http.client.HTTPException):
+                if client.get("/api/v1/suggest?q=ab")[0] == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not answer in {SERVER_START_SECONDS} s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        client.close()
+        yield port
+    finally:
+        stop_process_group(server)
+
+
+def stop_process_group(process):
+    """SIGTERM the group this process leads, then SIGKILL it if it is still there after 15 s."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=15)
+
+
+def suggest_over_http(port, warm_up, queries):
+    """Sequential GET /api/v1/suggest for each query after a warm-up: (timings, failures, mean results)."""
+    client = Client(port)
+    try:
+        for text in warm_up:
+            client.get("/api/v1/suggest?" + urlencode({"q": text, "limit": 5}))
+        failures, found = 0, 0
+        timings = []
+        for text in queries:
+            path = "/api/v1/suggest?" + urlencode({"q": text, "limit": 5})
+            started = time.perf_counter()
+            status, body = client.get(path)
+            timings.append(time.perf_counter() - started)
+            failures += status != 200
+            found += body.count(b'"id":')
+        return timings, failures, found / max(len(queries), 1)
+    finally:
+        client.close()
+
+
+# The run -----------------------------------------------------------------------------------
+
+
+def describe_machine():
+    """The machine and software versions, as the header of the report."""
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
+    memory_kb = int(re.search(r"^MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text(), re.MULTILINE).group(1))
+    return "\n".join([
+        f"CPU: {model.group(1) if model else platform.processor()}, nproc {os.cpu_count()} "
+        f"({len(os.sched_getaffinity(0))} usable)",
+        f"Memory: {memory_kb / 1024 ** 2:.1f} GiB",
+        f"OS: {platform.platform()}",
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, Whoosh {version('whoosh')}, "
+        f"gunicorn {version('gunicorn')} (sync workers), Flask {version('flask')}, "
+        f"SQLAlchemy {version('sqlalchemy')}",
+    ])
+
+
+def print_latencies(label, timings, note=""):
+    """One line of p50/p95/p99."""
+    p50, p95, p99 = percentiles(timings)
+    print(f"{label:<44} {p50:>8.1f} {p95:>8.1f} {p99:>8.1f}  {note}")
+
+
+def run(args, workdir):
+    """Build, index, serve and measure; returns the number of failed requests."""
+    os.environ.update(DATABASE_URL=f"sqlite:///{workdir / 'bench.db'}", FLASK_APP="wsgi", SECRET_KEY="bench",  # noqa: S106
+                      SEARCH_INDEX_DIR=str(workdir / "index"), RATELIMIT_ENABLED="false")
+    migrate()
+    rng = random.Random(args.seed)
+    started = time.perf_counter()
+    titles = insert_community(os.environ["DATABASE_URL"], args.questions, args.answers, rng)
+    size_mb = (workdir / "bench.db").stat().st_size / 1024 ** 2
+    print(f"Inserted {args.questions} questions, {args.questions * args.answers} answers in "
+          f"{time.perf_counter() - started:.0f} s (database {size_mb:.0f} MB)", flush=True)
+
+    count, seconds = time_reindex()
+    index_mb = sum(f.stat().st_size for f in (workdir / "index").iterdir()) / 1024 ** 2
+    verdict = "met" if seconds < REINDEX_GOAL_SECONDS else "MISSED"
+    print(f"Reindex: {count} questions in {seconds:.1f} s = {count / seconds:.0f} docs/s "
+          f"(goal {args.questions} in < {REINDEX_GOAL_SECONDS} s: {verdict}; index {index_mb:.0f} MB)", flush=True)
+
+    queries = title_prefixes(titles, args.queries, rng)
+    warm_up = title_prefixes(titles, WARM_UP_REQUESTS, rng)
+    print(f"\nLatency of {len(queries)} title prefixes, one at a time, after {len(warm_up)} warm-up queries "
+          f"(e.g. {queries[0]!r}, {queries[1]!r})")
+    print(f"{'':<44} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    with gunicorn(workdir) as port:
+        timings, failures, mean_found = suggest_over_http(port, warm_up, queries)
+    p95 = percentiles(timings)[1]
+    print_latencies("GET /api/v1/suggest via gunicorn -w 2", timings,
+                    f"goal p95 < {SUGGEST_GOAL_P95_MS} ms: {'met' if p95 < SUGGEST_GOAL_P95_MS else 'MISSED'}; "
+                    f"{mean_found:.1f} results/query, {failures} failed")
+    index_dir = str(workdir / "index")
+    for label, function in [("in-process index.suggest() (Whoosh share)", app_suggest(index_dir)),
+                            ("reference: plain Whoosh title+body OR", reference_search(index_dir))]:
+        for text in warm_up:
+            function(text)
+        print_latencies(label, time_each(function, queries))
+    return failures
+
+
+def main():
+    """Parse the options, run once in a temporary folder, exit 1 if a request failed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=int, default=100_000)
+    parser.add_argument("--answers", type=int, default=3, help="answers per question")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--queries", type=int, default=500, help="title prefixes to time")
+    parser.add_argument("--keep", action="store_true", help="keep the database and index, and print where")
+    args = parser.parse_args()
+
+    print("# Peerdesk search benchmark")
+    print(describe_machine())
+    print(f"Load average before the run: {os.getloadavg()[0]:.2f} (above ~0.2, other work shares the cores)")
+    print(f"Community: {args.questions} questions x {args.answers} answers, seed {args.seed}", flush=True)
+    workdir = Path(tempfile.mkdtemp(prefix="peerdesk-search-bench-"))
+    try:
+        failures = run(args, workdir)
+    finally:
+        if args.keep:
+            print(f"\nKept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    if failures:
+        print(f"\n{failures} request(s) failed.", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # everything started is already stopped by the finally blocks on the way out
+        sys.exit(130)
