@@ -33,7 +33,9 @@ def create_app(config=None):
 
 def register_extensions(app):
     """Bind the unbound extensions to this app."""
-    from app import database  # noqa: F401  (importing installs the SQLite and session hooks)
+    # Importing `database` installs the SQLite and session hooks; audit's and settings' tables
+    # belong to the metadata that migrations compare with.
+    from app import audit, database, settings  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)

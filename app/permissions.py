@@ -15,6 +15,11 @@ def is_moderator(user):
     return _signed_in(user) and user.role in ("moderator", "admin")
 
 
+def is_admin(user):
+    """Admins: settings, roles and the audit log."""
+    return _signed_in(user) and user.role == "admin"
+
+
 def can_ask(user):
     """Any signed-in member may ask."""
     return _signed_in(user)
@@ -81,7 +86,7 @@ def can_see_deleted(user):
 TEMPLATE_HELPERS = {
     name: globals()[name]
     for name in (
-        "is_staff", "is_moderator", "can_ask", "can_answer", "can_comment", "can_vote",
+        "is_staff", "is_moderator", "is_admin", "can_ask", "can_answer", "can_comment", "can_vote",
         "can_edit", "can_accept", "can_delete_question", "can_delete_answer", "can_delete_comment", "can_close",
     )
 }

@@ -2,7 +2,7 @@
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app import permissions, reputation, validation
+from app import permissions, reputation, signals, validation
 from app.database import begin_write
 from app.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
 from app.extensions import db
@@ -103,6 +103,7 @@ def ask_question(author, title, body, tags, now=None):
     _count_tags(question.tags, +1)
     _add_revision(author, question=question, now=now)
     _changed(question.id)
+    signals.question_asked.send(author, question=question)
     db.session.commit()
     return question
 
@@ -137,6 +138,7 @@ def edit_question(editor, question, title, body, tags, reason=None):
     question.edited_at = question.last_activity_at = now
     _add_revision(editor, question=question, reason=reason, now=now)
     _changed(question.id)
+    signals.question_edited.send(editor, question=question)
     db.session.commit()
     return question
 
@@ -173,6 +175,7 @@ def close_question(actor, question, reason, duplicate_of_id=None):
     question.closed_at, question.closed_by_id, question.close_reason = utcnow(), actor.id, reason
     question.duplicate_of_id = original.id if original else None
     _changed(question.id)
+    signals.question_closed.send(actor, question=question)
     db.session.commit()
     return question
 
@@ -185,6 +188,7 @@ def reopen_question(actor, question):
         raise PermissionDenied("Only moderators reopen questions.")
     question.closed_at = question.closed_by_id = question.close_reason = question.duplicate_of_id = None
     _changed(question.id)
+    signals.question_reopened.send(actor, question=question)
     db.session.commit()
     return question
 
@@ -210,6 +214,7 @@ def post_answer(author, question, body):
     db.session.flush()
     _add_revision(author, answer=answer)
     _changed(question.id)
+    signals.answer_posted.send(author, answer=answer, question=question)
     db.session.commit()
     return answer
 
@@ -231,6 +236,7 @@ def edit_answer(editor, answer, body, reason=None):
     answer.question.last_activity_at = now
     _add_revision(editor, answer=answer, reason=reason)
     _changed(answer.question_id)
+    signals.answer_edited.send(editor, answer=answer, question=answer.question)
     db.session.commit()
     return answer
 
@@ -273,6 +279,8 @@ def add_comment(author, question, text, answer=None):
     db.session.add(comment)
     question.last_activity_at = now
     _changed(question.id, searchable=False)
+    db.session.flush()
+    signals.comment_posted.send(author, comment=comment, question=question, answer=answer)
     db.session.commit()
     return comment
 
@@ -374,6 +382,7 @@ def accept_answer(user, answer):
         return question
     _set_accepted(question, answer)
     question.last_activity_at = utcnow()
+    signals.answer_accepted.send(user, answer=answer, question=question)
     db.session.commit()
     return question
 
@@ -386,5 +395,6 @@ def unaccept_answer(user, question):
         raise PermissionDenied("Only the person who asked can change the accepted answer.")
     if question.accepted_answer_id is not None:
         _set_accepted(question, None)
+        signals.answer_unaccepted.send(user, question=question)
         db.session.commit()
     return question

@@ -1,0 +1,33 @@
+"""What happened in the community, for the features that react to it (care queue, notifications, webhooks).
+
+Services send these inside their write transaction, after the change is flushed and before
+the commit, so a receiver's own writes (a care item, an outbox row, a notification) commit
+or roll back together with the change that caused them. Receivers must therefore be quick,
+only write rows, and never talk to the network: delivery happens later, from the outbox.
+
+Every signal is sent with the acting user as the sender and keyword arguments named below.
+Connect receivers in a feature's `connect_receivers()`, called from the app factory.
+"""
+from blinker import Namespace
+
+_signals = Namespace()
+
+# Threads and posts ----------------------------------------------------------------------
+question_asked = _signals.signal("question-asked")  # question
+question_edited = _signals.signal("question-edited")  # question
+answer_posted = _signals.signal("answer-posted")  # answer, question
+answer_edited = _signals.signal("answer-edited")  # answer, question
+answer_accepted = _signals.signal("answer-accepted")  # answer, question
+answer_unaccepted = _signals.signal("answer-unaccepted")  # question
+comment_posted = _signals.signal("comment-posted")  # comment, question, answer (or None)
+question_closed = _signals.signal("question-closed")  # question
+question_reopened = _signals.signal("question-reopened")  # question
+
+# Moderation (issue 4) --------------------------------------------------------------------
+post_flagged = _signals.signal("post-flagged")  # flag, post
+post_moderated = _signals.signal("post-moderated")  # post, action, reason
+
+# Care queue (issue 5) --------------------------------------------------------------------
+care_item_created = _signals.signal("care-item-created")  # item
+care_item_breached = _signals.signal("care-item-breached")  # item, clock
+care_item_resolved = _signals.signal("care-item-resolved")  # item
