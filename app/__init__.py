@@ -33,9 +33,9 @@ def create_app(config=None):
 
 def register_extensions(app):
     """Bind the unbound extensions to this app."""
-    # Importing `database` installs the SQLite and session hooks; audit's and settings' tables
+    # Importing `database` installs the SQLite and session hooks; audit, outbox and settings tables
     # belong to the metadata that migrations compare with.
-    from app import audit, database, settings  # noqa: F401
+    from app import audit, database, outbox, settings  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)

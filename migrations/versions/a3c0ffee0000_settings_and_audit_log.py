@@ -1,8 +1,8 @@
-"""Admin-changeable settings and the append-only audit log of staff actions.
+"""Admin-changeable settings, the append-only audit log of staff actions, and the outbox of messages to send.
 
 Revision ID: a3c0ffee0000
 Revises: 018d5f4c8f1e
-Create Date: 2026-11-22 14:33:01.022734
+Create Date: 2026-11-22 14:34:10.298664
 
 """
 from alembic import op
@@ -17,6 +17,26 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table('outbox',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('topic', sa.String(length=100), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(), nullable=False),
+    sa.Column('last_attempt_at', sa.DateTime(), nullable=True),
+    sa.Column('last_status', sa.Text(), nullable=True),
+    sa.Column('delivered_at', sa.DateTime(), nullable=True),
+    sa.Column('failed_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox')),
+    sqlite_autoincrement=True
+    )
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.create_index('ix_outbox_due', ['delivered_at', 'failed_at', 'next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_topic'), ['topic'], unique=False)
+
     op.create_table('audit_log',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
@@ -56,3 +76,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_audit_log_action'))
 
     op.drop_table('audit_log')
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_topic'))
+        batch_op.drop_index(batch_op.f('ix_outbox_kind'))
+        batch_op.drop_index('ix_outbox_due')
+
+    op.drop_table('outbox')
