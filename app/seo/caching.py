@@ -1,0 +1,126 @@
+"""HTTP caching and compression: validators on public pages, private pages never stored, static files for a year.
+
+- A visitor's page (GET, 200, no account, no cookie being set, no Authorization header) is
+  `public, no-cache` with an ETag over the body (and Last-Modified when a view knows it), so
+  a browser or proxy revalidates and gets a 304 with no body when nothing changed. Views
+  that change rarely (feeds, sitemaps) say how long they may be reused with `cache_for()`.
+- Everything else, above all a signed-in member's page or a response that sets a cookie,
+  is `private, no-store`: a shared cache must never hand one person's page to another.
+- Static files carry a content hash in their URL (`?v=`), so they can be cached for a year
+  (`immutable`) and a new deploy still reaches every browser at once.
+- Flask-Compress compresses responses (zstd, brotli, gzip). It runs after our hook: it
+  suffixes a strong ETag with the coding (`"abc:br"`) and re-evaluates If-None-Match, so
+  ETags and compression work together (each coding has its own validator, as HTTP wants).
+"""
+import hashlib
+import os
+from functools import lru_cache
+
+from flask import current_app, g, request, session
+from flask_compress import Compress
+from flask_login import current_user
+
+ONE_YEAR = 365 * 86400
+STATIC_UNVERSIONED_SECONDS = 3600
+
+compress = Compress()
+
+
+def cache_for(seconds, last_modified=None):
+    """Let a view say how long its public response may be reused, and when its content last changed."""
+    g.cache_seconds = seconds
+    g.last_modified = last_modified
+
+
+def _is_public(response):
+    """Whether this response is the same for every visitor and may sit in a shared cache."""
+    if request.method not in ("GET", "HEAD") or response.status_code != 200:
+        return False
+    if "Authorization" in request.headers or response.headers.get("Set-Cookie"):
+        return False
+    if current_user.is_authenticated or session.modified or len(session):
+        return False
+    return True
+
+
+def cache_headers(response):
+    """Set Cache-Control and validators on every response (see the module docstring)."""
+    if request.endpoint == "static":
+        versioned = request.args.get("v")
+        response.cache_control.public = True
+        response.cache_control.no_cache = None
+        response.cache_control.max_age = ONE_YEAR if versioned else STATIC_UNVERSIONED_SECONDS
+        if versioned:
+            response.cache_control.immutable = True
+        return response
+    if not _is_public(response):
+        if current_user.is_authenticated or "Set-Cookie" in response.headers:
+            response.headers["Cache-Control"] = "private, no-store"
+        else:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+    seconds = g.get("cache_seconds")
+    response.headers["Cache-Control"] = f"public, max-age={seconds}" if seconds else "public, no-cache"
+    if g.get("last_modified") is not None:
+        response.last_modified = g.last_modified
+    if not response.is_streamed and response.get_etag()[0] is None:
+        response.add_etag()
+    return response.make_conditional(request)
+
+
+@lru_cache(maxsize=512)
+def _file_version(path, mtime_ns, size):
+    """The first hex digits of a static file's SHA-256 (memoized per file version)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(65536), b""):
+            digest.update(chunk)
+    return digest.hexdigest()[:12]
+
+
+def static_version(filename):
+    """A short content hash for `url_for('static', filename=...)`; None when the file does not exist."""
+    path = os.path.join(current_app.static_folder, filename)
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return _file_version(path, stat.st_mtime_ns, stat.st_size)
+
+
+def add_static_version(endpoint, values):
+    """url_defaults hook: every static URL carries ?v=<content hash> (cache-busting)."""
+    if endpoint == "static" and "filename" in values and "v" not in values:
+        version = static_version(values["filename"])
+        if version:
+            values["v"] = version
+
+
+class NoStoreWhenSettingCookies:
+    """WSGI middleware: a response that sets a cookie is never public, whatever the view said.
+
+    The session cookie is written after Flask's last after_request hook, so only here can
+    every Set-Cookie be seen.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        def guarded_start_response(status, headers, exc_info=None):
+            if any(name.lower() == "set-cookie" for name, _ in headers):
+                headers = [(name, value) for name, value in headers
+                           if name.lower() not in ("cache-control", "etag", "last-modified")]
+                headers.append(("Cache-Control", "private, no-store"))
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, guarded_start_response)
+
+
+def register(app):
+    """Compression, cache headers and versioned static URLs; our hook runs before Flask-Compress's."""
+    app.config.setdefault("COMPRESS_MIN_SIZE", 500)
+    compress.init_app(app)
+    app.after_request(cache_headers)  # registered after Compress, so it runs before it
+    app.url_defaults(add_static_version)
+    app.wsgi_app = NoStoreWhenSettingCookies(app.wsgi_app)

@@ -1,0 +1,44 @@
+"""A webhook: a URL that receives signed deliveries of the events it subscribed to."""
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models import NEVER_REUSE_IDS, User, utcnow
+
+# Event names as deliveries carry them, with what admins read on the form.
+EVENTS = {
+    "question.asked": "A question is asked",
+    "answer.accepted": "An answer is accepted",
+    "care_item.created": "A care item is created",
+    "care_item.breached": "A care item breaches its SLA",
+    "care_item.resolved": "A care item is resolved",
+    "post.flagged": "A post is flagged",
+}
+PING = "ping"  # the admin page's "send test event"
+
+
+class Webhook(db.Model):
+    """A registered receiver; deliveries are outbox rows with topic "webhook:<id>"."""
+
+    __tablename__ = "webhooks"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    description: Mapped[str] = mapped_column(String(200), default="")
+    events: Mapped[list] = mapped_column(JSON)
+    # Kept in the clear: signing needs it. Only admins ever see it.
+    secret: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None]
+
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def topic(self):
+        """The outbox topic of this hook's deliveries."""
+        return f"webhook:{self.id}"

@@ -1,0 +1,106 @@
+"""Turn community events (app/signals.py) into webhook deliveries, inside the transaction that caused them."""
+from datetime import datetime
+
+from flask import url_for
+from sqlalchemy import inspect as sa_inspect
+
+from app import outbox, signals
+from app.formatting import iso, slugify
+from app.webhooks import services, transport
+
+# Columns never sent to a receiver, whatever model they appear on.
+_PRIVATE_MARKS = ("hash", "secret", "token", "password", "email", "body_source", "body_html", "ip")
+
+
+def _url(endpoint, **values):
+    """An absolute URL, or None outside a request (a sweep from the command line has no host to name)."""
+    try:
+        return url_for(endpoint, _external=True, **values)
+    except RuntimeError:
+        return None
+
+
+def _actor(user):
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return {"id": user.id, "username": user.username, "role": user.role}
+
+
+def _question(question):
+    return {
+        "id": question.id,
+        "title": question.title,
+        "url": _url("questions.show", question_id=question.id, slug=slugify(question.title)),
+        "author": {"id": question.author_id, "username": question.author.username},
+        "tags": [tag.name for tag in question.tags],
+        "status": question.status,
+        "created_at": iso(question.created_at),
+    }
+
+
+def _answer(answer):
+    return {
+        "id": answer.id,
+        "question_id": answer.question_id,
+        "url": _url("questions.answer_link", answer_id=answer.id),
+        "author": {"id": answer.author_id, "username": answer.author.username},
+        "score": answer.score,
+        "created_at": iso(answer.created_at),
+    }
+
+
+def _row(obj):
+    """A model row as plain JSON values, without any column that could carry a secret or personal data."""
+    if obj is None:
+        return None
+    data = {"type": getattr(obj, "__tablename__", type(obj).__name__.lower())}
+    for column in sa_inspect(obj).mapper.column_attrs:
+        name = column.key
+        if any(mark in name for mark in _PRIVATE_MARKS):
+            continue
+        value = getattr(obj, name)
+        if isinstance(value, datetime):
+            value = iso(value)
+        elif not isinstance(value, (str, int, float, bool, type(None))):
+            continue
+        data[name] = value
+    return data
+
+
+def on_question_asked(sender, question, **extra):
+    services.enqueue_event("question.asked", {"question": _question(question), "actor": _actor(sender)})
+
+
+def on_answer_accepted(sender, answer, question, **extra):
+    services.enqueue_event("answer.accepted", {"question": _question(question), "answer": _answer(answer),
+                                               "actor": _actor(sender)})
+
+
+def _care(event):
+    def receiver(sender, item, **extra):
+        data = {"care_item": _row(item), "actor": _actor(sender)}
+        if extra.get("clock") is not None:
+            data["clock"] = str(extra["clock"])
+        services.enqueue_event(event, data)
+    receiver.__name__ = f"on_{event.replace('.', '_')}"
+    return receiver
+
+
+on_care_item_created = _care("care_item.created")
+on_care_item_breached = _care("care_item.breached")
+on_care_item_resolved = _care("care_item.resolved")
+
+
+def on_post_flagged(sender, flag, post, **extra):
+    services.enqueue_event("post.flagged", {"flag": _row(flag), "post": _row(post), "actor": _actor(sender)})
+
+
+def connect_receivers():
+    """Connect the receivers and the outbox transport (idempotent: blinker keeps one connection per receiver)."""
+    signals.question_asked.connect(on_question_asked)
+    signals.answer_accepted.connect(on_answer_accepted)
+    signals.care_item_created.connect(on_care_item_created)
+    signals.care_item_breached.connect(on_care_item_breached)
+    signals.care_item_resolved.connect(on_care_item_resolved)
+    signals.post_flagged.connect(on_post_flagged)
+    outbox.register_transport("webhook", transport.send)

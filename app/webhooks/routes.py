@@ -1,0 +1,75 @@
+"""Admin pages: register webhooks, see their deliveries, send a test event, delete them."""
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField, StringField, widgets
+
+from app import permissions
+from app.exceptions import ValidationError
+from app.questions.forms import ActionForm
+from app.web import show_errors
+from app.webhooks import bp, services
+from app.webhooks.models import EVENTS
+
+
+class WebhookForm(FlaskForm):
+    """A new webhook: where to, for which events."""
+
+    url = StringField("Payload URL", render_kw={"maxlength": services.URL_MAX, "placeholder": "https://",
+                                                "inputmode": "url", "autocomplete": "off"})
+    description = StringField("Description (optional)", render_kw={"maxlength": services.DESCRIPTION_MAX})
+    events = SelectMultipleField("Events", choices=list(EVENTS.items()), validate_choice=False,
+                                 option_widget=widgets.CheckboxInput(),
+                                 widget=widgets.ListWidget(prefix_label=False))
+
+
+@bp.before_request
+@login_required
+def admins_only():
+    """Every page here is for admins: visitors sign in first, everyone else gets a 403."""
+    if not permissions.is_admin(current_user):
+        abort(403)
+
+
+@bp.route("/admin/webhooks", methods=["GET", "POST"])
+def index():
+    """The list of webhooks with their latest delivery, and the form to add one."""
+    form = WebhookForm()
+    if form.validate_on_submit():
+        try:
+            hook = services.create(current_user, form.url.data, form.events.data, form.description.data)
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            flash("The webhook is registered. Use its secret to verify signatures.", "success")
+            return redirect(url_for("webhooks.show", hook_id=hook.id))
+    return render_template("webhooks/index.html", form=form, hooks=services.listing(), events=EVENTS,
+                           state=services.delivery_state), 422 if form.errors else 200
+
+
+@bp.get("/admin/webhooks/<id:hook_id>")
+def show(hook_id):
+    """One webhook: its secret, events and recent deliveries with status and attempts."""
+    hook = services.get_or_404(hook_id)
+    return render_template("webhooks/show.html", hook=hook, deliveries=services.deliveries(hook), events=EVENTS,
+                           action_form=ActionForm(), state=services.delivery_state)
+
+
+@bp.post("/admin/webhooks/<id:hook_id>/test")
+def send_test(hook_id):
+    """Queue a ping delivery; it goes out with the next outbox run."""
+    hook = services.get_or_404(hook_id)
+    if ActionForm().validate_on_submit():
+        services.send_test(current_user, hook)
+        flash("A test event is queued; its status shows below once it is sent.", "success")
+    return redirect(url_for("webhooks.show", hook_id=hook.id))
+
+
+@bp.post("/admin/webhooks/<id:hook_id>/delete")
+def delete(hook_id):
+    """Delete a webhook: nothing more is sent to it."""
+    hook = services.get_or_404(hook_id)
+    if ActionForm().validate_on_submit():
+        services.delete(current_user, hook)
+        flash("The webhook is deleted.", "success")
+    return redirect(url_for("webhooks.index"))
