@@ -1,0 +1,372 @@
+"""Care queue pages for staff, and the public parts of a thread: "I have this problem too" and the follow-up."""
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlsplit
+
+from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app import audit, permissions, settings
+from app.care import bp, metrics, options, services
+from app.care.models import CATEGORIES, PRIORITIES, REASONS, STATUS_LABELS, CareNote, CareReminder
+from app.exceptions import DomainError, ValidationError
+from app.extensions import csrf, db
+from app.models import Question, User, utcnow
+from app.questions import queries
+from app.questions import services as threads
+from app.questions.routes import question_url
+from app.validation import positive_int
+
+BROWSER_COOKIE = "peerdesk_same_problem"
+
+
+def _staff_only():
+    """Staff pages: 404 for visitors (nothing to see here), 403 for members."""
+    if not permissions.is_staff(current_user):
+        abort(404 if not current_user.is_authenticated else 403)
+
+
+@bp.app_template_global()
+def care_thread(question):
+    """What the thread shows about care: public status, same-problem count, the asker's follow-up."""
+    item = services.item_for_question(question.id)
+    info = {"status": services.public_status(question.id), "same_count": services.same_problem_count(question.id),
+            "can_press": not question.is_resolved and not question.is_closed and not question.is_deleted,
+            "item": item if permissions.is_staff(current_user) else None, "followup": False, "reminder": None}
+    is_asker = current_user.is_authenticated and current_user.id == question.author_id
+    if is_asker and item is not None and not item.is_open and item.followup_asked_at and item.satisfied is None:
+        info["followup"] = True
+    if is_asker and not question.is_resolved and question.answer_count:
+        info["reminder"] = db.session.query(CareReminder).filter_by(question_id=question.id).order_by(
+            CareReminder.number.desc()).first()
+    return info
+
+
+# The queue ------------------------------------------------------------------------------
+
+
+def _filters():
+    args = request.args
+    assignee = args.get("assignee") or None
+    if assignee == "me":
+        assignee = current_user.id
+    elif assignee not in (None, "none"):
+        assignee = positive_int(assignee)
+    status = args.get("status") or "open"
+    return {
+        "team": args.get("team") or None,
+        "assignee": assignee,
+        "category": args.get("category") if args.get("category") in CATEGORIES else None,
+        "status": status if status in (*STATUS_LABELS, "open", "all") else "open",
+        "reason": args.get("reason") if args.get("reason") in REASONS else None,
+    }
+
+
+@bp.get("/staff/care")
+def queue():
+    """The care queue: every open item with its clocks, soonest breach first, with filters."""
+    _staff_only()
+    now = utcnow()
+    filters = _filters()
+    rows = services.queue(now, **filters)
+    staff = services.staff_members()
+    return render_template(
+        "care/queue.html", rows=rows, now=now, filters=filters, staff=staff, teams=settings.get(options.TEAMS),
+        categories=CATEGORIES, statuses=STATUS_LABELS, reasons=REASONS, loads=services.open_counts_by_assignee(),
+        away={user.id for user in staff if services.is_away(user)}, priority=services.effective_priority)
+
+
+@bp.get("/staff/care/items/<id:item_id>")
+def item(item_id):
+    """One item: the thread to read and answer, reasons, clocks, triage, assignment, notes, history."""
+    _staff_only()
+    care_item = services.get_item_or_404(item_id)
+    question = queries.get_question_or_404(care_item.question_id, current_user)
+    thread = queries.load_thread(question, current_user)
+    now = utcnow()
+    first, resolution = services.sla.clocks(care_item, now)
+    notes = db.session.query(CareNote).filter_by(item_id=care_item.id).order_by(CareNote.id).all()
+    history, _ = audit.entries(target_type="care_item", target_id=care_item.id, per_page=100)
+    return render_template(
+        "care/item.html", item=care_item, question=question, thread=thread, first=first, resolution=resolution,
+        now=now, notes=notes, history=history, staff=services.staff_members(), teams=settings.get(options.TEAMS),
+        categories=CATEGORIES, priorities=PRIORITIES, statuses=STATUS_LABELS,
+        priority=services.effective_priority(care_item), acknowledge_message=settings.get(options.ACKNOWLEDGE_MESSAGE),
+        answer_body=request.args.get("draft", ""))
+
+
+def _back(item_id, anchor=None):
+    return redirect(url_for("care.item", item_id=item_id, _anchor=anchor))
+
+
+def _act(item_id, action, success):
+    """Run a staff action on an item; domain errors become a flash on the item page."""
+    _staff_only()
+    care_item = services.get_item_or_404(item_id)
+    try:
+        action(care_item)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(success, "success")
+    return _back(item_id)
+
+
+def _user_from_form(name):
+    raw = request.form.get(name, "")
+    if raw in ("", "none"):
+        return None
+    user_id = positive_int(raw)
+    user = db.session.get(User, user_id) if user_id else None
+    if user is None:
+        raise ValidationError({name: "Choose a member of staff."})
+    return user
+
+
+@bp.post("/staff/care/items/<id:item_id>/claim")
+@login_required
+def claim(item_id):
+    """Take the item."""
+    return _act(item_id, lambda i: services.claim(current_user, i), "The item is yours.")
+
+
+@bp.post("/staff/care/items/<id:item_id>/assign")
+@login_required
+def assign(item_id):
+    """Assign, reassign or unassign."""
+    return _act(item_id, lambda i: services.assign(current_user, i, _user_from_form("assignee")), "Assignment saved.")
+
+
+@bp.post("/staff/care/items/<id:item_id>/status")
+@login_required
+def status(item_id):
+    """Move the status (resolving or reopening)."""
+    return _act(item_id, lambda i: services.set_status(current_user, i, request.form.get("status", "")),
+                "Status saved.")
+
+
+@bp.post("/staff/care/items/<id:item_id>/triage")
+@login_required
+def triage(item_id):
+    """Category, team and priority."""
+    form = request.form
+    return _act(item_id, lambda i: services.triage(current_user, i, category=form.get("category") or None,
+                                                   team=form.get("team") or None,
+                                                   priority=form.get("priority") or None), "Triage saved.")
+
+
+@bp.post("/staff/care/items/<id:item_id>/notes")
+@login_required
+def note(item_id):
+    """An internal note."""
+    return _act(item_id, lambda i: services.add_note(current_user, i, request.form.get("body", "")), "Note added.")
+
+
+@bp.post("/staff/care/items/<id:item_id>/answer")
+@login_required
+def answer(item_id):
+    """Answer the thread from the queue: an official answer, and the first response."""
+    _staff_only()
+    care_item = services.get_item_or_404(item_id)
+    try:
+        threads.post_answer(current_user, care_item.question, request.form.get("body", ""))
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("care.item", item_id=item_id, draft=request.form.get("body", "")[:4000],
+                                _anchor="reply"))
+    flash("Your official answer is posted on the thread.", "success")
+    return _back(item_id)
+
+
+@bp.post("/staff/care/items/<id:item_id>/acknowledge")
+@login_required
+def acknowledge(item_id):
+    """Post the public "we're looking into this" comment: it stops the first-response clock."""
+    _staff_only()
+    message = (request.form.get("body") or settings.get(options.ACKNOWLEDGE_MESSAGE)).strip()
+    return _act(item_id, lambda i: threads.add_comment(current_user, i.question, message),
+                "Acknowledged on the thread.")
+
+
+@bp.post("/staff/care/items/<id:item_id>/comment")
+@login_required
+def comment(item_id):
+    """A public comment on the thread."""
+    return _act(item_id, lambda i: threads.add_comment(current_user, i.question, request.form.get("body", "")),
+                "Comment posted on the thread.")
+
+
+@bp.post("/staff/care/send")
+@login_required
+def send():
+    """Send any thread to the queue by hand, with a note."""
+    _staff_only()
+    question_id = positive_int(request.form.get("question_id", ""))
+    question = db.session.get(Question, question_id) if question_id else None
+    if question is None:
+        abort(404)
+    try:
+        care_item = services.send_to_queue(current_user, question, request.form.get("note", ""))
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(question_url(question))
+    flash("The thread is in the care queue.", "success")
+    return _back(care_item.id)
+
+
+# Agents -----------------------------------------------------------------------------------
+
+
+@bp.route("/staff/care/agents", methods=["GET", "POST"])
+def agents():
+    """Availability: who is away, their backup, and everyone's open items."""
+    _staff_only()
+    if request.method == "POST":
+        try:
+            agent = _user_from_form("agent") or current_user
+            moved = services.set_away(current_user, agent, request.form.get("away") == "1",
+                                      backup=_user_from_form("backup"))
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(f"Availability saved{f'; {moved} item(s) handed to the backup' if moved else ''}.", "success")
+        return redirect(url_for("care.agents"))
+    staff = services.staff_members()
+    rows = [(user, services._agent(user.id)) for user in staff]
+    return render_template("care/agents.html", rows=rows, staff=staff, loads=services.open_counts_by_assignee())
+
+
+# Measuring care ---------------------------------------------------------------------------
+
+
+def _date_arg(name, default):
+    raw = request.args.get(name, "")
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError({name: f"{name} is a date such as 2026-11-01."}) from None
+
+
+def _range():
+    today = utcnow().date()
+    start = _date_arg("start", today - timedelta(days=29))
+    end = _date_arg("end", today)
+    if end < start:
+        raise ValidationError({"end": "The end comes after the start."})
+    if (end - start).days > 3660:
+        raise ValidationError({"start": "Choose at most ten years."})
+    return start, end, datetime.combine(start, time()), datetime.combine(end + timedelta(days=1), time())
+
+
+@bp.get("/staff/care/report")
+def report():
+    """The staff dashboard for a date range."""
+    _staff_only()
+    try:
+        start, end, since, until = _range()
+    except ValidationError as error:
+        flash(error.message, "error")
+        start, end, since, until = _fallback_range()
+    figures = metrics.compute(since, until, utcnow())
+    return render_template("care/report.html", figures=figures, start=start, end=end)
+
+
+def _fallback_range():
+    today = utcnow().date()
+    start = today - timedelta(days=29)
+    return start, today, datetime.combine(start, time()), datetime.combine(today + timedelta(days=1), time())
+
+
+@bp.get("/staff/care/report.csv")
+def report_csv():
+    """The items behind one figure of the dashboard, as CSV."""
+    _staff_only()
+    start, end, since, until = _range()
+    figure = request.args.get("figure", "")
+    if figure not in metrics.EXPORTS:
+        raise ValidationError({"figure": f"figure is one of: {', '.join(metrics.EXPORTS)}."})
+    body = metrics.export_csv(figure, since, until, utcnow())
+    filename = f"care-{figure}-{start.isoformat()}-{end.isoformat()}.csv"
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# The public thread ------------------------------------------------------------------------
+
+
+def _same_site():
+    """Refuse a cross-site post: visitors have no CSRF token, so the browser's own headers decide."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site in ("same-origin", "none")
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    return origin is None or urlsplit(origin).netloc == request.host
+
+
+@bp.post("/questions/<id:question_id>/same-problem")
+@csrf.exempt
+def same_problem(question_id):
+    """ "I have this problem too": once per member, once per browser (a random cookie, stored hashed)."""
+    if not _same_site():
+        abort(403)
+    question = queries.get_question_or_404(question_id)
+    token = request.cookies.get(BROWSER_COOKIE, "")
+    fresh = not (16 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum())
+    if fresh:
+        token = services.new_browser_token()
+    try:
+        count, counted = services.press_same_problem(current_user, question, token)
+    except DomainError as error:
+        db.session.rollback()
+        if request.accept_mimetypes.best == "application/json":
+            return {"error": {"code": error.code, "message": error.message}}, error.status
+        return render_template("errors/error.html", status=error.status, message=error.message), error.status
+    if request.accept_mimetypes.best == "application/json":
+        response = {"count": count, "counted": counted}
+    else:
+        if current_user.is_authenticated:
+            flash("Thanks: staff see how many people have this problem." if counted
+                  else "You are already counted for this problem.", "success")
+        response = redirect(question_url(question, _anchor="care-status"))
+    response = make_response(response)
+    if fresh:
+        response.set_cookie(BROWSER_COOKIE, token, max_age=3600 * 24 * 365 * 2, httponly=True, samesite="Lax",
+                            path="/questions")
+    return response
+
+
+@bp.post("/questions/<id:question_id>/care-feedback")
+@login_required
+def feedback(question_id):
+    """The asker's answer to "Did this solve your problem?"."""
+    question = queries.get_question_or_404(question_id, current_user)
+    answer = request.form.get("solved")
+    if answer not in ("yes", "no"):
+        abort(400)
+    try:
+        services.record_feedback(current_user, question, answer == "yes")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash("Thanks! Glad it is solved." if answer == "yes"
+              else "Sorry it is not solved yet: staff will look at it again.", "success")
+    return redirect(question_url(question, _anchor="care-status"))
+
+
+@bp.app_template_filter("care_duration")
+def care_duration(delta):
+    """A timedelta as "2 h 5 min" (always positive; callers say left or overdue)."""
+    seconds = abs(int(delta.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min"

@@ -1,0 +1,621 @@
+"""Care queue services: put threads in the queue, work items, follow up; every write checks who acts."""
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app import audit, permissions, settings, signals
+from app.care import options, rules, sla
+from app.care.models import CATEGORIES, PRIORITIES, CareAgent, CareItem, CareNote, CareReason, SameProblem
+from app.database import begin_write
+from app.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
+from app.extensions import db
+from app.models import Answer, Comment, Question, User, utcnow
+
+NOTE_MAX = 5000
+
+
+def thresholds():
+    """The entry-rule thresholds from the current settings."""
+    return rules.Thresholds(
+        unanswered_minutes=settings.get(options.UNANSWERED_MINUTES),
+        unresolved_hours=settings.get(options.UNRESOLVED_HOURS),
+        same_problem_threshold=settings.get(options.SAME_PROBLEM_THRESHOLD),
+        complaint_sentiment=settings.get(options.COMPLAINT_SENTIMENT),
+        compliment_sentiment=settings.get(options.COMPLIMENT_SENTIMENT),
+        complaint_words=tuple(settings.get(options.COMPLAINT_WORDS)),
+        negative_words=tuple(settings.get(options.NEGATIVE_WORDS)),
+        positive_words=tuple(settings.get(options.POSITIVE_WORDS)),
+    )
+
+
+def question_text(question):
+    """The words the lexicon reads: title and body source."""
+    return f"{question.title}\n{question.body_source}"
+
+
+def _insert():
+    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[db.session.get_bind().dialect.name]
+
+
+def _require_staff(actor):
+    if not permissions.is_staff(actor):
+        raise PermissionDenied("Only staff work the care queue.")
+
+
+def _touch_question(question_id):
+    """The public thread shows care status: move its version so cached pages refresh."""
+    db.session.execute(update(Question).where(Question.id == question_id).values(version=Question.version + 1))
+
+
+def _lock_item(item_id):
+    """Re-read an item under a row lock."""
+    item = db.session.execute(select(CareItem).where(CareItem.id == item_id).with_for_update()
+                              .execution_options(populate_existing=True)).scalar_one_or_none()
+    if item is None:
+        raise NotFound("That care item does not exist.")
+    return item
+
+
+def item_for_question(question_id, lock=False):
+    """The care item of a question, or None."""
+    query = select(CareItem).where(CareItem.question_id == question_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return db.session.execute(query).scalar_one_or_none()
+
+
+def get_item_or_404(item_id):
+    """An item by id; raises NotFound."""
+    item = db.session.get(CareItem, item_id)
+    if item is None:
+        raise NotFound("That care item does not exist.")
+    return item
+
+
+def _snapshot(item):
+    return {"status": item.status, "category": item.category, "team": item.team,
+            "assignee_id": item.assignee_id, "priority": effective_priority(item)}
+
+
+def effective_priority(item):
+    """Staff's override, else the computed label."""
+    return item.priority_override or rules.priority_label(item.priority_score)
+
+
+def same_problem_count(question_id):
+    """How many people pressed "I have this problem too"."""
+    return db.session.scalar(select(func.count()).select_from(SameProblem)
+                             .where(SameProblem.question_id == question_id))
+
+
+def compute_priority(item, now):
+    """Refresh the computed priority from waiting time, category, sentiment and same-problem count."""
+    waited = now - item.opened_at - sla.paused_for(item, now)
+    item.priority_score = rules.priority_score(item.category, waited, item.sentiment,
+                                               same_problem_count(item.question_id))
+
+
+# Entering the queue ----------------------------------------------------------------------
+
+
+def enqueue(question, reasons, now, actor=None):
+    """Put a question in the queue (or reopen/extend its item) for these rules.Reason; returns (item, created).
+
+    Runs inside the caller's write transaction. One item per question: the insert ignores a
+    conflict, then the row is locked, so concurrent sweeps and receivers never duplicate it.
+    """
+    reading = rules.read_text(question_text(question), thresholds())
+    category = rules.propose_category(reading, thresholds())
+    result = db.session.execute(_insert()(CareItem).values(
+        question_id=question.id, status="new", category=category, team=options.team_for(category),
+        sentiment=reading.sentiment, matched_words=reading.matched_words, created_at=now, opened_at=now,
+        updated_at=now, priority_score=0, paused_seconds=0, reopened_count=0,
+    ).on_conflict_do_nothing(index_elements=["question_id"]))
+    created = result.rowcount == 1
+    item = item_for_question(question.id, lock=True)
+    added = []
+    existing = {(reason.kind, reason.ref) for reason in item.reasons}
+    for reason in reasons:
+        key = (reason.kind, getattr(reason, "ref", ""))
+        if key in existing:
+            continue
+        existing.add(key)
+        row = CareReason(item_id=item.id, kind=reason.kind, ref=key[1], detail=reason.detail or None,
+                         actor_id=actor.id if actor is not None else None, created_at=now)
+        item.reasons.append(row)
+        added.append(row)
+    if not created and not added:
+        return item, False
+    if not item.is_open and added and any(r.kind in REOPENING_KINDS for r in added):
+        _reopen(item, now)
+    item.updated_at = now
+    compute_priority(item, now)
+    db.session.flush()
+    _touch_question(question.id)
+    if created:
+        audit.record(actor, "care.create", "care_item", item.id, reason="; ".join(r.kind for r in added),
+                     after=_snapshot(item), now=now)
+        signals.care_item_created.send(actor, item=item)
+    elif added:
+        audit.record(actor, "care.reason", "care_item", item.id, reason="; ".join(r.kind for r in added), now=now)
+    return item, created
+
+
+# A resolved item comes back for these; the time-based rules never re-queue a resolved thread.
+REOPENING_KINDS = frozenset({"flagged", "not_solved", "manual"})
+
+
+class _Event:
+    """A reason with a reference that tells repeated events apart (two flags, two notes)."""
+
+    def __init__(self, kind, ref, detail):
+        self.kind, self.ref, self.detail = kind, ref, detail
+
+
+def _reopen(item, now):
+    """Back in the queue after a resolution: the resolution clock starts again."""
+    item.status = "in_progress" if item.assignee_id else "new"
+    item.opened_at = now
+    item.resolved_at = item.resolved_by = None
+    item.followup_asked_at = None
+    item.waiting_since = None
+    item.reopened_count += 1
+
+
+def send_to_queue(actor, question, note, now=None):
+    """Staff send any thread to the queue by hand, with a note; returns the item."""
+    _require_staff(actor)
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise ValidationError({"note": f"A note is at most {NOTE_MAX} characters."})
+    begin_write(db.session)
+    now = now or utcnow()
+    question = db.session.get(Question, question.id)
+    if question is None or question.is_deleted:
+        raise NotFound("That question does not exist.")
+    item, _ = enqueue(question, [_Event("manual", secrets.token_hex(6), note or None)], now, actor=actor)
+    db.session.commit()
+    return item
+
+
+# Working an item -------------------------------------------------------------------------
+
+
+def _agent(user_id):
+    return db.session.get(CareAgent, user_id)
+
+
+def is_away(user):
+    """Whether a staff member marked themselves away."""
+    agent = _agent(user.id) if user is not None else None
+    return bool(agent and agent.is_away)
+
+
+def _available(user):
+    """Who actually gets an item meant for `user`: their backup while they are away (None if nobody)."""
+    seen = set()
+    while user is not None and is_away(user) and user.id not in seen:
+        seen.add(user.id)
+        backup = _agent(user.id).backup
+        user = backup if backup is not None and permissions.is_staff(backup) else None
+    return user
+
+
+def _set_status(item, status, now):
+    """Move the status, pausing the clocks while waiting on the customer."""
+    if item.waiting_since is not None and status != "waiting":
+        item.paused_seconds += int(max((now - item.waiting_since).total_seconds(), 0))
+        item.waiting_since = None
+    if status == "waiting" and item.waiting_since is None:
+        item.waiting_since = now
+    item.status = status
+
+
+def _resolve(item, now, resolved_by):
+    _set_status(item, "resolved", now)
+    item.resolved_at, item.resolved_by = now, resolved_by
+    item.followup_asked_at = now
+    item.satisfied = item.satisfied_at = None
+    note_breaches(item, now)
+    _touch_question(item.question_id)
+    signals.care_item_resolved.send(None, item=item)
+
+
+def _finish(actor, item, action, before, now, reason=None):
+    item.updated_at = now
+    audit.record(actor, action, "care_item", item.id, reason=reason, before=before, after=_snapshot(item), now=now)
+    db.session.commit()
+    return item
+
+
+def claim(actor, item, now=None):
+    """Take an item: the actor becomes its assignee and it is in progress."""
+    _require_staff(actor)
+    begin_write(db.session)
+    now = now or utcnow()
+    item = _lock_item(item.id)
+    if not item.is_open:
+        raise Conflict("This item is resolved; reopen it first.")
+    if item.assignee_id is not None and item.assignee_id != actor.id:
+        raise Conflict(f"{item.assignee.username} already has this item; reassign it instead.")
+    before = _snapshot(item)
+    item.assignee_id = actor.id
+    if item.status in ("new", "acknowledged"):
+        _set_status(item, "in_progress", now)
+        _touch_question(item.question_id)
+    return _finish(actor, item, "care.claim", before, now)
+
+
+def assign(actor, item, assignee, now=None):
+    """Assign, reassign or (assignee None) unassign; an away agent's items go to their backup."""
+    _require_staff(actor)
+    if assignee is not None and not permissions.is_staff(assignee):
+        raise ValidationError({"assignee": "Items can only be assigned to staff."})
+    begin_write(db.session)
+    now = now or utcnow()
+    item = _lock_item(item.id)
+    target = None
+    if assignee is not None:
+        assignee = db.session.get(User, assignee.id)
+        target = _available(assignee)
+        if target is None:
+            raise Conflict(f"{assignee.username} is away and has no available backup.")
+    before = _snapshot(item)
+    item.assignee_id = target.id if target is not None else None
+    reason = f"{assignee.username} is away: given to {target.username}" if target is not None and \
+        target.id != assignee.id else None
+    return _finish(actor, item, "care.assign" if target else "care.unassign", before, now, reason=reason)
+
+
+def set_status(actor, item, status, now=None):
+    """Move an item along new → acknowledged → in progress → waiting on customer → resolved (or reopen)."""
+    _require_staff(actor)
+    if status not in ("acknowledged", "in_progress", "waiting", "resolved"):
+        raise ValidationError({"status": "Choose acknowledged, in_progress, waiting or resolved."})
+    begin_write(db.session)
+    now = now or utcnow()
+    item = _lock_item(item.id)
+    before = _snapshot(item)
+    if status == item.status:
+        db.session.rollback()
+        return item
+    if status == "resolved":
+        _resolve(item, now, "staff")
+        return _finish(actor, item, "care.resolve", before, now)
+    if not item.is_open:
+        _reopen(item, now)
+    _set_status(item, status, now)
+    _touch_question(item.question_id)
+    return _finish(actor, item, "care.status", before, now)
+
+
+def triage(actor, item, category=None, team=None, priority=None, now=None):
+    """Change the category (which routes to its team), the team, or the priority ("auto" clears an override)."""
+    _require_staff(actor)
+    errors = {}
+    if category is not None and category not in CATEGORIES:
+        errors["category"] = f"Choose one of: {', '.join(CATEGORIES)}."
+    if team is not None and team not in settings.get(options.TEAMS):
+        errors["team"] = f"Choose one of: {', '.join(settings.get(options.TEAMS))}."
+    if priority is not None and priority not in (*PRIORITIES, "auto"):
+        errors["priority"] = f"Choose one of: {', '.join(PRIORITIES)}, or auto."
+    if errors:
+        raise ValidationError(errors)
+    begin_write(db.session)
+    now = now or utcnow()
+    item = _lock_item(item.id)
+    before = _snapshot(item)
+    if category is not None and category != item.category:
+        item.category = category
+        item.team = options.team_for(category)
+        compute_priority(item, now)
+    if team is not None:
+        item.team = team
+    if priority is not None:
+        item.priority_override = None if priority == "auto" else priority
+    return _finish(actor, item, "care.triage", before, now)
+
+
+def add_note(actor, item, body, now=None):
+    """An internal note, for staff only."""
+    _require_staff(actor)
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "Write the note."})
+    if len(body) > NOTE_MAX:
+        raise ValidationError({"body": f"A note is at most {NOTE_MAX} characters."})
+    begin_write(db.session)
+    now = now or utcnow()
+    item = _lock_item(item.id)
+    note = CareNote(item_id=item.id, author_id=actor.id, body=body, created_at=now)
+    db.session.add(note)
+    audit.record(actor, "care.note", "care_item", item.id, now=now)
+    db.session.commit()
+    return note
+
+
+def set_away(actor, agent, away, backup=None, now=None):
+    """Mark an agent away (their open items move to the backup) or back; agents do it for themselves."""
+    if not permissions.is_staff(actor) or (actor.id != agent.id and not permissions.is_moderator(actor)):
+        raise PermissionDenied("Agents set their own availability; moderators and admins anyone's.")
+    if not permissions.is_staff(agent):
+        raise ValidationError({"agent": "Only staff have an availability."})
+    if backup is not None and (not permissions.is_staff(backup) or backup.id == agent.id):
+        raise ValidationError({"backup": "The backup is another member of staff."})
+    begin_write(db.session)
+    now = now or utcnow()
+    row = db.session.get(CareAgent, agent.id)
+    if row is None:
+        row = CareAgent(user_id=agent.id)
+        db.session.add(row)
+    before = {"is_away": row.is_away, "backup_id": row.backup_id}
+    row.is_away, row.backup_id, row.updated_at = bool(away), backup.id if backup else None, now
+    db.session.flush()
+    moved = 0
+    if away:
+        target = _available(db.session.get(User, agent.id))
+        for item in db.session.scalars(select(CareItem).where(CareItem.assignee_id == agent.id,
+                                                              CareItem.status != "resolved").with_for_update()):
+            item.assignee_id = target.id if target is not None else None
+            item.updated_at = now
+            audit.record(actor, "care.assign" if target else "care.unassign", "care_item", item.id,
+                         reason=f"{agent.username} is away", now=now)
+            moved += 1
+    audit.record(actor, "care.availability", "user", agent.id, before=before,
+                 after={"is_away": row.is_away, "backup_id": row.backup_id}, now=now)
+    db.session.commit()
+    return moved
+
+
+# Public side: "I have this problem too" and the asker's follow-up --------------------------
+
+
+def browser_hash(token):
+    """What is stored of a visitor's random cookie token: its SHA-256, nothing else."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_browser_token():
+    """A random token for a visitor's cookie."""
+    return secrets.token_urlsafe(24)
+
+
+def press_same_problem(user, question, token=None, now=None):
+    """Count "I have this problem too" once per member and once per browser; returns (count, counted_now)."""
+    signed_in = user is not None and user.is_authenticated
+    if not signed_in and not token:
+        raise ValidationError({"token": "Cookies are needed to count you once."})
+    begin_write(db.session)
+    now = now or utcnow()
+    question = db.session.get(Question, question.id)
+    if question is None or question.is_deleted:
+        raise NotFound("That question does not exist.")
+    if question.is_resolved or question.is_closed:
+        raise Conflict("This question is resolved or closed.")
+    digest = browser_hash(token) if token else None
+    mine = None
+    if signed_in:
+        mine = db.session.scalar(select(SameProblem).where(SameProblem.question_id == question.id,
+                                                           SameProblem.user_id == user.id))
+    by_browser = db.session.scalar(select(SameProblem).where(SameProblem.question_id == question.id,
+                                                             SameProblem.browser_hash == digest)) if digest else None
+    counted = False
+    if mine is None and by_browser is None:
+        db.session.add(SameProblem(question_id=question.id, user_id=user.id if signed_in else None,
+                                   browser_hash=digest, created_at=now))
+        counted = True
+    elif signed_in and mine is None and by_browser.user_id is None:
+        by_browser.user_id = user.id  # the same person pressed before signing in: still one
+    if counted:
+        _touch_question(question.id)
+    db.session.commit()
+    return same_problem_count(question.id), counted
+
+
+def record_feedback(user, question, solved, now=None):
+    """The asker answers "Did this solve your problem?": yes is satisfaction, no reopens the item."""
+    begin_write(db.session)
+    now = now or utcnow()
+    item = item_for_question(question.id, lock=True)
+    if item is None or item.followup_asked_at is None or item.is_open:
+        raise Conflict("There is no resolution to give feedback on.")
+    if user is None or not user.is_authenticated or item.question.author_id != user.id:
+        raise PermissionDenied("Only the person who asked can say whether it is solved.")
+    item.satisfied, item.satisfied_at = bool(solved), now
+    audit.record(user, "care.feedback", "care_item", item.id, after={"satisfied": bool(solved)}, now=now)
+    if not solved:
+        enqueue(item.question, [_Event("not_solved", f"feedback-{item.reopened_count + 1}",
+                                       "The asker said the resolution did not solve the problem")], now, actor=user)
+    _touch_question(item.question_id)
+    db.session.commit()
+    return item
+
+
+def note_breaches(item, now):
+    """Mark each clock's first breach once and tell listeners (webhooks)."""
+    first, resolution = sla.clocks(item, now)
+    for clock, column in ((first, "first_response_breached_at"), (resolution, "resolution_breached_at")):
+        if clock.breached and getattr(item, column) is None:
+            setattr(item, column, min(now, clock.stopped_at or now))
+            signals.care_item_breached.send(None, item=item, clock=clock.name)
+
+
+# Receivers: the thread's events move the clocks --------------------------------------------
+
+
+def _open_item(question_id):
+    item = item_for_question(question_id, lock=True)
+    return item if item is not None and item.is_open else None
+
+
+def _staff_responded(actor, item, at):
+    if item.first_response_at is None:
+        item.first_response_at, item.first_response_by_id = at, actor.id
+        note_breaches(item, at)
+    if item.status == "new":
+        _set_status(item, "acknowledged", at)
+    item.updated_at = at
+    audit.record(actor, "care.respond", "care_item", item.id, now=at)
+    _touch_question(item.question_id)
+
+
+def _customer_replied(item, at):
+    if item.status == "waiting":
+        _set_status(item, "in_progress", at)
+        item.updated_at = at
+
+
+def on_answer_posted(actor, answer, question, **extra):
+    """A staff answer is a first response; the asker's reply ends a wait."""
+    item = _open_item(question.id)
+    if item is None:
+        return
+    if permissions.is_staff(actor):
+        _staff_responded(actor, item, answer.created_at)
+    elif actor.id == question.author_id:
+        _customer_replied(item, answer.created_at)
+
+
+def on_comment_posted(actor, comment, question, answer=None, **extra):
+    """Staff comments respond; the asker's "it did not solve it" on a resolved thread reopens it."""
+    item = item_for_question(question.id, lock=True)
+    if item is not None and item.is_open:
+        if permissions.is_staff(actor):
+            _staff_responded(actor, item, comment.created_at)
+        elif actor.id == question.author_id:
+            _customer_replied(item, comment.created_at)
+        return
+    resolved = question.is_resolved or (item is not None and not item.is_open)
+    if not resolved or actor.id != question.author_id:
+        return
+    from app.care import lexicon
+
+    phrase = lexicon.says_not_solved(comment.body, settings.get(options.NOT_SOLVED_PHRASES))
+    if phrase:
+        enqueue(question, [_Event("not_solved", f"comment-{comment.id}", f"The asker commented: \u201c{phrase}\u201d")],
+                comment.created_at, actor=actor)
+
+
+def on_answer_accepted(actor, answer, question, **extra):
+    """An accepted answer resolves the item: by staff when a staff answer solved it."""
+    item = _open_item(question.id)
+    if item is None:
+        return
+    author = db.session.get(User, answer.author_id)
+    _resolve(item, utcnow(), "staff" if permissions.is_staff(author) else "community")
+    item.updated_at = item.resolved_at
+    audit.record(actor, "care.resolve", "care_item", item.id, reason="answer accepted", now=item.resolved_at)
+
+
+def on_answer_unaccepted(actor, question, **extra):
+    """Withdrawing the accepted answer puts an item it resolved back in the queue."""
+    item = item_for_question(question.id, lock=True)
+    if item is not None and not item.is_open:
+        enqueue(question, [_Event("not_solved", f"unaccepted-{item.reopened_count + 1}",
+                                  "The accepted answer was withdrawn")], utcnow(), actor=actor)
+
+
+def _question_of(post):
+    if isinstance(post, Question):
+        return post
+    if isinstance(post, Answer | Comment):
+        return db.session.get(Question, post.question_id)
+    question_id = getattr(post, "question_id", None)
+    return db.session.get(Question, question_id) if question_id else None
+
+
+def on_post_flagged(actor, flag, post, **extra):
+    """A flag for "needs staff attention" queues the thread, with the flagger's note."""
+    if getattr(flag, "reason", None) != "staff":
+        return
+    question = _question_of(post)
+    if question is None or question.is_deleted:
+        return
+    ref = f"flag-{getattr(flag, 'id', None) or secrets.token_hex(6)}"
+    enqueue(question, [_Event("flagged", ref, getattr(flag, "text", None) or None)], utcnow(), actor=actor)
+
+
+def on_question_asked(actor, question, **extra):
+    """A question that reads as a complaint goes to staff at once, not after the community window."""
+    reading = rules.read_text(question_text(question), thresholds())
+    if rules.is_complaint(reading, thresholds()):
+        enqueue(question, [rules.Reason("complaint", "Matched: " + ", ".join(reading.matched_words))],
+                question.created_at)
+
+
+def connect_receivers():
+    """Listen to the thread's signals (sent inside each write transaction)."""
+    signals.question_asked.connect(on_question_asked)
+    signals.answer_posted.connect(on_answer_posted)
+    signals.comment_posted.connect(on_comment_posted)
+    signals.answer_accepted.connect(on_answer_accepted)
+    signals.answer_unaccepted.connect(on_answer_unaccepted)
+    signals.post_flagged.connect(on_post_flagged)
+
+
+# Reading the queue -----------------------------------------------------------------------
+
+
+def open_counts_by_assignee():
+    """{user_id: open items} for agent load."""
+    rows = db.session.execute(select(CareItem.assignee_id, func.count()).where(
+        CareItem.status != "resolved", CareItem.assignee_id.is_not(None)).group_by(CareItem.assignee_id))
+    return dict(rows.all())
+
+
+def open_count():
+    """Open items in the queue (the staff navigation badge)."""
+    return db.session.scalar(select(func.count()).select_from(CareItem).where(CareItem.status != "resolved"))
+
+
+def staff_members():
+    """Every member of staff, by name."""
+    return list(db.session.scalars(select(User).where(User.role.in_(("agent", "moderator", "admin")))
+                                   .order_by(User.username)))
+
+
+def queue(now, team=None, assignee=None, category=None, status=None, reason=None):
+    """Items with their clocks, soonest breach first; status "open" (default) means not resolved.
+
+    `assignee` is a user id, "me" is resolved by the caller, "none" means unassigned.
+    """
+    query = select(CareItem).join(Question, Question.id == CareItem.question_id).where(Question.deleted_at.is_(None))
+    if status in (None, "", "open"):
+        query = query.where(CareItem.status != "resolved")
+    elif status != "all":
+        query = query.where(CareItem.status == status)
+    if team:
+        query = query.where(CareItem.team == team)
+    if category:
+        query = query.where(CareItem.category == category)
+    if assignee == "none":
+        query = query.where(CareItem.assignee_id.is_(None))
+    elif assignee:
+        query = query.where(CareItem.assignee_id == assignee)
+    if reason:
+        query = query.where(CareItem.id.in_(select(CareReason.item_id).where(CareReason.kind == reason)))
+    items = list(db.session.scalars(query.limit(2000)))
+    far = now + timedelta(days=36500)
+    rows = []
+    for item in items:
+        first, resolution = sla.clocks(item, now)
+        rows.append((item, first, resolution, sla.next_due(item, now) or far))
+    rows.sort(key=lambda row: (row[3], row[0].id))
+    return rows
+
+
+def public_status(question_id):
+    """What everyone sees on the thread: ("notified" | "investigating" | "resolved", label) or None."""
+    item = item_for_question(question_id)
+    if item is None:
+        return None
+    if item.status == "new":
+        return "notified", "Staff notified"
+    if item.is_open:
+        return "investigating", "Staff investigating"
+    if item.resolved_by == "staff":
+        return "resolved", "Resolved by staff"
+    return None
