@@ -8,9 +8,10 @@ retrying failures with growing back-off until MAX_ATTEMPTS.
 """
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, Index, String, Text, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Index, String, Text, event, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from app.database import begin_write
 from app.extensions import db
 from app.models import NEVER_REUSE_IDS, utcnow
 
@@ -21,6 +22,7 @@ MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
 CLAIM_SECONDS = 300
 
 _TRANSPORTS = {}
+_WAKE_CALLBACKS = []
 
 
 class OutboxMessage(db.Model):
@@ -57,11 +59,44 @@ def enqueue(kind, payload, topic=None, now=None):
     message = OutboxMessage(kind=kind, payload=payload, topic=topic, next_attempt_at=now or utcnow(),
                             created_at=now or utcnow())
     db.session.add(message)
+    db.session.info["outbox_enqueued"] = True
     return message
 
 
+def on_commit_of_new_messages(callback):
+    """Call `callback()` after each commit that added messages (an in-process worker wakes up)."""
+    if callback not in _WAKE_CALLBACKS:
+        _WAKE_CALLBACKS.append(callback)
+
+
+def stop_calling(callback):
+    """Undo on_commit_of_new_messages()."""
+    if callback in _WAKE_CALLBACKS:
+        _WAKE_CALLBACKS.remove(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_workers(session):
+    """Nudge in-process workers when a commit brought new messages; they also poll, so this is only a speed-up."""
+    if session.info.pop("outbox_enqueued", False):
+        for callback in list(_WAKE_CALLBACKS):
+            callback()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_enqueued(session, previous_transaction):
+    """A rolled-back transaction enqueued nothing."""
+    session.info.pop("outbox_enqueued", None)
+
+
 def _claim(message_id, due_at, now):
-    """Take a due message for this worker; False when another worker took it first."""
+    """Take a due message for this worker: (kind, payload, attempts), or None when another worker took it first.
+
+    The conditional UPDATE is the claim: of two workers, one changes the row and the other
+    matches nothing. The claim commits before sending, so no transaction stays open while
+    a remote server takes its time.
+    """
+    begin_write(db.session)
     claimed = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.next_attempt_at == due_at,
@@ -69,8 +104,19 @@ def _claim(message_id, due_at, now):
         .values(next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS), attempts=OutboxMessage.attempts + 1,
                 last_attempt_at=now)
     ).rowcount
+    row = None
+    if claimed == 1:
+        row = db.session.execute(select(OutboxMessage.kind, OutboxMessage.payload, OutboxMessage.attempts)
+                                 .where(OutboxMessage.id == message_id)).one()
     db.session.commit()
-    return claimed == 1
+    return row
+
+
+def _record(message_id, values):
+    """Write one message's outcome in a transaction of its own."""
+    begin_write(db.session)
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
+    db.session.commit()
 
 
 def deliver_due(now=None, limit=100):
@@ -85,20 +131,23 @@ def deliver_due(now=None, limit=100):
     db.session.rollback()
     delivered = failed = 0
     for message_id, due_at in due:
-        if not _claim(message_id, due_at, now):
+        claimed = _claim(message_id, due_at, now)
+        if claimed is None:
             continue
-        message = db.session.get(OutboxMessage, message_id)
+        kind, payload, attempts = claimed
         try:
-            status = _TRANSPORTS[message.kind](message.payload)
+            status = _TRANSPORTS[kind](payload)
         except Exception as error:  # noqa: BLE001 - any failure of a remote side is recorded and retried
+            db.session.rollback()  # whatever the transport read or half-wrote
             failed += 1
-            message.last_status = f"{type(error).__name__}: {error}"[:1000]
-            if message.attempts >= MAX_ATTEMPTS:
-                message.failed_at = now
+            values = {"last_status": f"{type(error).__name__}: {error}"[:1000]}
+            if attempts >= MAX_ATTEMPTS:
+                values["failed_at"] = now
             else:
-                message.next_attempt_at = now + timedelta(seconds=BACKOFF_SECONDS[message.attempts - 1])
+                values["next_attempt_at"] = now + timedelta(seconds=BACKOFF_SECONDS[attempts - 1])
         else:
+            db.session.rollback()
             delivered += 1
-            message.delivered_at, message.last_status = now, str(status or "delivered")[:1000]
-        db.session.commit()
+            values = {"delivered_at": now, "last_status": str(status or "delivered")[:1000]}
+        _record(message_id, values)
     return delivered, failed

@@ -30,3 +30,20 @@ sign_up_limit = limiter.limit(_setting("RATELIMIT_SIGN_UP"), methods=["POST"],
 posting_limit = limiter.shared_limit(_setting("RATELIMIT_POSTING"), scope="posting", key_func=member_or_address,
                                      methods=["POST"],
                                      error_message="You are posting very fast. Take a breath and try again shortly.")
+
+
+def _setting_or(name, default):
+    return lambda: current_app.config.get(name, default)
+
+
+def _requested_address():
+    """The email address a reset or change is asked for, so one inbox cannot be flooded from many addresses."""
+    return "mail:" + ApiToken.digest((request.form.get("email") or "").strip().lower())[:32]
+
+
+# Emails sent on request (password reset, email change): per client address and per target address.
+email_request_limit = limiter.limit(_setting_or("RATELIMIT_EMAIL_REQUESTS", "5 per minute; 20 per hour"),
+                                    methods=["POST"], error_message="Too many requests. Try again later.")
+email_target_limit = limiter.limit(_setting_or("RATELIMIT_EMAIL_TARGET", "3 per hour"), methods=["POST"],
+                                   key_func=_requested_address,
+                                   error_message="Too many emails were requested for that address. Try again later.")

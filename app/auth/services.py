@@ -32,6 +32,8 @@ def clean_username(value):
     if not USERNAME_PATTERN.match(username) or ".." in username:
         raise ValidationError({"username": "Use 3-30 letters, digits, dots, hyphens or underscores, "
                                            "starting and ending with a letter or digit."})
+    if username.lower().startswith("deleted-user-"):
+        raise ValidationError({"username": "Names starting with deleted-user- are kept for deleted accounts."})
     return username
 
 

@@ -1,0 +1,205 @@
+"""Account settings pages under /account, and password reset by email."""
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required, logout_user
+
+from app.account import bp, services
+from app.account.forms import (
+    ConfirmForm,
+    DeleteAccountForm,
+    EmailChangeForm,
+    NotificationSettingsForm,
+    PasswordResetForm,
+    PasswordResetRequestForm,
+    TokenForm,
+)
+from app.exceptions import DomainError, NotFound, ValidationError
+from app.notifications import services as notification_services
+from app.notifications.models import EMAIL_MODES
+from app.questions.forms import ActionForm
+from app.ratelimits import email_request_limit, email_target_limit, sign_in_limit
+from app.web import show_errors
+
+
+def _status(form):
+    return 422 if form.errors else 200
+
+
+@bp.get("/account")
+@login_required
+def settings():
+    """The account overview: each setting and where to change it."""
+    return render_template("account/settings.html", email_mode=notification_services.email_mode(current_user.id),
+                           email_modes=EMAIL_MODES,
+                           token_count=len(services.live_tokens(current_user)))
+
+
+# Email -----------------------------------------------------------------------------------
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@login_required
+@sign_in_limit  # it checks the password
+@email_request_limit
+def change_email():
+    """Ask for a new address; it changes when the link sent there is opened."""
+    form = EmailChangeForm()
+    if form.validate_on_submit():
+        try:
+            new_email = services.request_email_change(current_user, form.password.data, form.email.data)
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            flash(f"We sent a link to {new_email}. Open it to confirm the change; until then your address "
+                  f"stays {current_user.email}.", "success")
+            return redirect(url_for("account.settings"))
+    return render_template("account/email.html", form=form), _status(form)
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email(token):
+    """Open the link from the new address: a button confirms (mail scanners only follow links)."""
+    form = ConfirmForm()
+    try:
+        user, new_email = services.pending_email_change(token)
+        if form.validate_on_submit():
+            services.confirm_email_change(token)
+            flash(f"Your email address is now {new_email}.", "success")
+            return redirect(url_for("account.settings") if current_user.is_authenticated
+                            else url_for("auth.sign_in"))
+    except DomainError as error:
+        return render_template("account/confirm_email.html", error=error.message, form=form), error.status
+    return render_template("account/confirm_email.html", form=form, user=user, new_email=new_email)
+
+
+# Notification choices --------------------------------------------------------------------
+
+
+@bp.route("/account/notifications", methods=["GET", "POST"])
+@login_required
+def notifications():
+    """Choose how notification email arrives: right away, a daily digest, or never."""
+    form = NotificationSettingsForm()
+    if form.validate_on_submit():
+        try:
+            notification_services.set_email_mode(current_user, form.email_mode.data)
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            flash("Your notification choices are saved.", "success")
+            return redirect(url_for("account.notifications"))
+    elif not form.is_submitted():
+        form.email_mode.data = notification_services.email_mode(current_user.id)
+    return render_template("account/notifications.html", form=form), _status(form)
+
+
+# API tokens ------------------------------------------------------------------------------
+
+
+def _tokens_page(form, new_token=None, status=200):
+    return render_template("account/tokens.html", form=form, new_token=new_token, action_form=ActionForm(),
+                           tokens=services.live_tokens(current_user),
+                           revoked=services.revoked_tokens(current_user)), status
+
+
+@bp.get("/account/tokens")
+@login_required
+def tokens():
+    """The member's API tokens, and a form to create one."""
+    return _tokens_page(TokenForm())
+
+
+@bp.post("/account/tokens")
+@login_required
+def create_token():
+    """Create a named token and show it this once (never again, never in a cookie)."""
+    form = TokenForm()
+    if form.validate_on_submit():
+        try:
+            token = services.create_token(current_user, form.name.data)
+        except ValidationError as error:
+            show_errors(form, error)
+        except DomainError as error:
+            flash(error.message, "error")
+            return _tokens_page(form, status=error.status)
+        else:
+            return _tokens_page(TokenForm(formdata=None), new_token=token, status=201)
+    return _tokens_page(form, status=_status(form))
+
+
+@bp.post("/account/tokens/<id:token_id>/revoke")
+@login_required
+def revoke_token(token_id):
+    """Revoke a token: programs using it get 401 from now on."""
+    if ActionForm().validate_on_submit():
+        try:
+            services.revoke_token(current_user, token_id)
+        except NotFound:
+            abort(404)
+        except DomainError as error:
+            flash(error.message, "error")
+            return redirect(url_for("account.tokens"))
+        flash("The token is revoked.", "success")
+    return redirect(url_for("account.tokens"))
+
+
+# Deleting the account --------------------------------------------------------------------
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+@sign_in_limit  # it checks the password
+def delete():
+    """Delete the account: posts stay, shown as from a deleted member."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            services.delete_account(current_user, form.password.data, form.confirm.data)
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            logout_user()
+            flash("Your account is deleted. Your posts stay, without your name. Thank you for your help.", "info")
+            return redirect(url_for("questions.index"))
+    return render_template("account/delete.html", form=form), _status(form)
+
+
+# Password reset --------------------------------------------------------------------------
+
+
+@bp.route("/password-reset", methods=["GET", "POST"])
+@email_request_limit
+@email_target_limit
+def request_password_reset():
+    """Ask for a reset link; the answer is the same whether or not the address has an account."""
+    form = PasswordResetRequestForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        flash("If an account uses that address, we sent it a link to choose a new password. "
+              "The link works once, within an hour.", "info")
+        return redirect(url_for("auth.sign_in"))
+    return render_template("account/password_reset_request.html", form=form), _status(form)
+
+
+@bp.route("/password-reset/<token>", methods=["GET", "POST"])
+@sign_in_limit
+def reset_password(token):
+    """Choose a new password from the emailed link (once, within the hour)."""
+    form = PasswordResetForm()
+    try:
+        services.user_for_reset(token)
+    except ValidationError as error:
+        return render_template("account/password_reset.html", form=None, error=error.message), 400
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except ValidationError as error:
+            if "token" in error.errors:
+                return render_template("account/password_reset.html", form=None,
+                                       error=error.errors["token"]), 400
+            show_errors(form, error)
+        else:
+            if current_user.is_authenticated:
+                logout_user()
+            flash("Your password is changed and every device was signed out. Sign in with the new one.", "success")
+            return redirect(url_for("auth.sign_in"))
+    return render_template("account/password_reset.html", form=form), _status(form)

@@ -1,0 +1,207 @@
+"""Account settings: email change, API tokens, deleting the account, password reset by email."""
+from sqlalchemy import delete, select, update
+
+from app import mail
+from app.account import tokens
+from app.auth import services as accounts
+from app.database import begin_write
+from app.exceptions import Conflict, ValidationError
+from app.extensions import db
+from app.models import ApiToken, User, utcnow
+from app.notifications.models import EmailPreference, Follow, Notification
+from app.validation import clean_text
+
+RESET_MAX_AGE_SECONDS = 3600
+EMAIL_CHANGE_MAX_AGE_SECONDS = 24 * 3600
+TOKEN_NAME_MAX = 100
+MAX_LIVE_TOKENS = 20
+DELETED_PREFIX = "deleted-user-"
+DELETED_EMAIL_DOMAIN = "deleted.invalid"  # RFC 2606: can never receive mail
+
+
+def is_deleted(user):
+    """Whether this account was deleted (its posts stay, anonymised)."""
+    return user.email.endswith("@" + DELETED_EMAIL_DOMAIN)
+
+
+def _check_password(user, password, field="password"):
+    if not user.check_password(password or ""):
+        raise ValidationError({field: "That is not your current password."})
+
+
+# Email change --------------------------------------------------------------------------
+
+
+def request_email_change(user, password, new_email, now=None):
+    """Send a confirmation link to the new address; the address changes only when it is opened."""
+    new_email = accounts.clean_email(new_email)
+    _check_password(user, password)
+    if new_email == user.email:
+        raise ValidationError({"email": "That is already your email address."})
+    now = now or utcnow()
+    begin_write(db.session)
+    if db.session.scalar(select(User.id).where(User.email == new_email)):
+        db.session.rollback()
+        raise ValidationError({"email": "Another account uses that email address."})
+    token = tokens.make("email-change", {"u": user.id, "old": tokens.fingerprint(user.email), "new": new_email}, now)
+    mail.enqueue_email(new_email, "Confirm your new email address", "email_change", topic="account:email-change",
+                       now=now, user=user, new_email=new_email,
+                       url=mail.external_url("account.confirm_email", token=token),
+                       hours=EMAIL_CHANGE_MAX_AGE_SECONDS // 3600)
+    db.session.commit()
+    return new_email
+
+
+def _email_change_request(token, now):
+    data = tokens.read("email-change", token, now, EMAIL_CHANGE_MAX_AGE_SECONDS,
+                       message="This confirmation link is not valid.")
+    user = db.session.get(User, data["u"]) if type(data.get("u")) is int else None
+    if user is None or is_deleted(user) or not isinstance(data.get("new"), str):
+        raise ValidationError({"token": "This confirmation link is not valid."})
+    if data.get("old") != tokens.fingerprint(user.email):
+        raise ValidationError({"token": "This link was already used, or your address changed since it was sent."})
+    return user, data["new"]
+
+
+def pending_email_change(token, now=None):
+    """(user, new address) for a valid confirmation link, to show before confirming."""
+    return _email_change_request(token, now or utcnow())
+
+
+def confirm_email_change(token, now=None):
+    """Switch to the confirmed address (once); the old address is told. Returns the user."""
+    now = now or utcnow()
+    _email_change_request(token, now)
+    begin_write(db.session)
+    user, new_email = _email_change_request(token, now)
+    if db.session.scalar(select(User.id).where(User.email == new_email, User.id != user.id)):
+        db.session.rollback()
+        raise Conflict("Another account started using that address in the meantime.")
+    old_email = user.email
+    user.email = new_email
+    mail.enqueue_email(old_email, "Your email address was changed", "email_changed", topic="account:email-changed",
+                       now=now, user=user, new_email=new_email,
+                       reset_url=mail.external_url("account.request_password_reset"))
+    db.session.commit()
+    return user
+
+
+# API tokens ----------------------------------------------------------------------------
+
+
+def clean_token_name(name):
+    """A token's label: 1-100 characters of text."""
+    try:
+        name = " ".join(clean_text(name).split())
+    except TypeError:
+        raise ValidationError({"name": "Must be text."}) from None
+    if not name:
+        raise ValidationError({"name": "Give the token a name, such as the tool that will use it."})
+    if len(name) > TOKEN_NAME_MAX:
+        raise ValidationError({"name": f"Use at most {TOKEN_NAME_MAX} characters."})
+    return name
+
+
+def live_tokens(user):
+    """The member's tokens that still work, newest first."""
+    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                                   .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def revoked_tokens(user, limit=20):
+    """The member's recently revoked tokens, for the record."""
+    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                          ApiToken.revoked_at.is_not(None))
+                                   .order_by(ApiToken.revoked_at.desc()).limit(limit)))
+
+
+def create_token(user, name):
+    """Issue a named token and return its secret (shown once: only a digest is stored)."""
+    name = clean_token_name(name)
+    if len(live_tokens(user)) >= MAX_LIVE_TOKENS:
+        raise Conflict(f"You have {MAX_LIVE_TOKENS} tokens already: revoke one you no longer use first.")
+    return accounts.create_api_token(user, name)
+
+
+def revoke_token(user, token_id):
+    """Revoke one of the member's tokens; NotFound for anyone else's."""
+    accounts.revoke_api_token(user, token_id)
+
+
+# Deleting the account ------------------------------------------------------------------
+
+
+def delete_account(user, password, confirm_username, now=None):
+    """Anonymise the account: posts stay under "deleted-user-<id>", everything personal goes.
+
+    The password becomes unusable, tokens are revoked, every session ends, follows,
+    notifications and email choices are removed, and queued email to it is never sent.
+    """
+    _check_password(user, password)
+    if not isinstance(confirm_username, str) or confirm_username.strip() != user.username:
+        raise ValidationError({"confirm": f"Type your username, {user.username}, to confirm."})
+    now = now or utcnow()
+    begin_write(db.session)
+    user = db.session.get(User, user.id)
+    user.username = f"{DELETED_PREFIX}{user.id}"
+    user.email = f"{DELETED_PREFIX}{user.id}@{DELETED_EMAIL_DOMAIN}"
+    user.password_hash = "!"  # not a hash of anything: no password ever matches  # noqa: S105
+    user.role = "member"
+    user.session_version += 1
+    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=now))
+    for model in (Follow, Notification, EmailPreference):
+        db.session.execute(delete(model).where(model.user_id == user.id))
+    db.session.commit()
+    return user
+
+
+# Password reset ------------------------------------------------------------------------
+
+
+def _reset_binding(user):
+    return tokens.fingerprint(user.password_hash)
+
+
+def request_password_reset(email, now=None):
+    """Email a reset link if the address belongs to an account; says nothing either way (no enumeration)."""
+    try:
+        email = accounts.clean_email(email)
+    except ValidationError:
+        return
+    now = now or utcnow()
+    begin_write(db.session)
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None or is_deleted(user):
+        db.session.rollback()
+        return
+    token = tokens.make("password-reset", {"u": user.id, "h": _reset_binding(user)}, now)
+    mail.enqueue_email(user.email, "Reset your password", "password_reset", topic="account:password-reset",
+                       now=now, user=user, url=mail.external_url("account.reset_password", token=token),
+                       minutes=RESET_MAX_AGE_SECONDS // 60)
+    db.session.commit()
+
+
+def user_for_reset(token, now=None):
+    """The account a reset link is for, while the link is fresh and unused; ValidationError otherwise."""
+    data = tokens.read("password-reset", token, now or utcnow(), RESET_MAX_AGE_SECONDS,
+                       message="This reset link is not valid.")
+    user = db.session.get(User, data["u"]) if type(data.get("u")) is int else None
+    if user is None or is_deleted(user):
+        raise ValidationError({"token": "This reset link is not valid."})
+    if data.get("h") != _reset_binding(user):
+        raise ValidationError({"token": "This reset link was already used. Ask for a new one if you need it."})
+    return user
+
+
+def reset_password(token, new_password, now=None):
+    """Set a new password from a reset link (once); every session of the account ends. Returns the user."""
+    user = user_for_reset(token, now)
+    accounts.check_password_strength(new_password, user.username, user.email)
+    begin_write(db.session)
+    user = user_for_reset(token, now)
+    user.set_password(new_password)
+    user.session_version += 1
+    db.session.commit()
+    return user
+

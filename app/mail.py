@@ -1,0 +1,129 @@
+"""Email: plain-text messages built from templates, queued in the outbox, sent by SMTP.
+
+Settings come from the environment (or the app config, as tests do): SMTP_HOST, SMTP_PORT,
+SMTP_USE_TLS (TLS from the first byte, usually port 465), SMTP_STARTTLS (upgrade a plain
+connection, usually port 587), SMTP_USERNAME, SMTP_PASSWORD, MAIL_FROM and SITE_URL (the
+address links in emails point to). Without SMTP_HOST nothing is sent: each message is
+written to the log and its outbox row is closed with a status that says so.
+"""
+import os
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid, parseaddr
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template
+from sqlalchemy import select
+
+from app import outbox
+from app.extensions import db
+from app.models import User
+
+DEFAULT_SITE_URL = "http://127.0.0.1:5000"
+DEFAULT_MAIL_FROM = "Lumen Community <no-reply@localhost>"
+SMTP_TIMEOUT_SECONDS = 30
+NOT_SENT_STATUS = "not sent: SMTP_HOST is not configured; the message was written to the log"
+# Addresses under the reserved .invalid domain (deleted accounts) never receive mail.
+UNDELIVERABLE_SUFFIX = ".invalid"
+
+
+def _setting(name, default=None):
+    """A mail setting: the app config when it has one (tests), else the environment."""
+    if name in current_app.config:
+        return current_app.config[name]
+    return os.environ.get(name, default)
+
+
+def _flag(name):
+    value = _setting(name, False)
+    return value if isinstance(value, bool) else str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def site_url():
+    """The public base URL of the site, without a trailing slash."""
+    return str(_setting("SITE_URL", DEFAULT_SITE_URL)).rstrip("/")
+
+
+def external_url(endpoint, _anchor=None, **values):
+    """An absolute URL for emails, built without a request (workers and services have none)."""
+    parts = urlsplit(site_url())
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme)
+    url = adapter.build(endpoint, values, force_external=True)
+    return f"{url}#{_anchor}" if _anchor else url
+
+
+def _one_line(text, limit=200):
+    """A header-safe single line: no newlines (header injection), bounded length."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def enqueue_email(to, subject, template, *, user_id=None, unsubscribe_url=None, topic="email", now=None,
+                  **context):
+    """Render `templates/email/<template>.txt` and queue it in the caller's transaction.
+
+    With `user_id` the message goes to that member's address at sending time (it may have
+    changed) and is dropped if the account is gone; `unsubscribe_url` adds the RFC 8058
+    one-click headers and a footer link.
+    """
+    text = render_template(f"email/{template}.txt", unsubscribe_url=unsubscribe_url, site_url=site_url(),
+                           **context)
+    headers = {}
+    if unsubscribe_url:
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    payload = {"to": to, "subject": _one_line(subject), "text": text, "headers": headers, "user_id": user_id}
+    return outbox.enqueue("email", payload, topic=topic[:100], now=now)
+
+
+def build_message(payload, mail_from=None):
+    """The EmailMessage for an outbox payload."""
+    message = EmailMessage()
+    sender = mail_from or str(_setting("MAIL_FROM", DEFAULT_MAIL_FROM))
+    message["From"] = sender
+    message["To"] = payload["to"]
+    message["Subject"] = _one_line(payload["subject"])
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    message["Message-ID"] = make_msgid(domain=domain)
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: autoresponders must not answer
+    for name, value in (payload.get("headers") or {}).items():
+        message[name] = _one_line(value, 2000)
+    message.set_content(payload["text"])
+    return message
+
+
+def send_email(payload):
+    """The outbox transport for "email": one SMTP conversation per message; raises to retry."""
+    if payload.get("user_id") is not None:
+        member = db.session.execute(select(User.username, User.email).where(User.id == payload["user_id"])).first()
+        if member is None or member.email.endswith(UNDELIVERABLE_SUFFIX):
+            return "skipped: the account no longer exists"
+        payload = {**payload, "to": formataddr((member.username, member.email))}
+    message = build_message(payload)
+    host = _setting("SMTP_HOST")
+    if not host:
+        current_app.logger.warning("Email not sent (SMTP_HOST is not set):\n%s", message.as_string())
+        return NOT_SENT_STATUS
+    use_tls, starttls = _flag("SMTP_USE_TLS"), _flag("SMTP_STARTTLS")
+    port = int(_setting("SMTP_PORT") or (465 if use_tls else 587 if starttls else 25))
+    context = ssl.create_default_context()
+    if use_tls:
+        connection = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT_SECONDS, context=context)
+    else:
+        connection = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_SECONDS)
+    with connection as smtp:
+        if starttls and not use_tls:
+            smtp.starttls(context=context)
+        username = _setting("SMTP_USERNAME")
+        if username:
+            smtp.login(username, _setting("SMTP_PASSWORD") or "")
+        refused = smtp.send_message(message)
+    if refused:
+        raise outbox.DeliveryError(f"refused by the server: {refused}")
+    return f"sent to {host}:{port}"
+
+
+def register(app):
+    """Make the outbox send "email" messages with SMTP."""
+    outbox.register_transport("email", send_email)

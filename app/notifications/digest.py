@@ -1,0 +1,85 @@
+"""Daily digests: one email a day with everything a "daily" member has not been emailed yet."""
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import selectinload
+
+from app import mail, settings
+from app.database import begin_write
+from app.extensions import db
+from app.models import User, utcnow
+from app.notifications import services
+from app.notifications.models import EmailPreference, Notification
+
+DIGEST_HOUR = settings.define("DIGEST_HOUR_UTC", int, 8, "Hour of the day (UTC) when daily digests go out",
+                              minimum=0, maximum=23)
+# A digest lists this many notifications and says how many more wait on the site.
+DIGEST_LIMIT = 50
+
+
+def latest_slot(now):
+    """The most recent digest time at or before `now`."""
+    slot = datetime.combine(now.date(), time(hour=settings.get(DIGEST_HOUR)))
+    return slot if slot <= now else slot - timedelta(days=1)
+
+
+def _due_user_ids(slot):
+    """Members on the daily digest, not yet sent one since `slot`, with something waiting."""
+    return list(db.session.scalars(
+        select(EmailPreference.user_id)
+        .where(EmailPreference.mode == "daily",
+               or_(EmailPreference.last_digest_at.is_(None), EmailPreference.last_digest_at < slot),
+               select(Notification.id).where(Notification.user_id == EmailPreference.user_id,
+                                             Notification.email_pending.is_(True)).exists())
+        .order_by(EmailPreference.user_id)
+    ))
+
+
+def send_due_digests(now=None):
+    """Queue the digests that are due, one transaction per member; returns how many were queued.
+
+    Claiming a member's digest is one conditional UPDATE, so two workers never send the same one.
+    """
+    now = now or utcnow()
+    slot = latest_slot(now)
+    user_ids = _due_user_ids(slot)
+    db.session.rollback()
+    sent = 0
+    for user_id in user_ids:
+        begin_write(db.session)
+        claimed = db.session.execute(
+            update(EmailPreference)
+            .where(EmailPreference.user_id == user_id, EmailPreference.mode == "daily",
+                   or_(EmailPreference.last_digest_at.is_(None), EmailPreference.last_digest_at < slot))
+            .values(last_digest_at=now)
+        ).rowcount
+        pending = select(Notification).where(Notification.user_id == user_id, Notification.email_pending.is_(True))
+        items = list(db.session.scalars(
+            pending.options(selectinload(Notification.actor), selectinload(Notification.question))
+            .order_by(Notification.created_at, Notification.id).limit(DIGEST_LIMIT)))
+        user = db.session.get(User, user_id)
+        if claimed != 1 or not items or user is None:
+            db.session.rollback()
+            continue
+        total = db.session.scalar(select(func.count()).select_from(pending.subquery()))
+        db.session.execute(update(Notification).where(Notification.user_id == user_id,
+                                                      Notification.email_pending.is_(True),
+                                                      Notification.created_at <= now)
+                           .values(email_pending=False))
+        entries = [{
+            "who": item.actor.username if item.actor else "A moderator",
+            "verb": item.verb,
+            "title": item.question.title if item.question else "a post",
+            "url": services.post_url(item.question, item.answer_id, item.comment_id) if item.question
+            else mail.site_url(),
+            "excerpt": item.excerpt,
+        } for item in items]
+        subject = f"Your daily summary: {total} notification{'' if total == 1 else 's'}"
+        mail.enqueue_email(user.email, subject, "digest", user_id=user.id,
+                           unsubscribe_url=services.unsubscribe_url(user.id, now), topic="digest", now=now,
+                           user=user, entries=entries, more=total - len(entries),
+                           notifications_url=mail.external_url("notifications.index"),
+                           settings_url=mail.external_url("account.notifications"))
+        db.session.commit()
+        sent += 1
+    return sent

@@ -1,0 +1,102 @@
+"""Signal receivers: what happened in a thread becomes notifications, follows and queued email.
+
+They run inside the service's write transaction (app/signals.py), so a notification exists
+exactly when the post that caused it does. Each event notifies a member at most once, for
+the most specific reason: "answered your question" beats "mentioned you", which beats
+"replied as staff on a question you follow", which beats "answered a question you follow".
+"""
+from app import signals
+from app.extensions import db
+from app.models import Answer, Comment, Question, User
+from app.notifications import services
+from app.notifications.mentions import mentioned_users
+
+
+class _Recipients:
+    """Who to notify about one event, each member once, never the person who acted."""
+
+    def __init__(self, actor):
+        self.actor = actor
+        self.chosen = {}  # user id -> (user, kind)
+
+    def add(self, user, kind):
+        if user is None or user.id == self.actor.id or user.id in self.chosen:
+            return
+        self.chosen[user.id] = (user, kind)
+
+    def add_ids(self, user_ids, kind):
+        missing = [uid for uid in user_ids if uid != self.actor.id and uid not in self.chosen]
+        for user_id in missing:
+            self.add(db.session.get(User, user_id), kind)
+
+    def send(self, question, answer_id=None, comment_id=None, excerpt=None):
+        for user, kind in self.chosen.values():
+            services.notify(user, kind, actor=self.actor, question=question, answer_id=answer_id,
+                            comment_id=comment_id, excerpt=excerpt)
+
+
+def _on_question_asked(sender, question, **extra):
+    services.start_following(sender.id, question.id)
+    recipients = _Recipients(sender)
+    for user in mentioned_users(question.body_source):
+        recipients.add(user, "mention")
+    recipients.send(question, excerpt=question.title)
+
+
+def _on_answer_posted(sender, answer, question, **extra):
+    services.start_following(sender.id, question.id)
+    recipients = _Recipients(sender)
+    recipients.add(db.session.get(User, question.author_id), "answer")
+    for user in mentioned_users(answer.body_source):
+        recipients.add(user, "mention")
+    followers = services.follower_ids(question.id)
+    recipients.add_ids(followers, "staff_reply" if sender.is_staff else "followed_answer")
+    recipients.send(question, answer_id=answer.id, excerpt=answer.body_source)
+
+
+def _on_comment_posted(sender, comment, question, answer=None, **extra):
+    # Commenters take part in the conversation, so they hear how it goes on.
+    services.start_following(sender.id, question.id)
+    recipients = _Recipients(sender)
+    post_author_id = answer.author_id if answer is not None else question.author_id
+    recipients.add(db.session.get(User, post_author_id), "comment")
+    for user in mentioned_users(comment.body):
+        recipients.add(user, "mention")
+    if sender.is_staff:
+        recipients.add_ids(services.follower_ids(question.id), "staff_reply")
+    recipients.send(question, answer_id=answer.id if answer is not None else None, comment_id=comment.id,
+                    excerpt=comment.body)
+
+
+def _on_answer_accepted(sender, answer, question, **extra):
+    recipients = _Recipients(sender)
+    recipients.add(db.session.get(User, answer.author_id), "accepted")
+    recipients.send(question, answer_id=answer.id, excerpt=answer.body_source)
+
+
+def _on_post_moderated(sender, post, action, reason=None, **extra):
+    """A moderator's decision reaches the author of the post, whatever kind of post it is, signed "a moderator"."""
+    if post.author_id == sender.id:
+        return
+    author = db.session.get(User, post.author_id)
+    question = db.session.get(Question, post.id if isinstance(post, Question) else post.question_id)
+    words = str(action).replace("_", " ").replace("-", " ")
+    services.notify(author, "moderation", question=question,
+                    answer_id=post.id if isinstance(post, Answer) else getattr(post, "answer_id", None),
+                    comment_id=post.id if isinstance(post, Comment) else None,
+                    excerpt=f"Decision: {words}." + (f" Reason: {reason}" if reason else ""))
+
+
+RECEIVERS = (
+    (signals.question_asked, _on_question_asked),
+    (signals.answer_posted, _on_answer_posted),
+    (signals.comment_posted, _on_comment_posted),
+    (signals.answer_accepted, _on_answer_accepted),
+    (signals.post_moderated, _on_post_moderated),
+)
+
+
+def connect_receivers():
+    """Connect once per process (blinker keeps one connection per function, so repeats are harmless)."""
+    for signal, receiver in RECEIVERS:
+        signal.connect(receiver)

@@ -1,0 +1,112 @@
+"""The notifications page, following questions, and one-click unsubscribe."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.exceptions import DomainError, ValidationError
+from app.extensions import csrf, db
+from app.models import Question
+from app.notifications import bp, services
+from app.questions.forms import ActionForm
+from app.questions.routes import question_url
+from app.security import safe_next
+from app.web import page_number
+
+
+@bp.get("/notifications")
+@login_required
+def index():
+    """The member's notifications, newest first; unread ones stand out."""
+    pagination = services.page_for(current_user, page_number())
+    return render_template("notifications/index.html", pagination=pagination, action_form=ActionForm(),
+                           unread=services.unread_count(current_user))
+
+
+@bp.get("/notifications/<id:notification_id>")
+@login_required
+def open_notification(notification_id):
+    """Mark the notification read and go to the post it is about."""
+    try:
+        notification = services.open_notification(current_user, notification_id)
+    except DomainError:
+        abort(404)
+    question = notification.question
+    if question is None:
+        return redirect(url_for("notifications.index"))
+    anchor = (f"comment-{notification.comment_id}" if notification.comment_id
+              else f"answer-{notification.answer_id}" if notification.answer_id else None)
+    return redirect(question_url(question, _anchor=anchor))
+
+
+@bp.post("/notifications/read")
+@login_required
+def mark_all_read():
+    """Mark every notification read."""
+    if ActionForm().validate_on_submit():
+        changed = services.mark_read(current_user)
+        flash(f"{changed} notification{'' if changed == 1 else 's'} marked as read.", "success")
+    return redirect(url_for("notifications.index"))
+
+
+@bp.post("/notifications/<id:notification_id>/read")
+@login_required
+def mark_read(notification_id):
+    """Mark one notification read."""
+    if ActionForm().validate_on_submit():
+        try:
+            services.mark_read(current_user, notification_id)
+        except DomainError:
+            abort(404)
+    return redirect(url_for("notifications.index"))
+
+
+def _follow_action(question_id, follow):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        if follow:
+            question = services.follow(current_user, question_id)
+            flash("You follow this question: new answers and staff replies will notify you.", "success")
+        else:
+            services.unfollow(current_user, question_id)
+            question = db.session.get(Question, question_id)
+            flash("You no longer follow this question.", "info")
+    except DomainError as error:
+        abort(error.status)
+    back = request.form.get("next")
+    if back:
+        return redirect(safe_next(back))
+    if question is None or question.is_deleted:
+        return redirect(url_for("notifications.index"))
+    return redirect(question_url(question))
+
+
+@bp.post("/questions/<id:question_id>/follow")
+@login_required
+def follow(question_id):
+    """Follow a question."""
+    return _follow_action(question_id, True)
+
+
+@bp.post("/questions/<id:question_id>/unfollow")
+@login_required
+def unfollow(question_id):
+    """Stop following a question."""
+    return _follow_action(question_id, False)
+
+
+@bp.route("/email/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed token is the proof; mail clients post RFC 8058 one-click requests without a form
+def unsubscribe(token):
+    """One click, no sign-in: stop notification email. GET shows the button (link scanners only GET)."""
+    try:
+        if request.method == "GET":
+            services.unsubscribe_target(token)
+            return render_template("notifications/unsubscribe.html", token=token, done=False)
+        user = services.unsubscribe(token)
+    except ValidationError as error:
+        return render_template("notifications/unsubscribe.html", token=None, done=False,
+                               error=error.message), 400
+    except DomainError as error:
+        return render_template("notifications/unsubscribe.html", token=None, done=False,
+                               error=error.message), error.status
+    return render_template("notifications/unsubscribe.html", token=None, done=True, user=user)

@@ -1,0 +1,204 @@
+"""Notifications, follows and email choices: writing them, reading them, marking them read."""
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
+
+from app import mail
+from app.account import tokens
+from app.database import begin_write
+from app.exceptions import NotFound, PermissionDenied, ValidationError
+from app.extensions import db
+from app.formatting import slugify
+from app.models import Question, User, utcnow
+from app.notifications.models import DEFAULT_EMAIL_MODE, EMAIL_MODES, EmailPreference, Follow, Notification
+
+EXCERPT_MAX = 280
+
+
+def _excerpt(text):
+    """A one-paragraph preview of a post or reason for the list and the email."""
+    if not text:
+        return None
+    line = " ".join(str(text).split())
+    return line if len(line) <= EXCERPT_MAX else line[: EXCERPT_MAX - 1] + "…"
+
+
+def _insert_ignoring_duplicates(model, values, keys):
+    """INSERT that leaves an existing row alone, so two racing requests never fail on the key."""
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    db.session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=keys))
+
+
+# Email choices -----------------------------------------------------------------------
+
+
+def email_mode(user_id):
+    """How this member wants notification email: "immediate", "daily" or "none"."""
+    mode = db.session.scalar(select(EmailPreference.mode).where(EmailPreference.user_id == user_id))
+    return mode or DEFAULT_EMAIL_MODE
+
+
+def set_email_mode(user, mode, now=None):
+    """Save the member's choice; leaving the digest drops what was waiting for it (it stays on the site)."""
+    if mode not in EMAIL_MODES:
+        raise ValidationError({"email_mode": f"Choose one of: {', '.join(EMAIL_MODES)}."})
+    begin_write(db.session)
+    _save_mode(user.id, mode, now or utcnow())
+    db.session.commit()
+    return mode
+
+
+def _save_mode(user_id, mode, now):
+    _insert_ignoring_duplicates(EmailPreference, {"user_id": user_id, "mode": DEFAULT_EMAIL_MODE, "updated_at": now},
+                                ["user_id"])
+    if mode == "daily":
+        # The first digest covers what happens from now on, at the next digest hour.
+        db.session.execute(update(EmailPreference).where(EmailPreference.user_id == user_id,
+                                                         EmailPreference.mode != "daily")
+                           .values(last_digest_at=now))
+    db.session.execute(update(EmailPreference).where(EmailPreference.user_id == user_id)
+                       .values(mode=mode, updated_at=now))
+    if mode != "daily":
+        db.session.execute(update(Notification).where(Notification.user_id == user_id,
+                                                      Notification.email_pending.is_(True))
+                           .values(email_pending=False))
+
+
+def unsubscribe_url(user_id, now=None):
+    """The one-click link that stops notification email for this member, no sign-in needed."""
+    token = tokens.make("unsubscribe", {"u": user_id}, now or utcnow())
+    return mail.external_url("notifications.unsubscribe", token=token)
+
+
+def unsubscribe_target(token, now=None):
+    """The member an unsubscribe token names; ValidationError or NotFound for a bad link."""
+    data = tokens.read("unsubscribe", token, now or utcnow(), message="This unsubscribe link is not valid.")
+    user = db.session.get(User, data["u"]) if type(data.get("u")) is int else None
+    if user is None:
+        raise NotFound("This unsubscribe link is not valid.")
+    return user
+
+
+def unsubscribe(token, now=None):
+    """Stop notification email for the member the token names; returns that member."""
+    unsubscribe_target(token, now)
+    begin_write(db.session)
+    user = unsubscribe_target(token, now)
+    _save_mode(user.id, "none", now or utcnow())
+    db.session.commit()
+    return user
+
+
+# Writing notifications (inside the caller's transaction) ---------------------------------
+
+
+def post_url(question, answer_id=None, comment_id=None):
+    """The absolute URL of a post on its question page, for emails."""
+    anchor = f"comment-{comment_id}" if comment_id else f"answer-{answer_id}" if answer_id else None
+    return mail.external_url("questions.show", question_id=question.id, slug=slugify(question.title), _anchor=anchor)
+
+
+def notify(user, kind, actor=None, question=None, answer_id=None, comment_id=None, excerpt=None, now=None):
+    """Add a notification for `user` to the current transaction, and email it as they chose."""
+    now = now or utcnow()
+    notification = Notification(user_id=user.id, kind=kind, actor_id=actor.id if actor else None,
+                                question_id=question.id if question else None, answer_id=answer_id,
+                                comment_id=comment_id, excerpt=_excerpt(excerpt), created_at=now)
+    mode = email_mode(user.id)
+    if mode == "daily":
+        notification.email_pending = True
+    db.session.add(notification)
+    if mode == "immediate":
+        actor_name = actor.username if actor else "A moderator"
+        title = question.title if question else "your post"
+        mail.enqueue_email(
+            user.email, f"{actor_name} {notification.verb}: {title}", "notification", user_id=user.id,
+            unsubscribe_url=unsubscribe_url(user.id, now), topic=f"notification:{kind}", now=now,
+            user=user, notification=notification, actor_name=actor_name, title=title,
+            url=post_url(question, answer_id, comment_id) if question else mail.site_url(),
+            settings_url=mail.external_url("account.notifications"),
+        )
+    return notification
+
+
+# Follows --------------------------------------------------------------------------------
+
+
+def start_following(user_id, question_id, now=None):
+    """Make the member follow the question inside the caller's transaction (no-op if already)."""
+    _insert_ignoring_duplicates(Follow, {"user_id": user_id, "question_id": question_id,
+                                         "created_at": now or utcnow()}, ["user_id", "question_id"])
+
+
+def follower_ids(question_id):
+    """The ids of the members following a question."""
+    return list(db.session.scalars(select(Follow.user_id).where(Follow.question_id == question_id)))
+
+
+def is_following(user, question):
+    """Whether the signed-in member follows this question."""
+    if not (user and user.is_authenticated):
+        return False
+    return db.session.get(Follow, (user.id, question.id)) is not None
+
+
+def follow(user, question_id, now=None):
+    """Follow a visible question: new answers and staff replies there will notify the member."""
+    if not (user and user.is_authenticated):
+        raise PermissionDenied("Sign in to follow questions.")
+    begin_write(db.session)
+    question = db.session.get(Question, question_id)
+    if question is None or question.is_deleted:
+        raise NotFound("That question does not exist.")
+    start_following(user.id, question.id, now)
+    db.session.commit()
+    return question
+
+
+def unfollow(user, question_id):
+    """Stop following a question (whether or not it still exists)."""
+    if not (user and user.is_authenticated):
+        raise PermissionDenied("Sign in to manage what you follow.")
+    begin_write(db.session)
+    db.session.execute(delete(Follow).where(Follow.user_id == user.id, Follow.question_id == question_id))
+    db.session.commit()
+
+
+# Reading and marking read --------------------------------------------------------------
+
+
+def unread_count(user):
+    """How many notifications the member has not read (the bell's number)."""
+    if not (user and user.is_authenticated):
+        return 0
+    return db.session.scalar(select(func.count()).select_from(Notification)
+                             .where(Notification.user_id == user.id, Notification.read_at.is_(None)))
+
+
+def page_for(user, page, per_page=30):
+    """The member's notifications, newest first, with actors and questions loaded."""
+    query = (select(Notification).where(Notification.user_id == user.id)
+             .options(selectinload(Notification.actor), selectinload(Notification.question))
+             .order_by(Notification.created_at.desc(), Notification.id.desc()))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def mark_read(user, notification_id=None, now=None):
+    """Mark one notification (or, without an id, all of them) read; returns how many changed."""
+    begin_write(db.session)
+    condition = [Notification.user_id == user.id, Notification.read_at.is_(None)]
+    if notification_id is not None:
+        notification = db.session.get(Notification, notification_id)
+        if notification is None or notification.user_id != user.id:
+            raise NotFound("That notification does not exist.")
+        condition.append(Notification.id == notification_id)
+    changed = db.session.execute(update(Notification).where(*condition).values(read_at=now or utcnow())).rowcount
+    db.session.commit()
+    return changed
+
+
+def open_notification(user, notification_id, now=None):
+    """Mark a notification read and return it, to send the member to what it is about."""
+    mark_read(user, notification_id, now)
+    return db.session.get(Notification, notification_id)

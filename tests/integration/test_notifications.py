@@ -1,0 +1,245 @@
+"""Notifications: who hears about what, the bell and the page, following questions, roles."""
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from app import signals
+from app.extensions import db
+from app.models import Question
+from app.notifications import services
+from app.notifications.models import Follow, Notification
+from app.outbox import OutboxMessage
+from app.questions import services as threads
+
+
+def _notes(user, kind=None):
+    db.session.rollback()
+    query = select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
+    if kind:
+        query = query.where(Notification.kind == kind)
+    return list(db.session.scalars(query))
+
+
+def _kinds(user):
+    return [n.kind for n in _notes(user)]
+
+
+def _followers(question):
+    db.session.rollback()
+    return set(db.session.scalars(select(Follow.user_id).where(Follow.question_id == question.id)))
+
+
+@pytest.fixture
+def asker(make):
+    return make.user("asker")
+
+
+@pytest.fixture
+def question(make, asker):
+    return make.question(asker, title="Why does my Lumen X200 drop the connection?")
+
+
+def test_an_answer_notifies_the_asker_and_emails_them(make, asker, question):
+    helper = make.user("helper")
+    answer = make.answer(question, helper)
+    [note] = _notes(asker)
+    assert (note.kind, note.actor_id, note.question_id, note.answer_id, note.read_at) == (
+        "answer", helper.id, question.id, answer.id, None)
+    assert "Hold both buttons" in note.excerpt
+    email = db.session.scalar(select(OutboxMessage).where(OutboxMessage.topic == "notification:answer"))
+    assert email.payload["to"] == asker.email and email.payload["user_id"] == asker.id
+    assert email.payload["subject"] == f"helper answered your question: {question.title}"
+    assert _notes(helper) == []  # nobody hears about their own action
+
+
+def test_answering_your_own_question_notifies_nobody(asker, make, question):
+    make.answer(question, asker)
+    assert _notes(asker) == []
+
+
+def test_a_comment_notifies_the_author_of_the_post_it_is_on(make, asker, question):
+    helper, commenter = make.user("helper"), make.user("commenter")
+    answer = make.answer(question, helper)
+    make.comment(question, commenter, "Which firmware version do you have?")
+    make.comment(question, commenter, "This worked for me as well, thanks", answer=answer)
+    assert _kinds(asker) == ["answer", "comment"]
+    [on_answer] = _notes(helper, "comment")
+    assert on_answer.answer_id == answer.id and on_answer.excerpt == "This worked for me as well, thanks"
+    assert on_answer.comment_id is not None
+
+
+def test_acceptance_notifies_the_answerer(make, asker, question):
+    helper = make.user("helper")
+    answer = make.answer(question, helper)
+    threads.accept_answer(asker, answer)
+    [note] = _notes(helper, "accepted")
+    assert note.actor_id == asker.id and note.answer_id == answer.id
+    threads.accept_answer(asker, answer)  # accepting again changes nothing and notifies nobody again
+    assert len(_notes(helper, "accepted")) == 1
+
+
+def test_mentions_notify_existing_members_once_and_never_the_author(make, asker):
+    carol, dave = make.user("carol"), make.user("Dave")
+    question = make.question(asker, body="Pinging @carol and @dave (and @ghost who does not exist), also @asker.")
+    assert _kinds(carol) == ["mention"] and _kinds(dave) == ["mention"]
+    assert _notes(asker) == []
+    make.comment(question, dave, "@carol @carol see `@asker` in code, but not here: carol@example.com")
+    assert _kinds(carol) == ["mention", "mention"]
+    assert _kinds(asker) == ["comment"]  # the comment, not a mention from inside code
+
+
+def test_a_mention_of_the_asker_in_an_answer_counts_once_as_an_answer(make, asker, question):
+    make.answer(question, body="@asker hold both buttons for fifteen seconds until the light blinks.")
+    assert _kinds(asker) == ["answer"]
+
+
+def test_askers_answerers_and_commenters_follow_automatically(make, asker, question):
+    helper, commenter = make.user(), make.user()
+    make.answer(question, helper)
+    make.comment(question, commenter)
+    assert _followers(question) == {asker.id, helper.id, commenter.id}
+
+
+def test_followers_hear_about_new_answers_and_staff_replies(make, asker, question):
+    follower, agent = make.user("follower"), make.user("agent", role="agent")
+    services.follow(follower, question.id)
+    make.answer(question, make.user())
+    assert _kinds(follower) == ["followed_answer"]
+    make.answer(question, agent, body="Lumen support here: firmware 2.1.4 fixes this, please update.")
+    assert _kinds(follower) == ["followed_answer", "staff_reply"]
+    assert _kinds(asker) == ["answer", "answer"]  # the asker hears it as an answer to their question
+    make.comment(question, agent, "Update: 2.1.5 is out too.")
+    assert _kinds(follower)[-1] == "staff_reply"
+    services.unfollow(follower, question.id)
+    make.answer(question, agent, body="One more official note for everyone following this thread.")
+    assert len(_notes(follower)) == 3
+
+
+def test_moderation_decisions_reach_the_author_signed_by_a_moderator(make, asker, question):
+    moderator = make.user(role="moderator")
+    answer = make.answer(question, make.user("writer"))
+    writer = answer.author
+    db.session.rollback()
+    # The moderation feature sends this inside its write transaction; here the test is that transaction.
+    signals.post_moderated.send(moderator, post=db.session.get(type(answer), answer.id), action="hidden",
+                                reason="Contains a phone number")
+    db.session.commit()
+    [note] = _notes(writer, "moderation")
+    assert note.actor_id is None and note.answer_id == answer.id and note.question_id == question.id
+    assert note.excerpt == "Decision: hidden. Reason: Contains a phone number"
+    signals.post_moderated.send(moderator, post=db.session.get(Question, question.id), action="restored")
+    db.session.commit()
+    assert _notes(asker, "moderation")[0].excerpt == "Decision: restored."
+
+
+def test_a_rolled_back_post_leaves_no_notification(make, asker, question):
+    with pytest.raises(Exception, match="closed"):
+        threads.close_question(make.user(role="moderator"), question, "off-topic")
+        make.answer(question)
+    assert _notes(asker) == []
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+# Pages ------------------------------------------------------------------------------------
+
+
+def test_the_bell_counts_unread_and_the_page_lists_them(client, sign_in, make, asker, question):
+    make.answer(question, make.user("helper"))
+    make.comment(question, make.user("commenter"))
+    sign_in(asker)
+    page = client.get("/").get_data(as_text=True)
+    assert 'aria-label="Notifications: 2 unread"' in page and "data-unread-count>2<" in page
+    listing = client.get("/notifications").get_data(as_text=True)
+    assert "helper</strong> answered your question" in listing
+    assert "commenter</strong> commented on your post" in listing
+    assert listing.count("is-unread") == 2
+
+
+def test_opening_a_notification_marks_it_read_and_goes_to_the_post(client, sign_in, make, asker, question):
+    answer = make.answer(question)
+    [note] = _notes(asker)
+    sign_in(asker)
+    response = client.get(f"/notifications/{note.id}")
+    assert response.status_code == 302 and response.location.endswith(f"#answer-{answer.id}")
+    assert _notes(asker)[0].read_at is not None
+    assert 'aria-label="Notifications: 0 unread"' in client.get("/").get_data(as_text=True)
+
+
+def test_mark_one_and_mark_all_read(client, sign_in, make, asker, question):
+    make.answer(question)
+    make.answer(question)
+    first, second = _notes(asker)
+    sign_in(asker)
+    assert client.post(f"/notifications/{first.id}/read").status_code == 302
+    assert [n.read_at is not None for n in _notes(asker)] == [True, False]
+    client.post("/notifications/read")
+    assert all(n.read_at for n in _notes(asker))
+
+
+def test_nobody_opens_or_marks_another_members_notifications(client, sign_in, make, asker, question):
+    make.answer(question)
+    [note] = _notes(asker)
+    sign_in(make.user("intruder"))
+    assert client.get(f"/notifications/{note.id}").status_code == 404
+    assert client.post(f"/notifications/{note.id}/read").status_code == 404
+    assert client.get("/notifications/999999").status_code == 404
+    assert _notes(asker)[0].read_at is None
+
+
+@pytest.mark.parametrize("method, path", [("get", "/notifications"), ("post", "/notifications/read"),
+                                          ("get", "/notifications/1"), ("post", "/notifications/1/read"),
+                                          ("post", "/questions/1/follow"), ("post", "/questions/1/unfollow")])
+def test_visitors_are_sent_to_sign_in(client, method, path):
+    response = getattr(client, method)(path)
+    assert response.status_code == 302 and "/sign-in" in response.location
+
+
+def test_visitors_see_no_bell_and_no_follow_button(client, question):
+    page = client.get(f"/questions/{question.id}", follow_redirects=True).get_data(as_text=True)
+    assert "Notifications:" not in page and "/follow" not in page
+
+
+@pytest.mark.parametrize("role", ["member", "agent", "moderator", "admin"])
+def test_any_member_follows_and_unfollows_from_the_question_page(client, sign_in, make, question, role):
+    member = make.user(role=role)
+    sign_in(member)
+    page = client.get(f"/questions/{question.id}", follow_redirects=True).get_data(as_text=True)
+    assert f'action="/questions/{question.id}/follow"' in page
+    response = client.post(f"/questions/{question.id}/follow")
+    assert response.status_code == 302 and f"/questions/{question.id}/" in response.location
+    assert member.id in _followers(question)
+    page = client.get(response.location).get_data(as_text=True)
+    assert f'action="/questions/{question.id}/unfollow"' in page
+    client.post(f"/questions/{question.id}/follow")  # twice is harmless
+    client.post(f"/questions/{question.id}/unfollow")
+    assert member.id not in _followers(question)
+
+
+def test_following_a_missing_or_deleted_question_is_a_404(client, sign_in, make, question):
+    sign_in(make.user())
+    assert client.post("/questions/999999/follow").status_code == 404
+    threads.delete_question(question.author, question)
+    assert client.post(f"/questions/{question.id}/follow").status_code == 404
+
+
+def test_notifications_page_is_paginated_and_empty_state(client, sign_in, make):
+    lonely = make.user("lonely")
+    sign_in(lonely)
+    assert "Nothing yet" in client.get("/notifications").get_data(as_text=True)
+    assert client.get("/notifications?page=99999999999").status_code == 200
+
+
+def test_hostile_text_in_posts_is_escaped_in_the_list(client, sign_in, make, asker, testdata):
+    entries = json.loads((testdata / "xss_payloads.json").read_text())
+    payloads = [e["payload"] for e in entries if "<" in e["payload"] and 2 <= len(e["payload"].strip()) <= 600][:40]
+    question = make.question(asker)
+    commenter = make.user()
+    for payload in payloads:
+        make.comment(question, commenter, payload)
+    sign_in(asker)
+    response = client.get("/notifications?page=1")
+    assert response.status_code == 200
+    listing = response.get_data(as_text=True)
+    assert "<script" not in listing.split("<main", 1)[1].lower()
+    assert " onerror=" not in listing.lower()
