@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from app.api import routes  # noqa: E402,F401  (routes attach themselves to bp)
+from app.api import openapi, routes  # noqa: E402,F401  (routes attach themselves to bp)

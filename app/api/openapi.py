@@ -1,0 +1,445 @@
+"""The OpenAPI 3 description of API v1, served at /api/v1/openapi.json and rendered at /api/docs.
+
+Written by hand from what the routes really do; tests check that every /api/v1 rule is
+documented (and nothing else is), and schemathesis checks the responses against it.
+"""
+from copy import deepcopy
+
+from flask import render_template, request, url_for
+
+from app.api import bp
+from app.validation import MAX_ID
+
+JSON = "application/json"
+
+
+def _ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema, description):
+    return {"description": description, "content": {JSON: {"schema": schema}}}
+
+
+def _error(description):
+    return _json(_ref("Error"), description)
+
+
+ERRORS = {
+    "400": _error("The body is not a JSON object."),
+    "401": {**_error("No valid API token: send `Authorization: Bearer <token>`."),
+            "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}},
+    "403": _error("The token's user may not do this."),
+    "404": _error("There is no such thing, or it is not visible."),
+    "405": _error("Method not allowed. Werkzeug answers this instead of 404 for an id beyond the largest "
+                  "possible one on a path that also has another method."),
+    "409": _error("The request collides with the current state."),
+    "413": _error("The request body is too large."),
+    "422": _error("A field breaks a rule; `error.fields` names each field and its message."),
+    "429": _error("Too many requests; try again later."),
+}
+
+
+def _errors(*codes):
+    return {code: ERRORS[code] for code in codes}
+
+
+def _id_parameter(name, what):
+    return {"name": name, "in": "path", "required": True, "description": f"The {what}'s id.",
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
+
+
+def _query(name, description, schema=None):
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema or {"type": "string"}}
+
+
+def _body(schema, required=True):
+    return {"required": required, "content": {JSON: {"schema": schema}}}
+
+
+BEARER = [{"bearerToken": []}]
+NULLABLE_TIME = {"type": "string", "format": "date-time", "nullable": True}
+TIME = {"type": "string", "format": "date-time"}
+PAGE = _query("page", "Page number, from 1.", {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1})
+
+SCHEMAS = {
+    "Error": {
+        "type": "object", "required": ["error"],
+        "properties": {"error": {
+            "type": "object", "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "description": "A stable machine-readable code, e.g. `invalid`."},
+                "message": {"type": "string", "description": "A sentence safe to show to a person."},
+                "fields": {"type": "object", "additionalProperties": {"type": "string"},
+                           "description": "For `invalid`: each offending field and what is wrong with it."},
+            },
+        }},
+    },
+    "Author": {
+        "type": "object", "required": ["id", "username", "reputation", "is_staff", "url"],
+        "properties": {"id": {"type": "integer"}, "username": {"type": "string"},
+                       "reputation": {"type": "integer", "minimum": 1}, "is_staff": {"type": "boolean"},
+                       "url": {"type": "string", "format": "uri"}},
+    },
+    "QuestionSummary": {
+        "type": "object",
+        "required": ["id", "title", "url", "score", "answer_count", "view_count", "accepted_answer_id", "status",
+                     "tags", "author", "created_at", "last_activity_at"],
+        "properties": {
+            "id": {"type": "integer"}, "title": {"type": "string"}, "url": {"type": "string", "format": "uri"},
+            "score": {"type": "integer"}, "answer_count": {"type": "integer", "minimum": 0},
+            "view_count": {"type": "integer", "minimum": 0},
+            "accepted_answer_id": {"type": "integer", "nullable": True},
+            "status": {"type": "string", "enum": ["open", "resolved", "closed"]},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "author": _ref("Author"), "created_at": TIME, "last_activity_at": TIME,
+        },
+    },
+    "Answer": {
+        "type": "object",
+        "required": ["id", "question_id", "body_html", "score", "accepted", "author", "created_at", "edited_at"],
+        "properties": {
+            "id": {"type": "integer"}, "question_id": {"type": "integer"},
+            "body_html": {"type": "string", "description": "Sanitized HTML rendered from the Markdown body."},
+            "score": {"type": "integer"}, "accepted": {"type": "boolean"}, "author": _ref("Author"),
+            "created_at": TIME, "edited_at": NULLABLE_TIME,
+        },
+    },
+    "QuestionDetail": {
+        "allOf": [_ref("QuestionSummary"), {
+            "type": "object", "required": ["body_html", "edited_at", "answers"],
+            "properties": {"body_html": {"type": "string"}, "edited_at": NULLABLE_TIME,
+                           "answers": {"type": "array", "items": _ref("Answer"),
+                                       "description": "Accepted answer first, then by score, then oldest."}},
+        }],
+    },
+    "QuestionPage": {
+        "type": "object", "required": ["items", "page", "pages", "total"],
+        "properties": {"items": {"type": "array", "items": _ref("QuestionSummary")},
+                       "page": {"type": "integer"}, "pages": {"type": "integer"}, "total": {"type": "integer"}},
+    },
+    "SearchResults": {
+        "type": "object", "required": ["items", "page", "pages", "total", "did_you_mean"],
+        "properties": {
+            "items": {"type": "array", "items": {"allOf": [_ref("QuestionSummary"), {
+                "type": "object", "required": ["snippet"],
+                "properties": {"snippet": {"type": "string", "description": "HTML with <mark> around matches."}}}]}},
+            "page": {"type": "integer"}, "pages": {"type": "integer"}, "total": {"type": "integer"},
+            "did_you_mean": {"type": "string", "nullable": True},
+        },
+    },
+    "Suggestions": {
+        "type": "object", "required": ["results"],
+        "properties": {"results": {"type": "array", "maxItems": 10, "items": {
+            "type": "object", "required": ["id", "title", "url", "resolved", "score", "answer_count", "snippet"],
+            "properties": {"id": {"type": "integer"}, "title": {"type": "string"}, "url": {"type": "string"},
+                           "resolved": {"type": "boolean"}, "score": {"type": "integer"},
+                           "answer_count": {"type": "integer"}, "snippet": {"type": "string"}}}}},
+    },
+    "NewQuestion": {
+        "type": "object", "required": ["title", "body", "tags"],
+        "properties": {"title": {"type": "string", "description": "15 to 150 characters."},
+                       "body": {"type": "string", "description": "Markdown, 20 to 30,000 characters."},
+                       "tags": {"description": "1 to 5 tags: a list, or one string separated by spaces or commas.",
+                                "oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]}},
+        "additionalProperties": True,
+    },
+    "NewAnswer": {"type": "object", "required": ["body"],
+                  "properties": {"body": {"type": "string", "description": "Markdown, 20 to 30,000 characters."}}},
+    "Vote": {"type": "object", "required": ["value"],
+             "properties": {"value": {"type": "integer", "enum": [1, -1, 0],
+                                      "description": "1 up, -1 down, 0 withdraw; the same vote again withdraws it."}}},
+    "Score": {"type": "object", "required": ["score"], "properties": {"score": {"type": "integer"}}},
+    "Accepted": {"type": "object", "required": ["accepted_answer_id"],
+                 "properties": {"accepted_answer_id": {"type": "integer"}}},
+    "SuggestionOpened": {
+        "type": "object", "required": ["draft", "question_id"],
+        "properties": {"draft": {"type": "string", "pattern": "^[0-9a-f]{16,64}$"},
+                       "question_id": {"type": "integer", "minimum": 1}}},
+}
+
+READ = "Reading"
+WRITE = "Writing (bearer token)"
+
+PATHS = {
+    "/questions": {
+        "get": {
+            "tags": [READ], "summary": "List questions", "operationId": "listQuestions",
+            "parameters": [
+                _query("tab", "Which list.", {"type": "string", "default": "active", "enum": [
+                    "newest", "active", "votes", "unanswered", "unresolved", "resolved"]}),
+                _query("tag", "Only questions with this tag (an unknown tag gives an empty list)."), PAGE],
+            "responses": {"200": _json(_ref("QuestionPage"), "One page of questions."), **_errors("422")},
+        },
+        "post": {
+            "tags": [WRITE], "summary": "Ask a question", "operationId": "createQuestion", "security": BEARER,
+            "requestBody": _body(_ref("NewQuestion")),
+            "responses": {"201": {**_json(_ref("QuestionDetail"), "The new question."),
+                                  "headers": {"Location": {"schema": {"type": "string"}}}},
+                          **_errors("400", "401", "403", "413", "422", "429")},
+        },
+    },
+    "/questions/{question_id}": {
+        "get": {
+            "tags": [READ], "summary": "A question with its answers", "operationId": "getQuestion",
+            "parameters": [_id_parameter("question_id", "question")],
+            "responses": {"200": _json(_ref("QuestionDetail"), "The question."), **_errors("404")},
+        },
+    },
+    "/questions/{question_id}/answers": {
+        "post": {
+            "tags": [WRITE], "summary": "Answer a question", "operationId": "createAnswer", "security": BEARER,
+            "parameters": [_id_parameter("question_id", "question")], "requestBody": _body(_ref("NewAnswer")),
+            "responses": {"201": _json(_ref("Answer"), "The new answer."),
+                          **_errors("400", "401", "403", "404", "409", "413", "422", "429")},
+        },
+    },
+    "/questions/{question_id}/vote": {
+        "post": {
+            "tags": [WRITE], "summary": "Vote on a question", "operationId": "voteQuestion", "security": BEARER,
+            "parameters": [_id_parameter("question_id", "question")], "requestBody": _body(_ref("Vote")),
+            "responses": {"200": _json(_ref("Score"), "The question's new score."),
+                          **_errors("400", "401", "403", "404", "409", "413", "422", "429")},
+        },
+    },
+    "/answers/{answer_id}/vote": {
+        "post": {
+            "tags": [WRITE], "summary": "Vote on an answer", "operationId": "voteAnswer", "security": BEARER,
+            "parameters": [_id_parameter("answer_id", "answer")], "requestBody": _body(_ref("Vote")),
+            "responses": {"200": _json(_ref("Score"), "The answer's new score."),
+                          **_errors("400", "401", "403", "404", "409", "413", "422", "429")},
+        },
+    },
+    "/answers/{answer_id}/accept": {
+        "post": {
+            "tags": [WRITE], "summary": "Accept an answer (the asker or staff)", "operationId": "acceptAnswer",
+            "security": BEARER, "parameters": [_id_parameter("answer_id", "answer")],
+            "responses": {"200": _json(_ref("Accepted"), "The question is resolved by this answer."),
+                          **_errors("400", "401", "403", "404", "409", "413", "422", "429")},
+        },
+    },
+    "/search": {
+        "get": {
+            "tags": [READ], "summary": "Search questions and answers", "operationId": "search",
+            "parameters": [
+                _query("q", "Words, \"phrases\", and filters such as tag:x200, is:resolved, has:answers."),
+                _query("tag", "Only this tag."),
+                _query("resolved", "true or false: only resolved or only unresolved questions."),
+                _query("answered", "true: only questions with answers."),
+                _query("sort", "Order.", {"type": "string", "enum": ["relevance", "newest", "votes"],
+                                          "default": "relevance"}),
+                _query("page", "Page number (anything else means 1).")],
+            "responses": {"200": _json(_ref("SearchResults"), "One page of results."), **_errors("422", "429")},
+        },
+    },
+    "/suggest": {
+        "get": {
+            "tags": [READ], "summary": "Existing questions that may answer a draft", "operationId": "suggest",
+            "parameters": [_query("q", "The draft's title (a short text gives no results)."),
+                           _query("limit", "How many, at most 10 (default 5)."),
+                           _query("exclude", "A question id to leave out (the one being edited).")],
+            "responses": {"200": _json(_ref("Suggestions"), "Up to `limit` suggestions."), **_errors("429")},
+        },
+    },
+    "/suggest/opened": {
+        "post": {
+            "tags": [READ], "summary": "Report that a suggestion was opened while writing a draft",
+            "operationId": "suggestionOpened", "requestBody": _body(_ref("SuggestionOpened")),
+            "responses": {"204": {"description": "Noted."}, **_errors("400", "404", "413", "422", "429")},
+        },
+    },
+    "/openapi.json": {
+        "get": {
+            "tags": [READ], "summary": "This document", "operationId": "openapi",
+            "responses": {"200": _json({"type": "object"}, "The OpenAPI 3 description of API v1.")},
+        },
+    },
+}
+
+MODERATION = "Flags and moderation"
+CARE = "Care queue (staff tokens)"
+
+SCHEMAS.update({
+    "NewFlag": {
+        "type": "object", "required": ["reason"],
+        "properties": {"reason": {"type": "string", "enum": ["spam", "rude", "off-topic", "staff", "other"]},
+                       "text": {"type": "string", "nullable": True, "description": "Optional details."}},
+    },
+    "Flag": {
+        "type": "object",
+        "required": ["id", "post_type", "post_id", "question_id", "reason", "text", "status", "weight", "flagger",
+                     "created_at", "resolved_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "post_type": {"type": "string", "enum": ["question", "answer", "comment"]},
+            "post_id": {"type": "integer"}, "question_id": {"type": "integer"},
+            "reason": {"type": "string"}, "text": {"type": "string", "nullable": True},
+            "status": {"type": "string", "enum": ["open", "agreed", "disagreed", "ignored"]},
+            "weight": {"type": "number"},
+            "flagger": {"type": "object", "required": ["id", "username"],
+                        "properties": {"id": {"type": "integer"}, "username": {"type": "string"}}},
+            "created_at": TIME, "resolved_at": NULLABLE_TIME,
+            "post_hidden": {"type": "boolean", "description": "On a new flag: whether the post is hidden now."},
+        },
+    },
+    "FlagPage": {
+        "type": "object", "required": ["items", "page", "pages", "total"],
+        "properties": {"items": {"type": "array", "items": _ref("Flag")}, "page": {"type": "integer"},
+                       "pages": {"type": "integer"}, "total": {"type": "integer"}},
+    },
+    "CareClock": {
+        "type": "object", "required": ["due_at", "stopped_at", "seconds_left", "breached", "paused"],
+        "properties": {"due_at": NULLABLE_TIME, "stopped_at": NULLABLE_TIME, "seconds_left": {"type": "integer"},
+                       "breached": {"type": "boolean"}, "paused": {"type": "boolean"}},
+    },
+    "CareItem": {
+        "type": "object",
+        "required": ["id", "question", "status", "category", "team", "priority", "priority_overridden", "assignee",
+                     "reasons", "matched_words", "created_at", "resolved_at", "resolved_by", "satisfied", "clocks"],
+        "properties": {
+            "id": {"type": "integer"},
+            "question": {"type": "object", "required": ["id", "title", "url"],
+                         "properties": {"id": {"type": "integer"}, "title": {"type": "string"},
+                                        "url": {"type": "string"}}},
+            "status": {"type": "string", "enum": ["new", "acknowledged", "in_progress", "waiting", "resolved"]},
+            "category": {"type": "string", "nullable": True}, "team": {"type": "string", "nullable": True},
+            "priority": {"type": "string", "nullable": True}, "priority_overridden": {"type": "boolean"},
+            "assignee": {"type": "object", "nullable": True, "required": ["id", "username"],
+                         "properties": {"id": {"type": "integer"}, "username": {"type": "string"}}},
+            "reasons": {"type": "array", "items": {
+                "type": "object", "required": ["kind", "detail", "at"],
+                "properties": {"kind": {"type": "string"}, "detail": {"type": "string", "nullable": True},
+                               "at": NULLABLE_TIME}}},
+            "matched_words": {"type": "array", "items": {"type": "string"}},
+            "created_at": TIME, "resolved_at": NULLABLE_TIME,
+            "resolved_by": {"type": "string", "nullable": True}, "satisfied": {"type": "boolean", "nullable": True},
+            "clocks": {"type": "object", "additionalProperties": _ref("CareClock")},
+        },
+    },
+    "CareItemList": {
+        "type": "object", "required": ["items", "total"],
+        "properties": {"items": {"type": "array", "items": _ref("CareItem")}, "total": {"type": "integer"}},
+    },
+    "CareItemChange": {
+        "type": "object", "additionalProperties": False,
+        "properties": {
+            "status": {"type": "string", "enum": ["new", "acknowledged", "in_progress", "waiting", "resolved"]},
+            "assignee": {"type": "integer", "nullable": True, "description": "A staff member's user id, or null."},
+            "category": {"type": "string", "enum": ["question", "complaint", "compliment", "other"]},
+            "priority": {"type": "string", "description": "urgent, high, normal, low, or auto (clears an override)."},
+            "team": {"type": "string"},
+        },
+    },
+    "NewCareItem": {
+        "type": "object", "required": ["question_id"],
+        "properties": {"question_id": {"type": "integer", "minimum": 1},
+                       "note": {"type": "string", "nullable": True}},
+    },
+})
+
+
+def _flag_path(kind):
+    return {"post": {
+        "tags": [MODERATION], "summary": f"Flag {'an' if kind == 'answer' else 'a'} {kind} for moderators",
+        "operationId": f"flag{kind.title()}", "security": BEARER,
+        "parameters": [_id_parameter("post_id", kind)], "requestBody": _body(_ref("NewFlag")),
+        "responses": {"201": _json(_ref("Flag"), "The flag."),
+                      **_errors("400", "401", "403", "404", "409", "413", "422", "429")},
+    }}
+
+
+PATHS.update({
+    "/questions/{post_id}/flags": _flag_path("question"),
+    "/answers/{post_id}/flags": _flag_path("answer"),
+    "/comments/{post_id}/flags": _flag_path("comment"),
+    "/moderation/flags": {"get": {
+        "tags": [MODERATION], "summary": "Flags, newest first (moderators and admins)", "operationId": "listFlags",
+        "security": BEARER,
+        "parameters": [_query("status", "Only flags in this state.", {"type": "string", "enum": [
+            "open", "agreed", "disagreed", "ignored"]}), PAGE],
+        "responses": {"200": _json(_ref("FlagPage"), "One page of flags."), **_errors("401", "403", "422")},
+    }},
+    "/care/items": {
+        "get": {
+            "tags": [CARE], "summary": "Care items, soonest breach first", "operationId": "listCareItems",
+            "security": BEARER,
+            "parameters": [
+                _query("status", "open (default), all, or one status.", {"type": "string", "enum": [
+                    "open", "all", "new", "acknowledged", "in_progress", "waiting", "resolved"]}),
+                _query("team", "Only this team."),
+                _query("assignee", "A user id, or none for unassigned items."),
+                _query("category", "Only this category.", {"type": "string", "enum": [
+                    "question", "complaint", "compliment", "other"]}),
+                _query("reason", "Only items queued for this reason.")],
+            "responses": {"200": _json(_ref("CareItemList"), "The matching items."),
+                          **_errors("401", "403", "422")},
+        },
+        "post": {
+            "tags": [CARE], "summary": "Send a thread to the care queue by hand", "operationId": "createCareItem",
+            "security": BEARER, "requestBody": _body(_ref("NewCareItem")),
+            "responses": {"201": {**_json(_ref("CareItem"), "The item."),
+                                  "headers": {"Location": {"schema": {"type": "string"}}}},
+                          **_errors("400", "401", "403", "404", "409", "413", "422")},
+        },
+    },
+    "/care/items/{item_id}": {
+        "get": {
+            "tags": [CARE], "summary": "One care item", "operationId": "getCareItem", "security": BEARER,
+            "parameters": [_id_parameter("item_id", "care item")],
+            "responses": {"200": _json(_ref("CareItem"), "The item."), **_errors("401", "403", "404")},
+        },
+        "patch": {
+            "tags": [CARE], "summary": "Change a care item's status, assignee, category, team or priority",
+            "operationId": "updateCareItem", "security": BEARER,
+            "parameters": [_id_parameter("item_id", "care item")], "requestBody": _body(_ref("CareItemChange")),
+            "responses": {"200": _json(_ref("CareItem"), "The item after the change."),
+                          **_errors("400", "401", "403", "404", "405", "409", "413", "422")},
+        },
+    },
+})
+
+DOCUMENT = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "Peerdesk API",
+        "version": "1",
+        "description": (
+            "The community's questions, answers, search and care queue for a brand's other systems. "
+            "Reads are public; writes need `Authorization: Bearer <token>` (`flask users token NAME`, or the "
+            "account page). Errors are always `{\"error\": {\"code\", \"message\"}}` with a 4xx status. "
+            "Webhooks (signed deliveries of events) are set up by admins at /admin/webhooks."),
+    },
+    "tags": [{"name": READ, "description": "Public reads; no token needed."},
+             {"name": WRITE, "description": "Writes as the token's user, with the same rules as the web pages."},
+             {"name": MODERATION, "description": "Members flag posts; moderators list the flags."},
+             {"name": CARE, "description": "The staff care queue, for a brand's CRM."}],
+    "paths": PATHS,
+    "components": {
+        "schemas": SCHEMAS,
+        "securitySchemes": {"bearerToken": {"type": "http", "scheme": "bearer",
+                                            "description": "An API token of a member or staff account."}},
+    },
+}
+
+def document(server_url=None):
+    """The whole document, with the server this request reached."""
+    doc = deepcopy(DOCUMENT)
+    if server_url:
+        doc["servers"] = [{"url": server_url}]
+    return doc
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3 document of this API."""
+    return document(request.host_url.rstrip("/") + "/api/v1")
+
+
+def docs():
+    """Browsable docs rendered from the same document, no script or CDN needed."""
+    return render_template("api/docs.html", doc=document(request.host_url.rstrip("/") + "/api/v1"),
+                           spec_url=url_for("api.openapi"))
+
+
+bp.record_once(lambda state: state.app.add_url_rule("/api/docs", "api_docs", docs))
