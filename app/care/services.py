@@ -531,11 +531,13 @@ def on_post_flagged(actor, flag, post, **extra):
     """A flag for "needs staff attention" queues the thread, with the flagger's note."""
     if getattr(flag, "reason", None) != "staff":
         return
-    question = _question_of(post)
+    question_id = getattr(flag, "question_id", None)
+    question = db.session.get(Question, question_id) if question_id else _question_of(post)
     if question is None or question.is_deleted:
         return
     ref = f"flag-{getattr(flag, 'id', None) or secrets.token_hex(6)}"
-    enqueue(question, [_Event("flagged", ref, getattr(flag, "text", None) or None)], utcnow(), actor=actor)
+    enqueue(question, [_Event("flagged", ref, getattr(flag, "text", None) or None)],
+            getattr(flag, "created_at", None) or utcnow(), actor=actor)
 
 
 def on_question_asked(actor, question, **extra):

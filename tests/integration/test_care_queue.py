@@ -1,0 +1,316 @@
+"""The care queue end to end through the real services: sweep, receivers, clocks, follow-up, concurrency."""
+import threading
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import func, select
+
+from app import create_app, signals
+from app.audit import AuditEntry
+from app.care import services, sweep
+from app.care.models import CareItem, CareReason, CareReminder
+from app.exceptions import Conflict, PermissionDenied, ValidationError
+from app.extensions import db
+from app.moderation import services as moderation
+from app.questions import services as threads
+
+
+@pytest.fixture
+def agent(make):
+    return make.user("agent1", role="agent")
+
+
+def _item(question):
+    db.session.rollback()
+    return db.session.scalar(select(CareItem).where(CareItem.question_id == question.id))
+
+
+def test_the_sweep_queues_an_unanswered_question_at_the_threshold_once(make):
+    question = make.question(body="The left earbud stopped pairing after the update.")
+    asked = question.created_at
+    assert sweep.run(asked + timedelta(minutes=59, seconds=59)).created == 0
+    assert _item(question) is None
+    assert sweep.run(asked + timedelta(minutes=60)).created == 1
+    assert sweep.run(asked + timedelta(minutes=61)).created == 0
+    item = _item(question)
+    assert item.reason_kinds == ["unanswered"] and item.status == "new" and item.team == "technical support"
+    assert db.session.scalar(select(func.count()).select_from(CareItem)) == 1
+
+
+def test_a_thread_that_qualifies_twice_is_queued_once_with_both_reasons(make):
+    question = make.question(title="I want a refund for my X200", body="Still broken after two weeks, unacceptable.")
+    item = _item(question)  # a complaint goes to staff at once
+    assert item.reason_kinds == ["complaint"] and item.category == "complaint" and item.team == "customer care"
+    assert {"refund", "unacceptable"} <= set(item.matched_words)
+    sweep.run(question.created_at + timedelta(hours=1))
+    assert _item(question).reason_kinds == ["complaint", "unanswered"]
+    assert db.session.scalar(select(func.count()).select_from(CareItem)) == 1
+
+
+def test_answered_but_unaccepted_enters_after_the_unresolved_threshold(make):
+    question = make.question()
+    make.answer(question)
+    asked = question.created_at
+    sweep.run(asked + timedelta(hours=23, minutes=59, seconds=59))
+    assert _item(question) is None
+    sweep.run(asked + timedelta(hours=24))
+    assert _item(question).reason_kinds == ["unresolved"]
+
+
+def test_same_problem_counts_once_per_member_and_browser_and_queues_at_the_threshold(make, app):
+    question = make.question()
+    make.answer(question)
+    member = make.user()
+    assert services.press_same_problem(member, question, "browser-token-1234567890")[0] == 1
+    assert services.press_same_problem(member, question, "browser-token-1234567890") == (1, False)
+    visitor = SimpleNamespace(is_authenticated=False)
+    assert services.press_same_problem(visitor, question, "another-browser-123456789") == (2, True)
+    assert services.press_same_problem(visitor, question, "another-browser-123456789") == (2, False)
+    # Pressed as a visitor, then signed in on the same browser: still one person.
+    later = make.user()
+    assert services.press_same_problem(later, question, "another-browser-123456789") == (2, False)
+    sweep.run(question.created_at + timedelta(minutes=1))
+    assert _item(question) is None
+    services.press_same_problem(visitor, question, "third-browser-1234567890")
+    sweep.run(question.created_at + timedelta(minutes=2))
+    assert _item(question).reason_kinds == ["same_problem"]
+    stored = db.session.execute(select(services.SameProblem.browser_hash)).scalars().all()
+    assert "another-browser-123456789" not in stored and services.browser_hash("another-browser-123456789") in stored
+
+
+def test_a_staff_flag_queues_the_thread_in_the_flag_transaction(make):
+    question = make.question()
+    answer = make.answer(question)
+    moderation.flag_post(make.user(), answer, "staff", "Customer is stuck for days")
+    moderation.flag_post(make.user(), question, "spam")
+    item = _item(question)
+    assert item.reason_kinds == ["flagged"] and item.reasons[0].detail == "Customer is stuck for days"
+    moderation.flag_post(make.user(), question, "staff", "Still waiting")
+    assert [r.detail for r in _item(question).reasons] == ["Customer is stuck for days", "Still waiting"]
+
+
+def test_staff_answer_stops_first_response_and_acceptance_resolves(make, agent):
+    question = make.question()
+    services.send_to_queue(agent, question, "Known firmware issue")
+    item = _item(question)
+    assert item.reason_kinds == ["manual"] and item.reasons[0].detail == "Known firmware issue"
+    services.claim(agent, item)
+    assert _item(question).status == "in_progress"
+    answer = make.answer(question, author=agent, body="Update to firmware 2.1 and pair again from settings.")
+    item = _item(question)
+    assert item.first_response_at == answer.created_at and item.first_response_by_id == agent.id
+    threads.accept_answer(question.author, answer)
+    item = _item(question)
+    assert item.status == "resolved" and item.resolved_by == "staff" and item.followup_asked_at is not None
+    assert services.public_status(question.id) == ("resolved", "Resolved by staff")
+
+
+def test_a_staff_comment_acknowledges_and_a_community_acceptance_counts_as_community(make, agent):
+    question = make.question()
+    services.send_to_queue(agent, question, "")
+    threads.add_comment(agent, question, "We're looking into this.")
+    item = _item(question)
+    assert item.status == "acknowledged" and item.first_response_at is not None
+    assert services.public_status(question.id) == ("investigating", "Staff investigating")
+    helper_answer = make.answer(question)
+    threads.accept_answer(question.author, helper_answer)
+    assert _item(question).resolved_by == "community"
+    assert services.public_status(question.id) is None
+
+
+def test_no_reopens_and_yes_records_satisfaction(make, agent):
+    question = make.question()
+    services.send_to_queue(agent, question, "")
+    services.set_status(agent, _item(question), "resolved")
+    with pytest.raises(PermissionDenied):
+        services.record_feedback(make.user(), question, False)
+    services.record_feedback(question.author, question, False)
+    item = _item(question)
+    assert item.status == "new" and item.satisfied is False and item.reopened_count == 1
+    assert "not_solved" in item.reason_kinds
+    with pytest.raises(Conflict):
+        services.record_feedback(question.author, question, True)
+    services.set_status(agent, item, "resolved")
+    services.record_feedback(question.author, question, True)
+    assert _item(question).satisfied is True
+
+
+def test_the_askers_not_solved_comment_on_a_resolved_thread_reopens(make, agent):
+    question = make.question()
+    answer = make.answer(question)
+    services.send_to_queue(agent, question, "")
+    threads.accept_answer(question.author, answer)
+    assert not _item(question).is_open
+    threads.add_comment(make.user(), question, "This didn't solve it for me either")  # not the asker
+    assert not _item(question).is_open
+    threads.add_comment(question.author, question, "Sorry, this did not solve my problem after all.")
+    item = _item(question)
+    assert item.is_open and item.reason_kinds == ["manual", "not_solved"]
+
+
+def test_waiting_on_the_customer_pauses_and_the_askers_reply_resumes(make, agent):
+    question = make.question()
+    services.send_to_queue(agent, question, "")
+    item = _item(question)
+    start = item.created_at
+    services.set_status(agent, item, "waiting", now=start + timedelta(minutes=10))
+    services.set_status(agent, _item(question), "in_progress", now=start + timedelta(hours=2, minutes=10))
+    item = _item(question)
+    first, resolution = services.sla.clocks(item, start + timedelta(hours=3))
+    assert item.paused_seconds == 7200
+    assert resolution.due_at == start + timedelta(hours=26)
+    services.set_status(agent, item, "waiting")
+    threads.add_comment(question.author, question, "Here is the serial number you asked for.")
+    assert _item(question).status == "in_progress" and _item(question).waiting_since is None
+
+
+def test_breaches_are_marked_once_per_clock_and_signalled(make, agent):
+    question = make.question()
+    received = []
+
+    def listen(sender, item, clock, **extra):
+        received.append((item.id, clock))
+
+    signals.care_item_breached.connect(listen)
+    try:
+        services.send_to_queue(agent, question, "")
+        created = _item(question).created_at
+        assert sweep.run(created + timedelta(minutes=59)).breaches == []
+        assert sweep.run(created + timedelta(minutes=61)).breaches == [(_item(question).id, "first_response")]
+        assert sweep.run(created + timedelta(minutes=62)).breaches == []
+        assert sweep.run(created + timedelta(hours=25)).breaches == [(_item(question).id, "resolution")]
+    finally:
+        signals.care_item_breached.disconnect(listen)
+    assert received == [(_item(question).id, "first_response"), (_item(question).id, "resolution")]
+
+
+def test_created_and_resolved_signals_are_sent(make, agent):
+    seen = []
+    handlers = {name: (lambda sender, item, name=name, **extra: seen.append(name))
+                for name in ("care_item_created", "care_item_resolved")}
+    for name, handler in handlers.items():
+        getattr(signals, name).connect(handler)
+    try:
+        question = make.question()
+        services.send_to_queue(agent, question, "")
+        services.set_status(agent, _item(question), "resolved")
+    finally:
+        for name, handler in handlers.items():
+            getattr(signals, name).disconnect(handler)
+    assert seen == ["care_item_created", "care_item_resolved"]
+
+
+def test_assignment_claim_and_away_with_backup(make, agent):
+    backup = make.user("backup1", role="agent")
+    question = make.question()
+    services.send_to_queue(agent, question, "")
+    item = _item(question)
+    services.assign(agent, item, agent)
+    with pytest.raises(Conflict):
+        services.claim(backup, _item(question))
+    assert services.set_away(agent, agent, True, backup=backup) == 1
+    assert _item(question).assignee_id == backup.id
+    other = make.question()
+    services.send_to_queue(backup, other, "")
+    services.assign(backup, _item(other), agent)  # away: goes to the backup
+    assert _item(other).assignee_id == backup.id
+    services.set_away(backup, backup, True)  # nobody to hand over to: back to the queue
+    assert _item(question).assignee_id is None and _item(other).assignee_id is None
+    with pytest.raises(Conflict):  # away, and the backup is away too
+        services.assign(backup, _item(other), agent)
+    services.set_away(agent, agent, False)
+    services.assign(agent, _item(other), agent)
+    assert services.open_counts_by_assignee() == {agent.id: 1}
+    services.assign(agent, _item(other), None)
+    assert _item(other).assignee_id is None
+    with pytest.raises(PermissionDenied):
+        services.set_away(agent, backup, False)
+
+
+def test_triage_reroutes_and_overrides_priority_and_everything_is_audited(make, agent):
+    question = make.question()
+    services.send_to_queue(agent, question, "")
+    services.triage(agent, _item(question), category="compliment", priority="urgent")
+    item = _item(question)
+    assert item.team == "marketing" and services.effective_priority(item) == "urgent"
+    services.triage(agent, item, priority="auto")
+    assert _item(question).priority_override is None
+    with pytest.raises(ValidationError):
+        services.triage(agent, item, category="rant")
+    services.add_note(agent, item, "Called the customer")
+    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.target_type == "care_item")).all()
+    assert actions == ["care.create", "care.triage", "care.triage", "care.note"]
+
+
+def test_members_cannot_work_items(make, agent):
+    question = make.question()
+    services.send_to_queue(agent, question, "")
+    member = make.user()
+    for action in (lambda: services.claim(member, _item(question)),
+                   lambda: services.send_to_queue(member, question, ""),
+                   lambda: services.add_note(member, _item(question), "x"),
+                   lambda: services.set_status(member, _item(question), "resolved")):
+        with pytest.raises(PermissionDenied):
+            action()
+
+
+def test_reminders_come_after_three_days_at_most_twice(make):
+    question = make.question()
+    answer = make.answer(question)
+    at = answer.created_at
+    assert sweep.run(at + timedelta(days=3) - timedelta(seconds=1)).reminders == 0
+    assert sweep.run(at + timedelta(days=3)).reminders == 1
+    assert sweep.run(at + timedelta(days=4)).reminders == 0
+    assert sweep.run(at + timedelta(days=6)).reminders == 1
+    assert sweep.run(at + timedelta(days=30)).reminders == 0
+    assert db.session.scalar(select(func.count()).select_from(CareReminder)) == 2
+
+
+def test_the_cli_sweeps_and_refuses_a_bad_time(make, runner):
+    question = make.question()
+    result = runner.invoke(args=["care", "sweep", "--now", (question.created_at + timedelta(hours=2)).isoformat()])
+    assert result.exit_code == 0 and "1 item(s) queued" in result.output
+    assert runner.invoke(args=["care", "sweep", "--now", "yesterday"]).exit_code == 2
+
+
+def test_two_sweeps_at_once_create_no_duplicates(make, app):
+    questions = [make.question() for _ in range(6)]
+    now = max(q.created_at for q in questions) + timedelta(hours=2)
+    db.session.remove()
+    results, errors = [], []
+    barrier = threading.Barrier(2)
+
+    def run_one():
+        other = create_app(app.config)
+        with other.app_context():
+            try:
+                barrier.wait()
+                results.append(sweep.run(now).created)
+            except Exception as error:  # noqa: BLE001 - reported by the assertion below
+                errors.append(error)
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+
+    workers = [threading.Thread(target=run_one) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert errors == []
+    assert sorted(results) == [0, 6]
+    assert db.session.scalar(select(func.count()).select_from(CareItem)) == 6
+    assert db.session.scalar(select(func.count()).select_from(CareReason)) == 6
+
+
+def test_the_in_app_sweeper_starts_lazily_only_when_turned_on(make, app, client):
+    client.get("/")
+    assert "care_sweeper" not in app.extensions
+    app.config["CARE_IN_APP_SWEEP"] = True
+    app.config["CARE_SWEEP_INTERVAL_SECONDS"] = 3600
+    try:
+        client.get("/")
+        assert "care_sweeper" in app.extensions
+    finally:
+        assert sweep.stop_in_app(app)
