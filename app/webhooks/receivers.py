@@ -1,23 +1,28 @@
 """Turn community events (app/signals.py) into webhook deliveries, inside the transaction that caused them."""
+import os
 from datetime import datetime
+from urllib.parse import urlsplit
 
-from flask import url_for
+from flask import current_app, has_request_context, url_for
 from sqlalchemy import inspect as sa_inspect
 
 from app import outbox, signals
 from app.formatting import iso, slugify
 from app.webhooks import services, transport
 
+DEFAULT_SITE_URL = "http://127.0.0.1:5000"
 # Columns never sent to a receiver, whatever model they appear on.
 _PRIVATE_MARKS = ("hash", "secret", "token", "password", "email", "body_source", "body_html", "ip")
 
 
 def _url(endpoint, **values):
-    """An absolute URL, or None outside a request (a sweep from the command line has no host to name)."""
-    try:
+    """An absolute URL: the request's host, or SITE_URL (as emails use) for a worker or sweep without a request."""
+    if has_request_context():
         return url_for(endpoint, _external=True, **values)
-    except RuntimeError:
-        return None
+    base = str(current_app.config.get("SITE_URL") or os.environ.get("SITE_URL") or DEFAULT_SITE_URL)
+    parts = urlsplit(base.rstrip("/"))
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def _actor(user):

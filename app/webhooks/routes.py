@@ -2,7 +2,7 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, StringField, widgets
+from wtforms import SelectChoice, SelectMultipleField, StringField, widgets
 
 from app import permissions
 from app.exceptions import ValidationError
@@ -18,8 +18,8 @@ class WebhookForm(FlaskForm):
     url = StringField("Payload URL", render_kw={"maxlength": services.URL_MAX, "placeholder": "https://",
                                                 "inputmode": "url", "autocomplete": "off"})
     description = StringField("Description (optional)", render_kw={"maxlength": services.DESCRIPTION_MAX})
-    events = SelectMultipleField("Events", choices=list(EVENTS.items()), validate_choice=False,
-                                 option_widget=widgets.CheckboxInput(),
+    events = SelectMultipleField("Events", choices=[SelectChoice(name, label) for name, label in EVENTS.items()],
+                                 validate_choice=False, option_widget=widgets.CheckboxInput(),
                                  widget=widgets.ListWidget(prefix_label=False))
 
 
