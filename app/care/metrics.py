@@ -122,7 +122,7 @@ def compute(since, until, now):
 
     open_items = list(db.session.scalars(select(CareItem).where(CareItem.status != "resolved")))
     names = dict(db.session.execute(select(User.id, User.username).where(
-        User.id.in_({i.assignee_id for i in open_items if i.assignee_id})))) if open_items else {}
+        User.id.in_({i.assignee_id for i in open_items if i.assignee_id}))).all()) if open_items else {}
     rated = [i for i in items if i.satisfied is not None]
     weeks = defaultdict(lambda: {"complaints": 0, "items": 0, "sentiment": 0})
     for item in items:
