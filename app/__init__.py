@@ -65,6 +65,11 @@ def register_blueprints(app):
     app.register_blueprint(search_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens, never cookies, authenticate API writes
+    from app import care
+
+    app.register_blueprint(care.bp)
+    app.register_blueprint(care.api_bp, url_prefix="/api/v1/care")
+    csrf.exempt(care.api_bp)
 
 
 def register_errorhandlers(app):
@@ -91,7 +96,8 @@ def register_template_helpers(app):
 
 def register_commands(app):
     """Command-line tools: users, reputation, demo data, search."""
-    from app import cli, search
+    from app import care, cli, search
 
     cli.register(app)
     search.register(app)
+    care.register(app)
