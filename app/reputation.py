@@ -10,6 +10,10 @@ DOWNVOTE = -2
 ACCEPTED_ANSWER = 15
 ACCEPTING = 2
 
+# Points that history holds outside this database's vote rows (a Stack Exchange import's anonymous
+# votes): callables returning (user_id, points) rows, registered by the features that own them.
+point_sources = []
+
 
 def vote_points(post_kind, value):
     """Points a post's author holds from one vote of `value` (-1, 0 or 1)."""
@@ -61,6 +65,9 @@ def points_from_history():
     for asker_id, answerer_id in db.session.execute(accepted):
         for user_id, points in acceptance_points(asker_id, answerer_id).items():
             totals[user_id] = totals.get(user_id, 0) + points
+    for source in point_sources:
+        for user_id, points in source():
+            totals[user_id] = totals.get(user_id, 0) + int(points or 0)
     return totals
 
 

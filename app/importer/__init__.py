@@ -1,0 +1,78 @@
+"""Bringing an existing community in: `flask import stackexchange DIR`."""
+import json
+import sys
+import time
+
+import click
+from flask.cli import AppGroup
+
+from app import reputation
+from app.importer import models  # noqa: F401 - the mapping table belongs to the metadata migrations compare with
+from app.importer.stackexchange import BATCH_SIZE, DumpError, StackExchangeImport, imported_vote_points
+
+import_cli = AppGroup("import", help="Bring an existing community in.")
+
+# Imported posts' anonymous votes count towards reputation, also in `flask reputation recompute`.
+if imported_vote_points not in reputation.point_sources:
+    reputation.point_sources.append(imported_vote_points)
+
+
+class _ProgressBars:
+    """One click progress bar per step of the import, over the bytes of the file it reads."""
+
+    def __init__(self):
+        self.label = None
+        self.bar = None
+        self.started = 0.0
+        self.rows = 0
+
+    def __call__(self, label, done, total, rows):
+        if label != self.label:
+            self.close()
+            self.label, self.started, self.rows = label, time.perf_counter(), 0
+            self.bar = click.progressbar(length=max(total, 1), label=label.ljust(32), show_percent=True,
+                                         item_show_func=self._rate, file=sys.stderr)
+            self.bar.__enter__()
+        self.rows = rows
+        self.bar.update(max(0, done - self.bar.pos), current_item=rows)
+
+    def _rate(self, rows):
+        if rows is None:
+            return None
+        seconds = time.perf_counter() - self.started
+        return f"{rows:,} rows, {rows / seconds if seconds else 0:,.0f} rows/s"
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@import_cli.command("stackexchange")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=str))
+@click.option("--site", help="A name for the source site (default: the directory's name); keys the idempotence.")
+@click.option("--batch-size", default=BATCH_SIZE, show_default=True, type=click.IntRange(1, 10_000),
+              help="Rows written per transaction.")
+@click.option("--reindex", is_flag=True, help="Rebuild the whole search index at the end instead of catching up.")
+@click.option("--report-json", type=click.Path(dir_okay=False, writable=True),
+              help="Also write the report, with every skip reason and examples, to this JSON file.")
+def import_stackexchange(directory, site, batch_size, reindex, report_json):
+    """Import a Stack Exchange data dump (Posts.xml and, when present, Users, Comments, Votes, PostLinks, Tags)."""
+    progress = _ProgressBars()
+    try:
+        report = StackExchangeImport(directory, site=site, batch_size=batch_size, progress=progress,
+                                     reindex=reindex).run()
+    except DumpError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        progress.close()
+    for line in report.lines():
+        click.echo(line)
+    if report_json:
+        with open(report_json, "w", encoding="utf-8") as handle:
+            json.dump(report.as_dict(), handle, indent=2, ensure_ascii=False)
+
+
+def register(app):
+    """Attach the import commands to the app's CLI."""
+    app.cli.add_command(import_cli)
