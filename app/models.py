@@ -51,6 +51,9 @@ class User(UserMixin, db.Model):
     # Part of the Flask-Login id: bumping it ends every session and remember cookie.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A suspended member still reads (and stays signed in) but every write is refused until then.
+    suspended_until: Mapped[datetime | None]
+    suspension_reason: Mapped[str | None] = mapped_column(String(500))
 
     def set_password(self, password):
         """Hash and store a new password (scrypt unless PASSWORD_HASH_METHOD says otherwise)."""
@@ -73,6 +76,10 @@ class User(UserMixin, db.Model):
     def is_staff(self):
         """Brand staff: agents, moderators and admins."""
         return self.role in STAFF_ROLES
+
+    def is_suspended(self, now=None):
+        """Whether a suspension is running at `now` (default: the current time)."""
+        return self.suspended_until is not None and self.suspended_until > (now or utcnow())
 
     def __repr__(self):
         return f"<User {self.username}>"
@@ -152,6 +159,11 @@ class Question(db.Model):
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     close_reason: Mapped[str | None] = mapped_column(String(20))
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"))
+    # Hidden by flags or a moderator, or held for review: seen only by its author and moderators.
+    hidden_at: Mapped[datetime | None]
+    hidden_reason: Mapped[str | None] = mapped_column(String(20))  # see HIDDEN_REASONS
+    locked_at: Mapped[datetime | None]
+    locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     tags: Mapped[list[Tag]] = relationship(secondary=question_tags, order_by=Tag.name)
@@ -179,6 +191,25 @@ class Question(db.Model):
         """Closed: readable, but takes no new answers."""
         return self.closed_at is not None
 
+    @property
+    def is_hidden(self):
+        """Hidden or held for review: only its author and moderators see it."""
+        return self.hidden_at is not None
+
+    @property
+    def is_locked(self):
+        """Locked by a moderator: readable, but takes no new answers or comments."""
+        return self.locked_at is not None
+
+
+# Why a post is hidden: flags reached the threshold, a moderator hid it, it waits for review
+# (a new member's post or too many links), or it contains a forbidden phrase.
+HIDDEN_REASONS = {
+    "flags": "hidden after members flagged it, until a moderator reviews it",
+    "moderator": "hidden by a moderator",
+    "held": "waiting for a moderator to approve it",
+    "phrase": "waiting for a moderator: it contains a phrase this community holds for review",
+}
 
 CLOSE_REASONS = {
     "duplicate": "a duplicate of another question",
@@ -203,9 +234,16 @@ class Answer(db.Model):
     edited_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    hidden_at: Mapped[datetime | None]
+    hidden_reason: Mapped[str | None] = mapped_column(String(20))
 
     question: Mapped[Question] = relationship(foreign_keys=[question_id])
     author: Mapped[User] = relationship(foreign_keys=[author_id])
+
+    @property
+    def is_hidden(self):
+        """Hidden or held for review: only its author and moderators see it."""
+        return self.hidden_at is not None
 
     @property
     def is_accepted(self):
@@ -233,8 +271,20 @@ class Comment(db.Model):
     body_html: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     deleted_at: Mapped[datetime | None]
+    hidden_at: Mapped[datetime | None]
+    hidden_reason: Mapped[str | None] = mapped_column(String(20))
 
     author: Mapped[User] = relationship()
+
+    @property
+    def is_hidden(self):
+        """Hidden or held for review: only its author and moderators see it."""
+        return self.hidden_at is not None
+
+    @property
+    def is_deleted(self):
+        """Soft-deleted: kept in the database, shown to nobody but moderators."""
+        return self.deleted_at is not None
 
 
 class QuestionVote(db.Model):

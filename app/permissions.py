@@ -1,8 +1,28 @@
 """Who may do what: the one place views, templates, the API and services ask."""
+from datetime import UTC, datetime
 
 
 def _signed_in(user):
     return user is not None and user.is_authenticated
+
+
+def is_suspended(user, now=None):
+    """A signed-in member whose suspension is running: they read, but every write is refused."""
+    until = getattr(user, "suspended_until", None) if _signed_in(user) else None
+    return until is not None and until > (now or datetime.now(UTC).replace(tzinfo=None))
+
+
+def _is_locked(question):
+    return getattr(question, "locked_at", None) is not None
+
+
+def suspension_message(user):
+    """Why a suspended member's write is refused, with the end date and the moderator's reason."""
+    return f"You are suspended until {user.suspended_until:%Y-%m-%d %H:%M} UTC: {user.suspension_reason}"
+
+
+def _may_write(user):
+    return _signed_in(user) and not is_suspended(user)
 
 
 def is_staff(user):
@@ -21,33 +41,33 @@ def is_admin(user):
 
 
 def can_ask(user):
-    """Any signed-in member may ask."""
-    return _signed_in(user)
+    """Any signed-in member may ask, unless suspended."""
+    return _may_write(user)
 
 
 def can_answer(user, question):
-    """Any signed-in member may answer a question that is still there and open."""
-    return _signed_in(user) and not question.is_deleted and not question.is_closed
+    """Any signed-in member may answer a question that is still there, open and not locked."""
+    return _may_write(user) and not question.is_deleted and not question.is_closed and not _is_locked(question)
 
 
 def can_comment(user, question):
-    """Any signed-in member may comment within a visible thread."""
-    return _signed_in(user) and not question.is_deleted
+    """Any signed-in member may comment within a visible thread that is not locked."""
+    return _may_write(user) and not question.is_deleted and not _is_locked(question)
 
 
 def can_vote(user, post):
     """Signed-in members vote on other people's visible posts, never their own."""
-    return _signed_in(user) and post.author_id != user.id and not post.is_deleted
+    return _may_write(user) and post.author_id != user.id and not post.is_deleted
 
 
 def can_edit(user, post):
     """Authors edit their own posts; moderators edit any."""
-    return _signed_in(user) and (post.author_id == user.id or is_moderator(user)) and not post.is_deleted
+    return _may_write(user) and (post.author_id == user.id or is_moderator(user)) and not post.is_deleted
 
 
 def can_accept(user, question):
     """The asker, or staff, chooses the accepted answer."""
-    return _signed_in(user) and (question.author_id == user.id or is_staff(user)) and not question.is_deleted
+    return _may_write(user) and (question.author_id == user.id or is_staff(user)) and not question.is_deleted
 
 
 def can_delete_question(user, question):
@@ -83,10 +103,33 @@ def can_see_deleted(user):
     return is_moderator(user)
 
 
+def can_flag(user, post):
+    """Signed-in members flag other people's visible posts (not while suspended)."""
+    return _may_write(user) and post.author_id != user.id and not post.is_deleted
+
+
+def can_moderate(user):
+    """Moderators and admins work the moderation queue and take actions on posts and members."""
+    return is_moderator(user) and not is_suspended(user)
+
+
+def can_see_hidden(user, post):
+    """A hidden or held post is shown to its author (with the moderated note) and to moderators."""
+    return _signed_in(user) and (post.author_id == user.id or is_moderator(user))
+
+
+def can_suspend(user, member):
+    """Moderators suspend members and agents; only admins suspend moderators; nobody suspends an admin or themselves."""
+    if not can_moderate(user) or member.id == user.id or member.role == "admin":
+        return False
+    return member.role != "moderator" or is_admin(user)
+
+
 TEMPLATE_HELPERS = {
     name: globals()[name]
     for name in (
         "is_staff", "is_moderator", "is_admin", "can_ask", "can_answer", "can_comment", "can_vote",
         "can_edit", "can_accept", "can_delete_question", "can_delete_answer", "can_delete_comment", "can_close",
+        "is_suspended", "suspension_message", "can_flag", "can_moderate", "can_see_hidden", "can_suspend",
     )
 }

@@ -2,7 +2,7 @@
 from dataclasses import dataclass, field
 
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import permissions
@@ -24,7 +24,7 @@ def question_list_query(tab=DEFAULT_TAB, tag=None):
     """A select of visible questions for a tab, optionally within one tag, with authors and tags loaded."""
     if tab not in TABS:
         tab = DEFAULT_TAB
-    query = (select(Question).where(Question.deleted_at.is_(None))
+    query = (select(Question).where(Question.deleted_at.is_(None), Question.hidden_at.is_(None))
              .options(joinedload(Question.author), selectinload(Question.tags)))
     if tab == "unanswered":
         query = query.where(Question.answer_count == 0)
@@ -44,21 +44,28 @@ def paginate_questions(tab, tag, page, per_page):
 
 
 def get_question_or_404(question_id, viewer=None):
-    """The question with this id; aborts with 404 if it does not exist or is deleted (unless moderator)."""
+    """The question with this id; aborts with 404 if it does not exist, is deleted (unless moderator) or is
+    hidden from `viewer` (only its author and moderators see a hidden or held question)."""
     question = db.session.execute(
         select(Question).where(Question.id == question_id)
         .options(joinedload(Question.author), selectinload(Question.tags), joinedload(Question.duplicate_of))
     ).scalar_one_or_none()
     if question is None or (question.is_deleted and not permissions.can_see_deleted(viewer)):
         abort(404)
+    if question.is_hidden and not permissions.can_see_hidden(viewer, question):
+        abort(404)
     return question
 
 
-def get_answer_or_404(answer_id):
-    """The answer with this id on a visible question; aborts with 404 otherwise."""
+def get_answer_or_404(answer_id, viewer=None):
+    """The answer with this id on a visible question; aborts with 404 otherwise (hidden ones count as
+    visible only to their author and moderators)."""
     answer = db.session.get(Answer, answer_id)
     if answer is None or answer.is_deleted or answer.question.is_deleted:
         abort(404)
+    for post in (answer, answer.question):
+        if post.is_hidden and not permissions.can_see_hidden(viewer, post):
+            abort(404)
     return answer
 
 
@@ -80,17 +87,31 @@ class Thread:
     answer_comments: dict = field(default_factory=dict)
 
 
-def load_thread(question):
-    """Answers (accepted first, then by score, then oldest) and comments: two queries whatever the size."""
+def _shown_to(model, viewer):
+    """Posts visible to `viewer`: not hidden, or hidden but theirs, or anything for moderators."""
+    if permissions.is_moderator(viewer):
+        return true()
+    if viewer is not None and viewer.is_authenticated:
+        return or_(model.hidden_at.is_(None), model.author_id == viewer.id)
+    return model.hidden_at.is_(None)
+
+
+def load_thread(question, viewer=None):
+    """Answers (accepted first, then by score, then oldest) and comments: two queries whatever the size.
+
+    Hidden and held posts are left out, except for their authors and moderators (`viewer`).
+    """
     order = [Answer.score.desc(), Answer.created_at, Answer.id]
     if question.accepted_answer_id:
         order.insert(0, (Answer.id == question.accepted_answer_id).desc())
     answers = db.session.scalars(
-        select(Answer).where(Answer.question_id == question.id, Answer.deleted_at.is_(None))
+        select(Answer).where(Answer.question_id == question.id, Answer.deleted_at.is_(None),
+                             _shown_to(Answer, viewer))
         .options(joinedload(Answer.author)).order_by(*order)
     ).all()
     comments = db.session.scalars(
-        select(Comment).where(Comment.question_id == question.id, Comment.deleted_at.is_(None))
+        select(Comment).where(Comment.question_id == question.id, Comment.deleted_at.is_(None),
+                              _shown_to(Comment, viewer))
         .options(joinedload(Comment.author)).order_by(Comment.created_at, Comment.id)
     ).all()
     thread = Thread(question=question, answers=answers, question_comments=[])

@@ -86,9 +86,9 @@ def show(question_id, slug=None):
         page = _question_page(question_id, slug)
     else:
         # One cheap read decides: the version moves whenever anything the page shows changes.
-        row = db.session.execute(select(Question.title, Question.version, Question.deleted_at)
+        row = db.session.execute(select(Question.title, Question.version, Question.deleted_at, Question.hidden_at)
                                  .where(Question.id == question_id)).one_or_none()
-        if row is None or row.deleted_at is not None:
+        if row is None or row.deleted_at is not None or row.hidden_at is not None:
             abort(404)
         key = (question_id, row.version, request.full_path)
         page = cache.get(key) if slug == slugify(row.title) else None
@@ -106,7 +106,7 @@ def _question_page(question_id, slug):
     question = queries.get_question_or_404(question_id, current_user)
     if slug != slugify(question.title):
         return redirect(question_url(question), code=301)
-    thread = queries.load_thread(question)
+    thread = queries.load_thread(question, current_user)
     question_votes, answer_votes = services.user_votes(current_user, [question], thread.answers)
     return render_template(
         "questions/show.html", thread=thread, question=question,
@@ -118,7 +118,7 @@ def _question_page(question_id, slug):
 @bp.get("/answers/<id:answer_id>")
 def answer_link(answer_id):
     """A short link to an answer: redirects to its place on the question page."""
-    return redirect(answer_url(queries.get_answer_or_404(answer_id)))
+    return redirect(answer_url(queries.get_answer_or_404(answer_id, current_user)))
 
 
 # Asking, answering, commenting ----------------------------------------------------------
@@ -147,7 +147,7 @@ def ask():
 @posting_limit
 def answer(question_id):
     """Post an answer; on an error, the question page again with the draft and the message."""
-    question = queries.get_question_or_404(question_id)
+    question = queries.get_question_or_404(question_id, current_user)
     form = AnswerForm()
     if form.validate_on_submit():
         try:
@@ -165,14 +165,14 @@ def answer(question_id):
 @posting_limit
 def comment(question_id):
     """Comment on the question or (with answer_id) on one of its answers."""
-    question = queries.get_question_or_404(question_id)
+    question = queries.get_question_or_404(question_id, current_user)
     form = CommentForm()
     target = None
     if form.answer_id.data:
         answer_id = positive_int(form.answer_id.data)
         if answer_id is None:
             abort(400)
-        target = queries.get_answer_or_404(answer_id)
+        target = queries.get_answer_or_404(answer_id, current_user)
     if form.validate_on_submit():
         try:
             comment = services.add_comment(current_user, question, form.body.data, answer=target)
@@ -185,8 +185,8 @@ def comment(question_id):
 
 def _show_with_forms(question, answer_form=None, comment_form=None):
     """Re-render the question page with a failed form's input and errors kept (422)."""
-    question = queries.get_question_or_404(question.id)
-    thread = queries.load_thread(question)
+    question = queries.get_question_or_404(question.id, current_user)
+    thread = queries.load_thread(question, current_user)
     question_votes, answer_votes = services.user_votes(current_user, [question], thread.answers)
     return render_template(
         "questions/show.html", thread=thread, question=question,
@@ -221,7 +221,7 @@ def _edit_summary(form):
 @login_required
 def edit_question(question_id):
     """Edit a question's title, body and tags."""
-    question = queries.get_question_or_404(question_id)
+    question = queries.get_question_or_404(question_id, current_user)
     if not permissions.can_edit(current_user, question):
         abort(403)
     form = QuestionForm()
@@ -244,7 +244,7 @@ def edit_question(question_id):
 @login_required
 def edit_answer(answer_id):
     """Edit an answer's body."""
-    answer = queries.get_answer_or_404(answer_id)
+    answer = queries.get_answer_or_404(answer_id, current_user)
     if not permissions.can_edit(current_user, answer):
         abort(403)
     form = AnswerForm()
@@ -265,7 +265,7 @@ def edit_answer(answer_id):
 @login_required
 def delete_question(question_id):
     """Soft-delete a question."""
-    question = queries.get_question_or_404(question_id)
+    question = queries.get_question_or_404(question_id, current_user)
     if ActionForm().validate_on_submit():
         services.delete_question(current_user, question)
         flash("Your question was deleted.", "success")
@@ -276,7 +276,7 @@ def delete_question(question_id):
 @login_required
 def delete_answer(answer_id):
     """Soft-delete an answer."""
-    answer = queries.get_answer_or_404(answer_id)
+    answer = queries.get_answer_or_404(answer_id, current_user)
     if ActionForm().validate_on_submit():
         services.delete_answer(current_user, answer)
         flash("The answer was deleted.", "success")
@@ -290,7 +290,7 @@ def delete_comment(comment_id):
     comment = queries.get_comment_or_404(comment_id)
     if ActionForm().validate_on_submit():
         services.delete_comment(current_user, comment)
-    return redirect(question_url(queries.get_question_or_404(comment.question_id)))
+    return redirect(question_url(queries.get_question_or_404(comment.question_id, current_user)))
 
 
 @bp.get("/questions/<id:question_id>/revisions")
@@ -304,7 +304,7 @@ def question_revisions(question_id):
 @bp.get("/answers/<id:answer_id>/revisions")
 def answer_revisions(answer_id):
     """Every saved version of an answer, each with what changed from the one before."""
-    answer = queries.get_answer_or_404(answer_id)
+    answer = queries.get_answer_or_404(answer_id, current_user)
     revisions = _revisions(Revision.answer_id == answer.id)
     return render_template("questions/revisions.html", post=answer, question=answer.question, revisions=revisions)
 
@@ -345,7 +345,7 @@ def _vote(post):
 @login_required
 def vote_question(question_id):
     """Vote on a question."""
-    question = queries.get_question_or_404(question_id)
+    question = queries.get_question_or_404(question_id, current_user)
     return _vote(question) or redirect(question_url(question))
 
 
@@ -353,7 +353,7 @@ def vote_question(question_id):
 @login_required
 def vote_answer(answer_id):
     """Vote on an answer."""
-    answer = queries.get_answer_or_404(answer_id)
+    answer = queries.get_answer_or_404(answer_id, current_user)
     return _vote(answer) or redirect(answer_url(answer))
 
 
@@ -361,7 +361,7 @@ def vote_answer(answer_id):
 @login_required
 def accept(answer_id):
     """Accept an answer: the question is resolved."""
-    answer = queries.get_answer_or_404(answer_id)
+    answer = queries.get_answer_or_404(answer_id, current_user)
     if ActionForm().validate_on_submit():
         services.accept_answer(current_user, answer)
         flash("Answer accepted: the question is marked resolved.", "success")
@@ -372,7 +372,7 @@ def accept(answer_id):
 @login_required
 def close(question_id):
     """A moderator closes a question (as a duplicate of another, off-topic, or resolved elsewhere)."""
-    question = queries.get_question_or_404(question_id)
+    question = queries.get_question_or_404(question_id, current_user)
     form = CloseForm()
     if form.validate_on_submit():
         services.close_question(current_user, question, form.reason.data, duplicate_of_id=form.duplicate_of.data)
@@ -386,7 +386,7 @@ def close(question_id):
 @login_required
 def reopen(question_id):
     """A moderator reopens a closed question."""
-    question = queries.get_question_or_404(question_id)
+    question = queries.get_question_or_404(question_id, current_user)
     if ActionForm().validate_on_submit():
         services.reopen_question(current_user, question)
         flash("The question is open again.", "success")
@@ -397,7 +397,7 @@ def reopen(question_id):
 @login_required
 def unaccept(question_id):
     """Withdraw the acceptance."""
-    question = queries.get_question_or_404(question_id)
+    question = queries.get_question_or_404(question_id, current_user)
     if ActionForm().validate_on_submit():
         services.unaccept_answer(current_user, question)
     return redirect(question_url(question))

@@ -7,6 +7,7 @@ from app.database import begin_write
 from app.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
 from app.extensions import db
 from app.models import CLOSE_REASONS, Answer, AnswerVote, Comment, Question, QuestionVote, Revision, Tag, utcnow
+from app.moderation import holds
 from app.rendering import RenderError, render_comment, render_markdown
 from app.search.indexer import record_change
 
@@ -76,12 +77,20 @@ def _changed(question_id, searchable=True):
         record_change(question_id)
 
 
-def _visible_question(question_id):
-    """A question that is not deleted, locked for update."""
+def _visible_question(question_id, viewer=None):
+    """A question that is not deleted (nor hidden from `viewer`, when given), locked for update."""
     question = _lock(Question, question_id)
     if question.is_deleted:
         raise NotFound("That question has been deleted.")
+    if viewer is not None and question.is_hidden and not permissions.can_see_hidden(viewer, question):
+        raise NotFound("That question is not available.")
     return question
+
+
+def _refuse_on_locked(question):
+    """A locked thread takes no new answers or comments."""
+    if question.is_locked:
+        raise Conflict("This thread is locked by a moderator: it takes no new answers or comments.")
 
 
 # Questions ---------------------------------------------------------------------------
@@ -90,20 +99,27 @@ def _visible_question(question_id):
 def ask_question(author, title, body, tags, now=None):
     """Post a new question; returns it."""
     if not permissions.can_ask(author):
+        holds.refuse_if_suspended(author)
         raise PermissionDenied("Sign in to ask a question.")
     fields = _validated_question_fields(title, body, tags)
     begin_write(db.session)
     now = now or utcnow()
+    holds.check_posting_limit(author, "question", now)
     source, html = fields["body"]
+    verdict = holds.screen(author, f"{fields['title']}\n{source}")
     question = Question(author_id=author.id, title=fields["title"], body_source=source, body_html=html,
                         created_at=now, last_activity_at=now)
     question.tags = _tags_named(fields["tags"])
     db.session.add(question)
     db.session.flush()
-    _count_tags(question.tags, +1)
+    if verdict is None:
+        _count_tags(question.tags, +1)
+    else:
+        holds.hold(question, "question", question.id, verdict, now)
     _add_revision(author, question=question, now=now)
     _changed(question.id)
-    signals.question_asked.send(author, question=question)
+    if verdict is None:  # a held question is announced when a moderator approves it
+        signals.question_asked.send(author, question=question)
     db.session.commit()
     return question
 
@@ -119,12 +135,14 @@ def _validated_question_fields(title, body, tags):
 
 def edit_question(editor, question, title, body, tags, reason=None):
     """Change a question's title, body and tags, keeping a revision; returns it."""
+    holds.refuse_if_suspended(editor)
     fields = _validated_question_fields(title, body, tags)
     begin_write(db.session)
     question = _visible_question(question.id)
     if not permissions.can_edit(editor, question):
         raise PermissionDenied("You can only edit your own posts.")
     source, html = fields["body"]
+    verdict = holds.screen(editor, f"{fields['title']}\n{source}", new_post=False)
     old_tags = list(question.tags)
     if (question.title, question.body_source, [t.name for t in old_tags]) == (fields["title"], source, fields["tags"]):
         db.session.rollback()
@@ -136,6 +154,8 @@ def edit_question(editor, question, title, body, tags, reason=None):
     question.title, question.body_source, question.body_html = fields["title"], source, html
     question.tags = new_tags
     question.edited_at = question.last_activity_at = now
+    if verdict is not None and not question.is_hidden:
+        holds.hold(question, "question", question.id, verdict, now, counted=True)
     _add_revision(editor, question=question, reason=reason, now=now)
     _changed(question.id)
     signals.question_edited.send(editor, question=question)
@@ -151,8 +171,10 @@ def delete_question(actor, question):
         if question.author_id == actor.id and question.answer_count:
             raise Conflict("A question that has answers cannot be deleted: the answers would be lost too.")
         raise PermissionDenied("You can only delete your own questions.")
+    holds.refuse_if_suspended(actor)
+    if not question.is_hidden:  # a hidden question was already taken out of the counts
+        _count_tags(question.tags, -1)
     question.deleted_at, question.deleted_by_id = utcnow(), actor.id
-    _count_tags(question.tags, -1)
     _changed(question.id)
     db.session.commit()
 
@@ -198,29 +220,38 @@ def reopen_question(actor, question):
 
 def post_answer(author, question, body):
     """Answer a question; returns the answer."""
+    holds.refuse_if_suspended(author)
     source, html = _clean_and_render(body, minimum=validation.ANSWER_MIN)
     begin_write(db.session)
-    question = _visible_question(question.id)
+    question = _visible_question(question.id, viewer=author)
     if question.is_closed:
         raise Conflict("This question is closed: it takes no new answers.")
+    _refuse_on_locked(question)
     if not permissions.can_answer(author, question):
         raise PermissionDenied("Sign in to answer.")
     now = utcnow()
+    holds.check_posting_limit(author, "answer", now)
+    verdict = holds.screen(author, source)
     answer = Answer(question_id=question.id, author_id=author.id, body_source=source, body_html=html,
                     created_at=now)
     db.session.add(answer)
-    db.session.execute(update(Question).where(Question.id == question.id)
-                       .values(answer_count=Question.answer_count + 1, last_activity_at=now))
     db.session.flush()
+    if verdict is None:
+        db.session.execute(update(Question).where(Question.id == question.id)
+                           .values(answer_count=Question.answer_count + 1, last_activity_at=now))
+    else:
+        holds.hold(answer, "answer", question.id, verdict, now)
     _add_revision(author, answer=answer)
     _changed(question.id)
-    signals.answer_posted.send(author, answer=answer, question=question)
+    if verdict is None:  # a held answer is announced when a moderator approves it
+        signals.answer_posted.send(author, answer=answer, question=question)
     db.session.commit()
     return answer
 
 
 def edit_answer(editor, answer, body, reason=None):
     """Change an answer's body, keeping a revision; returns it."""
+    holds.refuse_if_suspended(editor)
     source, html = _clean_and_render(body, minimum=validation.ANSWER_MIN)
     begin_write(db.session)
     answer = _lock(Answer, answer.id)
@@ -232,8 +263,11 @@ def edit_answer(editor, answer, body, reason=None):
         db.session.rollback()
         return answer
     now = utcnow()
+    verdict = holds.screen(editor, source, new_post=False)
     answer.body_source, answer.body_html, answer.edited_at = source, html, now
     answer.question.last_activity_at = now
+    if verdict is not None and not answer.is_hidden:
+        holds.hold(answer, "answer", answer.question_id, verdict, now, counted=True)
     _add_revision(editor, answer=answer, reason=reason)
     _changed(answer.question_id)
     signals.answer_edited.send(editor, answer=answer, question=answer.question)
@@ -252,9 +286,11 @@ def delete_answer(actor, answer):
         raise PermissionDenied("You can only delete your own answers.")
     if question.accepted_answer_id == answer.id:
         _set_accepted(question, None)
+    holds.refuse_if_suspended(actor)
+    if not answer.is_hidden:  # a hidden answer was already taken out of the count
+        db.session.execute(update(Question).where(Question.id == question.id)
+                           .values(answer_count=Question.answer_count - 1))
     answer.deleted_at, answer.deleted_by_id = utcnow(), actor.id
-    db.session.execute(update(Question).where(Question.id == question.id)
-                       .values(answer_count=Question.answer_count - 1))
     _changed(question.id)
     db.session.commit()
 
@@ -264,29 +300,37 @@ def delete_answer(actor, answer):
 
 def add_comment(author, question, text, answer=None):
     """Comment on a question, or on one of its answers; returns the comment."""
+    holds.refuse_if_suspended(author)
     body = validation.clean_comment(text)
     begin_write(db.session)
-    question = _visible_question(question.id)
+    question = _visible_question(question.id, viewer=author)
     if answer is not None:
         answer = db.session.get(Answer, answer.id)
-        if answer is None or answer.question_id != question.id or answer.is_deleted:
+        if (answer is None or answer.question_id != question.id or answer.is_deleted
+                or (answer.is_hidden and not permissions.can_see_hidden(author, answer))):
             raise NotFound("That answer does not exist.")
+    _refuse_on_locked(question)
     if not permissions.can_comment(author, question):
         raise PermissionDenied("Sign in to comment.")
     now = utcnow()
+    verdict = holds.screen(author, body)
     comment = Comment(question_id=question.id, answer_id=answer.id if answer else None, author_id=author.id,
                       body=body, body_html=render_comment(body), created_at=now)
     db.session.add(comment)
     question.last_activity_at = now
     _changed(question.id, searchable=False)
     db.session.flush()
-    signals.comment_posted.send(author, comment=comment, question=question, answer=answer)
+    if verdict is not None:
+        holds.hold(comment, "comment", question.id, verdict, now)
+    else:  # a held comment is announced when a moderator approves it
+        signals.comment_posted.send(author, comment=comment, question=question, answer=answer)
     db.session.commit()
     return comment
 
 
 def delete_comment(actor, comment):
     """Soft-delete a comment."""
+    holds.refuse_if_suspended(actor)
     begin_write(db.session)
     comment = db.session.get(Comment, comment.id)
     if not permissions.can_delete_comment(actor, comment):
@@ -314,8 +358,11 @@ def cast_vote(user, post, value):
         raise ValidationError({"value": "A vote is 1 (up), -1 (down) or 0 (withdraw)."})
     model = type(post)
     vote_model, post_column, kind = _VOTES[model]
+    holds.refuse_if_suspended(user)
     begin_write(db.session)
     post = _lock(model, post.id)
+    if post.is_hidden and not permissions.can_see_hidden(user, post):
+        raise NotFound(f"That {kind} is not available.")
     if post.author_id == user.id:
         raise PermissionDenied("You cannot vote on your own post.")
     if not permissions.can_vote(user, post) or (kind == "answer" and post.question.is_deleted):
@@ -370,11 +417,14 @@ def _set_accepted(question, answer):
 
 def accept_answer(user, answer):
     """Accept an answer, switching from any earlier one; the question becomes resolved."""
+    holds.refuse_if_suspended(user)
     begin_write(db.session)
     answer = _lock(Answer, answer.id)
     question = _lock(Question, answer.question_id)
     if answer.is_deleted or question.is_deleted:
         raise NotFound("That answer has been deleted.")
+    if answer.is_hidden or (question.is_hidden and not permissions.can_see_hidden(user, question)):
+        raise NotFound("That answer is not available.")
     if not permissions.can_accept(user, question):
         raise PermissionDenied("Only the person who asked can accept an answer.")
     if question.accepted_answer_id == answer.id:
@@ -389,6 +439,7 @@ def accept_answer(user, answer):
 
 def unaccept_answer(user, question):
     """Withdraw the acceptance: the question is unresolved again."""
+    holds.refuse_if_suspended(user)
     begin_write(db.session)
     question = _visible_question(question.id)
     if not permissions.can_accept(user, question):

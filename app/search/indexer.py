@@ -32,8 +32,8 @@ def search_index():
 
 
 def is_searchable(question):
-    """Whether a question belongs in the index at all."""
-    return question.deleted_at is None
+    """Whether a question belongs in the index at all: not deleted, not hidden or held for review."""
+    return question.deleted_at is None and question.hidden_at is None
 
 
 def build_document(question, answers):
@@ -62,7 +62,8 @@ def _load(question_ids):
     ).all()
     answers = {}
     for answer in db.session.scalars(select(Answer).where(Answer.question_id.in_(question_ids),
-                                                           Answer.deleted_at.is_(None)).order_by(Answer.id)):
+                                                           Answer.deleted_at.is_(None), Answer.hidden_at.is_(None))
+                                     .order_by(Answer.id)):
         answers.setdefault(answer.question_id, []).append(answer)
     return [(question, answers.get(question.id, [])) for question in questions]
 
@@ -126,7 +127,8 @@ def reindex(index=None, progress=None):
         # Changes logged from here on are applied later; applying one twice is harmless.
         last_change = db.session.scalar(select(func.max(SearchChange.id))) or 0
         writer.clear()
-        ids = db.session.scalars(select(Question.id).where(Question.deleted_at.is_(None)).order_by(Question.id)).all()
+        ids = db.session.scalars(select(Question.id).where(Question.deleted_at.is_(None), Question.hidden_at.is_(None))
+                                 .order_by(Question.id)).all()
         for start in range(0, len(ids), BATCH_SIZE):
             batch = ids[start:start + BATCH_SIZE]
             _apply(writer, batch)

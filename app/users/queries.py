@@ -33,21 +33,21 @@ def get_user_or_404(user_id):
 
 def load_profile(user):
     """Counts and the latest visible questions and answers of a member (four queries)."""
-    visible_question = Question.deleted_at.is_(None)
+    visible_question = Question.deleted_at.is_(None) & Question.hidden_at.is_(None)
+    visible_answer = Answer.deleted_at.is_(None) & Answer.hidden_at.is_(None)
     counts = db.session.execute(select(
         select(func.count()).where(Question.author_id == user.id, visible_question).scalar_subquery(),
         select(func.count()).select_from(Answer).join(Question, Answer.question_id == Question.id)
-        .where(Answer.author_id == user.id, Answer.deleted_at.is_(None), visible_question).scalar_subquery(),
+        .where(Answer.author_id == user.id, visible_answer, visible_question).scalar_subquery(),
         select(func.count()).select_from(Answer).join(Question, Question.accepted_answer_id == Answer.id)
-        .where(Answer.author_id == user.id, Answer.deleted_at.is_(None), visible_question).scalar_subquery(),
+        .where(Answer.author_id == user.id, visible_answer, visible_question).scalar_subquery(),
     )).one()
     questions = db.session.scalars(
         select(Question).where(Question.author_id == user.id, visible_question)
         .options(selectinload(Question.tags)).order_by(Question.created_at.desc()).limit(PROFILE_LIST_LENGTH)
     ).all()
     answers = db.session.scalars(
-        select(Answer).join(Answer.question).where(Answer.author_id == user.id, Answer.deleted_at.is_(None),
-                                                   visible_question)
+        select(Answer).join(Answer.question).where(Answer.author_id == user.id, visible_answer, visible_question)
         .options(contains_eager(Answer.question)).order_by(Answer.score.desc(), Answer.created_at.desc())
         .limit(PROFILE_LIST_LENGTH)
     ).all()

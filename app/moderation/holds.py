@@ -1,0 +1,173 @@
+"""Keeping spam out before anyone sees it: holds for review, forbidden phrases and new members' posting limits.
+
+Staff are never held or limited. A held post is saved hidden (hidden_reason "held" or
+"phrase") with a review item, so it waits in the moderation queue, visible only to its
+author and moderators, until a moderator approves or rejects it.
+"""
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from app import permissions, settings
+from app.exceptions import DomainError, PermissionDenied, ValidationError
+from app.extensions import db
+from app.models import Answer, Comment, Question, Tag, question_tags, utcnow
+from app.moderation.models import ReviewItem
+
+HOLD_FIRST_POSTS = settings.define(
+    "HOLD_FIRST_POSTS", int, 0,
+    "Hold this many of a member's first posts (questions, answers, comments) for approval; 0 holds none",
+    minimum=0, maximum=20)
+HOLD_LINKS_OVER = settings.define(
+    "HOLD_LINKS_OVER", int, 2,
+    "Hold posts with more than this many links, from members below the reputation threshold", minimum=0,
+    maximum=100)
+HOLD_REPUTATION_BELOW = settings.define(
+    "HOLD_REPUTATION_BELOW", int, 10, "Members below this reputation have link-heavy posts held", minimum=0)
+FORBIDDEN_PHRASES = settings.define(
+    "FORBIDDEN_PHRASES", list, [],
+    "Phrases (one per line, any case) that hold a post for review, or reject it (see FORBIDDEN_PHRASES_REJECT)")
+FORBIDDEN_PHRASES_REJECT = settings.define(
+    "FORBIDDEN_PHRASES_REJECT", bool, False,
+    "Reject posts containing a forbidden phrase outright instead of holding them for review")
+NEW_MEMBER_DAYS = settings.define(
+    "NEW_MEMBER_DAYS", int, 3, "A member counts as new for this many days after joining", minimum=0, maximum=365)
+NEW_MEMBER_QUESTIONS_PER_HOUR = settings.define(
+    "NEW_MEMBER_QUESTIONS_PER_HOUR", int, 3, "Questions a new member may ask per hour", minimum=1)
+NEW_MEMBER_ANSWERS_PER_HOUR = settings.define(
+    "NEW_MEMBER_ANSWERS_PER_HOUR", int, 10, "Answers a new member may post per hour", minimum=1)
+
+_URL = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>()\[\]\"']+")
+
+
+class PostingLimitReached(DomainError):
+    """A member posted as much as their limit allows for now."""
+
+    status = 429
+    code = "too_many_requests"
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A post must wait for review: the hidden_reason code and the explanation for moderators."""
+
+    code: str
+    why: str
+
+
+def refuse_if_suspended(user, now=None):
+    """Raise PermissionDenied with the end date and reason when the user's suspension is running."""
+    if permissions.is_suspended(user, now):
+        raise PermissionDenied(permissions.suspension_message(user))
+
+
+def is_new_member(user, now=None):
+    """Joined less than NEW_MEMBER_DAYS ago (staff never count as new)."""
+    if user.is_staff:
+        return False
+    return user.created_at > (now or utcnow()) - timedelta(days=settings.get(NEW_MEMBER_DAYS))
+
+
+def check_posting_limit(user, kind, now=None):
+    """Refuse a new member's question or answer beyond the hourly limit (429 with a clear message)."""
+    now = now or utcnow()
+    if kind not in ("question", "answer") or not is_new_member(user, now):
+        return
+    if kind == "question":
+        model, name = Question, NEW_MEMBER_QUESTIONS_PER_HOUR
+    else:
+        model, name = Answer, NEW_MEMBER_ANSWERS_PER_HOUR
+    limit = settings.get(name)
+    recent = db.session.scalar(select(func.count()).select_from(model)
+                               .where(model.author_id == user.id, model.created_at > now - timedelta(hours=1)))
+    if recent >= limit:
+        raise PostingLimitReached(
+            f"New members may post {limit} {kind}{'' if limit == 1 else 's'} per hour. "
+            "Please wait a little: the limit lifts as you spend more time in the community.")
+
+
+def link_count(text):
+    """Distinct web addresses in a post's source (Markdown links and bare addresses alike)."""
+    return len({match.group().rstrip(".,;:!?").lower() for match in _URL.finditer(text or "")})
+
+
+def forbidden_phrase(text):
+    """The first forbidden phrase the text contains (any case, any spacing), or None."""
+    folded = " ".join((text or "").casefold().split())
+    for phrase in settings.get(FORBIDDEN_PHRASES):
+        if " ".join(phrase.casefold().split()) in folded:
+            return phrase
+    return None
+
+
+def _phrase_hold(text, field):
+    """Reject the post (ValidationError) or hold it, when it contains a forbidden phrase."""
+    phrase = forbidden_phrase(text)
+    if phrase is None:
+        return None
+    if settings.get(FORBIDDEN_PHRASES_REJECT):
+        raise ValidationError({field: "This post contains wording the community does not allow. "
+                                      "Please rephrase it."})
+    return Hold("phrase", f"contains the forbidden phrase “{phrase}”")
+
+
+def _post_count(user):
+    """Every post the member ever made, deleted ones included."""
+    return db.session.scalar(select(
+        select(func.count()).where(Question.author_id == user.id).scalar_subquery()
+        + select(func.count()).select_from(Answer).where(Answer.author_id == user.id).scalar_subquery()
+        + select(func.count()).select_from(Comment).where(Comment.author_id == user.id).scalar_subquery()))
+
+
+def screen(author, text, field="body", new_post=True):
+    """Whether a post must wait for review (a Hold) or not (None); raises ValidationError to reject it.
+
+    Call before saving: the member's own post count must not include the post itself.
+    """
+    if author.is_staff:
+        return None
+    hold = _phrase_hold(text, field)
+    if hold is not None:
+        return hold
+    first = settings.get(HOLD_FIRST_POSTS)
+    if new_post and first and _post_count(author) < first:
+        return Hold("held", f"one of the member's first {first} post{'' if first == 1 else 's'}")
+    links, most = link_count(text), settings.get(HOLD_LINKS_OVER)
+    if links > most and author.reputation < settings.get(HOLD_REPUTATION_BELOW):
+        return Hold("held", f"{links} links from a member with reputation {author.reputation}")
+    return None
+
+
+def move_counts(post, step):
+    """Keep tag question counts and answer counts to visible posts when a post is hidden (-1) or shown (+1)."""
+    if post.deleted_at is not None:
+        return
+    if isinstance(post, Question):
+        tag_ids = select(question_tags.c.tag_id).where(question_tags.c.question_id == post.id)
+        db.session.execute(update(Tag).where(Tag.id.in_(tag_ids)).values(question_count=Tag.question_count + step))
+    elif isinstance(post, Answer):
+        db.session.execute(update(Question).where(Question.id == post.question_id)
+                           .values(answer_count=Question.answer_count + step))
+
+
+def hold(post, post_type, question_id, verdict, now=None, counted=False):
+    """Hide a saved post pending review and put it in the moderation queue; returns the review item.
+
+    `counted` says the post was visible and counted (an edit), so the counts must drop; a new
+    post is held before it is ever counted.
+    """
+    now = now or utcnow()
+    if counted and post.hidden_at is None:
+        move_counts(post, -1)
+    post.hidden_at, post.hidden_reason = now, verdict.code
+    item = db.session.scalar(select(ReviewItem).where(ReviewItem.post_type == post_type,
+                                                      ReviewItem.post_id == post.id,
+                                                      ReviewItem.status == "pending"))
+    if item is None:
+        item = ReviewItem(post_type=post_type, post_id=post.id, question_id=question_id, author_id=post.author_id,
+                          kind="held", created_at=now)
+        db.session.add(item)
+    item.hold_reason = verdict.why[:300]
+    return item

@@ -1,0 +1,354 @@
+"""Pages and actions of moderation (/moderation/..., flags) and administration (/admin/...)."""
+from datetime import datetime, timedelta
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from app import audit, permissions, settings
+from app.exceptions import DomainError, ValidationError
+from app.extensions import db
+from app.models import ROLES, Question, User, utcnow
+from app.moderation import queries, services
+from app.moderation.forms import DecisionForm, FlagForm, NoteForm, RoleForm, SettingForm, SuspendForm
+from app.moderation.models import FLAG_REASONS, POST_TYPES, ReviewItem
+from app.questions.routes import question_url
+from app.security import is_safe_redirect
+from app.validation import positive_int
+from app.web import page_number
+
+bp = Blueprint("moderation", __name__)
+
+POST_ACTIONS = {
+    "hide": (services.hide_post, "The post is hidden."),
+    "unhide": (services.unhide_post, "The post is visible again."),
+    "delete": (services.delete_post, "The post is deleted (a moderator can restore it)."),
+    "restore": (services.restore_post, "The post is restored."),
+}
+THREAD_ACTIONS = {
+    "lock": (services.lock_thread, "The thread is locked: no new answers or comments."),
+    "unlock": (services.unlock_thread, "The thread is unlocked."),
+    "merge": (services.merge_answers, "The answers moved to the original question."),
+}
+
+
+def moderator_required(view):
+    """Visitors go to sign in; signed-in people who are not moderators or admins get 403."""
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not permissions.can_moderate(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def admin_required(view):
+    """Visitors go to sign in; anyone but an admin gets 403."""
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not permissions.is_admin(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def _back(default):
+    """The page the form came from when it is on this site, else `default`."""
+    target = request.form.get("next")
+    return redirect(target if target and is_safe_redirect(target) else default)
+
+
+def _flash_error(error):
+    """A refused action as a flash: the service's own message."""
+    flash(error.message, "error")
+
+
+def post_url(post_type, post):
+    """Where a post is shown in its thread."""
+    question = post if post_type == "question" else db.session.get(Question, post.question_id)
+    anchor = {"question": "question", "answer": f"answer-{post.id}", "comment": f"comment-{post.id}"}[post_type]
+    return question_url(question, _anchor=anchor)
+
+
+def review_url(post_type, post_id):
+    """The moderators' page of one post."""
+    return url_for("moderation.review_post", post_type=post_type, post_id=post_id)
+
+
+bp.add_app_template_global(review_url)
+bp.add_app_template_global(post_url)
+
+
+def _post_or_404(post_type, post_id):
+    if post_type not in POST_TYPES:
+        abort(404)
+    try:
+        return services.get_post(post_type, post_id)
+    except DomainError:
+        abort(404)
+
+
+# Flags (members) ----------------------------------------------------------------------------
+
+
+@bp.post("/flags/<post_type>/<id:post_id>")
+@login_required
+def flag(post_type, post_id):
+    """Flag a post; back to the thread with a thank-you or the reason it was refused."""
+    post = _post_or_404(post_type, post_id)
+    form = FlagForm()
+    if not form.validate_on_submit() and not form.reason.data:
+        flash("Choose why you are flagging this post.", "error")
+    else:
+        try:
+            services.flag_post(current_user, post, form.reason.data, form.text.data)
+        except (ValidationError, DomainError) as error:
+            if error.status == 404:
+                abort(404)
+            _flash_error(error)
+        else:
+            message = ("Thanks: Lumen staff will take a look." if form.reason.data == "staff"
+                       else "Thanks for flagging: a moderator will review it.")
+            flash(message, "success")
+    db.session.rollback()
+    post = _post_or_404(post_type, post_id)
+    if post.deleted_at is not None or (post.is_hidden and not permissions.can_see_hidden(current_user, post)):
+        return redirect(url_for("questions.index"))
+    return redirect(post_url(post_type, post))
+
+
+@bp.get("/flags/mine")
+@login_required
+def my_flags():
+    """A member's own flags and what moderators decided."""
+    flags = queries.my_flags(current_user)
+    posts = queries.load_posts((f.post_type, f.post_id) for f in flags)
+    return render_template("moderation/my_flags.html", flags=flags, posts=posts)
+
+
+# The queue -----------------------------------------------------------------------------------
+
+
+@bp.get("/moderation")
+@moderator_required
+def queue():
+    """Flagged and held posts, oldest waiting (or most flagged) first; decided ones on their own tab."""
+    status = request.args.get("status", "pending")
+    status = status if status in queries.QUEUE_STATUSES else "pending"
+    sort = request.args.get("sort", "oldest")
+    sort = sort if sort in queries.QUEUE_SORTS else "oldest"
+    kind = request.args.get("kind") if request.args.get("kind") in ("flagged", "held") else None
+    pagination = queries.queue(status, sort, kind, page_number())
+    return render_template("moderation/queue.html", pagination=pagination, status=status, sort=sort, kind=kind,
+                           sorts=queries.QUEUE_SORTS, form=DecisionForm(), reasons=FLAG_REASONS)
+
+
+@bp.post("/moderation/items/<id:item_id>/decide")
+@moderator_required
+def decide(item_id):
+    """Agree, disagree or ignore (flags), approve or reject (held posts)."""
+    item = db.session.get(ReviewItem, item_id) or abort(404)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            services.decide(current_user, item, form.action.data, form.note.data)
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            flash(DECISION_MESSAGES.get(form.action.data, "Done."), "success")
+    return _back(url_for("moderation.queue"))
+
+
+DECISION_MESSAGES = {
+    "agree-hide": "Agreed: the post stays hidden and the flaggers are thanked.",
+    "agree-delete": "Agreed: the post is deleted.",
+    "disagree": "Flags dismissed: the post is visible again.",
+    "ignore": "Ignored: the flags are closed and the post is left as it is.",
+    "approve": "Approved: the post is now public.",
+    "reject": "Rejected: the post is deleted.",
+}
+
+
+@bp.get("/moderation/posts/<post_type>/<id:post_id>")
+@moderator_required
+def review_post(post_type, post_id):
+    """One post for moderators: thread context, flags, decisions, its author's history, and every action."""
+    post = _post_or_404(post_type, post_id)
+    review = queries.post_review(post_type, post)
+    return render_template("moderation/post.html", review=review, form=DecisionForm(), note_form=NoteForm(),
+                           reasons=FLAG_REASONS)
+
+
+@bp.post("/moderation/posts/<post_type>/<id:post_id>/<action>")
+@moderator_required
+def post_action(post_type, post_id, action):
+    """Hide, unhide, delete or restore a post."""
+    if action not in POST_ACTIONS:
+        abort(404)
+    post = _post_or_404(post_type, post_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        service, message = POST_ACTIONS[action]
+        try:
+            service(current_user, post, form.note.data)
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            flash(message, "success")
+    return _back(review_url(post_type, post_id))
+
+
+@bp.post("/moderation/questions/<id:question_id>/<action>")
+@moderator_required
+def thread_action(question_id, action):
+    """Lock, unlock, or merge a duplicate's answers into its original."""
+    if action not in THREAD_ACTIONS:
+        abort(404)
+    question = db.session.get(Question, question_id) or abort(404)
+    form = NoteForm()
+    target = question
+    if form.validate_on_submit():
+        service, message = THREAD_ACTIONS[action]
+        try:
+            result = service(current_user, question, form.note.data)
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            flash(message, "success")
+            target = result
+    return _back(question_url(target))
+
+
+# Members -------------------------------------------------------------------------------------
+
+
+@bp.get("/moderation/users/<id:user_id>")
+@moderator_required
+def member(user_id):
+    """A member's moderation record, and the form to suspend them or lift a suspension."""
+    user = db.session.get(User, user_id) or abort(404)
+    days = services.suggested_days(user)
+    form = SuspendForm(formdata=None, until=(utcnow() + timedelta(days=days)).date())
+    return render_template("moderation/member.html", history=queries.author_history(user), form=form,
+                           suggested_days=days, steps=services.SUSPENSION_STEPS, note_form=NoteForm(), now=utcnow())
+
+
+@bp.post("/moderation/users/<id:user_id>/suspend")
+@moderator_required
+def suspend(user_id):
+    """Suspend a member until the chosen date."""
+    user = db.session.get(User, user_id) or abort(404)
+    form = SuspendForm()
+    days = positive_int(request.form.get("days", ""), maximum=services.MAX_SUSPENSION_DAYS)
+    if form.validate_on_submit() or days:
+        now = utcnow()
+        until = now + timedelta(days=days) if days else (
+            datetime.combine(form.until.data, now.time()) if form.until.data else None)
+        try:
+            services.suspend(current_user, user, until, form.reason.data, now=now)
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            flash(f"{user.username} is suspended until {until:%Y-%m-%d %H:%M} UTC.", "success")
+    else:
+        flash("Give the end date as a date.", "error")
+    return redirect(url_for("moderation.member", user_id=user.id))
+
+
+@bp.post("/moderation/users/<id:user_id>/unsuspend")
+@moderator_required
+def unsuspend(user_id):
+    """Lift a suspension early."""
+    user = db.session.get(User, user_id) or abort(404)
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            services.lift_suspension(current_user, user, form.note.data)
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            flash(f"{user.username}'s suspension is lifted.", "success")
+    return redirect(url_for("moderation.member", user_id=user.id))
+
+
+# Administration ------------------------------------------------------------------------------
+
+
+@bp.get("/admin/audit")
+@admin_required
+def audit_log():
+    """The audit log, newest first, filtered by actor, action, target."""
+    args = request.args
+    actor, actor_id = (args.get("actor") or "").strip(), None
+    if actor:
+        actor_id = db.session.scalar(select(User.id).where(func.lower(User.username) == actor.lower())) or -1
+    target_type = (args.get("target_type") or "").strip()[:30] or None
+    target_id = (args.get("target_id") or "").strip()[:100] or None
+    action = (args.get("action") or "").strip()[:50] or None
+    page = page_number()
+    rows, more = audit.entries(actor_id=actor_id, action=action, target_type=target_type, target_id=target_id,
+                               page=page)
+    return render_template("admin/audit.html", rows=rows, more=more, page=page, actor=actor, action=action or "",
+                           target_type=target_type or "", target_id=target_id or "")
+
+
+@bp.get("/admin/settings")
+@admin_required
+def settings_page():
+    """Every setting with its value, default and a form to change it."""
+    return render_template("admin/settings.html", overview=settings.overview(), form=SettingForm(formdata=None),
+                           errors={})
+
+
+@bp.post("/admin/settings/<name>")
+@admin_required
+def change_setting(name):
+    """Save one setting (or reset it to its default), with a reason; audited."""
+    if name not in settings.DEFINITIONS:
+        abort(404)
+    form = SettingForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        value = settings.change(current_user, name, None if form.reset.data else (form.value.data or ""),
+                                reason=(form.reason.data or "").strip()[:500] or None)
+    except ValidationError as error:
+        return render_template("admin/settings.html", overview=settings.overview(), form=form,
+                               errors={name: error.errors.get(name, error.message)}), 422
+    flash(f"{name} is now {value!r}.", "success")
+    return redirect(url_for("moderation.settings_page", _anchor=f"setting-{name}"))
+
+
+@bp.get("/admin/users")
+@admin_required
+def users():
+    """Find members by name to change their role."""
+    text = (request.args.get("q") or "").strip()[:30]
+    query = select(User).order_by(User.role.desc(), User.username).limit(50)
+    if text:
+        query = query.where(func.lower(User.username).contains(text.lower(), autoescape=True))
+    else:
+        query = query.where(User.role != "member")
+    return render_template("admin/users.html", users=db.session.scalars(query).all(), q=text, roles=ROLES,
+                           form=RoleForm(formdata=None))
+
+
+@bp.post("/admin/users/<id:user_id>/role")
+@admin_required
+def change_role(user_id):
+    """Give a member a new role, with a reason; audited."""
+    user = db.session.get(User, user_id) or abort(404)
+    form = RoleForm()
+    if form.validate_on_submit() or form.role.data in ROLES:
+        try:
+            services.change_role(current_user, user, form.role.data, form.reason.data)
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            flash(f"{user.username} is now {form.role.data}.", "success")
+    else:
+        flash("Choose a role.", "error")
+    return redirect(url_for("moderation.users", q=user.username))

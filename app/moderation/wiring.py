@@ -1,0 +1,29 @@
+"""Hooking moderation into the app: blueprints, receivers, and the staff navigation's queue count."""
+from flask_login import current_user
+
+from app import permissions
+from app.extensions import csrf
+
+
+def queue_count():
+    """Items waiting in the moderation queue, for moderators' navigation (0 for everyone else)."""
+    if not permissions.can_moderate(current_user):
+        return 0
+    from app.moderation.queries import pending_count  # noqa: PLC0415 - only when a moderator renders a page
+
+    return pending_count()
+
+
+def register(app):
+    """Mount the moderation pages and API, and connect the auditing receivers."""
+    from app.moderation import api, routes, services
+
+    app.register_blueprint(routes.bp)
+    app.register_blueprint(api.bp, url_prefix="/api/v1")
+    csrf.exempt(api.bp)  # bearer tokens, never cookies, authenticate API writes
+    services.connect_receivers()
+    from app.models import HIDDEN_REASONS
+    from app.moderation.models import FLAG_REASONS
+
+    app.jinja_env.globals.update(moderation_queue_count=queue_count, flag_reasons=FLAG_REASONS,
+                                 hidden_reasons=HIDDEN_REASONS)
