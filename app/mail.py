@@ -6,6 +6,7 @@ connection, usually port 587), SMTP_USERNAME, SMTP_PASSWORD, MAIL_FROM and SITE_
 address links in emails point to). Without SMTP_HOST nothing is sent: each message is
 written to the log and its outbox row is closed with a status that says so.
 """
+import email.policy
 import os
 import smtplib
 import ssl
@@ -26,6 +27,9 @@ SMTP_TIMEOUT_SECONDS = 30
 NOT_SENT_STATUS = "not sent: SMTP_HOST is not configured; the message was written to the log"
 # Addresses under the reserved .invalid domain (deleted accounts) never receive mail.
 UNDELIVERABLE_SUFFIX = ".invalid"
+# CRLF line ends; headers are folded only past RFC 5322's hard limit, because the standard
+# library folds a long Subject as "Subject:" + newline + text, which readers show with a leading space.
+MAIL_POLICY = email.policy.SMTP.clone(max_line_length=998)
 
 
 def _setting(name, default=None):
@@ -79,7 +83,7 @@ def enqueue_email(to, subject, template, *, user_id=None, unsubscribe_url=None, 
 
 def build_message(payload, mail_from=None):
     """The EmailMessage for an outbox payload."""
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     sender = mail_from or str(_setting("MAIL_FROM", DEFAULT_MAIL_FROM))
     message["From"] = sender
     message["To"] = payload["to"]

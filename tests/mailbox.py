@@ -19,7 +19,7 @@ class _Handler:
         return "250 Message accepted for delivery"
 
 
-def _free_port():
+def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -33,7 +33,7 @@ class Mailbox:
         self.recipients = []
         self.logins = []
         self._changed = threading.Condition()
-        self.port = _free_port()
+        self.port = free_port()
         options = {}
         if credentials:
             options = {"authenticator": self._authenticator(credentials), "auth_require_tls": False}
@@ -44,7 +44,7 @@ class Mailbox:
             ok = (auth_data.login.decode(), auth_data.password.decode()) == credentials
             if ok:
                 self.logins.append(auth_data.login.decode())
-            return AuthResult(success=ok)
+            return AuthResult(success=ok, handled=False)
         return check
 
     def received(self, recipients, message):
@@ -79,3 +79,28 @@ class Mailbox:
 def body(message):
     """The plain-text body of a received message."""
     return message.get_body(preferencelist=("plain",)).get_content()
+
+
+SITE_URL = "http://community.test"
+
+
+class configured:  # noqa: N801 - used as a context manager, like a function
+    """Start a Mailbox and point the app's SMTP and site settings at it for the block."""
+
+    def __init__(self, app, credentials=None, **settings):
+        self.app, self.mailbox = app, Mailbox(credentials)
+        self.settings = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": self.mailbox.port, "SITE_URL": SITE_URL, **settings}
+
+    def __enter__(self):
+        self.mailbox.__enter__()
+        self.app.config.update(self.settings)
+        return self.mailbox
+
+    def __exit__(self, *exc):
+        self.mailbox.__exit__(*exc)
+
+
+def local_path(url):
+    """The path (and query) of an absolute link from an email, for the test client."""
+    assert url.startswith(SITE_URL), url
+    return url[len(SITE_URL):]

@@ -126,7 +126,14 @@ def register(app):
             db.session.remove()
             return
         stopping = threading.Event()
-        previous = signal.signal(signal.SIGTERM, lambda *args: stopping.set())
+
+        def stop(signum, frame):
+            # Finish the round in hand (a message sent but not yet recorded would go out twice);
+            # a second Ctrl-C interrupts at once.
+            stopping.set()
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+        previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM)}
         click.echo(f"Worker started: a round every {interval:g} s. Ctrl-C stops it.")
         try:
             while not stopping.is_set():
@@ -145,5 +152,6 @@ def register(app):
         except KeyboardInterrupt:
             pass
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
         click.echo("Worker stopped.")
