@@ -1,6 +1,6 @@
 """Account settings forms. Rules live in app.account.services; these carry CSRF and the fields."""
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, RadioField, StringField
+from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, EqualTo
 
 from app.notifications.models import EMAIL_MODES
@@ -18,7 +18,8 @@ class EmailChangeForm(FlaskForm):
 class NotificationSettingsForm(FlaskForm):
     """How notification email arrives."""
 
-    email_mode = RadioField("Email me about notifications", choices=list(EMAIL_MODES.items()),
+    email_mode = RadioField("Email me about notifications",
+                            choices=[SelectChoice(mode, label) for mode, label in EMAIL_MODES.items()],
                             validators=[DataRequired("Choose how often.")])
 
 
