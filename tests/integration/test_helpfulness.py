@@ -1,0 +1,145 @@
+"""Anonymous "Did this answer help you?": once per browser, no personal data, counts for staff and insights."""
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import inspect, select
+
+from app import create_app
+from app.extensions import db
+from app.formatting import slugify
+from app.models import utcnow
+from app.questions import services
+from app.seo import helpful
+from app.seo.helpful import AnswerFeedback
+
+
+@pytest.fixture
+def thread(make):
+    question = make.question()
+    return question, make.answer(question)
+
+
+def url(question):
+    return f"/questions/{question.id}/{slugify(question.title)}"
+
+
+def vote(client, answer, value, **headers):
+    return client.post(f"/answers/{answer.id}/helpful", data={"helpful": value}, headers=headers)
+
+
+def test_visitors_see_the_question_on_every_answer_members_do_not(client, make, sign_in, thread):
+    question, answer = thread
+    page = client.get(url(question)).get_data(as_text=True)
+    assert "Did this answer help you?" in page and f'action="/answers/{answer.id}/helpful"' in page
+    assert "csrf" not in page.lower()
+    sign_in(make.user())
+    assert "Did this answer help you?" not in client.get(url(question)).get_data(as_text=True)
+
+
+def test_one_browser_counts_once_and_may_change_its_mind(app, thread):
+    question, answer = thread
+    browser = app.test_client()
+    first = vote(browser, answer, "yes")
+    assert first.status_code == 303 and first.headers["Location"].endswith(f"{url(question)}#answer-{answer.id}")
+    cookie = re.search(r"pd_browser=([0-9a-f]{32})", first.headers["Set-Cookie"]).group(1)
+    assert "HttpOnly" in first.headers["Set-Cookie"] and "SameSite=Lax" in first.headers["Set-Cookie"]
+    assert "Set-Cookie" not in vote(browser, answer, "yes").headers  # the same token is kept
+    assert helpful.counts([answer.id]) == {answer.id: (1, 0)}
+    vote(browser, answer, "no")
+    assert helpful.counts([answer.id]) == {answer.id: (0, 1)}
+    other = app.test_client()
+    vote(other, answer, "yes", Accept="application/json")
+    assert helpful.counts([answer.id]) == {answer.id: (1, 1)}
+    rows = db.session.scalars(select(AnswerFeedback)).all()
+    assert len(rows) == 2 and cookie not in {row.browser_digest for row in rows}
+    assert helpful.digest(cookie) in {row.browser_digest for row in rows}
+
+
+def test_nothing_personal_is_stored(app, thread):
+    _, answer = thread
+    vote(app.test_client(), answer, "yes", **{"X-Forwarded-For": "203.0.113.9", "User-Agent": "Secret/1.0"})
+    columns = {column.key for column in inspect(AnswerFeedback).mapper.column_attrs}
+    assert columns == {"id", "answer_id", "browser_digest", "helpful", "created_at", "updated_at"}
+    stored = json.dumps([[str(getattr(row, c)) for c in sorted(columns)]
+                         for row in db.session.scalars(select(AnswerFeedback))])
+    assert "203.0.113.9" not in stored and "Secret" not in stored and "127.0.0.1" not in stored
+
+
+def test_the_script_gets_json(client, thread):
+    _, answer = thread
+    response = vote(client, answer, "no", Accept="application/json")
+    assert response.status_code == 200 and response.json["helpful"] is False and response.json["message"]
+
+
+@pytest.mark.parametrize("value", ["", "maybe", "YES", "1", "<script>"])
+def test_only_yes_or_no(client, thread, value):
+    _, answer = thread
+    response = vote(client, answer, value)
+    assert response.status_code == 422
+    assert db.session.scalar(select(AnswerFeedback)) is None
+
+
+def test_a_forged_cookie_gets_a_fresh_token(client, thread):
+    _, answer = thread
+    client.set_cookie("pd_browser", "not-a-token'; DROP TABLE answers; --")
+    response = vote(client, answer, "yes")
+    assert re.search(r"pd_browser=[0-9a-f]{32};", response.headers["Set-Cookie"])
+
+
+def test_missing_deleted_or_hidden_answers_are_404(client, make, thread):
+    question, answer = thread
+    assert vote(client, type("A", (), {"id": 999999})(), "yes").status_code == 404
+    author = make.user()
+    gone = make.answer(question, author, body="An answer its author will delete in a moment.")
+    services.delete_answer(author, gone)
+    assert vote(client, gone, "yes").status_code == 404
+    answer.hidden_at = utcnow()
+    db.session.commit()
+    assert vote(client, answer, "yes").status_code == 404
+
+
+def test_other_sites_cannot_post_feedback(client, thread):
+    _, answer = thread
+    assert vote(client, answer, "yes", Origin="https://evil.example").status_code == 403
+    assert vote(client, answer, "yes", **{"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    assert vote(client, answer, "yes", Origin="http://localhost", **{"Sec-Fetch-Site": "same-origin"}
+                ).status_code == 303
+
+
+def test_counts_show_to_staff_only(client, app, make, sign_in, thread):
+    question, answer = thread
+    for value in ("yes", "yes", "no"):
+        vote(app.test_client(), answer, value)
+    assert "Visitors said this answer helped" not in client.get(url(question)).get_data(as_text=True)
+    for role, shown in (("member", False), ("agent", True), ("moderator", True), ("admin", True)):
+        viewer = app.test_client()
+        viewer.post("/sign-in", data={"login": make.user(role=role).username, "password": make.PASSWORD})
+        page = viewer.get(url(question)).get_data(as_text=True)
+        assert ("Visitors said this answer helped: 2 yes, 1 no" in page) == shown, role
+
+
+def test_the_insights_page_counts_helped_visitors_as_deflection(client, app, make, sign_in, thread):
+    _, answer = thread
+    for value in ("yes", "yes", "no"):
+        vote(app.test_client(), answer, value)
+    since = utcnow() - timedelta(days=1)
+    assert helpful.summary(since) == (2, 1, 1)
+    assert helpful.summary(utcnow() + timedelta(days=1)) == (0, 0, 0)
+    sign_in(make.user(role="agent"))
+    page = client.get("/staff/search").get_data(as_text=True)
+    assert re.search(r"Visitors helped by an answer</dt><dd>2<", page)
+    assert re.search(r"Visitors not helped</dt><dd>1<", page)
+    assert re.search(r"Deflected in all</dt><dd>2<", page)
+
+
+def test_many_clicks_from_one_address_are_rate_limited(app, thread):
+    _, answer = thread
+    limited = create_app(dict(app.config, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://"))
+    limited.test_client_class = app.test_client_class
+    browser = limited.test_client()
+    statuses = [vote(browser, answer, "yes").status_code for _ in range(32)]
+    assert statuses.count(303) == 30 and statuses[-2:] == [429, 429]
+    with limited.app_context():
+        db.engine.dispose()
