@@ -1,0 +1,164 @@
+"""Holds and limits for new members: first posts, link-heavy posts, forbidden phrases, posts per hour."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app import signals
+from app.auth import services as accounts
+from app.exceptions import ValidationError
+from app.extensions import db
+from app.models import Answer, Comment, Question, Tag, User, utcnow
+from app.moderation import holds, services
+from app.moderation.holds import PostingLimitReached
+from app.moderation.models import ReviewItem
+from app.search import indexer
+
+LINKS = "See https://a.example/1 and https://b.example/2 and https://c.example/3 for the details."
+
+
+@pytest.fixture
+def asked():
+    """Every question_asked and answer_posted signal."""
+    seen = []
+
+    def receiver(sender, **kwargs):
+        seen.append(sorted(kwargs))
+
+    signals.question_asked.connect(receiver)
+    signals.answer_posted.connect(receiver)
+    yield seen
+    signals.question_asked.disconnect(receiver)
+    signals.answer_posted.disconnect(receiver)
+
+
+def test_by_default_nothing_is_held(make):
+    question = make.question()
+    assert not question.is_hidden and db.session.scalar(select(ReviewItem)) is None
+
+
+def test_a_new_members_first_posts_wait_for_approval(app, make, client, asked, sign_in):
+    app.config["HOLD_FIRST_POSTS"] = 2
+    newcomer = make.user("newcomer")
+    first = make.question(newcomer, title="Zeppelin lamp hums when dimmed", tags=["zeppelin"])
+    second = make.answer(make.question(make.user(role="agent")), newcomer)
+    third = make.question(newcomer, title="Zeppelin lamp app will not pair", tags=["zeppelin"])
+    assert first.hidden_reason == "held" and second.hidden_reason == "held" and not third.is_hidden
+    assert asked.count(["question"]) == 2  # the staff question and the third one; never the held posts
+    assert asked.count(["answer", "question"]) == 0
+    assert db.session.scalar(select(Tag.question_count).where(Tag.name == "zeppelin")) == 1
+    indexer.catch_up()
+    assert [item["id"] for item in client.get("/api/v1/search?q=dimmed").json["items"]] == []
+    assert client.get(f"/questions/{first.id}", follow_redirects=True).status_code == 404
+    items = db.session.scalars(select(ReviewItem).order_by(ReviewItem.id)).all()
+    assert [(i.kind, i.post_type) for i in items] == [("held", "question"), ("held", "answer")]
+    assert "first 2 posts" in items[0].hold_reason
+    sign_in(newcomer)
+    page = client.get(f"/questions/{first.id}", follow_redirects=True).get_data(as_text=True)
+    assert "waiting for a moderator to approve it" in page
+
+
+def test_approving_publishes_and_announces_rejecting_deletes(app, make, client, asked):
+    app.config["HOLD_FIRST_POSTS"] = 1
+    question = make.question(make.user(), title="Yodel speaker firmware stuck at 40 percent", tags=["yodel"])
+    answer = make.answer(make.question(make.user(role="agent")), make.user())
+    moderator = make.user(role="moderator")
+    before = len(asked)
+    services.decide(moderator, db.session.scalar(select(ReviewItem).where(ReviewItem.post_type == "question")),
+                    "approve", "welcome")
+    assert not db.session.get(Question, question.id).is_hidden and len(asked) == before + 1
+    assert db.session.scalar(select(Tag.question_count).where(Tag.name == "yodel")) == 1
+    indexer.catch_up()
+    assert [item["id"] for item in client.get("/api/v1/search?q=yodel").json["items"]] == [question.id]
+    services.decide(moderator, db.session.scalar(select(ReviewItem).where(ReviewItem.post_type == "answer")),
+                    "reject", "advertising")
+    assert db.session.get(Answer, answer.id).is_deleted
+    with pytest.raises(ValidationError):
+        services.decide(moderator, db.session.scalar(select(ReviewItem).where(ReviewItem.post_type == "answer")),
+                        "agree-hide")
+
+
+def test_link_heavy_posts_from_low_reputation_members_are_held(app, make):
+    app.config.update(HOLD_LINKS_OVER=2, HOLD_REPUTATION_BELOW=10)
+    question = make.question()
+    held = make.answer(question, make.user(), body=LINKS)
+    assert held.hidden_reason == "held"
+    assert "3 links" in db.session.scalar(select(ReviewItem.hold_reason))
+    trusted = make.user()
+    db.session.get(User, trusted.id).reputation_points = 50
+    db.session.commit()
+    assert not make.answer(question, db.session.get(User, trusted.id), body=LINKS).is_hidden
+    assert not make.answer(question, make.user(role="agent"), body=LINKS).is_hidden
+    assert not make.answer(question, make.user(), body="Only https://a.example/1 and https://b.example/2 here."
+                           ).is_hidden
+    comment = make.comment(question, make.user(), LINKS)
+    assert db.session.get(Comment, comment.id).hidden_reason == "held"
+
+
+def test_link_counting():
+    assert holds.link_count("[docs](https://x.example/a) and https://x.example/a. Also www.y.example") == 2
+    assert holds.link_count("no links at all, just example.com") == 0
+
+
+def test_forbidden_phrases_hold_by_default_and_reject_when_set(app, make):
+    app.config["FORBIDDEN_PHRASES"] = ["Crypto   Giveaway", "buy followers"]
+    question = make.question()
+    held = make.answer(question, make.user(), body="Join the crypto giveaway now, it is great.")
+    assert held.hidden_reason == "phrase"
+    assert "forbidden phrase" in db.session.scalar(select(ReviewItem.hold_reason))
+    assert not make.answer(question, make.user(role="moderator"), body="Never join a crypto giveaway here.").is_hidden
+    app.config["FORBIDDEN_PHRASES_REJECT"] = True
+    with pytest.raises(ValidationError, match="does not allow"):
+        make.answer(question, make.user(), body="You can BUY FOLLOWERS from my shop.")
+    with pytest.raises(ValidationError):
+        make.question(make.user(), title="Where to buy followers for my Lumen page?")
+
+
+def test_an_edit_that_adds_a_forbidden_phrase_holds_the_post(app, make):
+    app.config["FORBIDDEN_PHRASES"] = ["casino bonus"]
+    question = make.question(tags=["phrase-edit"])
+    author = make.user()
+    answer = make.answer(question, author)
+    from app.questions import services as threads
+    threads.edit_answer(author, answer, "Great casino bonus at my site, try it out.")
+    assert db.session.get(Answer, answer.id).hidden_reason == "phrase"
+    assert db.session.get(Question, question.id).answer_count == 0
+    threads.edit_question(question.author, question, question.title, "Any casino bonus ideas?", "phrase-edit")
+    assert db.session.get(Question, question.id).is_hidden
+    assert db.session.scalar(select(Tag.question_count).where(Tag.name == "phrase-edit")) == 0
+
+
+def test_new_members_have_hourly_limits(app, make, client):
+    app.config.update(NEW_MEMBER_QUESTIONS_PER_HOUR=2, NEW_MEMBER_ANSWERS_PER_HOUR=1, NEW_MEMBER_DAYS=3)
+    newcomer = make.user()
+    make.question(newcomer)
+    make.question(newcomer)
+    with pytest.raises(PostingLimitReached, match="2 questions per hour"):
+        make.question(newcomer)
+    target = make.question()
+    make.answer(target, newcomer)
+    response = client.post(f"/api/v1/questions/{target.id}/answers", json={"body": "One more idea: restart it."},
+                           headers={"Authorization": f"Bearer {accounts.create_api_token(newcomer)}"})
+    assert response.status_code == 429 and "1 answer per hour" in response.json["error"]["message"]
+
+
+def test_limits_lift_for_established_members_and_staff(app, make):
+    app.config.update(NEW_MEMBER_QUESTIONS_PER_HOUR=1, NEW_MEMBER_DAYS=3)
+    veteran = make.user()
+    db.session.get(User, veteran.id).created_at = utcnow() - timedelta(days=4)
+    db.session.commit()
+    veteran = db.session.get(User, veteran.id)
+    agent = make.user(role="agent")
+    for _ in range(3):
+        make.question(veteran)
+        make.question(agent)
+
+
+def test_the_ask_form_explains_the_limit(app, make, client, sign_in):
+    app.config.update(NEW_MEMBER_QUESTIONS_PER_HOUR=1)
+    newcomer = make.user()
+    make.question(newcomer)
+    sign_in(newcomer)
+    response = client.post("/questions/ask", data={"title": "Another question about the dock light",
+                                                   "body": "The light blinks red twice, then stops.", "tags": "dock"})
+    assert response.status_code == 429 and "per hour" in response.get_data(as_text=True)
