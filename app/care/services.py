@@ -113,8 +113,8 @@ def enqueue(question, reasons, now, actor=None):
         question_id=question.id, status="new", category=category, team=options.team_for(category),
         sentiment=reading.sentiment, matched_words=reading.matched_words, created_at=now, opened_at=now,
         updated_at=now, priority_score=0, paused_seconds=0, reopened_count=0,
-    ).on_conflict_do_nothing(index_elements=["question_id"]))
-    created = result.rowcount == 1
+    ).on_conflict_do_nothing(index_elements=["question_id"]).returning(CareItem.id))
+    created = result.scalar_one_or_none() is not None
     item = item_for_question(question.id, lock=True)
     added = []
     existing = {(reason.kind, reason.ref) for reason in item.reasons}
