@@ -1,0 +1,70 @@
+"""Pure moderation rules: how much a flag counts, and who may flag, moderate and suspend."""
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from app import permissions
+from app.moderation.services import SUSPENSION_STEPS, flag_weight
+
+
+@pytest.mark.parametrize("agreed, disagreed, weight", [
+    (0, 0, 100), (0, 2, 100),   # fewer than three decided flags: full weight
+    (2, 2, 100), (5, 5, 100),   # at least half agreed: full weight
+    (2, 3, 80), (1, 3, 50),     # below half: twice the agreed share
+    (1, 9, 25), (0, 4, 25),     # never less than a quarter
+    (40, 0, 100),
+])
+def test_flag_weight(agreed, disagreed, weight):
+    assert flag_weight(agreed, disagreed) == weight
+
+
+def test_suspension_steps_grow():
+    assert SUSPENSION_STEPS == (1, 3, 7, 30)
+
+
+def person(role="member", user_id=1, suspended_until=None):
+    """A stand-in for a signed-in user."""
+    return SimpleNamespace(id=user_id, role=role, is_authenticated=True, is_staff=role != "member",
+                           suspended_until=suspended_until)
+
+
+def post(author_id=99, deleted=False, hidden=False, locked=False):
+    """A stand-in for a question, answer or comment."""
+    return SimpleNamespace(author_id=author_id, is_deleted=deleted, is_closed=False, deleted_at=None,
+                           hidden_at=object() if hidden else None, locked_at=object() if locked else None,
+                           answer_count=0, is_accepted=False)
+
+
+NOW = datetime(2026, 11, 22, 12, 0)
+
+
+def test_a_running_suspension_stops_every_write_but_not_reading():
+    suspended = person(suspended_until=NOW + timedelta(days=1))
+    thread = post()
+    assert permissions.is_suspended(suspended, NOW)
+    assert not permissions.is_suspended(suspended, NOW + timedelta(days=2))
+    assert not any([permissions.can_ask(suspended), permissions.can_answer(suspended, thread),
+                    permissions.can_comment(suspended, thread), permissions.can_vote(suspended, thread),
+                    permissions.can_flag(suspended, thread)])
+
+
+def test_a_lock_stops_answers_and_comments_for_everyone():
+    thread = post(locked=True)
+    for role in ("member", "moderator", "admin"):
+        assert not permissions.can_answer(person(role), thread) and not permissions.can_comment(person(role), thread)
+
+
+@pytest.mark.parametrize("role, may", [("member", False), ("agent", False), ("moderator", True), ("admin", True)])
+def test_who_moderates_and_sees_hidden_posts(role, may):
+    user = person(role)
+    assert permissions.can_moderate(user) is may
+    assert permissions.can_see_hidden(user, post(hidden=True)) is may
+    assert permissions.can_see_hidden(user, post(author_id=user.id, hidden=True))
+
+
+def test_flagging_is_for_other_peoples_posts():
+    member = person()
+    assert permissions.can_flag(member, post()) and not permissions.can_flag(member, post(author_id=member.id))
+    assert not permissions.can_flag(member, post(deleted=True))
+    assert not permissions.can_flag(SimpleNamespace(is_authenticated=False), post())
