@@ -76,7 +76,7 @@ def _on_answer_accepted(sender, answer, question, **extra):
 
 def _on_post_moderated(sender, post, action, reason=None, **extra):
     """A moderator's decision reaches the author of the post, whatever kind of post it is, signed "a moderator"."""
-    if post.author_id == sender.id:
+    if sender is not None and post.author_id == sender.id:  # None: the system acted (automatic hide)
         return
     author = db.session.get(User, post.author_id)
     question = db.session.get(Question, post.id if isinstance(post, Question) else post.question_id)
