@@ -133,6 +133,25 @@ def test_moderation_decisions_reach_the_author_signed_by_a_moderator(make, asker
     assert _notes(asker, "moderation")[0].excerpt == "Decision: restored."
 
 
+def test_a_moderator_hiding_a_comment_tells_its_author(make, asker, question):
+    from app.moderation import services as moderation
+
+    commenter = make.user("commenter")
+    comment = make.comment(question, commenter, "Call me on my private number for help")
+    moderation.hide_post(make.user(role="moderator"), comment, note="Personal data")
+    [note] = _notes(commenter, "moderation")
+    assert note.comment_id == comment.id and note.question_id == question.id
+    assert note.excerpt == "Decision: hide. Reason: Personal data"
+
+
+def test_a_decision_taken_by_the_system_reaches_the_author(make, asker, question):
+    signals.post_moderated.send(None, post=db.session.get(Question, question.id), action="auto-hidden",
+                                reason="Flagged by several members")
+    db.session.commit()
+    [note] = _notes(asker, "moderation")
+    assert note.actor_id is None and note.excerpt.startswith("Decision: auto hidden.")
+
+
 def test_a_rolled_back_post_leaves_no_notification(make, asker, question):
     with pytest.raises(Exception, match="closed"):
         threads.close_question(make.user(role="moderator"), question, "off-topic")
@@ -243,3 +262,14 @@ def test_hostile_text_in_posts_is_escaped_in_the_list(client, sign_in, make, ask
     listing = response.get_data(as_text=True)
     assert "<script" not in listing.split("<main", 1)[1].lower()
     assert " onerror=" not in listing.lower()
+
+
+def test_a_removed_thread_is_not_shown_again_in_others_notifications(client, sign_in, make, asker, question):
+    follower = make.user("follower")
+    services.follow(follower, question.id)
+    make.answer(question, body="Secret workaround that the moderators will remove soon enough.")
+    threads.delete_question(make.user(role="moderator"), question)
+    sign_in(follower)
+    listing = client.get("/notifications").get_data(as_text=True)
+    assert "a question that was removed" in listing
+    assert question.title not in listing and "Secret workaround" not in listing
