@@ -8,7 +8,13 @@ from flask.cli import AppGroup
 
 from app import reputation
 from app.importer import models  # noqa: F401 - the mapping table belongs to the metadata migrations compare with
-from app.importer.stackexchange import BATCH_SIZE, DumpError, StackExchangeImport, imported_vote_points
+from app.importer.stackexchange import (
+    BATCH_SIZE,
+    SEARCH_MODES,
+    DumpError,
+    StackExchangeImport,
+    imported_vote_points,
+)
 
 import_cli = AppGroup("import", help="Bring an existing community in.")
 
@@ -53,15 +59,17 @@ class _ProgressBars:
 @click.option("--site", help="A name for the source site (default: the directory's name); keys the idempotence.")
 @click.option("--batch-size", default=BATCH_SIZE, show_default=True, type=click.IntRange(1, 10_000),
               help="Rows written per transaction.")
-@click.option("--reindex", is_flag=True, help="Rebuild the whole search index at the end instead of catching up.")
+@click.option("--search", "search", type=click.Choice(SEARCH_MODES), default="auto", show_default=True,
+              help="How to update this host's search index at the end: apply the change log, rebuild it, or "
+                   "leave it to `flask search catch-up`; auto rebuilds when that is faster (large imports).")
 @click.option("--report-json", type=click.Path(dir_okay=False, writable=True),
               help="Also write the report, with every skip reason and examples, to this JSON file.")
-def import_stackexchange(directory, site, batch_size, reindex, report_json):
+def import_stackexchange(directory, site, batch_size, search, report_json):
     """Import a Stack Exchange data dump (Posts.xml and, when present, Users, Comments, Votes, PostLinks, Tags)."""
     progress = _ProgressBars()
     try:
         report = StackExchangeImport(directory, site=site, batch_size=batch_size, progress=progress,
-                                     reindex=reindex).run()
+                                     search=search).run()
     except DumpError as error:
         raise click.ClickException(str(error)) from None
     finally:

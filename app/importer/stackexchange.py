@@ -43,6 +43,7 @@ from app.models import (
 from app.rendering import render_comment
 from app.search import indexer
 
+SEARCH_MODES = ("auto", "catch-up", "reindex", "none")
 REQUIRED_FILE = "Posts.xml"
 OPTIONAL_FILES = ("Users.xml", "Comments.xml", "Votes.xml", "PostLinks.xml", "Tags.xml")
 BATCH_SIZE = 500
@@ -242,16 +243,20 @@ def _dialect_insert(table):
 class StackExchangeImport:
     """One run of an import of one dump directory into the current app's database."""
 
-    def __init__(self, directory, site=None, batch_size=BATCH_SIZE, progress=None, reindex=False, now=None):
+    def __init__(self, directory, site=None, batch_size=BATCH_SIZE, progress=None, search="auto", now=None):
         self.directory = Path(directory)
         self.site = site_slug(site or self.directory.resolve().name)
         self.batch_size = batch_size
         self.progress = progress  # progress(label, bytes_done, bytes_total, rows_done) or None
-        self.reindex = reindex
+        if search not in SEARCH_MODES:
+            raise ValueError(f"search must be one of {', '.join(SEARCH_MODES)}")
+        self.search = search
+        self._logged_changes = 0
         self.now = now or utcnow()  # also marks this run's mapping rows
         self.report = ImportReport(self.site)
         self._ghost_id = None
         self._users_from_posts = 0
+        self._closed_in_dump = 0  # questions with a ClosedDate, duplicates or not
 
     # Orchestration ---------------------------------------------------------------------
 
@@ -279,6 +284,10 @@ class StackExchangeImport:
             if name not in missing:
                 self._each_batch(name, label, handle)
         self._point_duplicates_at_roots()
+        others = self._closed_in_dump - self.report.created["duplicate"]
+        if others > 0:
+            self.report.notes.append(f"{others:,} question(s) closed on the site for a reason other than being a "
+                                     "duplicate (the dump does not say which) were imported open.")
         if self._users_from_posts:
             self.report.notes.append(f"{self._users_from_posts:,} member(s) not in Users.xml were created from the "
                                      "display name on their posts, comments or votes.")
@@ -509,6 +518,8 @@ class StackExchangeImport:
                 parse_int(row, "Id")
                 raise RowError("missing Title")
             post_id, post = self._post_common(row)
+            if row.get("ClosedDate"):
+                self._closed_in_dump += 1
             if len(title) > validation.TITLE_MAX:
                 title = title[:validation.TITLE_MAX - 1].rstrip() + "…"
             tags = []
@@ -556,8 +567,9 @@ class StackExchangeImport:
     def _log_search_changes(self, question_ids):
         """The search change log rows for these questions (the index applies them at the end)."""
         if question_ids:
-            db.session.execute(insert(SearchChange), [{"question_id": qid, "created_at": utcnow()}
-                                                      for qid in sorted(set(question_ids))])
+            rows = [{"question_id": qid, "created_at": utcnow()} for qid in sorted(set(question_ids))]
+            db.session.execute(insert(SearchChange), rows)
+            self._logged_changes += len(rows)
 
     def _touch_questions(self, latest_by_question, answers_by_question=None):
         """Move last activity forward (never back), count new answers, and move each page's version."""
@@ -844,9 +856,24 @@ class StackExchangeImport:
     # Search ----------------------------------------------------------------------------
 
     def _update_search_index(self):
-        """Apply the logged changes to this host's index (or rebuild it), so imported questions are found."""
+        """Bring this host's index up to date, so imported questions are found.
+
+        The change log is written either way (other hosts' replicas catch up from it). Applying
+        it here rewrites a question once per batch of the log that names it, and an import names
+        each question several times (asked, answered, accepted, closed), while a rebuild writes
+        every question once: when this run logged more changes than there are questions in all,
+        rebuilding is the faster way (bench/bench_import.py measures both).
+        """
+        if self.search == "none":
+            self.report.notes.append("Search index not updated: run `flask search catch-up`.")
+            return
         started = time.perf_counter()
-        if self.reindex:
+        rebuild = self.search == "reindex"
+        if self.search == "auto":
+            total = db.session.scalar(select(func.count()).select_from(Question).where(Question.deleted_at.is_(None)))
+            db.session.rollback()
+            rebuild = self._logged_changes >= max(total, 1)
+        if rebuild:
             count = indexer.reindex()
             self.report.notes.append(f"Search index rebuilt: {count:,} questions in "
                                      f"{time.perf_counter() - started:.1f} s.")

@@ -371,6 +371,8 @@ def test_duplicate_links_close_questions_as_duplicates_of_the_root_original(app,
     posts[0]["Body"] = "<p>Mine shows a zebrafish face and will not reset.</p>"
     posts.append(answer(6, 3, "<p>Hold the crown for ten seconds until the logo shows.</p>"))
     posts[2]["AcceptedAnswerId"] = 6
+    for number in (0, 1, 3):  # 1 and 2 are closed as duplicates, 4 for a reason the dump does not give
+        posts[number]["ClosedDate"] = "2016-01-01T00:00:00"
     links = [
         {"Id": 1, "CreationDate": "2016-01-01T00:00:00", "PostId": 1, "RelatedPostId": 2, "LinkTypeId": 3},
         {"Id": 2, "CreationDate": "2016-01-02T00:00:00", "PostId": 2, "RelatedPostId": 3, "LinkTypeId": 3},
@@ -390,6 +392,7 @@ def test_duplicate_links_close_questions_as_duplicates_of_the_root_original(app,
     assert reasons[("PostLinks.xml", "question already closed")] == 1
     assert reasons[("PostLinks.xml", "duplicate link between questions that are not both in the dump")] == 1
     assert any(reason.startswith("link type 1") for _, reason in reasons)
+    assert "1 question(s) closed on the site for a reason other than being a duplicate" in " ".join(report.notes)
     page = client.get(f"/questions/{q[1].id}", follow_redirects=True).get_data(as_text=True)
     assert "This question has been answered before." in page
     # Search leads to the original, as for a duplicate closed here.
@@ -404,10 +407,32 @@ def test_the_search_index_finds_imported_questions_and_matches_the_database(app,
     assert indexer.differences() == {"missing": [], "extra": [], "stale": []}
 
 
-def test_reindex_option_rebuilds_the_index(app, dump, client):
-    report = StackExchangeImport(dump, reindex=True).run()
-    assert any(note.startswith("Search index rebuilt: 3 questions") for note in report.notes)
+@pytest.mark.parametrize("mode", ["catch-up", "reindex"])
+def test_either_way_of_updating_the_index_leaves_it_matching_the_database(app, dump, make, mode):
+    make.question(title="A question asked here before the import", tags=["x200"])
+    indexer.catch_up()
+    report = StackExchangeImport(dump, search=mode).run()
+    expected = "Search index rebuilt: 4 questions" if mode == "reindex" else "Search index caught up"
+    assert any(note.startswith(expected) for note in report.notes), report.notes
     assert indexer.differences() == {"missing": [], "extra": [], "stale": []}
+
+
+def test_auto_rebuilds_the_index_for_a_large_import_and_catches_up_for_a_small_one(app, dump, make, tmp_path):
+    assert any(note.startswith("Search index rebuilt") for note in import_dump(dump).notes)
+    for number in range(20):
+        make.question(title=f"Existing community question number {number}", tags=["x200"])
+    indexer.catch_up()
+    small = write_dump(tmp_path / "small", posts=[question(1, "One more question from a small import", "<p>Hi.</p>")])
+    assert any(note.startswith("Search index caught up") for note in import_dump(small).notes)
+    assert indexer.differences() == {"missing": [], "extra": [], "stale": []}
+
+
+def test_search_none_leaves_the_log_for_catch_up(app, dump, client):
+    report = StackExchangeImport(dump, search="none").run()
+    assert any("flask search catch-up" in note for note in report.notes)
+    assert client.get("/api/v1/search?q=microwave").json["items"] == []
+    indexer.catch_up()
+    assert [item["id"] for item in client.get("/api/v1/search?q=microwave").json["items"]] == [imported("question", 4)]
 
 
 def test_reputation_counts_the_dump_scores_and_survives_a_recompute(app, dump, make):
