@@ -57,19 +57,33 @@ def register_blueprints(app):
     from app.auth import bp as auth_bp
     from app.questions import bp as questions_bp
     from app.search.routes import bp as search_bp
+    from app.seo import bp as seo_bp
     from app.users import bp as users_bp
+    from app.webhooks import bp as webhooks_bp
+    from app.webhooks.receivers import connect_receivers as connect_webhook_receivers
 
     app.register_blueprint(questions_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(seo_bp)
+    app.register_blueprint(webhooks_bp)
+    connect_webhook_receivers()
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens, never cookies, authenticate API writes
+    from app.moderation.wiring import register as register_moderation
+
+    register_moderation(app)
     from app import care
 
     app.register_blueprint(care.bp)
     app.register_blueprint(care.api_bp, url_prefix="/api/v1/care")
     csrf.exempt(care.api_bp)
+    from app import account, notifications
+
+    app.register_blueprint(account.bp)
+    app.register_blueprint(notifications.bp)
+    notifications.register(app)  # receivers, the email transport, the bell, `flask worker`
 
 
 def register_errorhandlers(app):
@@ -80,10 +94,12 @@ def register_errorhandlers(app):
 
 
 def register_request_hooks(app):
-    """Security headers and cookie hardening on every response."""
+    """Security headers and cookie hardening on every response; cache headers and compression."""
     from app.security import register
+    from app.seo import caching
 
     register(app)
+    caching.register(app)
 
 
 def register_template_helpers(app):
@@ -96,8 +112,9 @@ def register_template_helpers(app):
 
 def register_commands(app):
     """Command-line tools: users, reputation, demo data, search."""
-    from app import care, cli, search
+    from app import care, cli, importer, search
 
     cli.register(app)
     search.register(app)
+    importer.register(app)
     care.register(app)
