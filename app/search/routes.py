@@ -7,6 +7,7 @@ from flask_login import current_user
 from app import permissions
 from app.models import utcnow
 from app.search import insights, service
+from app.seo import helpful
 from app.web import page_number
 
 bp = Blueprint("search", __name__)
@@ -41,6 +42,6 @@ def staff_insights():
     days = 30
     since = utcnow() - timedelta(days=days)
     return render_template(
-        "search/insights.html", days=days, deflected=insights.deflected_count(since),
+        "search/insights.html", days=days, deflected=insights.deflected_count(since), helpful=helpful.summary(since),
         top=insights.top_queries(since), not_found=insights.top_queries(since, without_results=True),
         suggest_not_found=insights.top_queries(since, kind="suggest", without_results=True))

@@ -46,6 +46,9 @@ def _is_public(response):
 def cache_headers(response):
     """Set Cache-Control and validators on every response (see the module docstring)."""
     if request.endpoint == "static":
+        # Read the (small) file now: Flask-Compress's streaming path never closes the file it wraps.
+        response.direct_passthrough = False
+        response.make_sequence()
         versioned = request.args.get("v")
         response.cache_control.public = True
         response.cache_control.no_cache = None

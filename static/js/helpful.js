@@ -14,7 +14,7 @@ document.addEventListener("submit", async (event) => {
     if (!response.ok) throw new Error(String(response.status));
     const body = await response.json();
     status.textContent = body.message;
-    form.querySelectorAll("button").forEach((button) => { button.hidden = true; });
+    form.querySelectorAll("button").forEach((button) => button.remove());
   } catch (error) {
     status.textContent = "Sorry, that did not work. Please try again.";
     form.querySelectorAll("button").forEach((button) => { button.disabled = false; });
