@@ -10,6 +10,7 @@ from app.database import begin_write
 from app.exceptions import Conflict
 from app.extensions import db
 from app.models import Answer, AnswerVote, Comment, Question, QuestionVote, Revision, User, utcnow
+from app.moderation import holds
 from app.questions import services as threads
 
 DEMO_PASSWORD = "lumen-demo-password"  # noqa: S105 - documented in the README for the demo accounts
@@ -1319,10 +1320,35 @@ def seed(seed=2026, now=None):
     community = plan(seed, now)
     users = _create_accounts(community.accounts)
     stamps = _Timestamps()
-    for thread in community.threads:
-        _load_thread(thread, users, stamps)
+    with holds.trusted_load():  # written by us: no new-member holds or hourly posting limits
+        for thread in community.threads:
+            _load_thread(thread, users, stamps)
     stamps.save(users, community.accounts)
+    _replay_care_sweeps(now or utcnow())
     return community.summary()
+
+
+def _replay_care_sweeps(now):
+    """A living care queue: forget items made while loading (at load-time clocks), then replay the
+    cron sweeps of the last hours on the backdated threads, so some clocks run and some have breached."""
+    from app.care import sweep
+    from app.care.models import CareItem, CareReason
+
+    begin_write(db.session)
+    db.session.execute(CareReason.__table__.delete())
+    db.session.execute(CareItem.__table__.delete())
+    db.session.commit()
+    for hours_ago in (6, 3, 2, 1, 0.5, 0):
+        sweep.run(now - timedelta(hours=hours_ago))
+    # Agents at work: the most urgent items are claimed, and one waits on its customer.
+    from app.care import services as care
+
+    rows = care.queue(now)
+    agents = db.session.scalars(select(User).where(User.role == "agent").order_by(User.id)).all()
+    for (item, *_), agent in zip(rows[:len(agents)], agents, strict=False):
+        care.claim(agent, item, now=now)
+    if len(rows) > len(agents):
+        care.set_status(agents[0], rows[len(agents)][0], "waiting", now=now)
 
 
 def _email(username):

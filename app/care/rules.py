@@ -62,13 +62,16 @@ def is_complaint(reading, thresholds):
     return bool(reading.complaint_matches) or reading.sentiment <= thresholds.complaint_sentiment
 
 
-def propose_category(reading, thresholds):
-    """Triage category proposed from the text: complaint, compliment, question or other."""
+def propose_category(reading, thresholds, text=""):
+    """Triage category proposed from the text: complaint, compliment, question or other.
+
+    Praise that asks something ("Love it, but how do I...?") is still a question.
+    """
     if is_complaint(reading, thresholds):
         return "complaint"
-    if reading.sentiment >= thresholds.compliment_sentiment:
+    if reading.sentiment >= thresholds.compliment_sentiment and not reading.negative and "?" not in text:
         return "compliment"
-    return "question"
+    return "question" if "?" in text or reading.negative else "other"
 
 
 def entry_reasons(facts, now, thresholds):

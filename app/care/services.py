@@ -108,7 +108,7 @@ def enqueue(question, reasons, now, actor=None):
     conflict, then the row is locked, so concurrent sweeps and receivers never duplicate it.
     """
     reading = rules.read_text(question_text(question), thresholds())
-    category = rules.propose_category(reading, thresholds())
+    category = rules.propose_category(reading, thresholds(), question_text(question))
     result = db.session.execute(_insert()(CareItem).values(
         question_id=question.id, status="new", category=category, team=options.team_for(category),
         sentiment=reading.sentiment, matched_words=reading.matched_words, created_at=now, opened_at=now,

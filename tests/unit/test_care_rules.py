@@ -61,11 +61,13 @@ def test_lexicon_matches_whole_words_and_phrases_and_flips_negations():
     assert lexicon.read("Refunded already, thanks", ["refund"], [], ["thanks"]).complaint_matches == []
 
 
-def test_category_is_proposed_from_the_text():
-    assert rules.propose_category(rules.read_text("I want a refund", LIMITS), LIMITS) == "complaint"
-    assert rules.propose_category(rules.read_text("bad awful broken", LIMITS), LIMITS) == "complaint"
-    assert rules.propose_category(rules.read_text("Thanks, I love it, great", LIMITS), LIMITS) == "compliment"
-    assert rules.propose_category(rules.read_text("How do I pair?", LIMITS), LIMITS) == "question"
+@pytest.mark.parametrize("text, category", [
+    ("I want a refund", "complaint"), ("bad awful broken", "complaint"),
+    ("Thanks, I love it, great", "compliment"), ("Love it, great, thanks: how do I pair a second one?", "question"),
+    ("How do I pair?", "question"), ("The lid is bad since Monday", "question"), ("Firmware 2.1 notes", "other"),
+])
+def test_category_is_proposed_from_the_text(text, category):
+    assert rules.propose_category(rules.read_text(text, LIMITS), LIMITS, text) == category
 
 
 def test_says_not_solved_finds_the_phrase():
