@@ -162,3 +162,30 @@ def test_the_ask_form_explains_the_limit(app, make, client, sign_in):
     response = client.post("/questions/ask", data={"title": "Another question about the dock light",
                                                    "body": "The light blinks red twice, then stops.", "tags": "dock"})
     assert response.status_code == 429 and "per hour" in response.get_data(as_text=True)
+
+
+def test_trusted_loaders_are_neither_held_nor_limited(app, make):
+    app.config.update(HOLD_FIRST_POSTS=5, NEW_MEMBER_QUESTIONS_PER_HOUR=1, FORBIDDEN_PHRASES=["giveaway"])
+    newcomer = make.user()
+    with holds.trusted_load():
+        posts = [make.question(newcomer, body=f"A giveaway story number {n}, with details.") for n in range(3)]
+    assert not any(post.is_hidden for post in posts)
+    with pytest.raises(PostingLimitReached):
+        make.question(newcomer)
+
+
+def test_hostile_flag_texts_never_break_the_api(app, make, client, testdata):
+    import json
+
+    app.config["FLAG_DAILY_LIMIT"] = 1000
+    strings = json.loads((testdata / "blns.json").read_text())[::7]
+    question = make.question()
+    headers = {"Authorization": f"Bearer {accounts.create_api_token(make.user())}"}
+    for text in strings:
+        posted = make.answer(question, make.user(role="agent"))
+        response = client.post(f"/api/v1/answers/{posted.id}/flags", json={"reason": "other", "text": text},
+                               headers=headers)
+        assert response.status_code in (201, 422), (text, response.status_code)
+        weird = client.post(f"/api/v1/answers/{posted.id}/flags", json={"reason": text, "text": text},
+                            headers=headers)
+        assert weird.status_code in (201, 409, 422), (text, weird.status_code)
