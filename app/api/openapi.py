@@ -263,8 +263,12 @@ CARE = "Care queue (staff tokens)"
 SCHEMAS.update({
     "NewFlag": {
         "type": "object", "required": ["reason"],
-        "properties": {"reason": {"type": "string", "enum": ["spam", "rude", "off-topic", "staff", "other"]},
-                       "text": {"type": "string", "nullable": True, "description": "Optional details."}},
+        "properties": {"reason": {"type": "string", "enum": ["spam", "rude", "off-topic", "staff", "other"],
+                                  "description": "`spam` and `rude` count toward hiding the post at once "
+                                                 "(FLAG_HIDE_THRESHOLD, or one moderator's flag); `staff` goes to "
+                                                 "the care queue, not to moderators."},
+                       "text": {"type": "string", "nullable": True, "maxLength": 500,
+                                "description": "Details: required when the reason is `other`."}},
     },
     "Flag": {
         "type": "object",
