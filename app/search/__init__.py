@@ -15,7 +15,8 @@ search_cli = AppGroup("search", help="Build and check the search index.")
 @search_cli.command("reindex")
 def reindex_command():
     """Rebuild the whole index from the database."""
-    total = db.session.scalar(select(func.count()).select_from(Question).where(Question.deleted_at.is_(None)))
+    total = db.session.scalar(select(func.count()).select_from(Question)
+                              .where(Question.deleted_at.is_(None), Question.hidden_at.is_(None)))
     started = time.perf_counter()
     with click.progressbar(length=total, label="Indexing questions", show_pos=True) as bar:
         count = indexer.reindex(progress=bar.update)
