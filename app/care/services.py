@@ -214,14 +214,27 @@ def _set_status(item, status, now):
     item.status = status
 
 
-def _resolve(item, now, resolved_by):
+def _resolve(item, now, resolved_by, actor=None):
     _set_status(item, "resolved", now)
     item.resolved_at, item.resolved_by = now, resolved_by
     item.followup_asked_at = now
     item.satisfied = item.satisfied_at = None
     note_breaches(item, now)
     _touch_question(item.question_id)
-    signals.care_item_resolved.send(None, item=item)
+    question = db.session.get(Question, item.question_id)
+    if actor is not None and actor.id != question.author_id:
+        # The asker who accepted an answer is on the thread already; anyone else's resolution asks them.
+        notify_asker(question, "care_followup", "Did this solve your problem? Tell us on the thread.", now,
+                     actor=actor)
+    signals.care_item_resolved.send(actor, item=item)
+
+
+def notify_asker(question, kind, excerpt, now, actor=None):
+    """A notification (and email, as the asker chose) inside the current transaction."""
+    from app.notifications import services as notifications
+
+    notifications.notify(db.session.get(User, question.author_id), kind, actor=actor, question=question,
+                         excerpt=excerpt, now=now)
 
 
 def _finish(actor, item, action, before, now, reason=None):
@@ -283,7 +296,7 @@ def set_status(actor, item, status, now=None):
         db.session.rollback()
         return item
     if status == "resolved":
-        _resolve(item, now, "staff")
+        _resolve(item, now, "staff", actor=actor)
         return _finish(actor, item, "care.resolve", before, now)
     if not item.is_open:
         _reopen(item, now)

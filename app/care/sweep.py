@@ -13,7 +13,7 @@ from sqlalchemy import and_, exists, func, or_, select, text
 from app import settings
 from app.care import options, rules
 from app.care.models import CareItem, CareReminder, SameProblem
-from app.care.services import compute_priority, enqueue, note_breaches, question_text, thresholds
+from app.care.services import compute_priority, enqueue, note_breaches, notify_asker, question_text, thresholds
 from app.database import begin_write
 from app.extensions import db
 from app.models import Answer, Question, utcnow
@@ -119,6 +119,8 @@ def _remind(now):
         number = already + 1
         if now >= answered_at + every * number:
             db.session.add(CareReminder(question_id=question_id, number=number, created_at=now))
+            notify_asker(db.session.get(Question, question_id), "care_reminder",
+                         "You got answers here: if one solved your problem, accept it so others find it too.", now)
             count += 1
     return count
 

@@ -13,6 +13,7 @@ from app.care.models import CareItem, CareReason, CareReminder
 from app.exceptions import Conflict, PermissionDenied, ValidationError
 from app.extensions import db
 from app.moderation import services as moderation
+from app.notifications.models import Notification
 from app.questions import services as threads
 
 
@@ -265,6 +266,18 @@ def test_reminders_come_after_three_days_at_most_twice(make):
     assert sweep.run(at + timedelta(days=6)).reminders == 1
     assert sweep.run(at + timedelta(days=30)).reminders == 0
     assert db.session.scalar(select(func.count()).select_from(CareReminder)) == 2
+    kinds = db.session.scalars(select(Notification.kind).where(Notification.user_id == question.author_id,
+                                                               Notification.kind == "care_reminder")).all()
+    assert kinds == ["care_reminder", "care_reminder"]
+
+
+def test_a_staff_resolution_asks_the_asker_by_notification(make, agent):
+    question = make.question()
+    services.send_to_queue(agent, question, "")
+    services.set_status(agent, _item(question), "resolved")
+    note = db.session.scalar(select(Notification).where(Notification.user_id == question.author_id,
+                                                        Notification.kind == "care_followup"))
+    assert note is not None and note.actor_id == agent.id and "Did this solve your problem?" in note.excerpt
 
 
 def test_the_cli_sweeps_and_refuses_a_bad_time(make, runner):
