@@ -17,7 +17,9 @@ from app.extensions import db
 from app.notifications import digest, services, worker
 from app.notifications.models import Notification
 from app.outbox import OutboxMessage
+from tests import builders
 from tests import mailbox as smtp
+from tests.conftest import IsolatedClient, _empty_all_tables
 from tests.mailbox import body, local_path
 
 MORNING = datetime(2026, 11, 23, 6, 0)  # before the digest hour (8 UTC by default)
@@ -241,29 +243,33 @@ def test_worker_loop_delivers_and_stops_cleanly_on_ctrl_c(app, make, thread, mai
     assert "Traceback" not in output
 
 
-def test_the_in_process_worker_delivers_after_the_request(database_url, _schema, tmp_path, make):
+def test_the_in_process_worker_delivers_after_the_request(database_url, _schema, tmp_path):
     config = app_config.testing_config(str(tmp_path / "instance"), database_url, str(tmp_path / "index"))
     config.update(OUTBOX_IN_PROCESS=True, OUTBOX_POLL_SECONDS=30)
     live = create_app(config)
-    assert worker.in_process_worker(live) is not None
+    live.test_client_class = IsolatedClient
+    in_process = worker.in_process_worker(live)
+    assert in_process is not None
     with live.app_context(), smtp.configured(live) as box:
-        asker = make.user("asker")
-        question = make.question(asker)
-        helper = make.user("helper")
-        client = live.test_client()
-        client.post("/sign-in", data={"login": helper.username, "password": "correct horse battery staple"})
-        started = time.monotonic()
-        response = client.post(f"/questions/{question.id}/answers",
-                               data={"body": "Try a different USB-C cable and a wall charger."})
-        assert response.status_code == 302
-        # Woken by the commit, long before the 30 s poll.
-        [message] = box.wait_for(1, timeout=15)
-        assert time.monotonic() - started < 15
-        assert message["To"] == f"asker <{asker.email}>"
-        live.extensions["peerdesk_outbox_worker"].stop()
-        db.session.remove()
-        from tests.conftest import _empty_all_tables
-        _empty_all_tables()
+        try:
+            asker = builders.user("asker")
+            question = builders.question(asker)
+            helper = builders.user("helper")
+            client = live.test_client()
+            client.post("/sign-in", data={"login": helper.username, "password": builders.PASSWORD})
+            started = time.monotonic()
+            response = client.post(f"/questions/{question.id}/answers",
+                                   data={"body": "Try a different USB-C cable and a wall charger."})
+            assert response.status_code == 302
+            # Woken by the commit, long before the 30 s poll.
+            [message] = box.wait_for(1, timeout=15)
+            assert time.monotonic() - started < 15
+            assert message["To"] == f"asker <{asker.email}>"
+        finally:
+            in_process.stop()
+            db.session.remove()
+            _empty_all_tables()
+            db.engine.dispose()
 
 
 def test_the_in_process_worker_is_off_in_tests_unless_asked(app):
