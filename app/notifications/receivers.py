@@ -4,12 +4,15 @@ They run inside the service's write transaction (app/signals.py), so a notificat
 exactly when the post that caused it does. Each event notifies a member at most once, for
 the most specific reason: "answered your question" beats "mentioned you", which beats
 "replied as staff on a question you follow", which beats "answered a question you follow".
+An edit notifies only the members it newly mentions.
 """
+from sqlalchemy import select
+
 from app import signals
 from app.extensions import db
-from app.models import Answer, Comment, Question, User
+from app.models import Answer, Comment, Question, Revision, User
 from app.notifications import services
-from app.notifications.mentions import mentioned_users
+from app.notifications.mentions import find_mentions, mentioned_users
 
 
 class _Recipients:
@@ -68,6 +71,33 @@ def _on_comment_posted(sender, comment, question, answer=None, **extra):
                     excerpt=comment.body)
 
 
+def _previous_source(owner_column, post_id):
+    """The body a post had before the edit being saved (its second-newest revision)."""
+    sources = db.session.scalars(select(Revision.body_source).where(owner_column == post_id)
+                                 .order_by(Revision.number.desc()).limit(2)).all()
+    return sources[1] if len(sources) == 2 else ""
+
+
+def _notify_new_mentions(sender, question, text, previous, answer_id=None):
+    """An edit that adds @mentions tells the newly mentioned members (those already mentioned heard before)."""
+    before = {name.lower() for name in find_mentions(previous)}
+    recipients = _Recipients(sender)
+    for user in mentioned_users(text):
+        if user.username.lower() not in before:
+            recipients.add(user, "mention")
+    recipients.send(question, answer_id=answer_id, excerpt=text)
+
+
+def _on_question_edited(sender, question, **extra):
+    _notify_new_mentions(sender, question, question.body_source,
+                         _previous_source(Revision.question_id, question.id))
+
+
+def _on_answer_edited(sender, answer, question, **extra):
+    _notify_new_mentions(sender, question, answer.body_source, _previous_source(Revision.answer_id, answer.id),
+                         answer_id=answer.id)
+
+
 def _on_answer_accepted(sender, answer, question, **extra):
     recipients = _Recipients(sender)
     recipients.add(db.session.get(User, answer.author_id), "accepted")
@@ -90,6 +120,8 @@ def _on_post_moderated(sender, post, action, reason=None, **extra):
 RECEIVERS = (
     (signals.question_asked, _on_question_asked),
     (signals.answer_posted, _on_answer_posted),
+    (signals.question_edited, _on_question_edited),
+    (signals.answer_edited, _on_answer_edited),
     (signals.comment_posted, _on_comment_posted),
     (signals.answer_accepted, _on_answer_accepted),
     (signals.post_moderated, _on_post_moderated),

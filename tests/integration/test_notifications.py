@@ -89,6 +89,21 @@ def test_mentions_notify_existing_members_once_and_never_the_author(make, asker)
     assert _kinds(asker) == ["comment"]  # the comment, not a mention from inside code
 
 
+def test_an_edit_that_adds_a_mention_tells_only_the_newly_mentioned(make, asker):
+    carol, dave = make.user("carol"), make.user("dave")
+    question = make.question(asker, body="Asking @carol because she has the same lamp at home.")
+    assert _kinds(carol) == ["mention"]
+    threads.edit_question(asker, question, question.title,
+                          "Asking @carol because she has the same lamp at home, and @dave too.", ["earbuds"])
+    assert _kinds(carol) == ["mention"] and _kinds(dave) == ["mention"]
+    answer = make.answer(question, carol, body="Mine flickers as well, no fix yet on my side.")
+    threads.edit_answer(carol, answer, "Mine flickers as well; @dave found the fix in the firmware notes.")
+    [from_answer] = _notes(dave)[1:]
+    assert from_answer.answer_id == answer.id and from_answer.actor_id == carol.id
+    threads.edit_answer(carol, answer, "Mine flickered as well; @dave found the fix in the firmware notes.")
+    assert len(_notes(dave)) == 2  # still mentioned, not newly
+
+
 def test_a_mention_of_the_asker_in_an_answer_counts_once_as_an_answer(make, asker, question):
     make.answer(question, body="@asker hold both buttons for fifteen seconds until the light blinks.")
     assert _kinds(asker) == ["answer"]
