@@ -286,3 +286,33 @@ def test_hostile_notes_are_escaped(client, make, sign_in, queued, testdata):
     page = client.get(f"/staff/care/items/{queued[1].id}").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert db.session.scalar(select(db.func.count()).select_from(CareNote)) >= 1
+
+
+@pytest.mark.parametrize("chunk", range(2))
+def test_naughty_strings_through_every_care_field(app, client, make, sign_in, queued, testdata, chunk):
+    """Every other naughty string into every care form, filter and API field: a page or a 4xx, never a 500."""
+    strings = json.loads((testdata / "blns.json").read_text())[chunk::4]
+    question, item = queued
+    agent = make.user(role="agent")
+    headers = {"Authorization": f"Bearer {accounts.create_api_token(agent)}"}
+    sign_in(agent)
+    for text in strings:
+        responses = [
+            client.post(f"/staff/care/items/{item.id}/notes", data={"body": text}),
+            client.post(f"/staff/care/items/{item.id}/triage", data={"category": text, "team": text, "priority": text}),
+            client.post(f"/staff/care/items/{item.id}/status", data={"status": text}),
+            client.post(f"/staff/care/items/{item.id}/assign", data={"assignee": text}),
+            client.post("/staff/care/send", data={"question_id": question.id, "note": text}),
+            client.post("/staff/care/agents", data={"agent": text, "away": text, "backup": text}),
+            client.get("/staff/care", query_string={"status": text, "team": text, "assignee": text,
+                                                    "category": text, "reason": text}),
+            client.get("/staff/care/report", query_string={"start": text, "end": text}),
+            client.get("/staff/care/report.csv", query_string={"figure": text}),
+            client.post(f"/questions/{question.id}/care-feedback", data={"solved": text}),
+            client.get("/api/v1/care/items", headers=headers, query_string={"status": text, "assignee": text}),
+            client.patch(f"/api/v1/care/items/{item.id}", headers=headers, json={"status": text, "team": text}),
+            client.post("/api/v1/care/items", headers=headers, json={"question_id": question.id, "note": text}),
+        ]
+        for response in responses:
+            assert response.status_code < 500, (text, response.request.path, response.status_code)
+    assert client.get(f"/staff/care/items/{item.id}").status_code == 200
