@@ -5,6 +5,9 @@ stays flat however large the dump. Rows are written in batches of plain INSERTs 
 every invariant the thread services keep (answer counts, accepted answers, last activity,
 the page-cache version, one original revision per post, tag counts, the search change log);
 no signal is sent, as notifications and webhooks about years-old posts would be noise.
+Scores come from the dump's Score attributes; a vote row is made only for a vote that names its
+voter, and the rest of a score counts towards reputation as anonymous votes (see
+imported_vote_points), so `flask reputation recompute` agrees with the import.
 An `import_records` row maps each (site, kind, dump id) to the row it became, in the same
 transaction, so a second run, or a run resumed after a failure, creates nothing twice.
 """
@@ -518,8 +521,6 @@ class StackExchangeImport:
                 parse_int(row, "Id")
                 raise RowError("missing Title")
             post_id, post = self._post_common(row)
-            if row.get("ClosedDate"):
-                self._closed_in_dump += 1
             if len(title) > validation.TITLE_MAX:
                 title = title[:validation.TITLE_MAX - 1].rstrip() + "…"
             tags = []
@@ -528,6 +529,7 @@ class StackExchangeImport:
                 if tag and tag not in tags:
                     tags.append(tag)
             post.update(title=title, tags=tags[:validation.TAGS_MAX] or [FALLBACK_TAG],
+                        closed=bool(row.get("ClosedDate")),
                         views=max(0, parse_int(row, "ViewCount", required=False) or 0),
                         last_activity_at=max(post["created_at"],
                                              parse_date(row, "LastActivityDate", required=False) or post["created_at"]))
@@ -536,6 +538,7 @@ class StackExchangeImport:
         fresh = self._new_only("question", self._parse(name, rows, parse))
         if not fresh:
             return
+        self._closed_in_dump += sum(1 for _, post in fresh if post["closed"])
         authors = self._authors([(p["owner"], p["owner_name"], p["created_at"]) for _, p in fresh])
         rows_in = [{
             "author_id": authors[p["owner"]], "title": p["title"], "body_source": p["body_source"],
@@ -802,9 +805,7 @@ class StackExchangeImport:
                 self.report.skip(name, "duplicate link between questions that are not both in the dump",
                                  f"Id={external} PostId={link['duplicate']} RelatedPostId={link['original']}")
                 continue
-            closed_at, reason = db.session.execute(select(Question.closed_at, Question.close_reason)
-                                                   .where(Question.id == duplicate)).one()
-            if closed_at is not None:
+            if db.session.scalar(select(Question.closed_at).where(Question.id == duplicate)) is not None:
                 self.report.skip(name, "question already closed", f"Id={external} PostId={link['duplicate']}")
                 continue
             root = self._root(original, duplicate)
