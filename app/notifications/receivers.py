@@ -29,13 +29,15 @@ class _Recipients:
 
     def add_ids(self, user_ids, kind):
         missing = [uid for uid in user_ids if uid != self.actor.id and uid not in self.chosen]
-        for user_id in missing:
-            self.add(db.session.get(User, user_id), kind)
+        if missing:  # one query however many follow the thread
+            for user in db.session.scalars(select(User).where(User.id.in_(missing)).order_by(User.id)):
+                self.add(user, kind)
 
     def send(self, question, answer_id=None, comment_id=None, excerpt=None):
+        modes = services.email_modes(list(self.chosen))
         for user, kind in self.chosen.values():
             services.notify(user, kind, actor=self.actor, question=question, answer_id=answer_id,
-                            comment_id=comment_id, excerpt=excerpt)
+                            comment_id=comment_id, excerpt=excerpt, mode=modes[user.id])
 
 
 def _on_question_asked(sender, question, **extra):

@@ -39,6 +39,15 @@ def email_mode(user_id):
     return mode or DEFAULT_EMAIL_MODE
 
 
+def email_modes(user_ids):
+    """{user_id: mode} for several members, in one query."""
+    if not user_ids:
+        return {}
+    saved = dict(db.session.execute(select(EmailPreference.user_id, EmailPreference.mode)
+                                    .where(EmailPreference.user_id.in_(user_ids))).all())
+    return {user_id: saved.get(user_id, DEFAULT_EMAIL_MODE) for user_id in user_ids}
+
+
 def set_email_mode(user, mode, now=None):
     """Save the member's choice; leaving the digest drops what was waiting for it (it stays on the site)."""
     if mode not in EMAIL_MODES:
@@ -99,13 +108,14 @@ def post_url(question, answer_id=None, comment_id=None):
     return mail.external_url("questions.show", question_id=question.id, slug=slugify(question.title), _anchor=anchor)
 
 
-def notify(user, kind, actor=None, question=None, answer_id=None, comment_id=None, excerpt=None, now=None):
-    """Add a notification for `user` to the current transaction, and email it as they chose."""
+def notify(user, kind, actor=None, question=None, answer_id=None, comment_id=None, excerpt=None, now=None,
+           mode=None):
+    """Add a notification for `user` to the current transaction, and email it as they chose (`mode`, if known)."""
     now = now or utcnow()
     notification = Notification(user_id=user.id, kind=kind, actor_id=actor.id if actor else None,
                                 question_id=question.id if question else None, answer_id=answer_id,
                                 comment_id=comment_id, excerpt=_excerpt(excerpt), created_at=now)
-    mode = email_mode(user.id)
+    mode = mode or email_mode(user.id)
     if mode == "daily":
         notification.email_pending = True
     db.session.add(notification)
