@@ -2,6 +2,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from app import permissions
 from app.exceptions import DomainError, ValidationError
 from app.extensions import csrf, db
 from app.models import Question
@@ -30,7 +31,10 @@ def open_notification(notification_id):
     except DomainError:
         abort(404)
     question = notification.question
-    if question is None:
+    gone = question is not None and (question.is_deleted or getattr(question, "is_hidden", False))
+    if question is None or (gone and question.author_id != current_user.id and not permissions.is_moderator(
+            current_user)):
+        flash("That post is no longer there.", "info")
         return redirect(url_for("notifications.index"))
     anchor = (f"comment-{notification.comment_id}" if notification.comment_id
               else f"answer-{notification.answer_id}" if notification.answer_id else None)

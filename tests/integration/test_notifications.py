@@ -288,3 +288,6 @@ def test_a_removed_thread_is_not_shown_again_in_others_notifications(client, sig
     listing = client.get("/notifications").get_data(as_text=True)
     assert "a question that was removed" in listing
     assert question.title not in listing and "Secret workaround" not in listing
+    [note] = _notes(follower)
+    response = client.get(f"/notifications/{note.id}", follow_redirects=True)
+    assert response.request.path == "/notifications" and "no longer there" in response.get_data(as_text=True)
