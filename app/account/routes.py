@@ -156,6 +156,9 @@ def delete():
             services.delete_account(current_user, form.password.data, form.confirm.data)
         except ValidationError as error:
             show_errors(form, error)
+        except DomainError as error:
+            flash(error.message, "error")
+            return render_template("account/delete.html", form=form), error.status
         else:
             logout_user()
             flash("Your account is deleted. Your posts stay, without your name. Thank you for your help.", "info")

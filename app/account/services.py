@@ -1,5 +1,5 @@
 """Account settings: email change, API tokens, deleting the account, password reset by email."""
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from app import mail
 from app.account import tokens
@@ -143,6 +143,10 @@ def delete_account(user, password, confirm_username, now=None):
     now = now or utcnow()
     begin_write(db.session)
     user = db.session.get(User, user.id)
+    if user.role == "admin" and db.session.scalar(select(func.count()).select_from(User)
+                                                  .where(User.role == "admin")) == 1:
+        db.session.rollback()
+        raise Conflict("You are the only admin: make another member an admin before deleting your account.")
     user.username = f"{DELETED_PREFIX}{user.id}"
     user.email = f"{DELETED_PREFIX}{user.id}@{DELETED_EMAIL_DOMAIN}"
     user.password_hash = "!"  # not a hash of anything: no password ever matches  # noqa: S105

@@ -239,6 +239,16 @@ def test_deleting_the_account_anonymises_it_and_keeps_the_posts(app, client, sig
         make.user("deleted-user-12345")
 
 
+def test_the_only_admin_cannot_delete_their_account(client, sign_in, make):
+    admin = make.user("boss", role="admin")
+    sign_in(admin)
+    response = client.post("/account/delete", data={"password": PASSWORD, "confirm": "boss"})
+    assert response.status_code == 409 and "only admin" in response.get_data(as_text=True)
+    make.user("deputy", role="admin")
+    assert client.post("/account/delete", data={"password": PASSWORD, "confirm": "boss"}).status_code == 302
+    assert _reload(admin).role == "member"
+
+
 @pytest.mark.parametrize("password, confirm, message", [
     ("wrong password", "pat", "not your current password"),
     (PASSWORD, "Pat", "Type your username"),

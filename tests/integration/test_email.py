@@ -4,6 +4,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime, timedelta
 
@@ -126,6 +127,28 @@ def test_daily_digest_collects_the_day_and_goes_out_once_at_the_hour(make, threa
     assert digest.send_due_digests(DIGEST_TIME + timedelta(days=1)) == 0
     make.answer(question, make.user("third"))
     assert digest.send_due_digests(DIGEST_TIME + timedelta(days=1)) == 1
+
+
+def test_two_workers_send_one_digest(app, make, thread):
+    asker, question = thread
+    services.set_email_mode(asker, "daily", now=DAY_BEFORE)
+    make.answer(question)
+    db.session.remove()
+    results, start = [], threading.Barrier(3)
+
+    def work():
+        with app.app_context():
+            start.wait()
+            results.append(digest.send_due_digests(DIGEST_TIME))
+            db.session.remove()
+
+    workers = [threading.Thread(target=work) for _ in range(3)]
+    for each in workers:
+        each.start()
+    for each in workers:
+        each.join(60)
+    assert sorted(results) == [0, 0, 1]
+    assert _outbox_count(topic="digest") == 1
 
 
 def test_digest_hour_is_an_admin_setting(app, make, thread):
