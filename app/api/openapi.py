@@ -156,7 +156,7 @@ SCHEMAS = {
     "SuggestionOpened": {
         "type": "object", "required": ["draft", "question_id"],
         "properties": {"draft": {"type": "string", "pattern": "^[0-9a-f]{16,64}$"},
-                       "question_id": {"type": "integer", "minimum": 1}}},
+                       "question_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}},
 }
 
 READ = "Reading"
@@ -337,7 +337,7 @@ SCHEMAS.update({
     },
     "NewCareItem": {
         "type": "object", "required": ["question_id"],
-        "properties": {"question_id": {"type": "integer", "minimum": 1},
+        "properties": {"question_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
                        "note": {"type": "string", "nullable": True}},
     },
 })

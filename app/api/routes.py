@@ -12,7 +12,7 @@ from app.questions import queries, services
 from app.ratelimits import posting_limit
 from app.search import insights, service
 from app.search.routes import request_from_args
-from app.validation import positive_int
+from app.validation import MAX_ID, positive_int
 
 
 def _json_object():
@@ -149,7 +149,8 @@ def suggestion_opened():
     """The ask form reports that a suggestion was opened during draft {draft, question_id}: 204."""
     data = _json_object()
     token, question_id = data.get("draft"), data.get("question_id")
-    if not insights.valid_draft_token(token) or type(question_id) is not int:
+    # An id beyond what the database holds would overflow the query on PostgreSQL: it is simply not a question.
+    if not insights.valid_draft_token(token) or type(question_id) is not int or not 0 < question_id <= MAX_ID:
         raise ValidationError({"draft": "Send draft (the form's random hex token) and question_id (a number)."})
     insights.suggestion_opened(token, queries.get_question_or_404(question_id).id)
     return "", 204

@@ -51,8 +51,7 @@ def record(answer, token, helpful, now=None):
     """Count this browser's answer for `answer`; a second click changes it instead of adding one."""
     if not isinstance(helpful, bool):
         raise ValidationError({"helpful": "Answer yes or no."})
-    hidden = getattr(answer, "hidden_at", None) or getattr(answer.question, "hidden_at", None)
-    if answer.is_deleted or answer.question.is_deleted or hidden:
+    if answer.is_deleted or answer.is_hidden or answer.question.is_deleted or answer.question.is_hidden:
         raise NotFound("That answer is not there any more.")
     now = now or utcnow()
     key = digest(token)

@@ -37,19 +37,13 @@ bp.add_app_template_global(question_jsonld)
 
 
 def visible_questions():
-    """Conditions for a question anyone may read: not deleted, not hidden by moderation."""
-    conditions = [Question.deleted_at.is_(None)]
-    if hasattr(Question, "hidden_at"):
-        conditions.append(Question.hidden_at.is_(None))
-    return conditions
+    """Conditions for a question anyone may read: not deleted, not hidden or held by moderation."""
+    return [Question.deleted_at.is_(None), Question.hidden_at.is_(None)]
 
 
 def visible_answers():
     """Conditions for an answer anyone may read."""
-    conditions = [Answer.deleted_at.is_(None)]
-    if hasattr(Answer, "hidden_at"):
-        conditions.append(Answer.hidden_at.is_(None))
-    return conditions
+    return [Answer.deleted_at.is_(None), Answer.hidden_at.is_(None)]
 
 
 def indexable_questions():

@@ -66,3 +66,10 @@ def test_writes_without_a_token_answer_401_within_the_schema(app, make):
     assert secured
     for operation in secured:
         _run(operation, schemathesis.GenerationMode.POSITIVE, 3, {})
+
+
+def test_ids_beyond_the_database_range_are_refused_not_overflowed(client, make):
+    """What schemathesis found on PostgreSQL: a question_id past 32 bits was a 500 (integer out of range)."""
+    for question_id in (2**31, 2**63, -1, 0):
+        response = client.post("/api/v1/suggest/opened", json={"draft": "0" * 16, "question_id": question_id})
+        assert response.status_code == 422 and response.json["error"]["code"] == "invalid"
