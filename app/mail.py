@@ -2,7 +2,8 @@
 
 Settings come from the environment (or the app config, as tests do): SMTP_HOST, SMTP_PORT,
 SMTP_USE_TLS (TLS from the first byte, usually port 465), SMTP_STARTTLS (upgrade a plain
-connection, usually port 587), SMTP_USERNAME, SMTP_PASSWORD, MAIL_FROM and SITE_URL (the
+connection, usually port 587), SMTP_CA_FILE (a private CA to trust), SMTP_USERNAME,
+SMTP_PASSWORD, MAIL_FROM and SITE_URL (the
 address links in emails point to). Without SMTP_HOST nothing is sent: each message is
 written to the log and its outbox row is closed with a status that says so.
 """
@@ -111,7 +112,8 @@ def send_email(payload):
         return NOT_SENT_STATUS
     use_tls, starttls = _flag("SMTP_USE_TLS"), _flag("SMTP_STARTTLS")
     port = int(_setting("SMTP_PORT") or (465 if use_tls else 587 if starttls else 25))
-    context = ssl.create_default_context()
+    # SMTP_CA_FILE trusts a private CA (an internal relay); the system's CAs are trusted otherwise.
+    context = ssl.create_default_context(cafile=_setting("SMTP_CA_FILE") or None)
     if use_tls:
         connection = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT_SECONDS, context=context)
     else:

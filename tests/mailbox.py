@@ -2,8 +2,10 @@
 import email
 import email.policy
 import socket
+import ssl
 import threading
 import time
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
@@ -19,6 +21,15 @@ class _Handler:
         return "250 Message accepted for delivery"
 
 
+CERTIFICATE = Path(__file__).resolve().parent / "certs" / "smtp-test.pem"
+
+
+def _server_tls():
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(CERTIFICATE, CERTIFICATE.with_suffix(".key"))
+    return context
+
+
 def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -28,7 +39,8 @@ def free_port():
 class Mailbox:
     """The messages an in-process SMTP server received; `credentials` turns on AUTH LOGIN/PLAIN."""
 
-    def __init__(self, credentials=None):
+    def __init__(self, credentials=None, tls=None):
+        """`tls`: None (plain), "starttls" (required before mail) or "implicit" (TLS from the first byte)."""
         self.messages = []
         self.recipients = []
         self.logins = []
@@ -36,7 +48,12 @@ class Mailbox:
         self.port = free_port()
         options = {}
         if credentials:
-            options = {"authenticator": self._authenticator(credentials), "auth_require_tls": False}
+            # aiosmtpd only knows of TLS it negotiated itself (STARTTLS); implicit TLS is TLS all the same.
+            options.update(authenticator=self._authenticator(credentials), auth_require_tls=tls == "starttls")
+        if tls == "starttls":
+            options.update(tls_context=_server_tls(), require_starttls=True)
+        elif tls == "implicit":
+            options.update(ssl_context=_server_tls())
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, **options)
 
     def _authenticator(self, credentials):
@@ -87,8 +104,8 @@ SITE_URL = "http://community.test"
 class configured:  # noqa: N801 - used as a context manager, like a function
     """Start a Mailbox and point the app's SMTP and site settings at it for the block."""
 
-    def __init__(self, app, credentials=None, **settings):
-        self.app, self.mailbox = app, Mailbox(credentials)
+    def __init__(self, app, credentials=None, tls=None, **settings):
+        self.app, self.mailbox = app, Mailbox(credentials, tls)
         self.settings = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": self.mailbox.port, "SITE_URL": SITE_URL, **settings}
 
     def __enter__(self):

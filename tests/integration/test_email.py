@@ -201,6 +201,30 @@ def test_smtp_credentials_are_used(app, make, thread):
     assert box.logins == ["mailer"] and box.messages[0]["From"] == "Lumen <community@lumen.test>"
 
 
+@pytest.mark.parametrize("tls, flag", [("starttls", "SMTP_STARTTLS"), ("implicit", "SMTP_USE_TLS")])
+def test_tls_to_the_server_with_a_private_ca(app, make, thread, tls, flag):
+    with smtp.configured(app, credentials=("mailer", "s3cret"), tls=tls, SMTP_USERNAME="mailer",
+                         SMTP_PASSWORD="s3cret", SMTP_CA_FILE=str(smtp.CERTIFICATE), **{flag: "true"}) as box:
+        make.answer(thread[1])
+        assert outbox.deliver_due() == (1, 0)
+    assert box.logins == ["mailer"] and len(box.messages) == 1
+
+
+def test_an_untrusted_certificate_is_refused(app, make, thread):
+    with smtp.configured(app, tls="starttls", SMTP_STARTTLS=True) as box:
+        make.answer(thread[1])
+        assert outbox.deliver_due() == (0, 1)
+    assert box.messages == []
+    assert "CERTIFICATE_VERIFY_FAILED" in db.session.scalar(select(OutboxMessage)).last_status
+
+
+def test_a_server_that_requires_starttls_refuses_plain_mail(app, make, thread):
+    with smtp.configured(app, tls="starttls"):
+        make.answer(thread[1])
+        assert outbox.deliver_due() == (0, 1)
+    assert "STARTTLS" in db.session.scalar(select(OutboxMessage)).last_status
+
+
 def test_wrong_smtp_credentials_fail_and_retry(app, make, thread):
     with smtp.configured(app, credentials=("mailer", "s3cret"), SMTP_USERNAME="mailer", SMTP_PASSWORD="wrong"):
         make.answer(thread[1])
