@@ -57,7 +57,8 @@ class Definition:
                 raise ValueError("Give true or false.")
             return text in {"1", "true", "yes", "on"}
         if self.type is list:
-            items = raw if isinstance(raw, list) else str(raw).replace(",", "\n").splitlines()
+            # One item a line: items such as forbidden phrases may contain commas.
+            items = raw if isinstance(raw, list) else str(raw).splitlines()
             return [str(item).strip() for item in items if str(item).strip()]
         if self.type in (int, float):
             if isinstance(raw, bool):

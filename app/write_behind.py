@@ -27,7 +27,11 @@ class WriteBehind:
             self._items.append(item)
             due = time.monotonic() - self._last_flush >= self.flush_seconds
         if due:
-            self.flush(engine)
+            try:
+                self.flush(engine)
+            except Exception:  # noqa: BLE001 - a counter must never fail the page that counts
+                # The items went back to the buffer; the next flush tries again.
+                current_app.logger.warning("Buffered writes postponed", exc_info=True)
 
     def flush(self, engine):
         """Write what is queued on a connection of its own; put it back if the write fails."""

@@ -1049,14 +1049,39 @@ def score(method, search_index, queries):
     return hits / len(queries), reciprocal / len(queries)
 
 
-# The methods: the app's suggest, the issue's two baselines, and candidates. -----------------
+# The methods: the app's suggest, the issue's two baselines, and the alternatives tried. -------
+
+# What people call this evaluation's products. In the app this is a deployment's setting
+# (SEARCH_SYNONYMS), not code: the built-in groups are app/search/synonyms.txt.
+PRODUCT_ALIASES = (
+    "buds earbuds",
+    "x200 speaker",
+    "s4 soundbar",
+    "hub lumen",
+    "nova headphones",
+    "pulse band tracker",
+    "sub subwoofer",
+    "dock cradle",
+)
 
 
-def app_suggest(search_index, text, exclude_id):
-    """The app's own suggest(), as the endpoint calls it."""
+def app_suggest(groups=PRODUCT_ALIASES):
+    """The app's own suggest(), as the endpoint calls it, with a deployment's synonym groups."""
     from app.search import index
 
-    return index.suggest(search_index, text, limit=TOP, exclude_id=exclude_id)[0]
+    return lambda search_index, text, exclude_id: index.suggest(search_index, text, limit=TOP, exclude_id=exclude_id,
+                                                                synonym_groups=groups)[0]
+
+
+def app_ranking(**options):
+    """The app's ranking with one of its parts switched off, for the ablation rows."""
+    from app.search import index, suggest
+
+    def run(search_index, text, exclude_id):
+        reader = search_index.shared_searcher().reader()
+        return suggest.rank(reader, index._text, text, TOP, exclude_id, **options)
+
+    return run
 
 
 def _parsed(search_index, query_text, group=None):
@@ -1065,7 +1090,9 @@ def _parsed(search_index, query_text, group=None):
 
     parser = MultifieldParser(["title", "body"], SCHEMA, **({"group": group} if group else {}))
     with search_index.searcher() as searcher:
-        return [int(hit["id"]) for hit in searcher.search(parser.parse(query_text), limit=TOP + 1)]
+        # optimize=False: Whoosh 2.7's block-quality skipping can loop forever on OR queries
+        # (whoosh-community/whoosh#446, #461); some titles of this set trigger it. Same ranking.
+        return [int(hit["id"]) for hit in searcher.search(parser.parse(query_text), limit=TOP + 1, optimize=False)]
 
 
 def plain_prefix(search_index, text, exclude_id):
@@ -1078,11 +1105,74 @@ def plain_or(search_index, text, exclude_id):
     return _parsed(search_index, text, OrGroup)
 
 
-METHODS = [
-    ("app suggest (as is)", app_suggest),
-    ("baseline: plain prefix query", plain_prefix),
-    ("baseline: plain title+body OR", plain_or),
-]
+def previous_app_suggest(search_index, text, exclude_id):
+    """The app's suggest() before this evaluation: a BM25F OR over title, body and accepted answer, plus a Prefix."""
+    from whoosh.query import AndNot, Or, Prefix, Term
+    from whoosh.scoring import BM25F
+
+    from app.search.index import _text
+
+    words = [token.text for token in _text(text)]
+    if not words:
+        return []
+    clauses = [Or([Term(field, word) for field in ("title", "body", "accepted_answer")]) for word in words]
+    partial = text.split()[-1].lower() if not text[-1:].isspace() else ""
+    if len(partial) >= 2 and partial.isalnum():
+        clauses.append(Prefix("title", partial))
+    query = AndNot(Or(clauses), Term("id", str(exclude_id))) if exclude_id is not None else Or(clauses)
+    with search_index.searcher(weighting=BM25F()) as searcher:
+        hits = searcher.search(query, limit=4 * TOP, optimize=False)[:]
+        hits.sort(key=lambda hit: hit.score * (1.15 if hit["resolved"] else 1.0), reverse=True)
+        return [int(hit["id"]) for hit in hits[:TOP]]
+
+
+def whoosh_variant(fields=("title", "body", "accepted_answer"), scale=None, groups=()):
+    """An alternative that stays a Whoosh query: the app's word handling, scored by Whoosh's BM25F."""
+    from whoosh.query import AndNot, DisjunctionMax, Or, Term
+
+    from app.search import suggest
+    from app.search.index import _synonyms, _text
+
+    synonyms = _synonyms(tuple(groups)) if groups else {}
+
+    def concept(word, field):
+        return DisjunctionMax([Term(field, word)] + [Term(field, other, boost=suggest.SYNONYM_WEIGHT)
+                                                     for other in sorted(synonyms.get(word, ()))])
+
+    def run(search_index, text, exclude_id):
+        words, partial = suggest.split_draft(_text, text)
+        with search_index.searcher() as searcher:
+            clauses = [Or([concept(word, field) for field in fields]) for word in words]
+            if partial:
+                completions = suggest._completions(searcher.reader(), _text, partial)
+                clauses.append(DisjunctionMax([Term("title", term) for term in sorted(completions)]))
+            query = Or(clauses, scale=scale)
+            if exclude_id is not None:
+                query = AndNot(query, Term("id", str(exclude_id)))
+            hits = searcher.search(query, limit=4 * TOP, optimize=False)[:]
+            hits.sort(key=lambda hit: hit.score * (suggest.RESOLVED_LIFT if hit["resolved"] else 1.0), reverse=True)
+            return [int(hit["id"]) for hit in hits[:TOP]]
+
+    return run
+
+
+def methods():
+    """(label, method) rows of the table; built late, after the app's modules can be imported."""
+    from app.search.index import _synonyms
+
+    return [
+        ("app suggest", app_suggest()),
+        ("  without product aliases", app_suggest(groups=())),
+        ("  without any synonyms", app_ranking(synonyms={})),
+        ("  without the body", app_ranking(synonyms=_synonyms(PRODUCT_ALIASES), use_body=False)),
+        ("baseline: plain prefix query", plain_prefix),
+        ("baseline: plain title+body OR", plain_or),
+        ("app suggest before (BM25F OR + Prefix)", previous_app_suggest),
+        ("Whoosh query, completions limited", whoosh_variant()),
+        ("  + coordination factor 0.9", whoosh_variant(scale=0.9)),
+        ("  title only", whoosh_variant(fields=("title",))),
+        ("  title and body, synonyms", whoosh_variant(fields=("title", "body"), groups=PRODUCT_ALIASES)),
+    ]
 
 
 def print_table(rows):
@@ -1115,7 +1205,7 @@ def main():
     try:
         search_index = build_index(workdir, questions, rng)
         rows = []
-        for label, method in METHODS:
+        for label, method in methods():
             rows.append((label, [score(method, search_index, queries[(task, half)])
                                  for task in ("half-typed", "duplicates") for half in ("tuning", "held-out")]))
         print_table(rows)

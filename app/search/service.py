@@ -5,12 +5,17 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from app import settings
 from app.extensions import db
 from app.models import Answer, Question
 from app.rendering import html_to_text
 from app.search import index as search_index
 from app.search.indexer import search_index as app_index
 
+SYNONYMS = settings.define(
+    "SEARCH_SYNONYMS", list, [],
+    "Extra words that mean the same for suggestions, one group a line (e.g. what customers call your products: "
+    "'buds earbuds'); added to the built-in support vocabulary")
 PER_PAGE = 20
 MAX_QUERY_LENGTH = 300
 _IS_FILTER = re.compile(r"(?<!\S)(is:resolved|is:unresolved|has:answers?)(?!\S)", re.IGNORECASE)
@@ -69,13 +74,13 @@ def _visible_questions(ids):
     if not ids:
         return []
     options = (joinedload(Question.author), selectinload(Question.tags))
-    rows = db.session.scalars(select(Question).where(Question.id.in_(ids), Question.deleted_at.is_(None))
-                              .options(*options)).all()
+    visible = (Question.deleted_at.is_(None), Question.hidden_at.is_(None))
+    rows = db.session.scalars(select(Question).where(Question.id.in_(ids), *visible).options(*options)).all()
     by_id = {question.id: question for question in rows}
     originals = {q.duplicate_of_id for q in rows if q.duplicate_of_id and q.duplicate_of_id not in by_id}
     if originals:
         by_id.update({q.id: q for q in db.session.scalars(
-            select(Question).where(Question.id.in_(originals), Question.deleted_at.is_(None)).options(*options))})
+            select(Question).where(Question.id.in_(originals), *visible).options(*options))})
     ordered, seen = [], set()
     for question_id in ids:
         question = by_id.get(question_id)
@@ -111,7 +116,8 @@ def suggest(text, limit=5, exclude_id=None):
     text = (text or "")[:MAX_QUERY_LENGTH]
     if len(text.strip()) < 2:
         return []
-    ids, terms = search_index.suggest(app_index(), text, limit=limit + 2, exclude_id=exclude_id)
+    ids, terms = search_index.suggest(app_index(), text, limit=limit + 2, exclude_id=exclude_id,
+                                      synonym_groups=settings.get(SYNONYMS))
     questions = [q for q in _visible_questions(ids) if q.id != exclude_id][:limit]
     best = _best_answers(questions)
     return [Suggestion(question, search_index.snippet(html_to_text(best[question.id].body_html), terms, length=160)
@@ -127,7 +133,7 @@ def _best_answers(questions):
     accepted = {q.id: q.accepted_answer_id for q in questions}
     best = {}
     for answer in db.session.scalars(select(Answer).where(Answer.question_id.in_(list(accepted)),
-                                                          Answer.deleted_at.is_(None))
+                                                          Answer.deleted_at.is_(None), Answer.hidden_at.is_(None))
                                      .order_by(Answer.score.desc(), Answer.id)):
         current = best.get(answer.question_id)
         if current is None or answer.id == accepted[answer.question_id]:

@@ -149,6 +149,17 @@ def test_deleting_the_folder_and_reindexing_restores_everything(make, app, runne
     assert runner.invoke(args=["search", "check"]).exit_code == 0
 
 
+def test_a_rebuild_in_two_processes_matches_the_database(make, app):
+    questions = [make.question(title=f"Rebuilt in parallel, question {n}") for n in range(12)]
+    indexer.catch_up()
+    hidden_by_edit = make.question(title="Changed after the rebuild began")
+    assert indexer.reindex(processes=2) == len(questions) + 1
+    assert indexer.differences() == {"missing": [], "extra": [], "stale": []}
+    assert sorted(found("parallel")) == sorted(q.id for q in questions)
+    assert hidden_by_edit.id in found("rebuild")
+    assert indexer.search_index().cursor() > 0  # later changes continue from the log
+
+
 def test_check_lists_drift_and_exits_non_zero(make, app, runner):
     kept, dropped = make.question(title="Kept in the index"), make.question(title="Dropped from the index")
     indexer.catch_up()
