@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app import audit
 from app.database import begin_write
 from app.exceptions import Conflict, NotFound, ValidationError
 from app.extensions import db
@@ -124,11 +125,15 @@ def change_password(user, current_password, new_password):
 
 
 def set_role(user, role):
-    """Change a user's role."""
+    """Change a user's role from the command line: audited as the operator's (no actor in the app)."""
     if role not in ROLES:
         raise ValidationError({"role": f"Role must be one of {', '.join(ROLES)}."})
     begin_write(db.session)
+    before = user.role
     user.role = role
+    if before != role:
+        audit.record(None, "user.role", "user", user.id, "changed from the command line",
+                     before={"role": before}, after={"role": role})
     db.session.commit()
 
 

@@ -102,3 +102,10 @@ def test_role_change_service_rules(make):
         services.change_role(admin, member, "superuser", "x")
     services.change_role(admin, member, "agent", "support team")
     assert db.session.get(User, member.id).role == "agent"
+
+
+def test_a_role_change_from_the_command_line_is_audited_too(runner, make):
+    make.user("promoted")
+    assert runner.invoke(args=["users", "set-role", "promoted", "moderator"]).exit_code == 0
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.role"))
+    assert entry.actor_id is None and entry.before == {"role": "member"} and entry.after == {"role": "moderator"}

@@ -303,3 +303,20 @@ def test_api_flag_list_for_each_role(make, thread, client, role, status):
         assert client.get("/api/v1/moderation/flags?status=bogus",
                           headers=bearer(make.user(role=role))).status_code == 422
     assert client.get("/api/v1/moderation/flags").status_code == 401
+
+
+@pytest.mark.parametrize("role", ["member", "agent", "moderator", "admin"])
+def test_api_every_signed_in_role_may_flag(make, thread, client, role):
+    _, spam = thread
+    response = client.post(f"/api/v1/answers/{spam.id}/flags", json={"reason": "off-topic"},
+                           headers=bearer(make.user(role=role)))
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize("role", ["member", "agent", "moderator", "admin"])
+def test_web_every_signed_in_role_may_flag(make, thread, client, sign_in, role):
+    _, spam = thread
+    sign_in(make.user(role=role))
+    response = client.post(f"/flags/answer/{spam.id}", data={"reason": "off-topic"})
+    assert response.status_code == 302
+    assert db.session.scalar(select(Flag).where(Flag.post_id == spam.id)) is not None
