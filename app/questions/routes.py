@@ -137,7 +137,10 @@ def ask():
             show_errors(form, error)
         else:
             insights.draft_posted(form.draft.data)
-            flash("Your question is posted. You will see answers here.", "success")
+            if question.is_hidden:
+                flash("Thanks! A moderator will look at your question before others can see it.", "info")
+            else:
+                flash("Your question is posted. You will see answers here.", "success")
             return redirect(question_url(question))
     return render_template("questions/ask.html", form=form), 422 if form.errors else 200
 
@@ -155,7 +158,8 @@ def answer(question_id):
         except ValidationError as error:
             show_errors(form, error)
         else:
-            flash("Thanks for your answer!", "success")
+            flash("Thanks! A moderator will look at your answer before others can see it." if answer.is_hidden
+                  else "Thanks for your answer!", "info" if answer.is_hidden else "success")
             return redirect(answer_url(answer))
     return _show_with_forms(question, answer_form=form)
 

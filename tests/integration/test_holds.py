@@ -189,3 +189,18 @@ def test_hostile_flag_texts_never_break_the_api(app, make, client, testdata):
         weird = client.post(f"/api/v1/answers/{posted.id}/flags", json={"reason": text, "text": text},
                             headers=headers)
         assert weird.status_code in (201, 409, 422), (text, weird.status_code)
+
+
+def test_a_held_post_tells_its_author_it_waits(app, make, client, sign_in):
+    app.config["HOLD_FIRST_POSTS"] = 2
+    newcomer = make.user()
+    sign_in(newcomer)
+    response = client.post("/questions/ask", data={"title": "Where is the reset hole on the Halo speaker?",
+                                                   "body": "I cannot find it on the back or the bottom.",
+                                                   "tags": "halo"}, follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert "A moderator will look at your question" in text and "waiting for a moderator to approve it" in text
+    question = db.session.scalar(select(Question).order_by(Question.id.desc()))
+    response = client.post(f"/questions/{question.id}/answers", data={"body": "Found it: under the rubber foot."},
+                           follow_redirects=True)
+    assert "A moderator will look at your answer" in response.get_data(as_text=True)
