@@ -72,7 +72,7 @@ def can_accept(user, question):
 
 def can_delete_question(user, question):
     """Authors delete their question only while it has no answers; moderators always."""
-    if not _signed_in(user) or question.is_deleted:
+    if not _may_write(user) or question.is_deleted:
         return False
     if is_moderator(user):
         return True
@@ -81,7 +81,7 @@ def can_delete_question(user, question):
 
 def can_delete_answer(user, answer):
     """Authors delete their answer unless it is the accepted one; moderators always."""
-    if not _signed_in(user) or answer.is_deleted:
+    if not _may_write(user) or answer.is_deleted:
         return False
     if is_moderator(user):
         return True
@@ -90,12 +90,12 @@ def can_delete_answer(user, answer):
 
 def can_delete_comment(user, comment):
     """Authors and moderators delete comments."""
-    return _signed_in(user) and comment.deleted_at is None and (comment.author_id == user.id or is_moderator(user))
+    return _may_write(user) and comment.deleted_at is None and (comment.author_id == user.id or is_moderator(user))
 
 
 def can_close(user, question):
     """Moderators close questions (as duplicates, off-topic, resolved elsewhere) and reopen them."""
-    return is_moderator(user) and not question.is_deleted
+    return is_moderator(user) and not is_suspended(user) and not question.is_deleted
 
 
 def can_see_deleted(user):

@@ -11,6 +11,7 @@ from app.exceptions import ValidationError
 from app.extensions import db
 from app.formatting import slugify
 from app.models import Question, Revision, Tag
+from app.moderation import holds
 from app.questions import bp, queries, services
 from app.questions.forms import ActionForm, AnswerForm, CloseForm, CommentForm, QuestionForm, VoteForm
 from app.ratelimits import posting_limit
@@ -227,6 +228,7 @@ def edit_question(question_id):
     """Edit a question's title, body and tags."""
     question = queries.get_question_or_404(question_id, current_user)
     if not permissions.can_edit(current_user, question):
+        holds.refuse_if_suspended(current_user)  # a 403 that says why and until when
         abort(403)
     form = QuestionForm()
     if request.method == "GET":
@@ -250,6 +252,7 @@ def edit_answer(answer_id):
     """Edit an answer's body."""
     answer = queries.get_answer_or_404(answer_id, current_user)
     if not permissions.can_edit(current_user, answer):
+        holds.refuse_if_suspended(current_user)
         abort(403)
     form = AnswerForm()
     if request.method == "GET":

@@ -165,13 +165,13 @@ def edit_question(editor, question, title, body, tags, reason=None):
 
 def delete_question(actor, question):
     """Soft-delete a question (its author only while it has no answers)."""
+    holds.refuse_if_suspended(actor)
     begin_write(db.session)
     question = _visible_question(question.id)
     if not permissions.can_delete_question(actor, question):
         if question.author_id == actor.id and question.answer_count:
             raise Conflict("A question that has answers cannot be deleted: the answers would be lost too.")
         raise PermissionDenied("You can only delete your own questions.")
-    holds.refuse_if_suspended(actor)
     if not question.is_hidden:  # a hidden question was already taken out of the counts
         _count_tags(question.tags, -1)
     question.deleted_at, question.deleted_by_id = utcnow(), actor.id
@@ -277,6 +277,7 @@ def edit_answer(editor, answer, body, reason=None):
 
 def delete_answer(actor, answer):
     """Soft-delete an answer (not the accepted one, unless a moderator does it)."""
+    holds.refuse_if_suspended(actor)
     begin_write(db.session)
     answer = _lock(Answer, answer.id)
     question = _lock(Question, answer.question_id)
@@ -286,7 +287,6 @@ def delete_answer(actor, answer):
         raise PermissionDenied("You can only delete your own answers.")
     if question.accepted_answer_id == answer.id:
         _set_accepted(question, None)
-    holds.refuse_if_suspended(actor)
     if not answer.is_hidden:  # a hidden answer was already taken out of the count
         db.session.execute(update(Question).where(Question.id == question.id)
                            .values(answer_count=Question.answer_count - 1))
