@@ -20,8 +20,9 @@ SITEMAP_SECONDS = 3600
 FEED_SECONDS = 300
 
 # Paths no crawler should spend time on: staff and admin pages, accounts, the API, forms.
-DISALLOWED_PATHS = ("/staff/", "/admin/", "/moderation", "/care", "/account", "/notifications", "/api/",
-                    "/sign-in", "/sign-out", "/register", "/questions/ask", "/search", "/preview", "/unsubscribe")
+DISALLOWED_PATHS = ("/staff/", "/admin/", "/moderation", "/care", "/account", "/notifications", "/flags/", "/api/",
+                    "/sign-in", "/sign-out", "/register", "/password-reset", "/email/", "/questions/ask", "/search",
+                    "/preview")
 
 # Characters XML 1.0 forbids even escaped; hostile titles may carry them.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

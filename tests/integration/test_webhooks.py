@@ -193,6 +193,23 @@ def test_care_and_flag_events_are_delivered(receiver, admin, make):
     assert "body_source" not in flagged["post"] and "email" not in json.dumps(events)
 
 
+def test_a_breach_found_by_the_sweep_is_delivered(receiver, admin, make):
+    """The sweep runs without a request (cron): the delivery still goes out, signed, naming the clock."""
+    from app.care import services as care
+    from app.care import sweep
+
+    hook = services.create(admin, receiver.url, ["care_item.breached"])
+    question = make.question()
+    item = care.send_to_queue(make.user(role="agent"), question, "")
+    assert sweep.run(item.created_at + timedelta(minutes=61)).breaches == [(item.id, "first_response")]
+    assert deliver() == (1, 0)
+    [request] = receiver.requests
+    body = json.loads(request["body"])
+    assert verify(hook.secret, request) and body["event"] == "care_item.breached"
+    assert body["data"]["care_item"]["id"] == item.id and body["data"]["clock"] == "first_response"
+    assert body["data"]["actor"] is None
+
+
 def test_a_deleted_hook_gets_nothing_more(receiver, admin, make):
     hook = services.create(admin, receiver.url, ["question.asked"])
     make.question()
