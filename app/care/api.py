@@ -96,16 +96,21 @@ def update_item(item_id):
     for name in ("status", "category", "priority", "team"):
         if name in data and not isinstance(data[name], str):
             raise ValidationError({name: f"{name} is a string."})
-    if "category" in data or "priority" in data or "team" in data:
-        item = services.triage(g.api_user, item, category=data.get("category"), team=data.get("team"),
-                               priority=data.get("priority"))
+    # Check what can be checked up front, so a bad field changes nothing.
+    if "status" in data and data["status"] not in STATUS_LABELS or data.get("status") == "new":
+        raise ValidationError({"status": "status is acknowledged, in_progress, waiting or resolved."})
+    assignee = None
     if "assignee" in data:
         value = data["assignee"]
         if value is not None and (type(value) is not int or not 0 < value < 2**31):
             raise ValidationError({"assignee": "assignee is a user id or null."})
         assignee = db.session.get(User, value) if value is not None else None
-        if value is not None and assignee is None:
-            raise ValidationError({"assignee": "There is no such user."})
+        if value is not None and not permissions.is_staff(assignee):
+            raise ValidationError({"assignee": "assignee is the id of a member of staff."})
+    if "category" in data or "priority" in data or "team" in data:
+        item = services.triage(g.api_user, item, category=data.get("category"), team=data.get("team"),
+                               priority=data.get("priority"))
+    if "assignee" in data:
         item = services.assign(g.api_user, item, assignee)
     if "status" in data:
         item = services.set_status(g.api_user, item, data["status"])

@@ -166,4 +166,3 @@ class CareReminder(db.Model):
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), primary_key=True)
     number: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    dismissed_at: Mapped[datetime | None]

@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from app import audit, permissions, settings
 from app.care import bp, metrics, options, services
@@ -29,15 +30,15 @@ def _staff_only():
 def care_thread(question):
     """What the thread shows about care: public status, same-problem count, the asker's follow-up."""
     item = services.item_for_question(question.id)
-    info = {"status": services.public_status(question.id), "same_count": services.same_problem_count(question.id),
+    info = {"status": services.status_of(item), "same_count": services.same_problem_count(question.id),
             "can_press": not question.is_resolved and not question.is_closed and not question.is_deleted,
             "item": item if permissions.is_staff(current_user) else None, "followup": False, "reminder": None}
     is_asker = current_user.is_authenticated and current_user.id == question.author_id
     if is_asker and item is not None and not item.is_open and item.followup_asked_at and item.satisfied is None:
         info["followup"] = True
     if is_asker and not question.is_resolved and question.answer_count:
-        info["reminder"] = db.session.query(CareReminder).filter_by(question_id=question.id).order_by(
-            CareReminder.number.desc()).first()
+        info["reminder"] = db.session.scalar(select(CareReminder).where(CareReminder.question_id == question.id)
+                                             .order_by(CareReminder.number.desc()).limit(1))
     return info
 
 
@@ -84,7 +85,7 @@ def item(item_id):
     thread = queries.load_thread(question, current_user)
     now = utcnow()
     first, resolution = services.sla.clocks(care_item, now)
-    notes = db.session.query(CareNote).filter_by(item_id=care_item.id).order_by(CareNote.id).all()
+    notes = db.session.scalars(select(CareNote).where(CareNote.item_id == care_item.id).order_by(CareNote.id)).all()
     history, _ = audit.entries(target_type="care_item", target_id=care_item.id, per_page=100)
     return render_template(
         "care/item.html", item=care_item, question=question, thread=thread, first=first, resolution=resolution,

@@ -63,15 +63,16 @@ def is_complaint(reading, thresholds):
 
 
 def propose_category(reading, thresholds, text=""):
-    """Triage category proposed from the text: complaint, compliment, question or other.
+    """Triage category proposed from the text: complaint, compliment or question (staff choose "other").
 
-    Praise that asks something ("Love it, but how do I...?") is still a question.
+    Threads in a support community are questions unless they read otherwise; praise that asks
+    something ("Love it, but how do I...?") is still a question.
     """
     if is_complaint(reading, thresholds):
         return "complaint"
     if reading.sentiment >= thresholds.compliment_sentiment and not reading.negative and "?" not in text:
         return "compliment"
-    return "question" if "?" in text or reading.negative else "other"
+    return "question"
 
 
 def entry_reasons(facts, now, thresholds):

@@ -518,7 +518,7 @@ def on_answer_accepted(actor, answer, question, **extra):
     if item is None:
         return
     author = db.session.get(User, answer.author_id)
-    _resolve(item, utcnow(), "staff" if permissions.is_staff(author) else "community")
+    _resolve(item, utcnow(), "staff" if permissions.is_staff(author) else "community", actor=actor)
     item.updated_at = item.resolved_at
     audit.record(actor, "care.resolve", "care_item", item.id, reason="answer accepted", now=item.resolved_at)
 
@@ -624,7 +624,11 @@ def queue(now, team=None, assignee=None, category=None, status=None, reason=None
 
 def public_status(question_id):
     """What everyone sees on the thread: ("notified" | "investigating" | "resolved", label) or None."""
-    item = item_for_question(question_id)
+    return status_of(item_for_question(question_id))
+
+
+def status_of(item):
+    """The public care status of an item (None for no item, or one the community resolved)."""
     if item is None:
         return None
     if item.status == "new":

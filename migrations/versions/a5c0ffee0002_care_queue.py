@@ -117,7 +117,6 @@ def upgrade():
         sa.Column('question_id', sa.Integer(), nullable=False),
         sa.Column('number', sa.Integer(), nullable=False),
         sa.Column('created_at', sa.DateTime(), nullable=False),
-        sa.Column('dismissed_at', sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(['question_id'], ['questions.id'], name=op.f('fk_care_reminders_question_id_questions')),
         sa.PrimaryKeyConstraint('question_id', 'number', name=op.f('pk_care_reminders')),
     )
