@@ -67,7 +67,7 @@ def send_due_digests(now=None):
                                                       Notification.created_at <= now)
                            .values(email_pending=False))
         entries = [{
-            "who": item.actor.username if item.actor else "A moderator",
+            "who": item.actor_name,
             "verb": item.verb,
             "title": item.question.title if item.question else "a post",
             "url": services.post_url(item.question, item.answer_id, item.comment_id) if item.question

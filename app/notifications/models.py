@@ -16,7 +16,13 @@ KINDS = {
     "staff_reply": "replied as Lumen staff on a question you follow",
     "followed_answer": "answered a question you follow",
     "moderation": "reviewed your post",
+    # Sent by the care queue (app/care): a nudge to accept an answer, and staff closing a care item.
+    "care_reminder": "reminds you that your question has answers",
+    "care_followup": "marked your question as resolved",
 }
+# Who a notification is from when no member acted (the system or an anonymous moderator).
+NO_ACTOR = {"moderation": "A moderator"}
+SYSTEM_NAME = "Lumen Community"
 
 EMAIL_MODES = {
     "immediate": "Right away, one email per notification",
@@ -53,6 +59,13 @@ class Notification(db.Model):
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     question: Mapped[Question | None] = relationship()
+
+    @property
+    def actor_name(self):
+        """Who it is from, in words: a username, "A moderator" or the community itself."""
+        if self.actor is not None:
+            return self.actor.username
+        return NO_ACTOR.get(self.kind, SYSTEM_NAME)
 
     @property
     def verb(self):

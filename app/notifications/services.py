@@ -1,4 +1,7 @@
 """Notifications, follows and email choices: writing them, reading them, marking them read."""
+import contextlib
+import contextvars
+
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
@@ -10,7 +13,15 @@ from app.exceptions import NotFound, PermissionDenied, ValidationError
 from app.extensions import db
 from app.formatting import slugify
 from app.models import Question, User, utcnow
-from app.notifications.models import DEFAULT_EMAIL_MODE, EMAIL_MODES, EmailPreference, Follow, Notification
+from app.notifications.models import (
+    DEFAULT_EMAIL_MODE,
+    EMAIL_MODES,
+    NO_ACTOR,
+    SYSTEM_NAME,
+    EmailPreference,
+    Follow,
+    Notification,
+)
 
 EXCERPT_MAX = 280
 
@@ -108,6 +119,19 @@ def post_url(question, answer_id=None, comment_id=None):
     return mail.external_url("questions.show", question_id=question.id, slug=slugify(question.title), _anchor=anchor)
 
 
+_email_off = contextvars.ContextVar("notification_email_off", default=False)
+
+
+@contextlib.contextmanager
+def without_email():
+    """Notify in the app but queue no email inside the block (loading demo data for fictional members)."""
+    token = _email_off.set(True)
+    try:
+        yield
+    finally:
+        _email_off.reset(token)
+
+
 def notify(user, kind, actor=None, question=None, answer_id=None, comment_id=None, excerpt=None, now=None,
            mode=None):
     """Add a notification for `user` to the current transaction, and email it as they chose (`mode`, if known)."""
@@ -115,12 +139,12 @@ def notify(user, kind, actor=None, question=None, answer_id=None, comment_id=Non
     notification = Notification(user_id=user.id, kind=kind, actor_id=actor.id if actor else None,
                                 question_id=question.id if question else None, answer_id=answer_id,
                                 comment_id=comment_id, excerpt=_excerpt(excerpt), created_at=now)
-    mode = mode or email_mode(user.id)
+    mode = "none" if _email_off.get() else mode or email_mode(user.id)
     if mode == "daily":
         notification.email_pending = True
     db.session.add(notification)
     if mode == "immediate":
-        actor_name = actor.username if actor else "A moderator"
+        actor_name = actor.username if actor else NO_ACTOR.get(kind, SYSTEM_NAME)
         title = question.title if question else "your post"
         mail.enqueue_email(
             user.email, f"{actor_name} {notification.verb}: {title}", "notification", user_id=user.id,

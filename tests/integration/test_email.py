@@ -322,3 +322,19 @@ def test_the_in_process_worker_delivers_after_the_request(database_url, _schema,
 def test_the_in_process_worker_is_off_in_tests_unless_asked(app):
     assert worker.in_process_worker(app) is None
     assert "peerdesk_outbox_worker" not in app.extensions
+
+
+def test_loading_data_can_notify_without_email(make, thread):
+    asker, question = thread
+    with services.without_email():
+        make.answer(question)
+    assert services.unread_count(asker) == 1 and _outbox_count() == 0
+    make.answer(question)
+    assert _outbox_count(topic="notification:answer") == 1
+
+
+def test_the_demo_community_queues_no_email(runner):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert _outbox_count(kind="email") == 0
+    assert db.session.scalar(select(func.count()).select_from(Notification)) > 0

@@ -291,3 +291,14 @@ def test_a_removed_thread_is_not_shown_again_in_others_notifications(client, sig
     [note] = _notes(follower)
     response = client.get(f"/notifications/{note.id}", follow_redirects=True)
     assert response.request.path == "/notifications" and "no longer there" in response.get_data(as_text=True)
+
+
+def test_notifications_from_the_community_itself_are_signed_so(client, sign_in, make, asker, question):
+    # The care queue (app/care) reminds askers through services.notify, with no actor.
+    services.notify(asker, "care_reminder", question=question, excerpt="Accept the answer that solved it.")
+    db.session.commit()
+    sign_in(asker)
+    listing = client.get("/notifications").get_data(as_text=True)
+    assert "Lumen Community</strong> reminds you that your question has answers" in listing
+    email = db.session.scalar(select(OutboxMessage).where(OutboxMessage.topic == "notification:care_reminder"))
+    assert email.payload["subject"].startswith("Lumen Community reminds you that your question has answers")
