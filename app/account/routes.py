@@ -17,7 +17,7 @@ from app.notifications import services as notification_services
 from app.notifications.models import EMAIL_MODES
 from app.questions.forms import ActionForm
 from app.ratelimits import email_request_limit, email_target_limit, sign_in_limit
-from app.web import show_errors
+from app.web import page_number, show_errors
 
 
 def _status(form):
@@ -90,6 +90,14 @@ def notifications():
     elif not form.is_submitted():
         form.email_mode.data = notification_services.email_mode(current_user.id)
     return render_template("account/notifications.html", form=form), _status(form)
+
+
+@bp.get("/account/following")
+@login_required
+def following():
+    """The questions the member follows, each with an Unfollow button."""
+    return render_template("account/following.html", action_form=ActionForm(),
+                           pagination=notification_services.followed_questions(current_user, page_number()))
 
 
 # API tokens ------------------------------------------------------------------------------

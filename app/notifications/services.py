@@ -177,6 +177,14 @@ def is_following(user, question):
     return db.session.get(Follow, (user.id, question.id)) is not None
 
 
+def followed_questions(user, page, per_page=30):
+    """The visible questions the member follows, most recently followed first."""
+    query = (select(Question).join(Follow, Follow.question_id == Question.id)
+             .where(Follow.user_id == user.id, Question.deleted_at.is_(None))
+             .order_by(Follow.created_at.desc(), Question.id.desc()))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
 def follow(user, question_id, now=None):
     """Follow a visible question: new answers and staff replies there will notify the member."""
     if not (user and user.is_authenticated):

@@ -14,6 +14,7 @@ from app.models import ApiToken, User, utcnow
 from app.notifications import services as notifications
 from app.notifications.models import Follow, Notification
 from app.outbox import OutboxMessage, deliver_due
+from app.questions import services as threads
 from tests import mailbox as smtp
 from tests.builders import PASSWORD
 from tests.mailbox import body, local_path
@@ -42,7 +43,8 @@ def _link(message):
 
 # Who may open what -------------------------------------------------------------------------
 
-ACCOUNT_PAGES = ["/account", "/account/email", "/account/notifications", "/account/tokens", "/account/delete"]
+ACCOUNT_PAGES = ["/account", "/account/email", "/account/notifications", "/account/following", "/account/tokens",
+                 "/account/delete"]
 
 
 @pytest.mark.parametrize("path", ACCOUNT_PAGES)
@@ -148,6 +150,24 @@ def test_notification_choices_are_saved(client, sign_in, member):
     assert client.post("/account/notifications", data={"email_mode": "hourly"}).status_code == 422
     assert client.post("/account/notifications", data={}).status_code == 422
     assert notifications.email_mode(member.id) == "daily"
+
+
+def test_the_following_page_lists_and_unfollows(client, sign_in, make, member):
+    mine = make.question(member, title="Does the Lumen lamp work with dimmer switches?")
+    other = make.question(title="Which bulbs fit the Lumen floor lamp base?")
+    notifications.follow(member, other.id)
+    gone = make.question(title="A question that its author will delete soon")
+    notifications.follow(member, gone.id)
+    threads.delete_question(gone.author, gone)
+    sign_in(member)
+    page = client.get("/account/following").get_data(as_text=True)
+    assert mine.title in page and other.title in page and gone.title not in page
+    response = client.post(f"/questions/{other.id}/unfollow", data={"next": "/account/following?page=1"})
+    assert response.status_code == 302 and response.location.endswith("/account/following?page=1")
+    assert other.title not in client.get("/account/following").get_data(as_text=True)
+    # An outside address in `next` is ignored.
+    response = client.post(f"/questions/{mine.id}/unfollow", data={"next": "https://evil.example/"})
+    assert "evil.example" not in response.location
 
 
 # API tokens --------------------------------------------------------------------------------
