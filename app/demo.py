@@ -11,6 +11,7 @@ from app.exceptions import Conflict
 from app.extensions import db
 from app.models import Answer, AnswerVote, Comment, Question, QuestionVote, Revision, User, utcnow
 from app.moderation import holds
+from app.moderation import services as moderation
 from app.notifications import services as notification_services
 from app.questions import services as threads
 
@@ -1327,7 +1328,19 @@ def seed(seed=2026, now=None):
                 _load_thread(thread, users, stamps)
         stamps.save(users, community.accounts)
         _replay_care_sweeps(now or utcnow())
+        _flag_examples(users, stamps)
     return community.summary()
+
+
+def _flag_examples(users, stamps):
+    """Two flagged posts waiting in the moderation queue (below the hiding threshold), so the moderator has work."""
+    members = [user for user in users.values() if user.role == "member"]
+    for model, pk, reason, text in ((Comment, stamps.comments[0]["pk"], "off-topic", None),
+                                    (Answer, stamps.answers[-1]["pk"], "other", "Looks copied from the manual")):
+        post = db.session.get(model, pk)
+        flaggers = [user for user in members if user.id != post.author_id][:2 if reason == "off-topic" else 1]
+        for flagger in flaggers:
+            moderation.flag_post(flagger, post, reason, text)
 
 
 def _replay_care_sweeps(now):
