@@ -3,6 +3,7 @@ from functools import wraps
 
 from flask import g, request
 
+from app import permissions
 from app.auth.services import user_for_token
 from app.errors import json_error
 
@@ -16,6 +17,8 @@ def token_required(view):
         if user is None:
             body, status = json_error(401, "unauthorized", "Send a valid API token: Authorization: Bearer <token>.")
             return body, status, {"WWW-Authenticate": 'Bearer realm="peerdesk"'}
+        if request.method not in ("GET", "HEAD", "OPTIONS") and permissions.is_suspended(user):
+            return json_error(403, "forbidden", permissions.suspension_message(user))  # reads stay open
         g.api_user = user
         return view(*args, **kwargs)
     return wrapper

@@ -1,8 +1,25 @@
 """Hooking moderation into the app: blueprints, receivers, and the staff navigation's queue count."""
+from flask import request
 from flask_login import current_user
 
 from app import permissions
+from app.exceptions import PermissionDenied
 from app.extensions import csrf
+
+# What a suspended member may still send: signing in and out, their own account and notification
+# settings, and Markdown previews. Every other write is refused, whichever feature it belongs to.
+ALLOWED_WHILE_SUSPENDED = frozenset({"auth", "account", "notifications"})
+ALLOWED_ENDPOINTS = frozenset({"questions.preview"})
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def refuse_writes_of_suspended():
+    """Refuse any web write of a suspended member with the reason and end date (services check again)."""
+    if request.method in READS or request.blueprint in ALLOWED_WHILE_SUSPENDED:
+        return
+    if request.endpoint in ALLOWED_ENDPOINTS or not permissions.is_suspended(current_user):
+        return
+    raise PermissionDenied(permissions.suspension_message(current_user))
 
 
 def queue_count():
@@ -22,6 +39,7 @@ def register(app):
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     csrf.exempt(api.bp)  # bearer tokens, never cookies, authenticate API writes
     services.connect_receivers()
+    app.before_request(refuse_writes_of_suspended)
     from app.models import HIDDEN_REASONS
     from app.moderation.models import FLAG_REASONS
 

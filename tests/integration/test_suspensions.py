@@ -192,3 +192,25 @@ def test_the_suspend_form(client, sign_in, make):
     missing = client.post(f"/moderation/users/{member.id}/suspend", data={"days": "3", "reason": ""},
                           follow_redirects=True)
     assert "Say why" in missing.get_data(as_text=True)
+
+
+def test_other_features_writes_are_refused_too_but_account_settings_work(client, sign_in, scene, make):
+    """The web guard refuses every write of a suspended member, whichever feature owns it."""
+    sign_in(scene["troll"])
+    other = scene["other"]
+    for path in (f"/questions/{other.id}/same-problem", f"/answers/{scene['other_answer'].id}/helpful"):
+        response = client.post(path, data={"helpful": "yes"})
+        assert response.status_code == 403 and "Insulting other members" in response.get_data(as_text=True), path
+    assert client.post("/notifications/read").status_code in (200, 302, 303)
+    assert client.post("/preview", data={"body": "**still previews**"}).status_code == 200
+    assert client.post("/sign-out").status_code == 302
+
+
+def test_a_suspended_staff_members_api_writes_are_refused(client, make):
+    agent = make.user(role="agent")
+    headers = bearer(agent)
+    services.suspend(make.user(role="admin"), agent, utcnow() + timedelta(days=1), "under review")
+    question = make.question()
+    response = client.post("/api/v1/care/items", json={"question_id": question.id, "note": "look"}, headers=headers)
+    assert response.status_code == 403 and "under review" in response.json["error"]["message"]
+    assert client.get("/api/v1/care/items", headers=headers).status_code == 200
