@@ -29,8 +29,8 @@ def _staff_only():
 @bp.app_template_global()
 def care_thread(question):
     """What the thread shows about care: public status, same-problem count, the asker's follow-up."""
-    item = services.item_for_question(question.id)
-    info = {"status": services.status_of(item), "same_count": services.same_problem_count(question.id),
+    same_count, item = services.thread_care(question.id)
+    info = {"status": services.status_of(item), "same_count": same_count,
             "can_press": not question.is_resolved and not question.is_closed and not question.is_deleted,
             "item": item if permissions.is_staff(current_user) else None, "followup": False, "reminder": None}
     is_asker = current_user.is_authenticated and current_user.id == question.author_id

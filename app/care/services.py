@@ -622,6 +622,16 @@ def queue(now, team=None, assignee=None, category=None, status=None, reason=None
     return rows
 
 
+def thread_care(question_id):
+    """(same-problem count, care item or None) of a question in one query, for its page."""
+    count = (select(func.count()).select_from(SameProblem).where(SameProblem.question_id == question_id)
+             .scalar_subquery())
+    row = db.session.execute(select(count, CareItem).select_from(Question)
+                             .outerjoin(CareItem, CareItem.question_id == Question.id)
+                             .where(Question.id == question_id)).one_or_none()
+    return (row[0], row[1]) if row is not None else (0, None)
+
+
 def public_status(question_id):
     """What everyone sees on the thread: ("notified" | "investigating" | "resolved", label) or None."""
     return status_of(item_for_question(question_id))
