@@ -338,3 +338,14 @@ def test_the_demo_community_queues_no_email(runner):
     assert result.exit_code == 0, result.output
     assert _outbox_count(kind="email") == 0
     assert db.session.scalar(select(func.count()).select_from(Notification)) > 0
+
+
+def test_non_ascii_names_titles_and_bodies_arrive_intact(make, mailbox):
+    asker = make.user("zoe")
+    title = "Écran qui clignote 🌙 – «‏שלום‏» après la mise à jour"
+    question = make.question(asker, title=title)
+    make.answer(question, make.user("soren"), body="Désactivez la luminosité adaptative, puis redémarrez 😊.")
+    assert outbox.deliver_due() == (1, 0)
+    [message] = mailbox.messages
+    assert message["Subject"] == f"soren answered your question: {title}"
+    assert "zoe" in message["To"] and "redémarrez 😊" in body(message)
