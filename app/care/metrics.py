@@ -157,6 +157,7 @@ def compute(since, until, now):
                          "share": _share(sum(bool(i.satisfied) for i in rated), len(rated))},
         "complaints": sum(i.category == "complaint" for i in items),
         "weekly": weekly,
+        "weekly_complaints": [(w["week"].isoformat(), w["complaints"]) for w in weekly],
         "helpers": helpers(since, until),
         "duplicated": most_duplicated(since, until),
         "not_found": insights.top_queries(since, without_results=True, limit=10),

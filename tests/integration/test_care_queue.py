@@ -327,3 +327,20 @@ def test_the_in_app_sweeper_starts_lazily_only_when_turned_on(make, app, client)
         assert "care_sweeper" in app.extensions
     finally:
         assert sweep.stop_in_app(app)
+
+
+def test_admins_change_thresholds_and_lexicon_on_the_settings_page(client, make, sign_in):
+    sign_in(make.user(role="admin"))
+    page = client.get("/admin/settings").get_data(as_text=True)
+    assert "CARE_UNANSWERED_MINUTES" in page and "CARE_COMPLAINT_WORDS" in page
+    assert client.post("/admin/settings/CARE_UNANSWERED_MINUTES", data={"value": "30"}).status_code == 302
+    assert client.post("/admin/settings/CARE_COMPLAINT_WORDS", data={"value": "zebra\nwarranty claim"}).status_code \
+        == 302
+    assert client.post("/admin/settings/CARE_UNANSWERED_MINUTES", data={"value": "0"}).status_code == 422
+    quiet = make.question(body="My zebra-striped case squeaks a little when I open it.")
+    assert _item(quiet).reason_kinds == ["complaint"] and _item(quiet).matched_words[0] == "zebra"
+    plain = make.question(body="The lid squeaks a little when I open it, nothing else.")
+    sweep.run(plain.created_at + timedelta(minutes=29, seconds=59))
+    assert _item(plain) is None
+    sweep.run(plain.created_at + timedelta(minutes=30))
+    assert _item(plain).reason_kinds == ["unanswered"]
