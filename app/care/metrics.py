@@ -124,14 +124,14 @@ def compute(since, until, now):
     names = dict(db.session.execute(select(User.id, User.username).where(
         User.id.in_({i.assignee_id for i in open_items if i.assignee_id}))).all()) if open_items else {}
     rated = [i for i in items if i.satisfied is not None]
-    weeks = defaultdict(lambda: {"complaints": 0, "items": 0, "sentiment": 0})
+    weeks = defaultdict(lambda: {"complaints": 0, "item_count": 0, "sentiment": 0})
     for item in items:
         week = (item.created_at - timedelta(days=item.created_at.weekday())).date()
-        weeks[week]["items"] += 1
+        weeks[week]["item_count"] += 1
         weeks[week]["sentiment"] += item.sentiment
         weeks[week]["complaints"] += item.category == "complaint"
-    weekly = [{"week": week, "complaints": w["complaints"], "items": w["items"],
-               "sentiment": round(w["sentiment"] / w["items"], 2)} for week, w in sorted(weeks.items())]
+    weekly = [{"week": week, "complaints": w["complaints"], "item_count": w["item_count"],
+               "sentiment": round(w["sentiment"] / w["item_count"], 2)} for week, w in sorted(weeks.items())]
     return {
         "asked": len(rows),
         "community_answered": sum(r["community_answered"] for r in rows),
@@ -142,7 +142,7 @@ def compute(since, until, now):
         "first_response": {"median": median(first_any), "p90": p90(first_any), "count": len(first_any)},
         "first_staff_response": {"median": median(first_staff), "p90": p90(first_staff), "count": len(first_staff)},
         "resolution": {"median": median(resolution), "p90": p90(resolution), "count": len(resolution)},
-        "items": len(items),
+        "item_count": len(items),
         "resolved_by_staff": sum(i.resolved_by == "staff" for i in resolved_items),
         "resolved_by_community": sum(i.resolved_by == "community" for i in resolved_items),
         "compliance": {kind: sorted(((key[1], met, decided, _share(met, decided))
@@ -165,8 +165,8 @@ def compute(since, until, now):
     }
 
 
-def _ordered(counter, order):
-    return [(key, counter.get(key, 0)) for key in order if key != "resolved"]
+def _ordered(counter, labels):
+    return [(label, counter.get(key, 0)) for key, label in labels.items() if key != "resolved"]
 
 
 def helpers(since, until, limit=10):

@@ -84,15 +84,15 @@ def test_question_figures(world):
 
 def test_care_figures(world):
     figures = metrics.compute(SINCE, UNTIL, NOW)
-    assert figures["items"] == 3 and figures["resolved_by_staff"] == 2 and figures["resolved_by_community"] == 0
+    assert figures["item_count"] == 3 and figures["resolved_by_staff"] == 2 and figures["resolved_by_community"] == 0
     assert figures["resolution"] == {"median": 210.0, "p90": 300.0, "count": 2}
     assert figures["compliance"]["category"] == [("complaint", 0, 2, 0.0), ("question", 2, 3, 2 / 3)]
     assert figures["compliance"]["team"] == [("customer care", 0, 2, 0.0), ("technical support", 2, 3, 2 / 3)]
     assert figures["breaches_week"] == 1
-    assert figures["open_by_status"][0] == ("new", 1) and figures["open_by_assignee"] == [("unassigned", 1)]
+    assert figures["open_by_status"][0] == ("New", 1) and figures["open_by_assignee"] == [("unassigned", 1)]
     assert figures["satisfaction"] == {"rated": 1, "yes": 1, "share": 1.0}
     assert figures["complaints"] == 1
-    assert figures["weekly"] == [{"week": T0.date(), "complaints": 1, "items": 3, "sentiment": 0.0}]
+    assert figures["weekly"] == [{"week": T0.date(), "complaints": 1, "item_count": 3, "sentiment": 0.0}]
     assert [(user.username, accepted, votes) for user, accepted, votes in figures["helpers"]] == [("helper", 1, 1)]
 
 
@@ -122,7 +122,8 @@ def test_the_report_page_shows_the_figures(client, make, sign_in, world):
     sign_in(make.user(role="moderator"))
     page = client.get(f"/staff/care/report?start={SINCE.date()}&end={UNTIL.date()}").get_data(as_text=True)
     assert 'data-figure="asked">4<' in page and 'data-figure="resolution_median">3.5 h<' in page
-    assert 'data-figure="satisfaction">100%<' in page
+    assert 'data-figure="satisfaction">100%<' in page and 'data-figure="items">3<' in page
+    assert "<td>3</td><td>1</td>" in page  # the week's care items and complaints
     response = client.get(f"/staff/care/report.csv?figure=items&start={SINCE.date()}&end={UNTIL.date()}")
     assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
     assert len(response.get_data(as_text=True).splitlines()) == 4
