@@ -94,7 +94,8 @@ def build_message(payload, mail_from=None):
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: autoresponders must not answer
     for name, value in (payload.get("headers") or {}).items():
         message[name] = _one_line(value, 2000)
-    message.set_content(payload["text"])
+    # Quoted-printable keeps the body readable as sent (links stay links), whatever the language.
+    message.set_content(payload["text"], cte="quoted-printable")
     return message
 
 
@@ -108,7 +109,8 @@ def send_email(payload):
     message = build_message(payload)
     host = _setting("SMTP_HOST")
     if not host:
-        current_app.logger.warning("Email not sent (SMTP_HOST is not set):\n%s", message.as_string())
+        current_app.logger.warning("Email not sent (SMTP_HOST is not set)\nTo: %s\nSubject: %s\n\n%s",
+                                   message["To"], message["Subject"], payload["text"])
         return NOT_SENT_STATUS
     use_tls, starttls = _flag("SMTP_USE_TLS"), _flag("SMTP_STARTTLS")
     port = int(_setting("SMTP_PORT") or (465 if use_tls else 587 if starttls else 25))

@@ -253,6 +253,7 @@ def test_without_smtp_host_messages_are_logged_and_marked(app, make, thread, cap
     row = db.session.scalar(select(OutboxMessage))
     assert row.last_status == mail.NOT_SENT_STATUS
     assert "answered your question" in caplog.text and thread[0].email in caplog.text
+    assert f"/questions/{thread[1].id}/" in caplog.text  # readable: a developer can follow the link
 
 
 def test_header_injection_through_a_title_is_impossible(make, mailbox):
