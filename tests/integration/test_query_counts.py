@@ -6,7 +6,15 @@ from sqlalchemy import event
 
 from app.extensions import db
 from app.formatting import slugify
+from app.moderation import holds
 from app.questions import services
+
+
+@pytest.fixture(autouse=True)
+def _bulk_content():
+    """These tests post many threads as a handful of members: new members' hourly limits would stop them."""
+    with holds.trusted_load():
+        yield
 
 
 @contextmanager
@@ -59,7 +67,9 @@ def test_question_page_queries_do_not_grow_with_answers_or_comments(client, make
     small_count = page_queries(client, _url(small))
     large_count = page_queries(client, _url(large))
     assert small_count == large_count
-    assert large_count <= 8
+    # A visitor: the question, its thread (tags, answers, comments), the care status. A member
+    # also: their votes (two), the bell's unread count, whether they follow the thread.
+    assert large_count <= (11 if signed_in else 7)
 
 
 def _url(question):
