@@ -7,12 +7,14 @@ import click
 from flask.cli import AppGroup
 
 from app import reputation
+from app.exceptions import DomainError
 from app.importer import models  # noqa: F401 - the mapping table belongs to the metadata migrations compare with
 from app.importer.stackexchange import (
     BATCH_SIZE,
     SEARCH_MODES,
     DumpError,
     StackExchangeImport,
+    give_address,
     imported_vote_points,
 )
 
@@ -79,6 +81,19 @@ def import_stackexchange(directory, site, batch_size, search, report_json):
     if report_json:
         with open(report_json, "w", encoding="utf-8") as handle:
             json.dump(report.as_dict(), handle, indent=2, ensure_ascii=False)
+
+
+@import_cli.command("set-email")
+@click.argument("username")
+@click.argument("email")
+def set_email(username, email):
+    """Give an imported member their real EMAIL; they then sign in after "Forgot your password?"."""
+    try:
+        user = give_address(username, email)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"{user.username} now has the address {user.email}: \"Forgot your password?\" on the sign-in "
+               "page sends them a link to set a password.")
 
 
 def register(app):

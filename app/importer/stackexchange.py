@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app import reputation, validation
 from app.auth.services import USERNAME_PATTERN
 from app.database import begin_write
-from app.exceptions import ValidationError
+from app.exceptions import Conflict, NotFound, ValidationError
 from app.extensions import db
 from app.importer.bodies import BodyError, convert_body
 from app.importer.models import ImportedRecord
@@ -907,6 +907,33 @@ def imported_vote_points():
             .join(ImportedRecord, (ImportedRecord.kind == kind) & (ImportedRecord.local_id == post.id))
             .group_by(post.author_id)).all()
     return rows
+
+
+def give_address(username, email):
+    """Give an imported member their real address, so that a password reset lets them in; returns the user.
+
+    Only accounts still on their placeholder address qualify: anyone else changes theirs in
+    account settings. The operator's change is audited (no actor: the command line).
+    """
+    from app import audit
+    from app.auth import services as accounts
+
+    user = accounts.find_user(username)
+    if user is None or "@" in username:
+        raise NotFound(f"No member named {username!r}.")
+    if not user.email.endswith("@" + EMAIL_DOMAIN):
+        raise Conflict(f"{user.username} is not an imported member waiting for an address.")
+    email = accounts.clean_email(email)
+    begin_write(db.session)
+    user = db.session.get(User, user.id)
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        db.session.rollback()
+        raise ValidationError({"email": "An account with that email already exists."})
+    audit.record(None, "user.imported_address", "user", user.id, reason="an imported member claims the account",
+                 before={"email": user.email}, after={"email": email})
+    user.email = email
+    db.session.commit()
+    return user
 
 
 def import_dump(directory, **options):

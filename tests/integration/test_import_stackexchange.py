@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app import reputation
+from app.audit import AuditEntry
 from app.auth import services as accounts
 from app.auth.services import USERNAME_PATTERN
 from app.extensions import db
@@ -26,8 +27,11 @@ from app.models import (
     User,
     question_tags,
 )
+from app.outbox import deliver_due
 from app.questions import services
 from app.search import indexer
+from tests import mailbox as smtp
+from tests.mailbox import body, local_path
 
 ROOTS = {"Posts.xml": "posts", "Users.xml": "users", "Votes.xml": "votes", "Comments.xml": "comments",
          "PostLinks.xml": "postlinks", "Tags.xml": "tags"}
@@ -302,10 +306,10 @@ def test_hostile_bodies_are_converted_safely(app, tmp_path, testdata):
     assert report.created["answer"] + report.created["question"] + sum(body_skips.values()) == len(posts)
     assert report.created["answer"] > len(payloads) // 2
     bodies = db.session.scalars(select(Answer.body_html)).all() + db.session.scalars(select(Question.body_html)).all()
-    for body in bodies:
+    for html in bodies:
         checker = _AllowListChecker()
-        checker.feed(body)
-        assert not checker.problems, (body, checker.problems)
+        checker.feed(html)
+        assert not checker.problems, (html, checker.problems)
 
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -483,3 +487,28 @@ def test_cli_exits_1_with_a_clear_message_when_the_dump_cannot_be_read(app, runn
                 "not xml": "Posts.xml is not well-formed XML", "entity bomb": "Posts.xml is not well-formed XML"}
     assert expected[problem] in result.output
     assert "Traceback" not in result.output
+
+
+def test_an_imported_member_claims_the_account_with_a_real_address_and_a_reset(app, dump, runner, client):
+    import_dump(dump)
+    result = runner.invoke(args=["import", "set-email", "Ada-Lovelace", "Ada@Example.com"])
+    assert result.exit_code == 0, result.output
+    assert "Ada-Lovelace now has the address ada@example.com" in result.output
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.imported_address"))
+    assert entry.actor_id is None and entry.before == {"email": "se-lumen-1@import.invalid"}
+    with smtp.configured(app) as mailbox:
+        assert client.post("/password-reset", data={"email": "ada@example.com"}).status_code == 302
+        deliver_due()
+        [message] = mailbox.messages
+    link = local_path(re.search(r"https?://\S+/password-reset/\S+", body(message)).group(0))
+    new_password = "a brand new lantern 42"
+    assert client.post(link, data={"password": new_password, "confirm": new_password}).status_code == 302
+    assert accounts.authenticate("Ada-Lovelace", new_password).id == imported("user", 1)
+    # Only accounts still on their placeholder qualify, and an address is never shared.
+    again = runner.invoke(args=["import", "set-email", "Ada-Lovelace", "other@example.com"])
+    assert again.exit_code == 1 and "not an imported member waiting for an address" in again.output
+    taken = runner.invoke(args=["import", "set-email", "ada-lovelace-2", "ada@example.com"])
+    assert taken.exit_code == 1 and "already exists" in taken.output
+    for args, message in ((["nobody", "x@example.com"], "No member named"), (["Zoe-r", "not an address"], "not valid")):
+        failed = runner.invoke(args=["import", "set-email", *args])
+        assert failed.exit_code == 1 and message in failed.output
