@@ -107,13 +107,18 @@ def iter_rows(path, on_position=None):
 
 
 def batches(rows, size):
-    """Lists of up to `size` consecutive items."""
+    """Lists of up to `size` consecutive items; when reading fails, the items read so far come first."""
     batch = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
+    try:
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+    except DumpError:
+        if batch:
             yield batch
-            batch = []
+        raise
     if batch:
         yield batch
 

@@ -86,6 +86,18 @@ def test_batches():
     assert list(batches([], 3)) == []
 
 
+def test_a_failing_read_still_hands_over_the_rows_before_it():
+    def rows():
+        yield from range(5)
+        raise DumpError("broken")
+
+    handed = []
+    with pytest.raises(DumpError, match="broken"):
+        for batch in batches(rows(), 3):
+            handed.append(batch)
+    assert handed == [[0, 1, 2], [3, 4]]
+
+
 @pytest.mark.parametrize(("value", "expected"), [
     ("2010-07-28T19:04:21.300", datetime(2010, 7, 28, 19, 4, 21, 300000)),
     ("2010-07-28T19:04:21", datetime(2010, 7, 28, 19, 4, 21)),
