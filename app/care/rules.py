@@ -75,8 +75,11 @@ def propose_category(reading, thresholds, text=""):
     return "question"
 
 
-def entry_reasons(facts, now, thresholds):
-    """Every reason the thread qualifies for the queue now (empty when it does not)."""
+def entry_reasons(facts, now, thresholds, reading=None):
+    """Every reason the thread qualifies for the queue now (empty when it does not).
+
+    `reading` is the lexicon's reading of `facts.text` when the caller has it already.
+    """
     if facts.is_deleted or facts.is_closed or facts.is_resolved:
         return []
     reasons = []
@@ -85,7 +88,7 @@ def entry_reasons(facts, now, thresholds):
     if unresolved_due(facts, now, thresholds):
         reasons.append(Reason("unresolved", f"{facts.answer_count} answer(s), none accepted after "
                                             f"{thresholds.unresolved_hours:g} hours"))
-    reading = read_text(facts.text, thresholds)
+    reading = reading if reading is not None else read_text(facts.text, thresholds)
     if is_complaint(reading, thresholds):
         reasons.append(Reason("complaint", "Matched: " + ", ".join(reading.matched_words),
                               reading.matched_words))
@@ -95,13 +98,17 @@ def entry_reasons(facts, now, thresholds):
 
 
 PRIORITY_CUTS = ((60, "urgent"), (40, "high"), (20, "normal"))
+# Waiting adds a point every WAIT_STEP, up to WAIT_STEPS points: the sweep refreshes an item's
+# priority only when it crosses one of these steps.
+WAIT_STEP = timedelta(minutes=30)
+WAIT_STEPS = 40
 _CATEGORY_WEIGHT = {"complaint": 30, "question": 15, "other": 10, "compliment": 0}
 
 
 def priority_score(category, waited, sentiment, same_problem_count):
     """0-100 from category, waiting time (a timedelta), unhappiness and how many share the problem."""
-    hours = max(waited.total_seconds(), 0) / 3600
-    score = (_CATEGORY_WEIGHT.get(category, 10) + min(int(hours * 2), 40) + min(max(-sentiment, 0) * 5, 20)
+    steps = int(max(waited.total_seconds(), 0) // WAIT_STEP.total_seconds())
+    score = (_CATEGORY_WEIGHT.get(category, 10) + min(steps, WAIT_STEPS) + min(max(-sentiment, 0) * 5, 20)
              + min(same_problem_count * 5, 25))
     return min(score, 100)
 

@@ -91,24 +91,28 @@ def same_problem_count(question_id):
                              .where(SameProblem.question_id == question_id))
 
 
-def compute_priority(item, now):
+def compute_priority(item, now, count=None):
     """Refresh the computed priority from waiting time, category, sentiment and same-problem count."""
     waited = now - item.opened_at - sla.paused_for(item, now)
-    item.priority_score = rules.priority_score(item.category, waited, item.sentiment,
-                                               same_problem_count(item.question_id))
+    if count is None:
+        count = same_problem_count(item.question_id)
+    item.priority_score = rules.priority_score(item.category, waited, item.sentiment, count)
 
 
 # Entering the queue ----------------------------------------------------------------------
 
 
-def enqueue(question, reasons, now, actor=None):
+def enqueue(question, reasons, now, actor=None, limits=None, reading=None):
     """Put a question in the queue (or reopen/extend its item) for these rules.Reason; returns (item, created).
 
     Runs inside the caller's write transaction. One item per question: the insert ignores a
     conflict, then the row is locked, so concurrent sweeps and receivers never duplicate it.
+    The sweep passes the thresholds and the text's reading it has already.
     """
-    reading = rules.read_text(question_text(question), thresholds())
-    category = rules.propose_category(reading, thresholds(), question_text(question))
+    limits = limits or thresholds()
+    text = question_text(question)
+    reading = reading or rules.read_text(text, limits)
+    category = rules.propose_category(reading, limits, text)
     result = db.session.execute(_insert()(CareItem).values(
         question_id=question.id, status="new", category=category, team=options.team_for(category),
         sentiment=reading.sentiment, matched_words=reading.matched_words, created_at=now, opened_at=now,
@@ -447,9 +451,9 @@ def record_feedback(user, question, solved, now=None):
     return item
 
 
-def note_breaches(item, now):
+def note_breaches(item, now, targets=None):
     """Mark each clock's first breach once and tell listeners (webhooks)."""
-    first, resolution = sla.clocks(item, now)
+    first, resolution = sla.clocks(item, now, targets)
     for clock, column in ((first, "first_response_breached_at"), (resolution, "resolution_breached_at")):
         if clock.breached and getattr(item, column) is None:
             setattr(item, column, min(now, clock.stopped_at or now))
