@@ -173,6 +173,15 @@ def register(page, prefix="member"):
     return member
 
 
+def sign_in_through_form(page, username, password=PASSWORD):
+    """Sign in through the form and wait until the header shows the account."""
+    page.goto("/sign-in")
+    page.get_by_label("Username or email", exact=True).fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".account-link")).to_contain_text(username)
+
+
 @pytest.fixture
 def register_member():
     """register(page, prefix) as a fixture, for tests that prefer injection to an import."""

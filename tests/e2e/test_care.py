@@ -10,17 +10,9 @@ from app.auth import services as accounts
 from app.care import sweep
 from app.extensions import db
 from app.models import Question
-from tests.e2e.conftest import PASSWORD
+from tests.e2e.conftest import PASSWORD, sign_in_through_form
 
 pytestmark = pytest.mark.e2e
-
-
-def _sign_in(page, username):
-    page.goto("/sign-in")
-    page.get_by_label("Username or email", exact=True).fill(username)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator(".account-link")).to_contain_text(username)
 
 
 def test_unanswered_question_is_queued_answered_by_an_agent_and_resolved_within_sla(live_server, new_page,
@@ -55,7 +47,7 @@ def test_unanswered_question_is_queued_answered_by_an_agent_and_resolved_within_
     expect(customer.locator(".care-status")).to_contain_text("Staff notified")
 
     agent = new_page()
-    _sign_in(agent, agent_name)
+    sign_in_through_form(agent, agent_name)
     agent.get_by_role("link", name="Care queue").click()
     row = agent.locator(".care-row", has=agent.get_by_role("link", name=title))
     expect(row).to_contain_text("No answer yet")

@@ -7,17 +7,9 @@ from playwright.sync_api import expect
 
 from app.auth import services as accounts
 from app.questions import services as threads
-from tests.e2e.conftest import PASSWORD
+from tests.e2e.conftest import PASSWORD, sign_in_through_form
 
 pytestmark = pytest.mark.e2e
-
-
-def _sign_in(page, username):
-    page.goto("/sign-in")
-    page.get_by_label("Username or email", exact=True).fill(username)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator(".account-link")).to_contain_text(username)
 
 
 def test_flags_hide_spam_a_moderator_agrees_and_the_spammer_is_suspended(new_page, live_server):
@@ -38,7 +30,7 @@ def test_flags_hide_spam_a_moderator_agrees_and_the_spammer_is_suspended(new_pag
 
     for number, name in enumerate(flagger_names, start=1):
         page = new_page()
-        _sign_in(page, name)
+        sign_in_through_form(page, name)
         page.goto(f"/questions/{question_id}")
         answer = page.locator(f"#answer-{spam_id}")
         expect(answer).to_contain_text(spam_text)
@@ -56,7 +48,7 @@ def test_flags_hide_spam_a_moderator_agrees_and_the_spammer_is_suspended(new_pag
     expect(visitor.locator("#answers-heading")).to_have_text("0 Answers")
 
     moderator = new_page()
-    _sign_in(moderator, f"mod{token}")
+    sign_in_through_form(moderator, f"mod{token}")
     moderator.get_by_role("link", name=re.compile(r"^Moderation")).click()
     item = moderator.locator(".review-item", has_text=spam_text)
     expect(item).to_contain_text("3 flags")
@@ -76,7 +68,7 @@ def test_flags_hide_spam_a_moderator_agrees_and_the_spammer_is_suspended(new_pag
     expect(moderator.get_by_text(f"spammer{token} is suspended until")).to_be_visible()
 
     offender = new_page()
-    _sign_in(offender, f"spammer{token}")
+    sign_in_through_form(offender, f"spammer{token}")
     expect(offender.locator(".suspension-banner")).to_contain_text("Posting advertisements")
     offender.goto(f"/questions/{question_id}")
     # The author still sees their hidden answer, with the moderated note, but cannot post.

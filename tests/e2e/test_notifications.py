@@ -10,18 +10,10 @@ from app.auth import services as accounts
 from app.extensions import db
 from app.questions import services as threads
 from tests import mailbox as smtp
-from tests.e2e.conftest import PASSWORD
+from tests.e2e.conftest import PASSWORD, sign_in_through_form
 from tests.mailbox import body
 
 pytestmark = pytest.mark.e2e
-
-
-def _sign_in(page, username, password=PASSWORD):
-    page.goto("/sign-in")
-    page.get_by_label("Username or email", exact=True).fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator(".account-link")).to_contain_text(username)
 
 
 def test_the_bell_leads_to_the_answer_and_settings_are_kept(live_server, new_page, register_member):
@@ -108,6 +100,6 @@ def test_forgotten_password_is_reset_from_the_emailed_link(live_server, page):
     page.get_by_label("Repeat new password", exact=True).fill(new_password)
     page.get_by_role("button", name="Set new password").click()
     expect(page.get_by_text("Your password is changed")).to_be_visible()
-    _sign_in(page, username, new_password)
+    sign_in_through_form(page, username, new_password)
     page.goto(link)
     expect(page.get_by_text("already used")).to_be_visible()

@@ -8,17 +8,9 @@ from playwright.sync_api import expect
 
 from app.auth import services as accounts
 from app.questions import services as threads
-from tests.e2e.conftest import PASSWORD
+from tests.e2e.conftest import PASSWORD, sign_in_through_form
 
 pytestmark = pytest.mark.e2e
-
-
-def _sign_in(page, username):
-    page.goto("/sign-in")
-    page.get_by_label("Username or email", exact=True).fill(username)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator(".account-link")).to_contain_text(username)
 
 
 def test_a_visitor_says_an_answer_helped_and_staff_see_the_count(live_server, new_page):
@@ -55,7 +47,7 @@ def test_a_visitor_says_an_answer_helped_and_staff_see_the_count(live_server, ne
     expect(second_visitor.locator("[data-helpful]").get_by_role("status")).to_contain_text("Thanks!")
 
     staff = new_page()
-    _sign_in(staff, f"agent{token}")
+    sign_in_through_form(staff, f"agent{token}")
     staff.goto(f"/questions/{question_id}")
     expect(staff.locator("[data-helpful]")).to_have_count(0)
     expect(staff.locator(".helpful-counts")).to_contain_text("1 yes, 1 no")
@@ -65,7 +57,7 @@ def test_an_admin_registers_a_webhook_and_sends_a_test_event(live_server, page):
     token = uuid.uuid4().hex[:8]
     with live_server.app.app_context():
         accounts.register(f"admin{token}", f"admin{token}@example.com", PASSWORD, role="admin")
-    _sign_in(page, f"admin{token}")
+    sign_in_through_form(page, f"admin{token}")
     page.get_by_role("link", name="Webhooks").click()
     expect(page.get_by_role("heading", name="Webhooks", level=1)).to_be_visible()
     page.get_by_label("Payload URL").fill("ftp://crm.example.com/hook")
