@@ -124,12 +124,15 @@ def compute(since, until, now):
     names = dict(db.session.execute(select(User.id, User.username).where(
         User.id.in_({i.assignee_id for i in open_items if i.assignee_id}))).all()) if open_items else {}
     rated = [i for i in items if i.satisfied is not None]
-    weeks = defaultdict(lambda: {"complaints": 0, "item_count": 0, "sentiment": 0})
+    weeks = defaultdict(lambda: {"complaints": 0, "item_count": 0, "sentiment": 0, "rated": 0, "yes": 0})
     for item in items:
         week = (item.created_at - timedelta(days=item.created_at.weekday())).date()
         weeks[week]["item_count"] += 1
         weeks[week]["sentiment"] += item.sentiment
         weeks[week]["complaints"] += item.category == "complaint"
+        if item.satisfied is not None:
+            weeks[week]["rated"] += 1
+            weeks[week]["yes"] += bool(item.satisfied)
     weekly = [{"week": week, "complaints": w["complaints"], "item_count": w["item_count"],
                "sentiment": round(w["sentiment"] / w["item_count"], 2)} for week, w in sorted(weeks.items())]
     return {
@@ -158,6 +161,9 @@ def compute(since, until, now):
         "complaints": sum(i.category == "complaint" for i in items),
         "weekly": weekly,
         "weekly_complaints": [(w["week"].isoformat(), w["complaints"]) for w in weekly],
+        # By the week the item was opened, like the other weekly figures.
+        "weekly_satisfaction": [{"week": week, "rated": w["rated"], "yes": w["yes"],
+                                 "share": _share(w["yes"], w["rated"])} for week, w in sorted(weeks.items())],
         "helpers": helpers(since, until),
         "duplicated": most_duplicated(since, until),
         "not_found": insights.top_queries(since, without_results=True, limit=10),

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app import audit, permissions, settings
-from app.care import bp, metrics, options, services
+from app.care import bp, charts, metrics, options, services
 from app.care.models import CATEGORIES, PRIORITIES, REASONS, STATUS_LABELS, CareNote, CareReminder
 from app.exceptions import DomainError, ValidationError
 from app.extensions import csrf, db
@@ -274,7 +274,8 @@ def report():
         flash(error.message, "error")
         start, end, since, until = _fallback_range()
     figures = metrics.compute(since, until, utcnow())
-    return render_template("care/report.html", figures=figures, start=start, end=end)
+    return render_template("care/report.html", figures=figures, chart_data=charts.series(figures), start=start,
+                           end=end)
 
 
 def _fallback_range():
