@@ -63,7 +63,8 @@
     type: "bar",
     data: {
       labels: series.labels,
-      datasets: [{ label: "Clocks met in time", data: series.percent, backgroundColor: palette.ok }],
+      // minBarLength: a 0% bar still shows, so nobody mistakes it for a missing figure.
+      datasets: [{ label: "Clocks met in time", data: series.percent, backgroundColor: palette.ok, minBarLength: 3 }],
     },
     options: {
       plugins: {
@@ -120,13 +121,10 @@
   }));
 
   draw("satisfaction", (series) => ({
-    type: "line",
+    type: "bar",
     data: {
       labels: series.labels,
-      datasets: [{
-        label: "Said it solved their problem", data: series.percent, borderColor: palette.ok,
-        backgroundColor: palette.ok, spanGaps: true, tension: 0.2,
-      }],
+      datasets: [{ label: "Said it solved their problem", data: series.percent, backgroundColor: palette.ok }],
     },
     options: {
       plugins: {
