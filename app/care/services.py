@@ -102,19 +102,21 @@ def compute_priority(item, now, count=None):
 # Entering the queue ----------------------------------------------------------------------
 
 
-def enqueue(question, reasons, now, actor=None, limits=None, reading=None):
+def enqueue(question, reasons, now, actor=None, limits=None, reading=None, count=None, routing=None):
     """Put a question in the queue (or reopen/extend its item) for these rules.Reason; returns (item, created).
 
     Runs inside the caller's write transaction. One item per question: the insert ignores a
     conflict, then the row is locked, so concurrent sweeps and receivers never duplicate it.
-    The sweep passes the thresholds and the text's reading it has already.
+    The sweep passes what it has read already: thresholds, the text's reading, the same-problem
+    count and the routing table.
     """
     limits = limits or thresholds()
     text = question_text(question)
     reading = reading or rules.read_text(text, limits)
     category = rules.propose_category(reading, limits, text)
+    team = routing[category] if routing and category in routing else options.team_for(category)
     result = db.session.execute(_insert()(CareItem).values(
-        question_id=question.id, status="new", category=category, team=options.team_for(category),
+        question_id=question.id, status="new", category=category, team=team,
         sentiment=reading.sentiment, matched_words=reading.matched_words, created_at=now, opened_at=now,
         updated_at=now, priority_score=0, paused_seconds=0, reopened_count=0,
     ).on_conflict_do_nothing(index_elements=["question_id"]).returning(CareItem.id))
@@ -136,7 +138,7 @@ def enqueue(question, reasons, now, actor=None, limits=None, reading=None):
     if not item.is_open and added and any(r.kind in REOPENING_KINDS for r in added):
         _reopen(item, now)
     item.updated_at = now
-    compute_priority(item, now)
+    compute_priority(item, now, count)
     db.session.flush()
     _touch_question(question.id)
     if created:

@@ -31,7 +31,7 @@ from app.settings import Setting
 
 _ADVISORY_KEY = 5_110_002  # any fixed number: "the care sweep"
 _RECENT = timedelta(days=7)  # how far back a full sweep's text rules look at threads nobody queued yet
-BATCH_SIZE = 100
+BATCH_SIZE = 50  # about a quarter of a second of SQLite's write lock on a busy machine
 STATE_NAME = "care.sweep.state"  # not a defined setting: admins never see or change it
 # A write stamps its rows with the clock before it commits: look this far before the last sweep
 # began so a write that committed while the sweep was reading is not missed.
@@ -76,11 +76,14 @@ class _State:
     at: datetime  # the last sweep's `now`: time thresholds crossed after it are new
     seen: datetime  # the clock when it began reading, less the overlap: changes after it are new
     caught_up: datetime  # the `now` of the last look for qualifying questions without an item
-    fingerprint: str  # the thresholds and lexicon it applied
+    fingerprint: str  # the thresholds, lexicon and reminder settings it applied
 
 
 def _fingerprint(limits):
-    return hashlib.sha256(json.dumps(limits.__dict__, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    """What the windows of an incremental sweep depend on: the entry rules' and the reminders' settings."""
+    applied = dict(limits.__dict__, reminder_days=settings.get(options.REMINDER_DAYS),
+                   reminder_max=settings.get(options.REMINDER_MAX))
+    return hashlib.sha256(json.dumps(applied, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def _load_state():
@@ -147,10 +150,14 @@ def _candidate_ids(now, limits, state, catch_up):
 # Queueing a batch --------------------------------------------------------------------------
 
 
-def _batch_facts(ids):
-    """The questions, same-problem counts and items' (status, reason kinds) of a batch: three queries."""
-    questions = db.session.scalars(select(Question).where(Question.id.in_(ids), _eligible())
-                                   .execution_options(populate_existing=True)).all()
+def _batch_facts(ids, lock=False):
+    """The questions, same-problem counts and items' (status, reason kinds) of a batch: three queries.
+
+    With `lock`, the questions' rows are locked (PostgreSQL) so an acceptance cannot slip in
+    between the check and the queueing.
+    """
+    query = select(Question).where(Question.id.in_(ids), _eligible()).execution_options(populate_existing=True)
+    questions = db.session.scalars(query.with_for_update(of=Question) if lock else query).all()
     counts = dict(db.session.execute(select(SameProblem.question_id, func.count()).where(
         SameProblem.question_id.in_(ids)).group_by(SameProblem.question_id)).all())
     items = {}
@@ -191,14 +198,16 @@ def _sweep_batch(ids, now, limits, result):
     db.session.rollback()  # end the read before queueing for the write lock
     if not qualifying:
         return
+    routing = {category: options.team_for(category) for category in CATEGORIES}
     _take_lock()
     # Re-check under the lock: another sweep, an answer or an acceptance may have come first.
-    questions, counts, items = _batch_facts(qualifying)
+    questions, counts, items = _batch_facts(qualifying, lock=True)
     for question in questions:
         reasons = _reasons(question, counts.get(question.id, 0), items.get(question.id), now, limits, readings)
         if not reasons:
             continue
-        item, created = enqueue(question, reasons, now, limits=limits, reading=readings.get(question_text(question)))
+        item, created = enqueue(question, reasons, now, limits=limits, reading=readings.get(question_text(question)),
+                                count=counts.get(question.id, 0), routing=routing)
         if created:
             result.created += 1
         else:
@@ -259,7 +268,7 @@ def run(now=None, batch_size=BATCH_SIZE):
     fingerprint = _fingerprint(limits)
     state = _load_state()
     if state is not None and (state.fingerprint != fingerprint or now < state.at):
-        state = None  # new thresholds or lexicon, or a replay of the past: look at everything again
+        state = None  # new thresholds, lexicon or reminder days, or a replay of the past: look at everything again
     catch_up = state is None or now - state.caught_up >= _CATCH_UP_EVERY or now < state.caught_up
     result = SweepResult(full=state is None)
     for ids in _chunks(_candidate_ids(now, limits, state, catch_up), batch_size):
