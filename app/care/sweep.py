@@ -292,11 +292,11 @@ def _remind(now, state, batch_size, result):
     first_answer = (select(Answer.question_id, func.min(Answer.created_at).label("at"))
                     .where(Answer.deleted_at.is_(None)).group_by(Answer.question_id).subquery())
     sent = (select(CareReminder.question_id, func.count().label("n")).group_by(CareReminder.question_id).subquery())
+    unresolved = (Question.deleted_at.is_(None), Question.hidden_at.is_(None), Question.closed_at.is_(None),
+                  Question.accepted_answer_id.is_(None), Question.answer_count > 0)
     query = (select(Question.id).join(first_answer, first_answer.c.question_id == Question.id)
              .outerjoin(sent, sent.c.question_id == Question.id)
-             .where(Question.deleted_at.is_(None), Question.hidden_at.is_(None), Question.closed_at.is_(None),
-                    Question.accepted_answer_id.is_(None), Question.answer_count > 0,
-                    first_answer.c.at <= now - every, func.coalesce(sent.c.n, 0) < most))
+             .where(*unresolved, first_answer.c.at <= now - every, func.coalesce(sent.c.n, 0) < most))
     if state is not None:  # only reminders that fell due since the last sweep
         query = query.where(or_(*(and_(first_answer.c.at > state.at - every * number,
                                        first_answer.c.at <= now - every * number)
@@ -311,7 +311,7 @@ def _remind(now, state, batch_size, result):
             select(Question, first_answer.c.at, func.coalesce(sent.c.n, 0))
             .join(first_answer, first_answer.c.question_id == Question.id)
             .outerjoin(sent, sent.c.question_id == Question.id)
-            .where(Question.id.in_(batch), Question.accepted_answer_id.is_(None))).all()
+            .where(Question.id.in_(batch), *unresolved)).all()
         for question, answered_at, already in rows:
             number = already + 1
             if number <= most and now >= answered_at + every * number:
