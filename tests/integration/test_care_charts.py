@@ -128,3 +128,16 @@ def test_other_pages_do_not_load_chart_js(client, make, sign_in, world):
     for path in ("/", "/staff/care", "/staff/care/agents"):
         page = client.get(path).get_data(as_text=True)
         assert "chart.umd.min.js" not in page and "care-charts.js" not in page
+
+
+def test_a_week_nobody_rated_has_no_satisfaction_share(client, make, sign_in, world):
+    later = threads.ask_question(make.user(), "Pulse watch strap clasp came loose",
+                                 "The clasp opens by itself when I run.", ["pulse"], now=T0 + timedelta(days=8))
+    services.send_to_queue(world["agent"], later, "", now=T0 + timedelta(days=8, hours=1))
+    sign_in(world["agent"])
+    page = client.get("/staff/care/report", query_string={"start": "2026-10-04", "end": "2026-10-20"}) \
+        .get_data(as_text=True)
+    assert _chart_data(page)["satisfaction"] == {"labels": ["2026-10-05", "2026-10-12"], "rated": [1, 0],
+                                                 "percent": [100.0, None]}
+    row = '<tr data-satisfaction="2026-10-12"><th scope="row">2026-10-12</th><td>0</td><td>0</td><td>—</td></tr>'
+    assert row in page
