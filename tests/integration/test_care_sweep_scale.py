@@ -81,6 +81,40 @@ def test_a_sweep_commits_batch_by_batch_and_another_connection_writes_between_ba
     assert db.session.scalar(select(func.sum(Question.view_count))) == len(written) == len(commits)
 
 
+def test_writers_with_a_short_busy_timeout_keep_writing_during_a_first_sweep(make):
+    author = make.user()
+    ids = _bulk_questions(author, 300)
+    other = create_engine(db.engine.url.render_as_string(hide_password=False))
+    done, failures, writes = threading.Event(), [], []
+
+    def keep_writing():
+        # A web request that gives up after two seconds: one sweep-long transaction would lock it out.
+        while not done.is_set():
+            try:
+                with other.connect() as connection:
+                    if other.dialect.name == "sqlite":
+                        connection.exec_driver_sql("PRAGMA busy_timeout=2000")
+                    connection.execute(update(Question).where(Question.id == ids[-1])
+                                       .values(view_count=Question.view_count + 1))
+                    connection.commit()
+                writes.append(1)
+            except Exception as error:  # noqa: BLE001 - reported by the assertion below
+                failures.append(error)
+                return
+            done.wait(0.02)
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        result = sweep.run(ASKED + timedelta(hours=2), batch_size=10)
+    finally:
+        done.set()
+        writer.join(timeout=30)
+        other.dispose()
+    assert result.created == 300 and result.transactions == 60
+    assert failures == [] and len(writes) >= 2
+
+
 def test_a_repeat_sweep_does_not_grow_with_the_questions_already_queued(make):
     author = make.user()
     now = ASKED + timedelta(hours=2)
