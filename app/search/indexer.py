@@ -14,7 +14,9 @@ from app.search.index import SearchIndex
 
 BATCH_SIZE = 500
 MANY_QUESTIONS = 5000  # from here, a full rebuild uses a process per core: startup costs less than it saves
-REBUILD_MEMORY_MB = 2048  # per process, in Whoosh's accounting: about 500 MB of real memory at 50,000 questions
+# Per process, in Whoosh's accounting. Rebuilding 100,000 questions in 2 processes peaked at 2.6 GB
+# of real memory in each (docs/benchmarks.md); less memory means postings sorted on disk, more CPU.
+REBUILD_MEMORY_MB = 2048
 # A hole in the log is a transaction that took an id and has not committed yet (PostgreSQL
 # hands out ids before commit) or that rolled back. Wait this long before deciding it never will.
 GAP_GRACE = timedelta(seconds=60)
