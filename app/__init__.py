@@ -49,41 +49,31 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    """Mount each feature's blueprint."""
-    from app.web import IdConverter
-
-    app.url_map.converters["id"] = IdConverter
+    """Mount each feature's blueprint and connect the receivers of its signals."""
+    from app import account, care, notifications
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
+    from app.moderation.wiring import register as register_moderation
     from app.questions import bp as questions_bp
     from app.search.routes import bp as search_bp
     from app.seo import bp as seo_bp
     from app.users import bp as users_bp
+    from app.web import IdConverter
     from app.webhooks import bp as webhooks_bp
     from app.webhooks.receivers import connect_receivers as connect_webhook_receivers
 
-    app.register_blueprint(questions_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(users_bp)
-    app.register_blueprint(search_bp)
-    app.register_blueprint(seo_bp)
-    app.register_blueprint(webhooks_bp)
-    connect_webhook_receivers()
+    app.url_map.converters["id"] = IdConverter
+    for blueprint in (questions_bp, auth_bp, users_bp, search_bp, seo_bp, webhooks_bp, care.bp, account.bp,
+                      notifications.bp):
+        app.register_blueprint(blueprint)
+    # Bearer tokens, never cookies, authenticate API writes: no CSRF tokens there.
     app.register_blueprint(api_bp, url_prefix="/api/v1")
-    csrf.exempt(api_bp)  # bearer tokens, never cookies, authenticate API writes
-    from app.moderation.wiring import register as register_moderation
-
-    register_moderation(app)
-    from app import care
-
-    app.register_blueprint(care.bp)
     app.register_blueprint(care.api_bp, url_prefix="/api/v1/care")
+    csrf.exempt(api_bp)
     csrf.exempt(care.api_bp)
-    from app import account, notifications
-
-    app.register_blueprint(account.bp)
-    app.register_blueprint(notifications.bp)
+    register_moderation(app)  # its blueprints, the suspended-member guard, the queue count
     notifications.register(app)  # receivers, the email transport, the bell, `flask worker`
+    connect_webhook_receivers()
 
 
 def register_errorhandlers(app):
@@ -111,7 +101,7 @@ def register_template_helpers(app):
 
 
 def register_commands(app):
-    """Command-line tools: users, reputation, demo data, search."""
+    """Command-line tools: users, reputation, demo data, search, imports, the care sweep."""
     from app import care, cli, importer, search
 
     cli.register(app)
