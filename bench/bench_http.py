@@ -23,8 +23,6 @@ import random
 import re
 import secrets
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -43,6 +41,8 @@ from sqlalchemy import create_engine, text
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # bench/ is not a package: the app is importable only with the repository root on the path.
 sys.path.insert(0, str(REPO_ROOT))
+
+from processes import free_port, migrate, stop_process_group  # noqa: E402  (bench/ is the script's folder)
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 WARM_UP_SECONDS = 2
@@ -160,12 +160,14 @@ def seed(rng):
     from app.extensions import db
     from app.formatting import slugify
     from app.models import Answer, AnswerVote, Comment, Question, QuestionVote, Tag, User, utcnow
+    from app.moderation import holds
     from app.questions.services import accept_answer, add_comment, ask_question, cast_vote, post_answer
 
     app = create_app()
     # scrypt costs tens of ms a member; nobody signs in during the benchmark.
     app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"  # noqa: S105 (a method name, not a password)
-    with app.app_context():
+    # Trusted content, as the demo loads it: a few members post many threads, past new members' limits.
+    with app.app_context(), holds.trusted_load():
         try:
             # A few agents among the members: pages mark staff with a badge.
             members = [register(f"{name}{n:02d}", f"{name}{n:02d}@example.com", "bench-password-1",
@@ -250,22 +252,9 @@ def postgresql_database(workdir):
 DATABASES = {"sqlite": sqlite_database, "postgresql": postgresql_database}
 
 
-def migrate():
-    """Create the schema with the real migrations, as a deployment does."""
-    result = subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=REPO_ROOT,
-                            capture_output=True, text=True, timeout=300)
-    if result.returncode:
-        raise RuntimeError(f"flask db upgrade failed:\n{result.stderr}")
-
 
 # The server ------------------------------------------------------------------------------
 
-
-def free_port():
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def fetch(port, path):
@@ -319,17 +308,6 @@ def server_cpu_seconds(group):
                 ticks += int(fields[11]) + int(fields[12])
     return ticks / os.sysconf("SC_CLK_TCK")
 
-
-def stop_process_group(process):
-    """SIGTERM the group this process leads, then SIGKILL it if it is still there after 15 s."""
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=15)
 
 
 # Load generators -------------------------------------------------------------------------

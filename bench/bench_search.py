@@ -26,8 +26,6 @@ import random
 import re
 import resource
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -41,6 +39,8 @@ from urllib.parse import urlencode
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # bench/ is not a package: the app is importable only with the repository root on the path.
 sys.path.insert(0, str(REPO_ROOT))
+
+from processes import free_port, migrate, stop_process_group  # noqa: E402  (bench/ is the script's folder)
 
 INSERT_BATCH = 5000
 SERVER_START_SECONDS = 60
@@ -231,13 +231,6 @@ def insert_community(database_url, questions, answers_per_question, rng):
     return titles
 
 
-def migrate():
-    """Create the schema with the real migrations, as a deployment does."""
-    result = subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=REPO_ROOT,
-                            capture_output=True, text=True, timeout=300)
-    if result.returncode:
-        raise RuntimeError(f"flask db upgrade failed:\n{result.stderr}")
-
 
 def title_prefixes(titles, count, rng):
     """What someone typing a title has so far: its first 2-6 words, the last one cut short."""
@@ -325,12 +318,6 @@ def app_suggest(index_dir):
 # The server --------------------------------------------------------------------------------
 
 
-def free_port():
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
 
 class Client:
     """One HTTP connection, kept open while the server allows it (gunicorn's sync workers close it)."""
@@ -392,17 +379,6 @@ def gunicorn(workdir):
     finally:
         stop_process_group(server)
 
-
-def stop_process_group(process):
-    """SIGTERM the group this process leads, then SIGKILL it if it is still there after 15 s."""
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=15)
 
 
 def suggest_over_http(port, warm_up, queries):
