@@ -36,7 +36,7 @@ class AuditEntry(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
-def record(actor, action, target_type, target_id, reason=None, before=None, after=None, now=None):
+def record(actor, action, target_type, target_id, reason=None, before=None, after=None, *, now):
     """Add an entry to the current transaction; the caller commits it with the action itself."""
     entry = AuditEntry(
         actor_id=actor.id if actor is not None else None,
@@ -46,7 +46,7 @@ def record(actor, action, target_type, target_id, reason=None, before=None, afte
         reason=reason,
         before=before,
         after=after,
-        created_at=now or utcnow(),
+        created_at=now,
     )
     db.session.add(entry)
     return entry

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from app import reputation
 from app.auth import services as accounts
+from app.clock import utcnow
 from app.exceptions import DomainError, ValidationError
 from app.extensions import db
 from app.models import ROLES, Question, User
@@ -29,7 +30,7 @@ def _user_or_fail(username):
 def create_user(username, email, password, role):
     """Create a member, agent, moderator or admin."""
     try:
-        user = accounts.register(username, email, password, role=role)
+        user = accounts.register(username, email, password, role=role, now=utcnow())
     except ValidationError as error:
         raise click.ClickException("; ".join(f"{field}: {message}" for field, message in error.errors.items()))
     click.echo(f"Created {user.role} {user.username} (id {user.id}).")
@@ -40,7 +41,7 @@ def create_user(username, email, password, role):
 @click.option("--name", default="cli", show_default=True, help="A label to recognise the token by.")
 def create_token(username, name):
     """Print a new API token for USERNAME (shown once; only its digest is stored)."""
-    click.echo(accounts.create_api_token(_user_or_fail(username), name))
+    click.echo(accounts.create_api_token(_user_or_fail(username), name, now=utcnow()))
 
 
 @users_cli.command("set-role")
@@ -49,7 +50,7 @@ def create_token(username, name):
 def set_role(username, role):
     """Change USERNAME's role."""
     user = _user_or_fail(username)
-    accounts.set_role(user, role)
+    accounts.set_role(user, role, now=utcnow())
     click.echo(f"{user.username} is now {role}.")
 
 
@@ -73,11 +74,11 @@ def seed_demo(if_empty, seed):
     if db.session.scalar(select(func.count()).select_from(User)) and not if_empty:
         click.echo("Adding the demo community next to existing data.")
     try:
-        summary = demo.seed(seed=seed)
+        summary = demo.seed(seed=seed, now=utcnow())
     except DomainError as error:
         raise click.ClickException(f"Demo data not loaded: {error.message}") from None
     click.echo("Demo community loaded: " + ", ".join(f"{count} {name}" for name, count in summary.items()) + ".")
-    click.echo(f"Search index caught up ({indexer.catch_up()} logged changes applied).")
+    click.echo(f"Search index caught up ({indexer.catch_up(now=utcnow())} logged changes applied).")
 
 
 def register(app):

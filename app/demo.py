@@ -9,7 +9,7 @@ from app.auth import services as accounts
 from app.database import begin_write
 from app.exceptions import Conflict
 from app.extensions import db
-from app.models import Answer, AnswerVote, Comment, Question, QuestionVote, Revision, User, utcnow
+from app.models import Answer, AnswerVote, Comment, Question, QuestionVote, Revision, User
 from app.moderation import holds
 from app.moderation import services as moderation
 from app.notifications import services as notification_services
@@ -1296,13 +1296,12 @@ def _plan_thread(rng, now, pick, asked_at, people):
     return thread
 
 
-def plan(seed=2026, now=None):
+def plan(seed=2026, *, now):
     """The whole community as plain data, without touching the database: the same seed gives the same one.
 
-    `now` is a naive UTC datetime (default: the current time); every moment falls in the HISTORY before it.
+    `now` is a naive UTC datetime; every moment falls in the HISTORY before it.
     """
     rng = random.Random(seed)
-    now = now or utcnow()
     people = _People(rng, now)
     picks = _pick_questions(rng)
     rng.shuffle(picks)
@@ -1314,25 +1313,25 @@ def plan(seed=2026, now=None):
 # Loading ---------------------------------------------------------------------------------
 
 
-def seed(seed=2026, now=None):
-    """Build the demo community through the real services, then backdate it; returns {what: how many}.
+def seed(seed=2026, *, now):
+    """Build the demo community as of `now` through the real services; returns {what: how many}.
 
     Raises Conflict, before writing anything, when a demo username or email is already taken.
     """
-    community = plan(seed, now)
-    users = _create_accounts(community.accounts)
+    community = plan(seed, now=now)
+    users = _create_accounts(community.accounts, now)
     stamps = _Timestamps()
     with notification_services.without_email():  # fictional members: notifications, but no email
         with holds.trusted_load():  # written by us: no new-member holds or hourly posting limits
             for thread in community.threads:
                 _load_thread(thread, users, stamps)
         stamps.save(users, community.accounts)
-        _replay_care_sweeps(now or utcnow())
-        _flag_examples(users, stamps)
+        _replay_care_sweeps(now)
+        _flag_examples(users, stamps, now)
     return community.summary()
 
 
-def _flag_examples(users, stamps):
+def _flag_examples(users, stamps, now):
     """Two flagged posts waiting in the moderation queue (below the hiding threshold), so the moderator has work."""
     members = [user for user in users.values() if user.role == "member"]
     for model, pk, reason, text in ((Comment, stamps.comments[0]["pk"], "off-topic", None),
@@ -1340,7 +1339,7 @@ def _flag_examples(users, stamps):
         post = db.session.get(model, pk)
         flaggers = [user for user in members if user.id != post.author_id][:2 if reason == "off-topic" else 1]
         for flagger in flaggers:
-            moderation.flag_post(flagger, post, reason, text)
+            moderation.flag_post(flagger, post, reason, text, now=now)
 
 
 def _replay_care_sweeps(now):
@@ -1370,7 +1369,7 @@ def _email(username):
     return f"{username.lower()}@{EMAIL_DOMAIN}"
 
 
-def _create_accounts(planned):
+def _create_accounts(planned, now):
     """All demo accounts with one scrypt hash: the admin registers normally, the rest share its hash."""
     names = [account.username for account in planned]
     taken = db.session.scalars(select(User.username).where(or_(
@@ -1381,12 +1380,12 @@ def _create_accounts(planned):
         raise Conflict(f"Demo accounts already exist ({', '.join(sorted(taken)[:3])}…): "
                        "the demo community seems to be loaded already.")
     admin, *others = planned
-    first = accounts.register(admin.username, _email(admin.username), DEMO_PASSWORD, role=admin.role)
+    first = accounts.register(admin.username, _email(admin.username), DEMO_PASSWORD, role=admin.role, now=now)
     password_hash = first.password_hash
     # Hashing each account takes a noticeable fraction of a second with scrypt; the password is the same, so
     # the hash can be too. register() would also refuse the password for `demo`, which it contains.
     rows = [User(username=accounts.clean_username(a.username), email=accounts.clean_email(_email(a.username)),
-                 role=a.role, password_hash=password_hash) for a in others]
+                 role=a.role, password_hash=password_hash, created_at=a.joined) for a in others]
     begin_write(db.session)
     db.session.add_all(rows)
     db.session.commit()
@@ -1444,12 +1443,12 @@ def _load_thread(thread, users, stamps):
     _load_reactions(thread, question, None, users, stamps)
     answers = []
     for reply in thread.answers:
-        answer = _detached(threads.post_answer(users[reply.author], question, reply.body))
+        answer = _detached(threads.post_answer(users[reply.author], question, reply.body, now=reply.at))
         stamps.answers.append({"pk": answer.id, "at": reply.at})
         _load_reactions(reply, question, answer, users, stamps)
         answers.append(answer)
     if thread.accepted is not None:
-        threads.accept_answer(users[thread.asker], answers[thread.accepted])
+        threads.accept_answer(users[thread.asker], answers[thread.accepted], now=thread.last_activity_at)
 
 
 def _load_reactions(planned, question, answer, users, stamps):
@@ -1457,8 +1456,8 @@ def _load_reactions(planned, question, answer, users, stamps):
     post = answer or question
     vote_rows = stamps.answer_votes if answer else stamps.question_votes
     for note in planned.comments:
-        comment = threads.add_comment(users[note.author], question, note.text, answer=answer)
+        comment = threads.add_comment(users[note.author], question, note.text, answer=answer, now=note.at)
         stamps.comments.append({"pk": comment.id, "at": note.at})
     for voter, value, at in planned.votes:
-        threads.cast_vote(users[voter], post, value)
+        threads.cast_vote(users[voter], post, value, now=at)
         vote_rows.append({"voter": users[voter].id, "pk": post.id, "at": at})

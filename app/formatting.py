@@ -3,7 +3,7 @@ import re
 import unicodedata
 from datetime import datetime
 
-from app.models import utcnow
+from app.clock import request_now
 
 
 def slugify(text, max_length=80):
@@ -13,11 +13,11 @@ def slugify(text, max_length=80):
     return slug[:max_length].rstrip("-") or "question"
 
 
-def age(moment, now=None):
-    """How long ago, in the largest whole unit: '5 min ago', '3 days ago'."""
+def age(moment, now):
+    """How long ago `moment` was at `now`, in the largest whole unit: '5 min ago', '3 days ago'."""
     if moment is None:
         return ""
-    seconds = max(0, int(((now or utcnow()) - moment).total_seconds()))
+    seconds = max(0, int((now - moment).total_seconds()))
     for unit, size in (("year", 365 * 86400), ("month", 30 * 86400), ("day", 86400), ("hour", 3600),
                        ("min", 60)):
         if seconds >= size:
@@ -44,4 +44,9 @@ def compact(number):
     return str(number)
 
 
-FILTERS = {"slugify": slugify, "age": age, "iso": iso, "date": date, "compact": compact}
+def age_at_request_time(moment):
+    """The `age` template filter: how long ago, as of the current request."""
+    return age(moment, request_now())
+
+
+FILTERS = {"slugify": slugify, "age": age_at_request_time, "iso": iso, "date": date, "compact": compact}

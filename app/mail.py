@@ -64,7 +64,7 @@ def _one_line(text, limit=200):
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def enqueue_email(to, subject, template, *, user_id=None, unsubscribe_url=None, topic="email", now=None,
+def enqueue_email(to, subject, template, *, now, user_id=None, unsubscribe_url=None, topic="email",
                   **context):
     """Render `templates/email/<template>.txt` and queue it in the caller's transaction.
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
@@ -17,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.clock import utcnow  # noqa: F401 - column defaults; re-exported for old imports
 from app.extensions import db
 
 ROLES = ("member", "agent", "moderator", "admin")
@@ -25,11 +26,6 @@ STAFF_ROLES = frozenset({"agent", "moderator", "admin"})
 # SQLite reuses the ids of deleted rows without AUTOINCREMENT; a reused id could make a
 # stale search document point at an unrelated post (RELIABILITY.md 5).
 NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
-
-
-def utcnow():
-    """The current time in UTC, naive, as stored in every timestamp column."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class User(UserMixin, db.Model):
@@ -77,9 +73,9 @@ class User(UserMixin, db.Model):
         """Brand staff: agents, moderators and admins."""
         return self.role in STAFF_ROLES
 
-    def is_suspended(self, now=None):
-        """Whether a suspension is running at `now` (default: the current time)."""
-        return self.suspended_until is not None and self.suspended_until > (now or utcnow())
+    def is_suspended(self, now):
+        """Whether a suspension is running at `now`."""
+        return self.suspended_until is not None and self.suspended_until > now
 
     def __repr__(self):
         return f"<User {self.username}>"

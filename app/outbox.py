@@ -54,10 +54,10 @@ def register_transport(kind, send):
     _TRANSPORTS[kind] = send
 
 
-def enqueue(kind, payload, topic=None, now=None):
+def enqueue(kind, payload, topic=None, *, now):
     """Add a message to the caller's transaction; it goes out after the caller commits."""
-    message = OutboxMessage(kind=kind, payload=payload, topic=topic, next_attempt_at=now or utcnow(),
-                            created_at=now or utcnow())
+    message = OutboxMessage(kind=kind, payload=payload, topic=topic, next_attempt_at=now,
+                            created_at=now)
     db.session.add(message)
     db.session.info["outbox_enqueued"] = True
     return message
@@ -119,9 +119,8 @@ def _record(message_id, values):
     db.session.commit()
 
 
-def deliver_due(now=None, limit=100):
+def deliver_due(now, limit=100):
     """Send the messages that are due, one claim and one outcome commit each: (delivered, failed)."""
-    now = now or utcnow()
     due = db.session.execute(
         select(OutboxMessage.id, OutboxMessage.next_attempt_at)
         .where(OutboxMessage.delivered_at.is_(None), OutboxMessage.failed_at.is_(None),

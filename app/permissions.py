@@ -1,15 +1,20 @@
-"""Who may do what: the one place views, templates, the API and services ask."""
-from datetime import UTC, datetime
+"""Who may do what: the one place views, templates, the API and services ask.
+
+Every rule about acting takes `now`: a suspension (and, later, trust earned over time) depends
+on it, and the caller's clock, not this module's, decides what time it is. Who may see hidden
+or deleted posts depends only on who they are, so those two rules take no time.
+"""
+from functools import wraps
 
 
 def _signed_in(user):
     return user is not None and user.is_authenticated
 
 
-def is_suspended(user, now=None):
-    """A signed-in member whose suspension is running: they read, but every write is refused."""
+def is_suspended(user, *, now):
+    """A signed-in member whose suspension is running at `now`: they read, but every write is refused."""
     until = getattr(user, "suspended_until", None) if _signed_in(user) else None
-    return until is not None and until > (now or datetime.now(UTC).replace(tzinfo=None))
+    return until is not None and until > now
 
 
 def _is_locked(question):
@@ -21,8 +26,8 @@ def suspension_message(user):
     return f"You are suspended until {user.suspended_until:%Y-%m-%d %H:%M} UTC: {user.suspension_reason}"
 
 
-def _may_write(user):
-    return _signed_in(user) and not is_suspended(user)
+def _may_write(user, now):
+    return _signed_in(user) and not is_suspended(user, now=now)
 
 
 def is_staff(user):
@@ -40,62 +45,62 @@ def is_admin(user):
     return _signed_in(user) and user.role == "admin"
 
 
-def can_ask(user):
+def can_ask(user, *, now):
     """Any signed-in member may ask, unless suspended."""
-    return _may_write(user)
+    return _may_write(user, now)
 
 
-def can_answer(user, question):
+def can_answer(user, question, *, now):
     """Any signed-in member may answer a question that is still there, open and not locked."""
-    return _may_write(user) and not question.is_deleted and not question.is_closed and not _is_locked(question)
+    return _may_write(user, now) and not question.is_deleted and not question.is_closed and not _is_locked(question)
 
 
-def can_comment(user, question):
+def can_comment(user, question, *, now):
     """Any signed-in member may comment within a visible thread that is not locked."""
-    return _may_write(user) and not question.is_deleted and not _is_locked(question)
+    return _may_write(user, now) and not question.is_deleted and not _is_locked(question)
 
 
-def can_vote(user, post):
+def can_vote(user, post, *, now):
     """Signed-in members vote on other people's visible posts, never their own."""
-    return _may_write(user) and post.author_id != user.id and not post.is_deleted
+    return _may_write(user, now) and post.author_id != user.id and not post.is_deleted
 
 
-def can_edit(user, post):
+def can_edit(user, post, *, now):
     """Authors edit their own posts; moderators edit any."""
-    return _may_write(user) and (post.author_id == user.id or is_moderator(user)) and not post.is_deleted
+    return _may_write(user, now) and (post.author_id == user.id or is_moderator(user)) and not post.is_deleted
 
 
-def can_accept(user, question):
+def can_accept(user, question, *, now):
     """The asker, or staff, chooses the accepted answer."""
-    return _may_write(user) and (question.author_id == user.id or is_staff(user)) and not question.is_deleted
+    return _may_write(user, now) and (question.author_id == user.id or is_staff(user)) and not question.is_deleted
 
 
-def can_delete_question(user, question):
+def can_delete_question(user, question, *, now):
     """Authors delete their question only while it has no answers; moderators always."""
-    if not _may_write(user) or question.is_deleted:
+    if not _may_write(user, now) or question.is_deleted:
         return False
     if is_moderator(user):
         return True
     return question.author_id == user.id and question.answer_count == 0
 
 
-def can_delete_answer(user, answer):
+def can_delete_answer(user, answer, *, now):
     """Authors delete their answer unless it is the accepted one; moderators always."""
-    if not _may_write(user) or answer.is_deleted:
+    if not _may_write(user, now) or answer.is_deleted:
         return False
     if is_moderator(user):
         return True
     return answer.author_id == user.id and not answer.is_accepted
 
 
-def can_delete_comment(user, comment):
+def can_delete_comment(user, comment, *, now):
     """Authors and moderators delete comments."""
-    return _may_write(user) and comment.deleted_at is None and (comment.author_id == user.id or is_moderator(user))
+    return _may_write(user, now) and comment.deleted_at is None and (comment.author_id == user.id or is_moderator(user))
 
 
-def can_close(user, question):
+def can_close(user, question, *, now):
     """Moderators close questions (as duplicates, off-topic, resolved elsewhere) and reopen them."""
-    return is_moderator(user) and not is_suspended(user) and not question.is_deleted
+    return is_moderator(user) and not is_suspended(user, now=now) and not question.is_deleted
 
 
 def can_see_deleted(user):
@@ -103,14 +108,14 @@ def can_see_deleted(user):
     return is_moderator(user)
 
 
-def can_flag(user, post):
+def can_flag(user, post, *, now):
     """Signed-in members flag other people's visible posts (not while suspended)."""
-    return _may_write(user) and post.author_id != user.id and not post.is_deleted
+    return _may_write(user, now) and post.author_id != user.id and not post.is_deleted
 
 
-def can_moderate(user):
+def can_moderate(user, *, now):
     """Moderators and admins work the moderation queue and take actions on posts and members."""
-    return is_moderator(user) and not is_suspended(user)
+    return is_moderator(user) and not is_suspended(user, now=now)
 
 
 def can_see_hidden(user, post):
@@ -118,18 +123,22 @@ def can_see_hidden(user, post):
     return _signed_in(user) and (post.author_id == user.id or is_moderator(user))
 
 
-def can_suspend(user, member):
+def can_suspend(user, member, *, now):
     """Moderators suspend members and agents; only admins suspend moderators; nobody suspends an admin or themselves."""
-    if not can_moderate(user) or member.id == user.id or member.role == "admin":
+    if not can_moderate(user, now=now) or member.id == user.id or member.role == "admin":
         return False
     return member.role != "moderator" or is_admin(user)
 
 
-TEMPLATE_HELPERS = {
-    name: globals()[name]
-    for name in (
-        "is_staff", "is_moderator", "is_admin", "can_ask", "can_answer", "can_comment", "can_vote",
-        "can_edit", "can_accept", "can_delete_question", "can_delete_answer", "can_delete_comment", "can_close",
-        "is_suspended", "suspension_message", "can_flag", "can_moderate", "can_see_hidden", "can_suspend",
-    )
-}
+def template_helpers(now_of_request):
+    """The rules as template globals; each asks `now_of_request()` (the edge's clock) when a template calls it."""
+    def at_request_time(rule):
+        @wraps(rule)
+        def helper(*args):
+            return rule(*args, now=now_of_request())
+        return helper
+
+    timeless = (is_staff, is_moderator, is_admin, suspension_message, can_see_hidden, can_see_deleted)
+    rules = [function for name, function in globals().items()
+             if (name.startswith("can_") or name == "is_suspended") and function not in timeless]
+    return {rule.__name__: at_request_time(rule) for rule in rules} | {rule.__name__: rule for rule in timeless}

@@ -123,7 +123,7 @@ def overview():
             for name, definition in sorted(DEFINITIONS.items())]
 
 
-def change(actor, name, raw_value, reason=None):
+def change(actor, name, raw_value, reason=None, *, now):
     """Save an admin's value (audited); `raw_value` None returns the setting to its default."""
     if not permissions.is_admin(actor):
         raise PermissionDenied("Only admins change settings.")
@@ -147,10 +147,10 @@ def change(actor, name, raw_value, reason=None):
         if row is None:
             row = Setting(name=name, value=value)
             db.session.add(row)
-        row.value, row.updated_at, row.updated_by_id = value, utcnow(), actor.id
+        row.value, row.updated_at, row.updated_by_id = value, now, actor.id
         after = value
     audit.record(actor, "setting.change", "setting", name, reason,
-                 before={"value": json.loads(json.dumps(before))}, after={"value": after})
+                 before={"value": json.loads(json.dumps(before))}, after={"value": after}, now=now)
     db.session.commit()
     if has_request_context():
         g.pop("saved_settings", None)

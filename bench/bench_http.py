@@ -52,6 +52,7 @@ SEED = 2026
 # The ceiling: the production app plus one route that touches neither the database nor a template.
 CEILING_MODULE = '''"""The app as wsgi.py builds it, plus a trivial endpoint: the ceiling of this stack."""
 from app import create_app
+from app.clock import utcnow
 
 app = create_app()
 
@@ -157,9 +158,10 @@ def seed(rng):
 
     from app import create_app
     from app.auth.services import register
+    from app.clock import utcnow
     from app.extensions import db
     from app.formatting import slugify
-    from app.models import Answer, AnswerVote, Comment, Question, QuestionVote, Tag, User, utcnow
+    from app.models import Answer, AnswerVote, Comment, Question, QuestionVote, Tag, User
     from app.moderation import holds
     from app.questions.services import accept_answer, add_comment, ask_question, cast_vote, post_answer
 
@@ -171,11 +173,12 @@ def seed(rng):
         try:
             # A few agents among the members: pages mark staff with a badge.
             members = [register(f"{name}{n:02d}", f"{name}{n:02d}@example.com", "bench-password-1",
-                                role="agent" if n % 10 == 3 else "member") for n, name in enumerate(NAMES)]
+                                role="agent" if n % 10 == 3 else "member", now=utcnow())
+                       for n, name in enumerate(NAMES)]
 
             def votes_on(post, voters):
                 for voter in voters:
-                    cast_vote(voter, post, -1 if rng.random() < 0.15 else 1)
+                    cast_vote(voter, post, -1 if rng.random() < 0.15 else 1, now=utcnow())
 
             started = utcnow()
             for number in range(299):
@@ -184,27 +187,28 @@ def seed(rng):
                 question = ask_question(asker, title, body, tags,
                                         now=started - timedelta(hours=3 * (299 - number)))
                 others = [m for m in members if m is not asker]
-                answers = [post_answer(a, question, _answer_text(rng)) for a in rng.sample(others, rng.randint(0, 5))]
+                answers = [post_answer(a, question, _answer_text(rng), now=utcnow())
+                           for a in rng.sample(others, rng.randint(0, 5))]
                 votes_on(question, rng.sample(others, rng.randint(0, 3)))
                 if answers and rng.random() < 0.3:
-                    accept_answer(asker, rng.choice(answers))
+                    accept_answer(asker, rng.choice(answers), now=utcnow())
 
             # The benchmark target: 30 answers, each with 2 comments and a few votes, one accepted.
             asker, others = members[0], members[1:]
             target = ask_question(asker, "Battery drains overnight on the X200 after firmware 3.2: what helps?",
                                   "Since firmware 3.2 my X200 speaker goes from full to empty overnight while "
                                   "switched off.\n\nIt is on the official dock. **Is anyone else seeing this?**",
-                                  ["x200", "battery", "firmware"])
-            add_comment(others[0], target, "Same here since 3.2, on two speakers.")
+                                  ["x200", "battery", "firmware"], now=utcnow())
+            add_comment(others[0], target, "Same here since 3.2, on two speakers.", now=utcnow())
             votes_on(target, rng.sample(others, 8))
             for number in range(30):
                 author = others[number]
-                answer = post_answer(author, target, _answer_text(rng))
+                answer = post_answer(author, target, _answer_text(rng), now=utcnow())
                 for commenter in rng.sample([m for m in members if m is not author], 2):
-                    add_comment(commenter, target, rng.choice(COMMENTS), answer=answer)
+                    add_comment(commenter, target, rng.choice(COMMENTS), answer=answer, now=utcnow())
                 votes_on(answer, rng.sample([m for m in others if m is not author], rng.randint(1, 6)))
                 if number == 11:
-                    accept_answer(asker, answer)
+                    accept_answer(asker, answer, now=utcnow())
 
             counts = {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
                       for model in (User, Question, Answer, Comment, QuestionVote, AnswerVote, Tag)}

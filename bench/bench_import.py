@@ -118,6 +118,7 @@ def run_import(dump, workdir, postgres, trace, search):
     """(child) Import `dump` into a fresh database; print a JSON line of figures."""
     import tracemalloc
 
+    from app.clock import utcnow
     from app.importer.stackexchange import StackExchangeImport
 
     app = _app(Path(workdir), postgres)
@@ -125,7 +126,7 @@ def run_import(dump, workdir, postgres, trace, search):
         if trace:
             tracemalloc.start()
         started = time.perf_counter()
-        report = StackExchangeImport(dump, search="auto" if search == "import" else "none").run()
+        report = StackExchangeImport(dump, search="auto" if search == "import" else "none", now=utcnow()).run()
         seconds = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1] if trace else None
         result = {"seconds": seconds, "peak": peak, "created": dict(report.created)}
@@ -133,7 +134,7 @@ def run_import(dump, workdir, postgres, trace, search):
             from app.search import indexer
 
             started = time.perf_counter()
-            indexer.catch_up()
+            indexer.catch_up(now=utcnow())
             result["catch_up"] = time.perf_counter() - started
             started = time.perf_counter()
             result["reindexed"] = indexer.reindex()

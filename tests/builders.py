@@ -1,37 +1,46 @@
-"""Builders that make members and threads through the real services, with sensible defaults."""
+"""Builders that make members and threads through the real services, with sensible defaults.
+
+Each takes `now=` (default: the clock, which the `clock` fixture may have moved): a test that
+fixes a date passes it, or travels there, so its rows never mix a fixed date with the wall clock.
+"""
 import itertools
 
 from app.auth import services as accounts
+from app.clock import utcnow
 from app.questions import services
 
 PASSWORD = "correct horse battery staple"
 _sequence = itertools.count(1)
 
 
-def user(username=None, role="member", password=PASSWORD):
-    """A new member (or staff with `role`)."""
+def user(username=None, role="member", password=PASSWORD, *, now=None):
+    """A new member (or staff with `role`) who joined at `now`."""
     number = next(_sequence)
     username = username or f"member{number}"
-    return accounts.register(username, f"{username.lower()}@example.com", password, role=role)
+    return accounts.register(username, f"{username.lower()}@example.com", password, role=role, now=now or utcnow())
 
 
-def question(author=None, title=None, body=None, tags=("earbuds",)):
-    """A new question; makes an author if none is given."""
+def question(author=None, title=None, body=None, tags=("earbuds",), *, now=None):
+    """A new question asked at `now`; makes an author (joined then) if none is given."""
     number = next(_sequence)
+    now = now or utcnow()
     return services.ask_question(
-        author or user(),
+        author or user(now=now),
         title or f"How do I reset my X200 earbuds, case {number}?",
         body or "The left earbud stopped pairing after the firmware update. I tried the button.",
         list(tags),
+        now=now,
     )
 
 
-def answer(question, author=None, body=None):
-    """A new answer to `question`; makes an author if none is given."""
-    return services.post_answer(author or user(), question,
-                                body or "Hold both buttons for fifteen seconds until the light blinks.")
+def answer(question, author=None, body=None, *, now=None):
+    """A new answer to `question` at `now`; makes an author if none is given."""
+    now = now or utcnow()
+    return services.post_answer(author or user(now=now), question,
+                                body or "Hold both buttons for fifteen seconds until the light blinks.", now=now)
 
 
-def comment(question, author=None, text="Did you try another cable?", answer=None):
-    """A new comment on the question or one of its answers."""
-    return services.add_comment(author or user(), question, text, answer=answer)
+def comment(question, author=None, text="Did you try another cable?", answer=None, *, now=None):
+    """A new comment on the question or one of its answers, at `now`."""
+    now = now or utcnow()
+    return services.add_comment(author or user(now=now), question, text, answer=answer, now=now)

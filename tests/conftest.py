@@ -3,14 +3,17 @@ import contextvars
 import os
 import uuid
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from app import create_app
+from app.clock import utcnow
 from app.config import testing_config
 from app.extensions import db
 from tests import builders
@@ -110,6 +113,43 @@ def client(app):
 def runner(app):
     """A CLI runner for the app's commands."""
     return app.test_cli_runner()
+
+
+class Clock:
+    """The test's own clock: frozen at a fixed moment until the test moves it."""
+
+    def __init__(self, traveller):
+        self._traveller = traveller
+
+    @property
+    def now(self):
+        """The moment the clock shows (naive UTC, like every stored timestamp)."""
+        return utcnow()
+
+    def advance(self, delta):
+        """Move the clock forward by a timedelta; returns the new moment."""
+        self._traveller.shift(delta)
+        return self.now
+
+    def set(self, moment):
+        """Move the clock to a naive UTC datetime; returns it."""
+        self._traveller.move_to(moment.replace(tzinfo=UTC))
+        return self.now
+
+
+# Far from any real date, so a rule that read the real clock instead would fail here.
+CLOCK_START = datetime(2031, 3, 14, 9, 30)
+
+
+@pytest.fixture
+def clock():
+    """Freeze the wall clock at CLOCK_START for this test (requests, builders and services all see it).
+
+    Use it, not a constant date, whenever a test needs a known moment: everything a test does
+    then agrees on the time, whichever day the suite runs.
+    """
+    with time_machine.travel(CLOCK_START.replace(tzinfo=UTC), tick=False) as traveller:
+        yield Clock(traveller)
 
 
 @pytest.fixture

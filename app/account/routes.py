@@ -12,6 +12,7 @@ from app.account.forms import (
     PasswordResetRequestForm,
     TokenForm,
 )
+from app.clock import request_now
 from app.exceptions import DomainError, NotFound, ValidationError
 from app.notifications import services as notification_services
 from app.notifications.models import EMAIL_MODES
@@ -45,7 +46,8 @@ def change_email():
     form = EmailChangeForm()
     if form.validate_on_submit():
         try:
-            new_email = services.request_email_change(current_user, form.password.data, form.email.data)
+            new_email = services.request_email_change(current_user, form.password.data, form.email.data,
+                                                      now=request_now())
         except ValidationError as error:
             show_errors(form, error)
         else:
@@ -60,9 +62,9 @@ def confirm_email(token):
     """Open the link from the new address: a button confirms (mail scanners only follow links)."""
     form = ConfirmForm()
     try:
-        user, new_email = services.pending_email_change(token)
+        user, new_email = services.pending_email_change(token, now=request_now())
         if form.validate_on_submit():
-            services.confirm_email_change(token)
+            services.confirm_email_change(token, now=request_now())
             flash(f"Your email address is now {new_email}.", "success")
             return redirect(url_for("account.settings") if current_user.is_authenticated
                             else url_for("auth.sign_in"))
@@ -81,7 +83,7 @@ def notifications():
     form = NotificationSettingsForm()
     if form.validate_on_submit():
         try:
-            notification_services.set_email_mode(current_user, form.email_mode.data)
+            notification_services.set_email_mode(current_user, form.email_mode.data, now=request_now())
         except ValidationError as error:
             show_errors(form, error)
         else:
@@ -123,7 +125,7 @@ def create_token():
     form = TokenForm()
     if form.validate_on_submit():
         try:
-            token = services.create_token(current_user, form.name.data)
+            token = services.create_token(current_user, form.name.data, now=request_now())
         except ValidationError as error:
             show_errors(form, error)
         except DomainError as error:
@@ -140,7 +142,7 @@ def revoke_token(token_id):
     """Revoke a token: programs using it get 401 from now on."""
     if ActionForm().validate_on_submit():
         try:
-            services.revoke_token(current_user, token_id)
+            services.revoke_token(current_user, token_id, now=request_now())
         except NotFound:
             abort(404)
         except DomainError as error:
@@ -161,7 +163,7 @@ def delete():
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:
-            services.delete_account(current_user, form.password.data, form.confirm.data)
+            services.delete_account(current_user, form.password.data, form.confirm.data, now=request_now())
         except ValidationError as error:
             show_errors(form, error)
         except DomainError as error:
@@ -184,7 +186,7 @@ def request_password_reset():
     """Ask for a reset link; the answer is the same whether or not the address has an account."""
     form = PasswordResetRequestForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
+        services.request_password_reset(form.email.data, now=request_now())
         flash("If an account uses that address, we sent it a link to choose a new password. "
               "The link works once, within an hour.", "info")
         return redirect(url_for("auth.sign_in"))
@@ -197,12 +199,12 @@ def reset_password(token):
     """Choose a new password from the emailed link (once, within the hour)."""
     form = PasswordResetForm()
     try:
-        services.user_for_reset(token)
+        services.user_for_reset(token, now=request_now())
     except ValidationError as error:
         return render_template("account/password_reset.html", form=None, error=error.message), 400
     if form.validate_on_submit():
         try:
-            services.reset_password(token, form.password.data)
+            services.reset_password(token, form.password.data, now=request_now())
         except ValidationError as error:
             if "token" in error.errors:
                 return render_template("account/password_reset.html", form=None,

@@ -7,7 +7,7 @@ from app.auth import services as accounts
 from app.database import begin_write
 from app.exceptions import Conflict, ValidationError
 from app.extensions import db
-from app.models import ApiToken, User, utcnow
+from app.models import ApiToken, User
 from app.notifications.models import EmailPreference, Follow, Notification
 from app.validation import clean_text
 
@@ -32,13 +32,12 @@ def _check_password(user, password, field="password"):
 # Email change --------------------------------------------------------------------------
 
 
-def request_email_change(user, password, new_email, now=None):
+def request_email_change(user, password, new_email, *, now):
     """Send a confirmation link to the new address; the address changes only when it is opened."""
     new_email = accounts.clean_email(new_email)
     _check_password(user, password)
     if new_email == user.email:
         raise ValidationError({"email": "That is already your email address."})
-    now = now or utcnow()
     begin_write(db.session)
     if db.session.scalar(select(User.id).where(User.email == new_email)):
         db.session.rollback()
@@ -63,14 +62,13 @@ def _email_change_request(token, now):
     return user, data["new"]
 
 
-def pending_email_change(token, now=None):
+def pending_email_change(token, *, now):
     """(user, new address) for a valid confirmation link, to show before confirming."""
-    return _email_change_request(token, now or utcnow())
+    return _email_change_request(token, now)
 
 
-def confirm_email_change(token, now=None):
+def confirm_email_change(token, *, now):
     """Switch to the confirmed address (once); the old address is told. Returns the user."""
-    now = now or utcnow()
     _email_change_request(token, now)
     begin_write(db.session)
     user, new_email = _email_change_request(token, now)
@@ -115,23 +113,23 @@ def revoked_tokens(user, limit=20):
                                    .order_by(ApiToken.revoked_at.desc()).limit(limit)))
 
 
-def create_token(user, name):
-    """Issue a named token and return its secret (shown once: only a digest is stored)."""
+def create_token(user, name, *, now):
+    """Issue a named token at `now` and return its secret (shown once: only a digest is stored)."""
     name = clean_token_name(name)
     if len(live_tokens(user)) >= MAX_LIVE_TOKENS:
         raise Conflict(f"You have {MAX_LIVE_TOKENS} tokens already: revoke one you no longer use first.")
-    return accounts.create_api_token(user, name)
+    return accounts.create_api_token(user, name, now=now)
 
 
-def revoke_token(user, token_id):
+def revoke_token(user, token_id, *, now):
     """Revoke one of the member's tokens; NotFound for anyone else's."""
-    accounts.revoke_api_token(user, token_id)
+    accounts.revoke_api_token(user, token_id, now=now)
 
 
 # Deleting the account ------------------------------------------------------------------
 
 
-def delete_account(user, password, confirm_username, now=None):
+def delete_account(user, password, confirm_username, *, now):
     """Anonymise the account: posts stay under "deleted-user-<id>", everything personal goes.
 
     The password becomes unusable, tokens are revoked, every session ends, follows,
@@ -140,7 +138,6 @@ def delete_account(user, password, confirm_username, now=None):
     _check_password(user, password)
     if not isinstance(confirm_username, str) or confirm_username.strip() != user.username:
         raise ValidationError({"confirm": f"Type your username, {user.username}, to confirm."})
-    now = now or utcnow()
     begin_write(db.session)
     user = db.session.get(User, user.id)
     if user.role == "admin" and db.session.scalar(select(func.count()).select_from(User)
@@ -167,13 +164,12 @@ def _reset_binding(user):
     return tokens.fingerprint(user.password_hash)
 
 
-def request_password_reset(email, now=None):
+def request_password_reset(email, *, now):
     """Email a reset link if the address belongs to an account; says nothing either way (no enumeration)."""
     try:
         email = accounts.clean_email(email)
     except ValidationError:
         return
-    now = now or utcnow()
     begin_write(db.session)
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None or is_deleted(user):
@@ -186,9 +182,9 @@ def request_password_reset(email, now=None):
     db.session.commit()
 
 
-def user_for_reset(token, now=None):
+def user_for_reset(token, *, now):
     """The account a reset link is for, while the link is fresh and unused; ValidationError otherwise."""
-    data = tokens.read("password-reset", token, now or utcnow(), RESET_MAX_AGE_SECONDS,
+    data = tokens.read("password-reset", token, now, RESET_MAX_AGE_SECONDS,
                        message="This reset link is not valid.")
     user = db.session.get(User, data["u"]) if type(data.get("u")) is int else None
     if user is None or is_deleted(user):
@@ -198,12 +194,12 @@ def user_for_reset(token, now=None):
     return user
 
 
-def reset_password(token, new_password, now=None):
+def reset_password(token, new_password, *, now):
     """Set a new password from a reset link (once); every session of the account ends. Returns the user."""
-    user = user_for_reset(token, now)
+    user = user_for_reset(token, now=now)
     accounts.check_password_strength(new_password, user.username, user.email)
     begin_write(db.session)
-    user = user_for_reset(token, now)
+    user = user_for_reset(token, now=now)
     user.set_password(new_password)
     user.session_version += 1
     db.session.commit()

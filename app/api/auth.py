@@ -5,6 +5,7 @@ from flask import g, request
 
 from app import permissions
 from app.auth.services import user_for_token
+from app.clock import request_now
 from app.errors import json_error
 
 
@@ -17,7 +18,7 @@ def token_required(view):
         if user is None:
             body, status = json_error(401, "unauthorized", "Send a valid API token: Authorization: Bearer <token>.")
             return body, status, {"WWW-Authenticate": 'Bearer realm="peerdesk"'}
-        if request.method not in ("GET", "HEAD", "OPTIONS") and permissions.is_suspended(user):
+        if request.method not in ("GET", "HEAD", "OPTIONS") and permissions.is_suspended(user, now=request_now()):
             return json_error(403, "forbidden", permissions.suspension_message(user))  # reads stay open
         g.api_user = user
         return view(*args, **kwargs)

@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from app.api import bp, serializers
 from app.api.auth import token_required
+from app.clock import request_now
 from app.exceptions import MalformedRequest, ValidationError
 from app.extensions import db, limiter
 from app.formatting import slugify
@@ -57,7 +58,8 @@ def list_questions():
 def create_question():
     """Ask a question: {title, body, tags} -> 201 with the question."""
     data = _json_object()
-    question = services.ask_question(g.api_user, data.get("title"), data.get("body"), data.get("tags"))
+    question = services.ask_question(g.api_user, data.get("title"), data.get("body"), data.get("tags"),
+                                     now=request_now())
     location = url_for("api.get_question", question_id=question.id)
     return serializers.question_detail(question, []), 201, {"Location": location}
 
@@ -77,7 +79,7 @@ def create_answer(question_id):
     """Answer a question: {body} -> 201 with the answer."""
     question = queries.get_question_or_404(question_id)
     data = _json_object()
-    answer = services.post_answer(g.api_user, question, data.get("body"))
+    answer = services.post_answer(g.api_user, question, data.get("body"), now=request_now())
     return serializers.answer(answer), 201
 
 
@@ -86,7 +88,7 @@ def _vote(post):
     value = _json_object().get("value")
     if not isinstance(value, int) or isinstance(value, bool):
         raise ValidationError({"value": "value must be 1 (up), -1 (down) or 0 (withdraw)."})
-    return {"score": services.cast_vote(g.api_user, post, value)}
+    return {"score": services.cast_vote(g.api_user, post, value, now=request_now())}
 
 
 @bp.post("/questions/<id:question_id>/vote")
@@ -107,7 +109,7 @@ def vote_answer(answer_id):
 @token_required
 def accept_answer(answer_id):
     """Accept an answer (the asker or staff) -> {accepted_answer_id}."""
-    question = services.accept_answer(g.api_user, queries.get_answer_or_404(answer_id))
+    question = services.accept_answer(g.api_user, queries.get_answer_or_404(answer_id), now=request_now())
     return {"accepted_answer_id": question.accepted_answer_id}
 
 
@@ -131,7 +133,7 @@ def suggest():
     limit = positive_int(request.args.get("limit", "5"), maximum=1000) or 5
     exclude = positive_int(request.args.get("exclude", ""))
     suggestions = service.suggest(request.args.get("q", ""), limit=min(limit, 10), exclude_id=exclude)
-    insights.log_query("suggest", request.args.get("q", ""), len(suggestions))
+    insights.log_query("suggest", request.args.get("q", ""), len(suggestions), now=request_now())
     return {"results": [{
         "id": s.question.id,
         "title": s.question.title,
@@ -152,5 +154,5 @@ def suggestion_opened():
     # An id beyond what the database holds would overflow the query on PostgreSQL: it is simply not a question.
     if not insights.valid_draft_token(token) or type(question_id) is not int or not 0 < question_id <= MAX_ID:
         raise ValidationError({"draft": "Send draft (the form's random hex token) and question_id (a number)."})
-    insights.suggestion_opened(token, queries.get_question_or_404(question_id).id)
+    insights.suggestion_opened(token, queries.get_question_or_404(question_id).id, now=request_now())
     return "", 204

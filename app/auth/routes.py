@@ -4,6 +4,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp, services
 from app.auth.forms import ChangePasswordForm, RegisterForm, SignInForm, SignOutForm
+from app.clock import request_now
 from app.exceptions import ValidationError
 from app.ratelimits import sign_in_limit, sign_up_limit
 from app.security import safe_next
@@ -19,7 +20,7 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = services.register(form.username.data, form.email.data, form.password.data)
+            user = services.register(form.username.data, form.email.data, form.password.data, now=request_now())
         except ValidationError as error:
             show_errors(form, error)
         else:

@@ -12,7 +12,7 @@ from app import audit
 from app.database import begin_write
 from app.exceptions import Conflict, NotFound, ValidationError
 from app.extensions import db
-from app.models import ROLES, ApiToken, User, utcnow
+from app.models import ROLES, ApiToken, User
 from app.validation import clean_all, clean_text
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,28}[A-Za-z0-9]$")
@@ -60,8 +60,8 @@ def check_password_strength(password, username="", email=""):
             raise ValidationError({"password": "Your password must not contain your username or email."})
 
 
-def register(username, email, password, role="member"):
-    """Create an account; raises ValidationError naming each bad or taken field."""
+def register(username, email, password, role="member", *, now):
+    """Create an account that joined at `now`; raises ValidationError naming each bad or taken field."""
     cleaned = clean_all({"username": (clean_username, username), "email": (clean_email, email)})
     username, email = cleaned["username"], cleaned["email"]
     check_password_strength(password, username, email)
@@ -76,7 +76,7 @@ def register(username, email, password, role="member"):
     if errors:
         db.session.rollback()
         raise ValidationError(errors)
-    user = User(username=username, email=email, role=role)
+    user = User(username=username, email=email, role=role, created_at=now)
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
@@ -124,7 +124,7 @@ def change_password(user, current_password, new_password):
     db.session.commit()
 
 
-def set_role(user, role):
+def set_role(user, role, *, now):
     """Change a user's role from the command line: audited as the operator's (no actor in the app)."""
     if role not in ROLES:
         raise ValidationError({"role": f"Role must be one of {', '.join(ROLES)}."})
@@ -133,15 +133,15 @@ def set_role(user, role):
     user.role = role
     if before != role:
         audit.record(None, "user.role", "user", user.id, "changed from the command line",
-                     before={"role": before}, after={"role": role})
+                     before={"role": before}, after={"role": role}, now=now)
     db.session.commit()
 
 
-def create_api_token(user, name="cli"):
-    """Issue a new API token for the user and return it; only its digest is kept."""
+def create_api_token(user, name="cli", *, now):
+    """Issue a new API token for the user at `now` and return it; only its digest is kept."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     begin_write(db.session)
-    db.session.add(ApiToken(user_id=user.id, name=name[:100], token_digest=ApiToken.digest(token)))
+    db.session.add(ApiToken(user_id=user.id, name=name[:100], token_digest=ApiToken.digest(token), created_at=now))
     db.session.commit()
     return token
 
@@ -156,7 +156,7 @@ def user_for_token(token):
     return api_token.user if api_token else None
 
 
-def revoke_api_token(user, token_id):
+def revoke_api_token(user, token_id, *, now):
     """Revoke one of the user's tokens."""
     begin_write(db.session)
     api_token = db.session.get(ApiToken, token_id)
@@ -164,5 +164,5 @@ def revoke_api_token(user, token_id):
         raise NotFound("No such token.")
     if api_token.revoked_at is not None:
         raise Conflict("That token is already revoked.")
-    api_token.revoked_at = utcnow()
+    api_token.revoked_at = now
     db.session.commit()

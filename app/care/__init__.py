@@ -6,6 +6,8 @@ from flask import Blueprint, current_app
 from flask.cli import AppGroup
 from flask_login import current_user
 
+from app.clock import utcnow
+
 bp = Blueprint("care", __name__)
 api_bp = Blueprint("care_api", __name__)
 care_cli = AppGroup("care", help="The care queue.")
@@ -17,7 +19,7 @@ def sweep_command(now_text):
     """Queue threads that qualify, mark SLA breaches, remind askers (safe from cron every minute)."""
     from app.care import sweep
 
-    now = None
+    now = utcnow()
     if now_text:
         try:
             now = datetime.fromisoformat(now_text).replace(tzinfo=None)

@@ -5,9 +5,10 @@ from app import permissions
 from app.api.auth import token_required
 from app.care import api_bp, services
 from app.care.models import CATEGORIES, STATUS_LABELS
+from app.clock import request_now
 from app.exceptions import MalformedRequest, NotFound, PermissionDenied, ValidationError
 from app.extensions import db
-from app.models import Question, User, utcnow
+from app.models import Question, User
 from app.questions.routes import question_url
 
 
@@ -69,7 +70,7 @@ def list_items():
         if not assignee.isdigit() or not 0 < int(assignee) < 2**31:
             raise ValidationError({"assignee": "assignee is a user id or none."})
         assignee = int(assignee)
-    now = utcnow()
+    now = request_now()
     rows = services.queue(now, team=args.get("team") or None, assignee=assignee, category=category, status=status,
                           reason=args.get("reason") or None)
     return {"items": [serialize(row[0], now) for row in rows], "total": len(rows)}
@@ -80,7 +81,7 @@ def list_items():
 def get_item(item_id):
     """One item."""
     _staff_token()
-    return serialize(services.get_item_or_404(item_id), utcnow())
+    return serialize(services.get_item_or_404(item_id), request_now())
 
 
 @api_bp.patch("/items/<id:item_id>")
@@ -109,12 +110,12 @@ def update_item(item_id):
             raise ValidationError({"assignee": "assignee is the id of a member of staff."})
     if "category" in data or "priority" in data or "team" in data:
         item = services.triage(g.api_user, item, category=data.get("category"), team=data.get("team"),
-                               priority=data.get("priority"))
+                               priority=data.get("priority"), now=request_now())
     if "assignee" in data:
-        item = services.assign(g.api_user, item, assignee)
+        item = services.assign(g.api_user, item, assignee, now=request_now())
     if "status" in data:
-        item = services.set_status(g.api_user, item, data["status"])
-    return serialize(services.get_item_or_404(item_id), utcnow())
+        item = services.set_status(g.api_user, item, data["status"], now=request_now())
+    return serialize(services.get_item_or_404(item_id), request_now())
 
 
 @api_bp.post("/items")
@@ -132,5 +133,5 @@ def create_item():
     question = db.session.get(Question, question_id)
     if question is None or question.is_deleted:
         raise NotFound("That question does not exist.")
-    item = services.send_to_queue(g.api_user, question, note)
-    return serialize(item, utcnow()), 201, {"Location": url_for("care_api.get_item", item_id=item.id)}
+    item = services.send_to_queue(g.api_user, question, note, now=request_now())
+    return serialize(item, request_now()), 201, {"Location": url_for("care_api.get_item", item_id=item.id)}

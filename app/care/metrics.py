@@ -141,7 +141,7 @@ def compute(since, until, now):
         "staff_answered": sum(r["staff_answered"] for r in rows),
         "deflected": sum(r["deflected"] for r in rows),
         "deflection_share": _share(sum(r["deflected"] for r in rows), len(rows)),
-        "search_deflected": insights.deflected_count(since, now),
+        "search_deflected": insights.deflected_count(since, now=now),
         "first_response": {"median": median(first_any), "p90": p90(first_any), "count": len(first_any)},
         "first_staff_response": {"median": median(first_staff), "p90": p90(first_staff), "count": len(first_staff)},
         "resolution": {"median": median(resolution), "p90": p90(resolution), "count": len(resolution)},

@@ -9,9 +9,10 @@ from sqlalchemy import select
 from app import audit, permissions, settings
 from app.care import bp, charts, metrics, options, services
 from app.care.models import CATEGORIES, PRIORITIES, REASONS, STATUS_LABELS, CareNote, CareReminder
+from app.clock import request_now
 from app.exceptions import DomainError, ValidationError
 from app.extensions import csrf, db
-from app.models import Question, User, utcnow
+from app.models import Question, User
 from app.questions import queries
 from app.questions import services as threads
 from app.questions.routes import question_url
@@ -66,7 +67,7 @@ def _filters():
 def queue():
     """The care queue: every open item with its clocks, soonest breach first, with filters."""
     _staff_only()
-    now = utcnow()
+    now = request_now()
     filters = _filters()
     rows = services.queue(now, **filters)
     staff = services.staff_members()
@@ -83,7 +84,7 @@ def item(item_id):
     care_item = services.get_item_or_404(item_id)
     question = queries.get_question_or_404(care_item.question_id, current_user)
     thread = queries.load_thread(question, current_user)
-    now = utcnow()
+    now = request_now()
     first, resolution = services.sla.clocks(care_item, now)
     notes = db.session.scalars(select(CareNote).where(CareNote.item_id == care_item.id).order_by(CareNote.id)).all()
     history, _ = audit.entries(target_type="care_item", target_id=care_item.id, per_page=100)
@@ -128,21 +129,23 @@ def _user_from_form(name):
 @login_required
 def claim(item_id):
     """Take the item."""
-    return _act(item_id, lambda i: services.claim(current_user, i), "The item is yours.")
+    return _act(item_id, lambda i: services.claim(current_user, i, now=request_now()), "The item is yours.")
 
 
 @bp.post("/staff/care/items/<id:item_id>/assign")
 @login_required
 def assign(item_id):
     """Assign, reassign or unassign."""
-    return _act(item_id, lambda i: services.assign(current_user, i, _user_from_form("assignee")), "Assignment saved.")
+    return _act(item_id, lambda i: services.assign(current_user, i, _user_from_form("assignee"), now=request_now()),
+                "Assignment saved.")
 
 
 @bp.post("/staff/care/items/<id:item_id>/status")
 @login_required
 def status(item_id):
     """Move the status (resolving or reopening)."""
-    return _act(item_id, lambda i: services.set_status(current_user, i, request.form.get("status", "")),
+    return _act(item_id, lambda i: services.set_status(current_user, i, request.form.get("status", ""),
+                                                       now=request_now()),
                 "Status saved.")
 
 
@@ -153,14 +156,16 @@ def triage(item_id):
     form = request.form
     return _act(item_id, lambda i: services.triage(current_user, i, category=form.get("category") or None,
                                                    team=form.get("team") or None,
-                                                   priority=form.get("priority") or None), "Triage saved.")
+                                                   priority=form.get("priority") or None, now=request_now()),
+                "Triage saved.")
 
 
 @bp.post("/staff/care/items/<id:item_id>/notes")
 @login_required
 def note(item_id):
     """An internal note."""
-    return _act(item_id, lambda i: services.add_note(current_user, i, request.form.get("body", "")), "Note added.")
+    return _act(item_id, lambda i: services.add_note(current_user, i, request.form.get("body", ""),
+                                                     now=request_now()), "Note added.")
 
 
 @bp.post("/staff/care/items/<id:item_id>/answer")
@@ -170,7 +175,7 @@ def answer(item_id):
     _staff_only()
     care_item = services.get_item_or_404(item_id)
     try:
-        threads.post_answer(current_user, care_item.question, request.form.get("body", ""))
+        threads.post_answer(current_user, care_item.question, request.form.get("body", ""), now=request_now())
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -186,7 +191,7 @@ def acknowledge(item_id):
     """Post the public "we're looking into this" comment: it stops the first-response clock."""
     _staff_only()
     message = (request.form.get("body") or settings.get(options.ACKNOWLEDGE_MESSAGE)).strip()
-    return _act(item_id, lambda i: threads.add_comment(current_user, i.question, message),
+    return _act(item_id, lambda i: threads.add_comment(current_user, i.question, message, now=request_now()),
                 "Acknowledged on the thread.")
 
 
@@ -194,7 +199,8 @@ def acknowledge(item_id):
 @login_required
 def comment(item_id):
     """A public comment on the thread."""
-    return _act(item_id, lambda i: threads.add_comment(current_user, i.question, request.form.get("body", "")),
+    return _act(item_id, lambda i: threads.add_comment(current_user, i.question, request.form.get("body", ""),
+                                                       now=request_now()),
                 "Comment posted on the thread.")
 
 
@@ -208,7 +214,7 @@ def send():
     if question is None:
         abort(404)
     try:
-        care_item = services.send_to_queue(current_user, question, request.form.get("note", ""))
+        care_item = services.send_to_queue(current_user, question, request.form.get("note", ""), now=request_now())
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -228,7 +234,7 @@ def agents():
         try:
             agent = _user_from_form("agent") or current_user
             moved = services.set_away(current_user, agent, request.form.get("away") == "1",
-                                      backup=_user_from_form("backup"))
+                                      backup=_user_from_form("backup"), now=request_now())
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
@@ -254,7 +260,7 @@ def _date_arg(name, default):
 
 
 def _range():
-    today = utcnow().date()
+    today = request_now().date()
     start = _date_arg("start", today - timedelta(days=29))
     end = _date_arg("end", today)
     if end < start:
@@ -273,13 +279,13 @@ def report():
     except ValidationError as error:
         flash(error.message, "error")
         start, end, since, until = _fallback_range()
-    figures = metrics.compute(since, until, utcnow())
+    figures = metrics.compute(since, until, request_now())
     return render_template("care/report.html", figures=figures, chart_data=charts.series(figures), start=start,
                            end=end)
 
 
 def _fallback_range():
-    today = utcnow().date()
+    today = request_now().date()
     start = today - timedelta(days=29)
     return start, today, datetime.combine(start, time()), datetime.combine(today + timedelta(days=1), time())
 
@@ -292,7 +298,7 @@ def report_csv():
     figure = request.args.get("figure", "")
     if figure not in metrics.EXPORTS:
         raise ValidationError({"figure": f"figure is one of: {', '.join(metrics.EXPORTS)}."})
-    body = metrics.export_csv(figure, since, until, utcnow())
+    body = metrics.export_csv(figure, since, until, request_now())
     filename = f"care-{figure}-{start.isoformat()}-{end.isoformat()}.csv"
     return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -321,7 +327,7 @@ def same_problem(question_id):
     if fresh:
         token = services.new_browser_token()
     try:
-        count, counted = services.press_same_problem(current_user, question, token)
+        count, counted = services.press_same_problem(current_user, question, token, now=request_now())
     except DomainError as error:
         db.session.rollback()
         if request.accept_mimetypes.best == "application/json":
@@ -350,7 +356,7 @@ def feedback(question_id):
     if answer not in ("yes", "no"):
         abort(400)
     try:
-        services.record_feedback(current_user, question, answer == "yes")
+        services.record_feedback(current_user, question, answer == "yes", now=request_now())
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")

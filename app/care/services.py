@@ -12,7 +12,7 @@ from app.care.models import CATEGORIES, PRIORITIES, CareAgent, CareItem, CareNot
 from app.database import begin_write
 from app.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
 from app.extensions import db
-from app.models import Answer, Comment, Question, User, utcnow
+from app.models import Answer, Comment, Question, User
 
 NOTE_MAX = 5000
 
@@ -144,7 +144,7 @@ def enqueue(question, reasons, now, actor=None, limits=None, reading=None, count
     if created:
         audit.record(actor, "care.create", "care_item", item.id, reason="; ".join(r.kind for r in added),
                      after=_snapshot(item), now=now)
-        signals.care_item_created.send(actor, item=item)
+        signals.care_item_created.send(actor, item=item, now=now)
     elif added:
         audit.record(actor, "care.reason", "care_item", item.id, reason="; ".join(r.kind for r in added), now=now)
     return item, created
@@ -171,14 +171,13 @@ def _reopen(item, now):
     item.reopened_count += 1
 
 
-def send_to_queue(actor, question, note, now=None):
+def send_to_queue(actor, question, note, *, now):
     """Staff send any thread to the queue by hand, with a note; returns the item."""
     _require_staff(actor)
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
         raise ValidationError({"note": f"A note is at most {NOTE_MAX} characters."})
     begin_write(db.session)
-    now = now or utcnow()
     question = db.session.get(Question, question.id)
     if question is None or question.is_deleted:
         raise NotFound("That question does not exist.")
@@ -232,7 +231,7 @@ def _resolve(item, now, resolved_by, actor=None):
         # The asker who accepted an answer is on the thread already; anyone else's resolution asks them.
         notify_asker(question, "care_followup", "Did this solve your problem? Tell us on the thread.", now,
                      actor=actor)
-    signals.care_item_resolved.send(actor, item=item)
+    signals.care_item_resolved.send(actor, item=item, now=now)
 
 
 def notify_asker(question, kind, excerpt, now, actor=None):
@@ -250,11 +249,10 @@ def _finish(actor, item, action, before, now, reason=None):
     return item
 
 
-def claim(actor, item, now=None):
+def claim(actor, item, *, now):
     """Take an item: the actor becomes its assignee and it is in progress."""
     _require_staff(actor)
     begin_write(db.session)
-    now = now or utcnow()
     item = _lock_item(item.id)
     if not item.is_open:
         raise Conflict("This item is resolved; reopen it first.")
@@ -268,13 +266,12 @@ def claim(actor, item, now=None):
     return _finish(actor, item, "care.claim", before, now)
 
 
-def assign(actor, item, assignee, now=None):
+def assign(actor, item, assignee, *, now):
     """Assign, reassign or (assignee None) unassign; an away agent's items go to their backup."""
     _require_staff(actor)
     if assignee is not None and not permissions.is_staff(assignee):
         raise ValidationError({"assignee": "Items can only be assigned to staff."})
     begin_write(db.session)
-    now = now or utcnow()
     item = _lock_item(item.id)
     target = None
     if assignee is not None:
@@ -289,13 +286,12 @@ def assign(actor, item, assignee, now=None):
     return _finish(actor, item, "care.assign" if target else "care.unassign", before, now, reason=reason)
 
 
-def set_status(actor, item, status, now=None):
+def set_status(actor, item, status, *, now):
     """Move an item along new → acknowledged → in progress → waiting on customer → resolved (or reopen)."""
     _require_staff(actor)
     if status not in ("acknowledged", "in_progress", "waiting", "resolved"):
         raise ValidationError({"status": "Choose acknowledged, in_progress, waiting or resolved."})
     begin_write(db.session)
-    now = now or utcnow()
     item = _lock_item(item.id)
     before = _snapshot(item)
     if status == item.status:
@@ -311,7 +307,7 @@ def set_status(actor, item, status, now=None):
     return _finish(actor, item, "care.status", before, now)
 
 
-def triage(actor, item, category=None, team=None, priority=None, now=None):
+def triage(actor, item, category=None, team=None, priority=None, *, now):
     """Change the category (which routes to its team), the team, or the priority ("auto" clears an override)."""
     _require_staff(actor)
     errors = {}
@@ -324,7 +320,6 @@ def triage(actor, item, category=None, team=None, priority=None, now=None):
     if errors:
         raise ValidationError(errors)
     begin_write(db.session)
-    now = now or utcnow()
     item = _lock_item(item.id)
     before = _snapshot(item)
     if category is not None and category != item.category:
@@ -338,7 +333,7 @@ def triage(actor, item, category=None, team=None, priority=None, now=None):
     return _finish(actor, item, "care.triage", before, now)
 
 
-def add_note(actor, item, body, now=None):
+def add_note(actor, item, body, *, now):
     """An internal note, for staff only."""
     _require_staff(actor)
     body = (body or "").strip()
@@ -347,7 +342,6 @@ def add_note(actor, item, body, now=None):
     if len(body) > NOTE_MAX:
         raise ValidationError({"body": f"A note is at most {NOTE_MAX} characters."})
     begin_write(db.session)
-    now = now or utcnow()
     item = _lock_item(item.id)
     note = CareNote(item_id=item.id, author_id=actor.id, body=body, created_at=now)
     db.session.add(note)
@@ -356,7 +350,7 @@ def add_note(actor, item, body, now=None):
     return note
 
 
-def set_away(actor, agent, away, backup=None, now=None):
+def set_away(actor, agent, away, backup=None, *, now):
     """Mark an agent away (their open items move to the backup) or back; agents do it for themselves."""
     if not permissions.is_staff(actor) or (actor.id != agent.id and not permissions.is_moderator(actor)):
         raise PermissionDenied("Agents set their own availability; moderators and admins anyone's.")
@@ -365,7 +359,6 @@ def set_away(actor, agent, away, backup=None, now=None):
     if backup is not None and (not permissions.is_staff(backup) or backup.id == agent.id):
         raise ValidationError({"backup": "The backup is another member of staff."})
     begin_write(db.session)
-    now = now or utcnow()
     row = db.session.get(CareAgent, agent.id)
     if row is None:
         row = CareAgent(user_id=agent.id)
@@ -402,13 +395,12 @@ def new_browser_token():
     return secrets.token_urlsafe(24)
 
 
-def press_same_problem(user, question, token=None, now=None):
+def press_same_problem(user, question, token=None, *, now):
     """Count "I have this problem too" once per member and once per browser; returns (count, counted_now)."""
     signed_in = user is not None and user.is_authenticated
     if not signed_in and not token:
         raise ValidationError({"token": "Cookies are needed to count you once."})
     begin_write(db.session)
-    now = now or utcnow()
     question = db.session.get(Question, question.id)
     if question is None or question.is_deleted:
         raise NotFound("That question does not exist.")
@@ -434,10 +426,9 @@ def press_same_problem(user, question, token=None, now=None):
     return same_problem_count(question.id), counted
 
 
-def record_feedback(user, question, solved, now=None):
+def record_feedback(user, question, solved, *, now):
     """The asker answers "Did this solve your problem?": yes is satisfaction, no reopens the item."""
     begin_write(db.session)
-    now = now or utcnow()
     item = item_for_question(question.id, lock=True)
     if item is None or item.followup_asked_at is None or item.is_open:
         raise Conflict("There is no resolution to give feedback on.")
@@ -459,7 +450,7 @@ def note_breaches(item, now, targets=None):
     for clock, column in ((first, "first_response_breached_at"), (resolution, "resolution_breached_at")):
         if clock.breached and getattr(item, column) is None:
             setattr(item, column, min(now, clock.stopped_at or now))
-            signals.care_item_breached.send(None, item=item, clock=clock.name)
+            signals.care_item_breached.send(None, item=item, clock=clock.name, now=now)
 
 
 # Receivers: the thread's events move the clocks --------------------------------------------
@@ -487,7 +478,7 @@ def _customer_replied(item, at):
         item.updated_at = at
 
 
-def on_answer_posted(actor, answer, question, **extra):
+def on_answer_posted(actor, answer, question, *, now, **extra):
     """A staff answer is a first response; the asker's reply ends a wait."""
     item = _open_item(question.id)
     if item is None:
@@ -498,7 +489,7 @@ def on_answer_posted(actor, answer, question, **extra):
         _customer_replied(item, answer.created_at)
 
 
-def on_comment_posted(actor, comment, question, answer=None, **extra):
+def on_comment_posted(actor, comment, question, answer=None, *, now, **extra):
     """Staff comments respond; the asker's "it did not solve it" on a resolved thread reopens it."""
     item = item_for_question(question.id, lock=True)
     if item is not None and item.is_open:
@@ -518,23 +509,23 @@ def on_comment_posted(actor, comment, question, answer=None, **extra):
                 comment.created_at, actor=actor)
 
 
-def on_answer_accepted(actor, answer, question, **extra):
+def on_answer_accepted(actor, answer, question, *, now, **extra):
     """An accepted answer resolves the item: by staff when a staff answer solved it."""
     item = _open_item(question.id)
     if item is None:
         return
     author = db.session.get(User, answer.author_id)
-    _resolve(item, utcnow(), "staff" if permissions.is_staff(author) else "community", actor=actor)
+    _resolve(item, now, "staff" if permissions.is_staff(author) else "community", actor=actor)
     item.updated_at = item.resolved_at
     audit.record(actor, "care.resolve", "care_item", item.id, reason="answer accepted", now=item.resolved_at)
 
 
-def on_answer_unaccepted(actor, question, **extra):
+def on_answer_unaccepted(actor, question, *, now, **extra):
     """Withdrawing the accepted answer puts an item it resolved back in the queue."""
     item = item_for_question(question.id, lock=True)
     if item is not None and not item.is_open:
         enqueue(question, [_Event("not_solved", f"unaccepted-{item.reopened_count + 1}",
-                                  "The accepted answer was withdrawn")], utcnow(), actor=actor)
+                                  "The accepted answer was withdrawn")], now, actor=actor)
 
 
 def _question_of(post):
@@ -546,7 +537,7 @@ def _question_of(post):
     return db.session.get(Question, question_id) if question_id else None
 
 
-def on_post_flagged(actor, flag, post, **extra):
+def on_post_flagged(actor, flag, post, *, now, **extra):
     """A flag for "needs staff attention" queues the thread, with the flagger's note."""
     if getattr(flag, "reason", None) != "staff":
         return
@@ -556,10 +547,10 @@ def on_post_flagged(actor, flag, post, **extra):
         return
     ref = f"flag-{getattr(flag, 'id', None) or secrets.token_hex(6)}"
     enqueue(question, [_Event("flagged", ref, getattr(flag, "text", None) or None)],
-            getattr(flag, "created_at", None) or utcnow(), actor=actor)
+            now, actor=actor)
 
 
-def on_question_asked(actor, question, **extra):
+def on_question_asked(actor, question, *, now, **extra):
     """A question that reads as a complaint goes to staff at once, not after the community window."""
     reading = rules.read_text(question_text(question), thresholds())
     if rules.is_complaint(reading, thresholds()):

@@ -24,9 +24,10 @@ from app import settings
 from app.care import lexicon, options, rules, sla
 from app.care.models import CATEGORIES, CareItem, CareReason, CareReminder, SameProblem
 from app.care.services import compute_priority, enqueue, note_breaches, notify_asker, question_text, thresholds
+from app.clock import utcnow
 from app.database import begin_write
 from app.extensions import db
-from app.models import Answer, Question, utcnow
+from app.models import Answer, Question
 from app.settings import Setting
 
 _ADVISORY_KEY = 5_110_002  # any fixed number: "the care sweep"
@@ -95,14 +96,14 @@ def _load_state():
         return None
 
 
-def _save_state(state):
+def _save_state(state, now):
     from app.care.services import _insert
 
     value = {"at": state.at.isoformat(), "seen": state.seen.isoformat(), "caught_up": state.caught_up.isoformat(),
              "fingerprint": state.fingerprint}
     begin_write(db.session)
-    db.session.execute(_insert()(Setting).values(name=STATE_NAME, value=value, updated_at=utcnow())
-                       .on_conflict_do_update(index_elements=["name"], set_={"value": value, "updated_at": utcnow()}))
+    db.session.execute(_insert()(Setting).values(name=STATE_NAME, value=value, updated_at=now)
+                       .on_conflict_do_update(index_elements=["name"], set_={"value": value, "updated_at": now}))
     db.session.commit()
 
 
@@ -259,11 +260,9 @@ def _refresh_items(ids, now, targets, result):
     result.transactions += 1
 
 
-def run(now=None, batch_size=BATCH_SIZE):
+def run(now, batch_size=BATCH_SIZE):
     """One sweep at `now`, committed batch by batch; returns a SweepResult."""
     db.session.rollback()
-    now = now or utcnow()
-    began = utcnow()
     limits = thresholds()
     fingerprint = _fingerprint(limits)
     state = _load_state()
@@ -278,8 +277,9 @@ def run(now=None, batch_size=BATCH_SIZE):
         _refresh_items(ids, now, targets, result)
     db.session.rollback()
     result.reminders = _remind(now, state, batch_size, result)
-    _save_state(_State(at=now, seen=began - _OVERLAP, caught_up=now if catch_up else state.caught_up,
-                       fingerprint=fingerprint))
+    # Changes are stamped with their own request's time: those since now - _OVERLAP count as unseen.
+    _save_state(_State(at=now, seen=now - _OVERLAP, caught_up=now if catch_up else state.caught_up,
+                       fingerprint=fingerprint), now)
     return result
 
 
@@ -351,7 +351,7 @@ def _loop(app, stop):
             try:
                 interval = settings.get(options.SWEEP_INTERVAL_SECONDS)
                 if interval > 0:
-                    run()
+                    run(now=utcnow())  # this loop is an edge: each round reads the clock once
             except Exception:  # the next round tries again; cron may also be sweeping
                 app.logger.exception("Care sweep failed")
                 db.session.rollback()

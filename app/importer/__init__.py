@@ -7,6 +7,7 @@ import click
 from flask.cli import AppGroup
 
 from app import reputation
+from app.clock import utcnow
 from app.exceptions import DomainError
 from app.importer import models  # noqa: F401 - the mapping table belongs to the metadata migrations compare with
 from app.importer.stackexchange import (
@@ -71,7 +72,7 @@ def import_stackexchange(directory, site, batch_size, search, report_json):
     progress = _ProgressBars()
     try:
         report = StackExchangeImport(directory, site=site, batch_size=batch_size, progress=progress,
-                                     search=search).run()
+                                     search=search, now=utcnow()).run()
     except DumpError as error:
         raise click.ClickException(str(error)) from None
     finally:
@@ -89,7 +90,7 @@ def import_stackexchange(directory, site, batch_size, search, report_json):
 def set_email(username, email):
     """Give an imported member their real EMAIL; they then sign in after "Forgot your password?"."""
     try:
-        user = give_address(username, email)
+        user = give_address(username, email, now=utcnow())
     except DomainError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"{user.username} now has the address {user.email}: \"Forgot your password?\" on the sign-in "

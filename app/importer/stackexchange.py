@@ -41,7 +41,6 @@ from app.models import (
     Tag,
     User,
     question_tags,
-    utcnow,
 )
 from app.rendering import render_comment
 from app.search import indexer
@@ -252,7 +251,7 @@ def _dialect_insert(table):
 class StackExchangeImport:
     """One run of an import of one dump directory into the current app's database."""
 
-    def __init__(self, directory, site=None, batch_size=BATCH_SIZE, progress=None, search="auto", now=None):
+    def __init__(self, directory, site=None, batch_size=BATCH_SIZE, progress=None, search="auto", *, now):
         self.directory = Path(directory)
         self.site = site_slug(site or self.directory.resolve().name)
         self.batch_size = batch_size
@@ -261,7 +260,7 @@ class StackExchangeImport:
             raise ValueError(f"search must be one of {', '.join(SEARCH_MODES)}")
         self.search = search
         self._logged_changes = 0
-        self.now = now or utcnow()  # also marks this run's mapping rows
+        self.now = now  # also marks this run's mapping rows
         self.report = ImportReport(self.site)
         self._ghost_id = None
         self._users_from_posts = 0
@@ -576,7 +575,7 @@ class StackExchangeImport:
     def _log_search_changes(self, question_ids):
         """The search change log rows for these questions (the index applies them at the end)."""
         if question_ids:
-            rows = [{"question_id": qid, "created_at": utcnow()} for qid in sorted(set(question_ids))]
+            rows = [{"question_id": qid, "created_at": self.now} for qid in sorted(set(question_ids))]
             db.session.execute(insert(SearchChange), rows)
             self._logged_changes += len(rows)
 
@@ -887,7 +886,7 @@ class StackExchangeImport:
             self.report.notes.append(f"Search index rebuilt: {count:,} questions in "
                                      f"{time.perf_counter() - started:.1f} s.")
         else:
-            applied = indexer.catch_up()
+            applied = indexer.catch_up(now=self.now)
             self.report.notes.append(f"Search index caught up: {applied:,} logged change(s) applied in "
                                      f"{time.perf_counter() - started:.1f} s.")
 
@@ -914,7 +913,7 @@ def imported_vote_points():
     return rows
 
 
-def give_address(username, email):
+def give_address(username, email, *, now):
     """Give an imported member their real address, so that a password reset lets them in; returns the user.
 
     Only accounts still on their placeholder address qualify: anyone else changes theirs in
@@ -935,7 +934,7 @@ def give_address(username, email):
         db.session.rollback()
         raise ValidationError({"email": "An account with that email already exists."})
     audit.record(None, "user.imported_address", "user", user.id, reason="an imported member claims the account",
-                 before={"email": user.email}, after={"email": email})
+                 before={"email": user.email}, after={"email": email}, now=now)
     user.email = email
     db.session.commit()
     return user

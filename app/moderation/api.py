@@ -3,6 +3,7 @@ from flask import Blueprint, g, request
 
 from app import permissions
 from app.api.auth import token_required
+from app.clock import request_now
 from app.errors import json_error
 from app.exceptions import MalformedRequest, ValidationError
 from app.formatting import iso
@@ -38,7 +39,7 @@ def _flag(post_type, post_id):
     if not isinstance(data, dict):
         raise MalformedRequest("Send a JSON object with Content-Type: application/json.")
     post = services.get_post(post_type, post_id)
-    flag = services.flag_post(g.api_user, post, data.get("reason"), data.get("text"))
+    flag = services.flag_post(g.api_user, post, data.get("reason"), data.get("text"), now=request_now())
     return serialize_flag(flag, post_hidden=services.get_post(post_type, post_id).is_hidden), 201
 
 
@@ -67,7 +68,7 @@ def flag_comment(post_id):
 @token_required
 def list_flags():
     """Flags for moderators and admins, newest first: ?status=open|agreed|disagreed|ignored&page=."""
-    if not permissions.can_moderate(g.api_user):
+    if not permissions.can_moderate(g.api_user, now=request_now()):
         return json_error(403, "forbidden", "Only moderators and admins see flags.")
     status = request.args.get("status") or None
     if status is not None and status not in ("open", "agreed", "disagreed", "ignored"):

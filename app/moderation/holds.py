@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from app import permissions, settings
 from app.exceptions import DomainError, PermissionDenied, ValidationError
 from app.extensions import db
-from app.models import Answer, Comment, Question, Tag, question_tags, utcnow
+from app.models import Answer, Comment, Question, Tag, question_tags
 from app.moderation.models import ReviewItem
 
 HOLD_FIRST_POSTS = settings.define(
@@ -72,23 +72,22 @@ def trusted_load():
         _trusted_load.reset(token)
 
 
-def refuse_if_suspended(user, now=None):
-    """Raise PermissionDenied with the end date and reason when the user's suspension is running."""
-    if permissions.is_suspended(user, now):
+def refuse_if_suspended(user, *, now):
+    """Raise PermissionDenied with the end date and reason when the user's suspension is running at `now`."""
+    if permissions.is_suspended(user, now=now):
         raise PermissionDenied(permissions.suspension_message(user))
 
 
-def is_new_member(user, now=None):
-    """Joined less than NEW_MEMBER_DAYS ago (staff never count as new)."""
+def is_new_member(user, *, now):
+    """Joined less than NEW_MEMBER_DAYS before `now` (staff never count as new)."""
     if user.is_staff:
         return False
-    return user.created_at > (now or utcnow()) - timedelta(days=settings.get(NEW_MEMBER_DAYS))
+    return user.created_at > now - timedelta(days=settings.get(NEW_MEMBER_DAYS))
 
 
-def check_posting_limit(user, kind, now=None):
-    """Refuse a new member's question or answer beyond the hourly limit (429 with a clear message)."""
-    now = now or utcnow()
-    if _trusted_load.get() or kind not in ("question", "answer") or not is_new_member(user, now):
+def check_posting_limit(user, kind, *, now):
+    """Refuse a new member's question or answer beyond the hourly limit at `now` (429 with a clear message)."""
+    if _trusted_load.get() or kind not in ("question", "answer") or not is_new_member(user, now=now):
         return
     if kind == "question":
         model, name = Question, NEW_MEMBER_QUESTIONS_PER_HOUR
@@ -167,13 +166,12 @@ def move_counts(post, step):
                            .values(answer_count=Question.answer_count + step))
 
 
-def hold(post, post_type, question_id, verdict, now=None, counted=False):
+def hold(post, post_type, question_id, verdict, *, now, counted=False):
     """Hide a saved post pending review and put it in the moderation queue; returns the review item.
 
     `counted` says the post was visible and counted (an edit), so the counts must drop; a new
     post is held before it is ever counted.
     """
-    now = now or utcnow()
     if counted and post.hidden_at is None:
         move_counts(post, -1)
     post.hidden_at, post.hidden_reason = now, verdict.code

@@ -7,9 +7,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from app import audit, permissions, settings
+from app.clock import request_now
 from app.exceptions import DomainError, ValidationError
 from app.extensions import db
-from app.models import ROLES, Question, User, utcnow
+from app.models import ROLES, Question, User
 from app.moderation import queries, services
 from app.moderation.forms import DecisionForm, FlagForm, NoteForm, RoleForm, SettingForm, SuspendForm
 from app.moderation.models import FLAG_REASONS, POST_TYPES, ReviewItem
@@ -38,7 +39,7 @@ def moderator_required(view):
     @wraps(view)
     @login_required
     def wrapper(*args, **kwargs):
-        if not permissions.can_moderate(current_user):
+        if not permissions.can_moderate(current_user, now=request_now()):
             abort(403)
         return view(*args, **kwargs)
     return wrapper
@@ -104,7 +105,7 @@ def flag(post_type, post_id):
         flash("Choose why you are flagging this post.", "error")
     else:
         try:
-            services.flag_post(current_user, post, form.reason.data, form.text.data)
+            services.flag_post(current_user, post, form.reason.data, form.text.data, now=request_now())
         except (ValidationError, DomainError) as error:
             if error.status == 404:
                 abort(404)
@@ -154,7 +155,7 @@ def decide(item_id):
     form = DecisionForm()
     if form.validate_on_submit():
         try:
-            services.decide(current_user, item, form.action.data, form.note.data)
+            services.decide(current_user, item, form.action.data, form.note.data, now=request_now())
         except DomainError as error:
             _flash_error(error)
         else:
@@ -193,7 +194,7 @@ def post_action(post_type, post_id, action):
     if form.validate_on_submit():
         service, message = POST_ACTIONS[action]
         try:
-            service(current_user, post, form.note.data)
+            service(current_user, post, form.note.data, now=request_now())
         except DomainError as error:
             _flash_error(error)
         else:
@@ -213,7 +214,7 @@ def thread_action(question_id, action):
     if form.validate_on_submit():
         service, message = THREAD_ACTIONS[action]
         try:
-            result = service(current_user, question, form.note.data)
+            result = service(current_user, question, form.note.data, now=request_now())
         except DomainError as error:
             _flash_error(error)
         else:
@@ -231,9 +232,10 @@ def member(user_id):
     """A member's moderation record, and the form to suspend them or lift a suspension."""
     user = db.session.get(User, user_id) or abort(404)
     days = services.suggested_days(user)
-    form = SuspendForm(formdata=None, until=(utcnow() + timedelta(days=days)).date())
+    form = SuspendForm(formdata=None, until=(request_now() + timedelta(days=days)).date())
     return render_template("moderation/member.html", history=queries.author_history(user), form=form,
-                           suggested_days=days, steps=services.SUSPENSION_STEPS, note_form=NoteForm(), now=utcnow())
+                           suggested_days=days, steps=services.SUSPENSION_STEPS, note_form=NoteForm(),
+                           now=request_now())
 
 
 @bp.post("/moderation/users/<id:user_id>/suspend")
@@ -244,7 +246,7 @@ def suspend(user_id):
     form = SuspendForm()
     days = positive_int(request.form.get("days", ""), maximum=services.MAX_SUSPENSION_DAYS)
     if form.validate_on_submit() or days:
-        now = utcnow()
+        now = request_now()
         until = now + timedelta(days=days) if days else (
             datetime.combine(form.until.data, now.time()) if form.until.data else None)
         try:
@@ -266,7 +268,7 @@ def unsuspend(user_id):
     form = NoteForm()
     if form.validate_on_submit():
         try:
-            services.lift_suspension(current_user, user, form.note.data)
+            services.lift_suspension(current_user, user, form.note.data, now=request_now())
         except DomainError as error:
             _flash_error(error)
         else:
@@ -314,7 +316,7 @@ def change_setting(name):
         abort(400)
     try:
         value = settings.change(current_user, name, None if form.reset.data else (form.value.data or ""),
-                                reason=(form.reason.data or "").strip()[:500] or None)
+                                reason=(form.reason.data or "").strip()[:500] or None, now=request_now())
     except ValidationError as error:
         return render_template("admin/settings.html", overview=settings.overview(), form=form,
                                errors={name: error.errors.get(name, error.message)}), 422
@@ -344,7 +346,7 @@ def change_role(user_id):
     form = RoleForm()
     if form.validate_on_submit() or form.role.data in ROLES:
         try:
-            services.change_role(current_user, user, form.role.data, form.reason.data)
+            services.change_role(current_user, user, form.role.data, form.reason.data, now=request_now())
         except DomainError as error:
             _flash_error(error)
         else:

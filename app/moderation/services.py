@@ -13,7 +13,7 @@ from app import audit, permissions, settings, signals
 from app.database import begin_write
 from app.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
 from app.extensions import db
-from app.models import CLOSE_REASONS, ROLES, Answer, Comment, Question, Revision, User, utcnow
+from app.models import CLOSE_REASONS, ROLES, Answer, Comment, Question, Revision, User
 from app.moderation import holds
 from app.moderation.models import FLAG_REASONS, HIDING_REASONS, Flag, ReviewItem, Suspension
 from app.questions.services import _changed, _lock, _set_accepted
@@ -78,9 +78,9 @@ def _clean_note(value, field="reason", required=False, maximum=NOTE_MAX):
     return note or None
 
 
-def _require_moderator(actor):
-    if not permissions.can_moderate(actor):
-        holds.refuse_if_suspended(actor)
+def _require_moderator(actor, now):
+    if not permissions.can_moderate(actor, now=now):
+        holds.refuse_if_suspended(actor, now=now)
         raise PermissionDenied("Only moderators and admins do this.")
 
 
@@ -92,9 +92,9 @@ def _post_state(post):
     return state
 
 
-def _notify(actor, post, action, reason):
+def _notify(actor, post, action, reason, now):
     """Tell other features (notifications) what happened to the post."""
-    signals.post_moderated.send(actor, post=post, action=action, reason=reason)
+    signals.post_moderated.send(actor, post=post, action=action, reason=reason, now=now)
 
 
 # Flag accuracy -------------------------------------------------------------------------------
@@ -146,7 +146,7 @@ def _check_visible_to(user, post):
             raise NotFound("That post is not available.")
 
 
-def flag_post(user, post, reason, text=None, now=None):
+def flag_post(user, post, reason, text=None, *, now):
     """Flag a post; enough spam or abuse flags (or one moderator's) hide it at once. Returns the flag.
 
     "staff" flags ("needs staff attention") go to the care queue through `signals.post_flagged`
@@ -157,8 +157,7 @@ def flag_post(user, post, reason, text=None, now=None):
     text = _clean_note(text, "text", required=reason == "other", maximum=FLAG_TEXT_MAX)
     if user is None or not user.is_authenticated:
         raise PermissionDenied("Sign in to flag a post.")
-    holds.refuse_if_suspended(user, now)
-    now = now or utcnow()
+    holds.refuse_if_suspended(user, now=now)
     post_type = post_type_of(post)
     begin_write(db.session)
     post = _lock(type(post), post.id)
@@ -195,7 +194,7 @@ def flag_post(user, post, reason, text=None, now=None):
         raise Conflict("You have already flagged this post. A moderator will look at it.") from None
     if reason in HIDING_REASONS and not post.is_hidden:
         _hide_if_flagged_enough(post, post_type, moderator and user, now)
-    signals.post_flagged.send(user, flag=flag, post=post)
+    signals.post_flagged.send(user, flag=flag, post=post, now=now)
     db.session.commit()
     return flag
 
@@ -209,22 +208,22 @@ def _hide_if_flagged_enough(post, post_type, moderator, now):
     if not moderator and weight < threshold * FULL_WEIGHT:
         return
     before = _post_state(post)
-    _set_hidden(post, "flags", now)
+    _set_hidden(post, "flags", now=now)
     why = (f"flagged by moderator {moderator.username}" if moderator
            else f"spam or abuse flags reached the threshold of {threshold}")
     audit.record(moderator or None, "post.hide", post_type, post.id, why, before=before, after=_post_state(post),
                  now=now)
-    _notify(moderator or None, post, "hide", why)
+    _notify(moderator or None, post, "hide", why, now)
 
 
 # Visibility ------------------------------------------------------------------------------------
 
 
-def _set_hidden(post, code, now=None):
+def _set_hidden(post, code, *, now):
     """Hide a post (counts follow) and move its thread's version and search entry."""
     if post.hidden_at is None:
         holds.move_counts(post, -1)
-        post.hidden_at = now or utcnow()
+        post.hidden_at = now
     post.hidden_reason = code
     _changed(thread_id_of(post), searchable=not isinstance(post, Comment))
 
@@ -237,7 +236,7 @@ def _set_visible(post):
     _changed(thread_id_of(post), searchable=not isinstance(post, Comment))
 
 
-def _set_deleted(post, actor, now=None):
+def _set_deleted(post, actor, *, now):
     """Soft-delete a post: kept in the database, restorable by moderators."""
     if post.deleted_at is not None:
         return
@@ -247,7 +246,7 @@ def _set_deleted(post, actor, now=None):
         question = db.session.get(Question, post.question_id)
         if question.accepted_answer_id == post.id:
             _set_accepted(question, None)
-    post.deleted_at = now or utcnow()
+    post.deleted_at = now
     if not isinstance(post, Comment):
         post.deleted_by_id = actor.id
     _changed(thread_id_of(post), searchable=not isinstance(post, Comment))
@@ -265,30 +264,29 @@ def _set_restored(post):
     _changed(thread_id_of(post), searchable=not isinstance(post, Comment))
 
 
-def _announce_approved(post):
+def _announce_approved(post, now):
     """A held post becomes public: tell the features that react to new posts, as if it were just posted."""
     author = db.session.get(User, post.author_id)
     if isinstance(post, Question):
-        signals.question_asked.send(author, question=post)
+        signals.question_asked.send(author, question=post, now=now)
     elif isinstance(post, Answer):
-        signals.answer_posted.send(author, answer=post, question=db.session.get(Question, post.question_id))
+        signals.answer_posted.send(author, answer=post, question=db.session.get(Question, post.question_id), now=now)
     else:
         answer = db.session.get(Answer, post.answer_id) if post.answer_id else None
         signals.comment_posted.send(author, comment=post, question=db.session.get(Question, post.question_id),
-                                    answer=answer)
+                                    answer=answer, now=now)
 
 
 # The review queue ------------------------------------------------------------------------------
 
 
-def decide(moderator, item, action, note=None, now=None):
+def decide(moderator, item, action, note=None, *, now):
     """A moderator's decision on a queue item; takes effect at once and is audited. Returns the item."""
-    _require_moderator(moderator)
+    _require_moderator(moderator, now)
     allowed = HELD_DECISIONS if item.kind == "held" else FLAG_DECISIONS
     if action not in allowed:
         raise ValidationError({"action": f"Choose one of: {', '.join(allowed)}."})
     note = _clean_note(note)
-    now = now or utcnow()
     begin_write(db.session)
     item = db.session.execute(select(ReviewItem).where(ReviewItem.id == item.id).with_for_update()
                               .execution_options(populate_existing=True)).scalar_one_or_none()
@@ -308,13 +306,13 @@ def _apply_decision(moderator, item, post, action, note, now):
     before = _post_state(post)
     was_held = post.hidden_reason in ("held", "phrase")
     if fate == "hide":
-        _set_hidden(post, "moderator" if post.hidden_reason is None else post.hidden_reason, now)
+        _set_hidden(post, "moderator" if post.hidden_reason is None else post.hidden_reason, now=now)
     elif fate == "delete":
-        _set_deleted(post, moderator, now)
+        _set_deleted(post, moderator, now=now)
     elif fate == "restore" and post.hidden_at is not None:
         _set_visible(post)
         if was_held:
-            _announce_approved(post)
+            _announce_approved(post, now)
     item.status, item.resolution, item.resolution_note = status, action, note
     item.resolved_at, item.resolved_by_id = now, moderator.id
     db.session.execute(update(Flag).where(Flag.review_item_id == item.id, Flag.status == "open")
@@ -322,7 +320,7 @@ def _apply_decision(moderator, item, post, action, note, now):
     audit.record(moderator, f"review.{action}", item.post_type, item.post_id, note,
                  before={**before, "review": "pending", "flags": item.flag_count},
                  after={**_post_state(post), "review": status}, now=now)
-    _notify(moderator, post, action, note)
+    _notify(moderator, post, action, note, now)
 
 
 def _decide_pending(moderator, post, action, note, now):
@@ -343,28 +341,28 @@ def _decide_pending(moderator, post, action, note, now):
 
 def _moderate_post(moderator, post, note, now):
     """Common start of a direct action: permission, reason, write lock and a fresh row."""
-    _require_moderator(moderator)
+    _require_moderator(moderator, now)
     note = _clean_note(note)
     begin_write(db.session)
-    return _lock(type(post), post.id), note, now or utcnow()
+    return _lock(type(post), post.id), note, now
 
 
-def hide_post(moderator, post, note=None, now=None):
+def hide_post(moderator, post, note=None, *, now):
     """Hide a post from everyone but its author and moderators (a pending flag item counts as agreed)."""
     post, note, now = _moderate_post(moderator, post, note, now)
     if post.is_hidden:
         raise Conflict("This post is already hidden.")
     if not _decide_pending(moderator, post, "agree-hide", note, now):
         before = _post_state(post)
-        _set_hidden(post, "moderator", now)
+        _set_hidden(post, "moderator", now=now)
         audit.record(moderator, "post.hide", post_type_of(post), post.id, note, before=before,
                      after=_post_state(post), now=now)
-        _notify(moderator, post, "hide", note)
+        _notify(moderator, post, "hide", note, now)
     db.session.commit()
     return post
 
 
-def unhide_post(moderator, post, note=None, now=None):
+def unhide_post(moderator, post, note=None, *, now):
     """Show a hidden or held post again (its pending flags are dismissed, a held post is approved)."""
     post, note, now = _moderate_post(moderator, post, note, now)
     if not post.is_hidden:
@@ -373,30 +371,30 @@ def unhide_post(moderator, post, note=None, now=None):
         before, was_held = _post_state(post), post.hidden_reason in ("held", "phrase")
         _set_visible(post)
         if was_held:
-            _announce_approved(post)
+            _announce_approved(post, now)
         audit.record(moderator, "post.unhide", post_type_of(post), post.id, note, before=before,
                      after=_post_state(post), now=now)
-        _notify(moderator, post, "unhide", note)
+        _notify(moderator, post, "unhide", note, now)
     db.session.commit()
     return post
 
 
-def delete_post(moderator, post, note=None, now=None):
+def delete_post(moderator, post, note=None, *, now):
     """Soft-delete any post (nothing is lost: restore brings it back)."""
     post, note, now = _moderate_post(moderator, post, note, now)
     if post.deleted_at is not None:
         raise Conflict("This post is already deleted.")
     if not _decide_pending(moderator, post, "agree-delete", note, now):
         before = _post_state(post)
-        _set_deleted(post, moderator, now)
+        _set_deleted(post, moderator, now=now)
         audit.record(moderator, "post.delete", post_type_of(post), post.id, note, before=before,
                      after=_post_state(post), now=now)
-        _notify(moderator, post, "delete", note)
+        _notify(moderator, post, "delete", note, now)
     db.session.commit()
     return post
 
 
-def restore_post(moderator, post, note=None, now=None):
+def restore_post(moderator, post, note=None, *, now):
     """Bring back a soft-deleted post."""
     post, note, now = _moderate_post(moderator, post, note, now)
     if post.deleted_at is None:
@@ -405,12 +403,12 @@ def restore_post(moderator, post, note=None, now=None):
     _set_restored(post)
     audit.record(moderator, "post.restore", post_type_of(post), post.id, note, before=before,
                  after=_post_state(post), now=now)
-    _notify(moderator, post, "restore", note)
+    _notify(moderator, post, "restore", note, now)
     db.session.commit()
     return post
 
 
-def lock_thread(moderator, question, note=None, now=None):
+def lock_thread(moderator, question, note=None, *, now):
     """Lock a thread: it stays readable but takes no new answers or comments."""
     question, note, now = _moderate_post(moderator, question, note, now)
     if question.is_locked:
@@ -419,12 +417,12 @@ def lock_thread(moderator, question, note=None, now=None):
     _changed(question.id, searchable=False)
     audit.record(moderator, "thread.lock", "question", question.id, note, before={"locked": False},
                  after={"locked": True}, now=now)
-    _notify(moderator, question, "lock", note)
+    _notify(moderator, question, "lock", note, now)
     db.session.commit()
     return question
 
 
-def unlock_thread(moderator, question, note=None, now=None):
+def unlock_thread(moderator, question, note=None, *, now):
     """Unlock a thread."""
     question, note, now = _moderate_post(moderator, question, note, now)
     if not question.is_locked:
@@ -433,12 +431,12 @@ def unlock_thread(moderator, question, note=None, now=None):
     _changed(question.id, searchable=False)
     audit.record(moderator, "thread.unlock", "question", question.id, note, before={"locked": True},
                  after={"locked": False}, now=now)
-    _notify(moderator, question, "unlock", note)
+    _notify(moderator, question, "unlock", note, now)
     db.session.commit()
     return question
 
 
-def merge_answers(moderator, duplicate, note=None, now=None):
+def merge_answers(moderator, duplicate, note=None, *, now):
     """Move a closed duplicate's answers (and their comments) to its original; returns the original."""
     duplicate, note, now = _moderate_post(moderator, duplicate, note, now)
     if duplicate.duplicate_of_id is None:
@@ -469,13 +467,13 @@ def merge_answers(moderator, duplicate, note=None, now=None):
     audit.record(moderator, "thread.merge", "question", duplicate.id, note,
                  before={"question_id": duplicate.id, "answers": ids},
                  after={"question_id": original.id, "answers": ids}, now=now)
-    _notify(moderator, duplicate, "merge", note)
+    _notify(moderator, duplicate, "merge", note, now)
     db.session.commit()
     db.session.expire_all()
     return db.session.get(Question, original.id)
 
 
-def record_moderator_edit(editor, post):
+def record_moderator_edit(editor, post, now):
     """Audit and announce an edit a moderator made to someone else's post (called inside the edit's transaction)."""
     if post.author_id == editor.id or not permissions.is_moderator(editor):
         return
@@ -483,25 +481,25 @@ def record_moderator_edit(editor, post):
     revision = db.session.scalar(select(Revision).where(owner).order_by(Revision.number.desc()).limit(1))
     reason = revision.reason if revision else None
     audit.record(editor, "post.edit", post_type_of(post), post.id, reason,
-                 after={"revision": revision.number if revision else None})
-    _notify(editor, post, "edit", reason)
+                 after={"revision": revision.number if revision else None}, now=now)
+    _notify(editor, post, "edit", reason, now)
 
 
-def _edited(editor, question=None, answer=None, **extra):
-    record_moderator_edit(editor, answer or question)
+def _edited(editor, *, now, question=None, answer=None, **extra):
+    record_moderator_edit(editor, answer or question, now)
 
 
-def _closed(moderator, question, **extra):
+def _closed(moderator, *, question, now, **extra):
     duplicate = question.duplicate_of_id
     why = CLOSE_REASONS.get(question.close_reason, question.close_reason)
     audit.record(moderator, "question.close", "question", question.id,
                  f"{why}: #{duplicate}" if duplicate else why, before={"closed": False},
-                 after={"closed": True, "reason": question.close_reason, "duplicate_of": duplicate})
+                 after={"closed": True, "reason": question.close_reason, "duplicate_of": duplicate}, now=now)
 
 
-def _reopened(moderator, question, **extra):
+def _reopened(moderator, *, question, now, **extra):
     audit.record(moderator, "question.reopen", "question", question.id, None, before={"closed": True},
-                 after={"closed": False})
+                 after={"closed": False}, now=now)
 
 
 def connect_receivers():
@@ -521,12 +519,11 @@ def suggested_days(member):
     return SUSPENSION_STEPS[min(count, len(SUSPENSION_STEPS) - 1)]
 
 
-def suspend(moderator, member, until, reason, now=None):
+def suspend(moderator, member, until, reason, *, now):
     """Suspend a member until a moment, with a reason they will see; they can read but not write."""
-    now = now or utcnow()
-    _require_moderator(moderator)
+    _require_moderator(moderator, now)
     reason = _clean_note(reason, required=True)
-    if not permissions.can_suspend(moderator, member):
+    if not permissions.can_suspend(moderator, member, now=now):
         raise PermissionDenied("You cannot suspend this member (yourself, an admin, or a moderator unless you are "
                                "an admin).")
     if until is None or until <= now:
@@ -545,12 +542,11 @@ def suspend(moderator, member, until, reason, now=None):
     return member
 
 
-def lift_suspension(moderator, member, reason=None, now=None):
+def lift_suspension(moderator, member, reason=None, *, now):
     """End a running suspension early."""
-    now = now or utcnow()
-    _require_moderator(moderator)
+    _require_moderator(moderator, now)
     reason = _clean_note(reason)
-    if not permissions.can_suspend(moderator, member):
+    if not permissions.can_suspend(moderator, member, now=now):
         raise PermissionDenied("You cannot change this member's suspension.")
     begin_write(db.session)
     member = _lock(User, member.id)
@@ -572,11 +568,11 @@ def lift_suspension(moderator, member, reason=None, now=None):
 # Roles -----------------------------------------------------------------------------------------
 
 
-def change_role(admin, member, role, reason):
+def change_role(admin, member, role, reason, *, now):
     """An admin changes a member's role, with a reason, audited; admins cannot change their own."""
     if not permissions.is_admin(admin):
         raise PermissionDenied("Only admins change roles.")
-    holds.refuse_if_suspended(admin)
+    holds.refuse_if_suspended(admin, now=now)
     if role not in ROLES:
         raise ValidationError({"role": f"Choose one of: {', '.join(ROLES)}."})
     reason = _clean_note(reason, required=True)
@@ -589,6 +585,6 @@ def change_role(admin, member, role, reason):
         return member
     before = member.role
     member.role = role
-    audit.record(admin, "user.role", "user", member.id, reason, before={"role": before}, after={"role": role})
+    audit.record(admin, "user.role", "user", member.id, reason, before={"role": before}, after={"role": role}, now=now)
     db.session.commit()
     return member

@@ -3,6 +3,7 @@ from flask import request
 from flask_login import current_user
 
 from app import permissions
+from app.clock import request_now
 from app.exceptions import PermissionDenied
 from app.extensions import csrf
 
@@ -17,14 +18,14 @@ def refuse_writes_of_suspended():
     """Refuse any web write of a suspended member with the reason and end date (services check again)."""
     if request.method in READS or request.blueprint in ALLOWED_WHILE_SUSPENDED:
         return
-    if request.endpoint in ALLOWED_ENDPOINTS or not permissions.is_suspended(current_user):
+    if request.endpoint in ALLOWED_ENDPOINTS or not permissions.is_suspended(current_user, now=request_now()):
         return
     raise PermissionDenied(permissions.suspension_message(current_user))
 
 
 def queue_count():
     """Items waiting in the moderation queue, for moderators' navigation (0 for everyone else)."""
-    if not permissions.can_moderate(current_user):
+    if not permissions.can_moderate(current_user, now=request_now()):
         return 0
     from app.moderation.queries import pending_count  # noqa: PLC0415 - only when a moderator renders a page
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 from app import mail, settings
 from app.database import begin_write
 from app.extensions import db
-from app.models import User, utcnow
+from app.models import User
 from app.notifications import services
 from app.notifications.models import EmailPreference, Notification
 
@@ -35,12 +35,11 @@ def _due_user_ids(slot):
     ))
 
 
-def send_due_digests(now=None):
+def send_due_digests(*, now):
     """Queue the digests that are due, one transaction per member; returns how many were queued.
 
     Claiming a member's digest is one conditional UPDATE, so two workers never send the same one.
     """
-    now = now or utcnow()
     slot = latest_slot(now)
     user_ids = _due_user_ids(slot)
     db.session.rollback()
@@ -76,7 +75,7 @@ def send_due_digests(now=None):
         } for item in items]
         subject = f"Your daily summary: {total} notification{'' if total == 1 else 's'}"
         mail.enqueue_email(user.email, subject, "digest", user_id=user.id,
-                           unsubscribe_url=services.unsubscribe_url(user.id, now), topic="digest", now=now,
+                           unsubscribe_url=services.unsubscribe_url(user.id, now=now), topic="digest", now=now,
                            user=user, entries=entries, more=total - len(entries),
                            notifications_url=mail.external_url("notifications.index"),
                            settings_url=mail.external_url("account.notifications"))

@@ -18,8 +18,8 @@ from app.notifications.mentions import find_mentions, mentioned_users
 class _Recipients:
     """Who to notify about one event, each member once, never the person who acted."""
 
-    def __init__(self, actor):
-        self.actor = actor
+    def __init__(self, actor, now):
+        self.actor, self.now = actor, now
         self.chosen = {}  # user id -> (user, kind)
 
     def add(self, user, kind):
@@ -37,20 +37,20 @@ class _Recipients:
         modes = services.email_modes(list(self.chosen))
         for user, kind in self.chosen.values():
             services.notify(user, kind, actor=self.actor, question=question, answer_id=answer_id,
-                            comment_id=comment_id, excerpt=excerpt, mode=modes[user.id])
+                            comment_id=comment_id, excerpt=excerpt, mode=modes[user.id], now=self.now)
 
 
-def _on_question_asked(sender, question, **extra):
-    services.start_following(sender.id, question.id)
-    recipients = _Recipients(sender)
+def _on_question_asked(sender, question, *, now, **extra):
+    services.start_following(sender.id, question.id, now=now)
+    recipients = _Recipients(sender, now)
     for user in mentioned_users(question.body_source):
         recipients.add(user, "mention")
     recipients.send(question, excerpt=question.title)
 
 
-def _on_answer_posted(sender, answer, question, **extra):
-    services.start_following(sender.id, question.id)
-    recipients = _Recipients(sender)
+def _on_answer_posted(sender, answer, question, *, now, **extra):
+    services.start_following(sender.id, question.id, now=now)
+    recipients = _Recipients(sender, now)
     recipients.add(db.session.get(User, question.author_id), "answer")
     for user in mentioned_users(answer.body_source):
         recipients.add(user, "mention")
@@ -59,10 +59,10 @@ def _on_answer_posted(sender, answer, question, **extra):
     recipients.send(question, answer_id=answer.id, excerpt=answer.body_source)
 
 
-def _on_comment_posted(sender, comment, question, answer=None, **extra):
+def _on_comment_posted(sender, comment, question, answer=None, *, now, **extra):
     # Commenters take part in the conversation, so they hear how it goes on.
-    services.start_following(sender.id, question.id)
-    recipients = _Recipients(sender)
+    services.start_following(sender.id, question.id, now=now)
+    recipients = _Recipients(sender, now)
     post_author_id = answer.author_id if answer is not None else question.author_id
     recipients.add(db.session.get(User, post_author_id), "comment")
     for user in mentioned_users(comment.body):
@@ -80,33 +80,33 @@ def _previous_source(owner_column, post_id):
     return sources[1] if len(sources) == 2 else ""
 
 
-def _notify_new_mentions(sender, question, text, previous, answer_id=None):
+def _notify_new_mentions(sender, question, text, previous, now, answer_id=None):
     """An edit that adds @mentions tells the newly mentioned members (those already mentioned heard before)."""
     before = {name.lower() for name in find_mentions(previous)}
-    recipients = _Recipients(sender)
+    recipients = _Recipients(sender, now)
     for user in mentioned_users(text):
         if user.username.lower() not in before:
             recipients.add(user, "mention")
     recipients.send(question, answer_id=answer_id, excerpt=text)
 
 
-def _on_question_edited(sender, question, **extra):
+def _on_question_edited(sender, question, *, now, **extra):
     _notify_new_mentions(sender, question, question.body_source,
-                         _previous_source(Revision.question_id, question.id))
+                         _previous_source(Revision.question_id, question.id), now)
 
 
-def _on_answer_edited(sender, answer, question, **extra):
+def _on_answer_edited(sender, answer, question, *, now, **extra):
     _notify_new_mentions(sender, question, answer.body_source, _previous_source(Revision.answer_id, answer.id),
-                         answer_id=answer.id)
+                         now, answer_id=answer.id)
 
 
-def _on_answer_accepted(sender, answer, question, **extra):
-    recipients = _Recipients(sender)
+def _on_answer_accepted(sender, answer, question, *, now, **extra):
+    recipients = _Recipients(sender, now)
     recipients.add(db.session.get(User, answer.author_id), "accepted")
     recipients.send(question, answer_id=answer.id, excerpt=answer.body_source)
 
 
-def _on_post_moderated(sender, post, action, reason=None, **extra):
+def _on_post_moderated(sender, post, action, reason=None, *, now, **extra):
     """A moderator's decision reaches the author of the post, whatever kind of post it is, signed "a moderator"."""
     if sender is not None and post.author_id == sender.id:  # None: the system acted (automatic hide)
         return
@@ -116,7 +116,7 @@ def _on_post_moderated(sender, post, action, reason=None, **extra):
     services.notify(author, "moderation", question=question,
                     answer_id=post.id if isinstance(post, Answer) else getattr(post, "answer_id", None),
                     comment_id=post.id if isinstance(post, Comment) else None,
-                    excerpt=f"Decision: {words}." + (f" Reason: {reason}" if reason else ""))
+                    excerpt=f"Decision: {words}." + (f" Reason: {reason}" if reason else ""), now=now)
 
 
 RECEIVERS = (

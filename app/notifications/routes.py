@@ -3,6 +3,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app import permissions
+from app.clock import request_now
 from app.exceptions import DomainError, ValidationError
 from app.extensions import csrf, db
 from app.models import Question
@@ -27,7 +28,7 @@ def index():
 def open_notification(notification_id):
     """Mark the notification read and go to the post it is about."""
     try:
-        notification = services.open_notification(current_user, notification_id)
+        notification = services.open_notification(current_user, notification_id, now=request_now())
     except DomainError:
         abort(404)
     question = notification.question
@@ -46,7 +47,7 @@ def open_notification(notification_id):
 def mark_all_read():
     """Mark every notification read."""
     if ActionForm().validate_on_submit():
-        changed = services.mark_read(current_user)
+        changed = services.mark_read(current_user, now=request_now())
         flash(f"{changed} notification{'' if changed == 1 else 's'} marked as read.", "success")
     return redirect(url_for("notifications.index"))
 
@@ -57,7 +58,7 @@ def mark_read(notification_id):
     """Mark one notification read."""
     if ActionForm().validate_on_submit():
         try:
-            services.mark_read(current_user, notification_id)
+            services.mark_read(current_user, notification_id, now=request_now())
         except DomainError:
             abort(404)
     return redirect(url_for("notifications.index"))
@@ -68,7 +69,7 @@ def _follow_action(question_id, follow):
         abort(400)
     try:
         if follow:
-            question = services.follow(current_user, question_id)
+            question = services.follow(current_user, question_id, now=request_now())
             flash("You follow this question: new answers and staff replies will notify you.", "success")
         else:
             services.unfollow(current_user, question_id)
@@ -104,9 +105,9 @@ def unsubscribe(token):
     """One click, no sign-in: stop notification email. GET shows the button (link scanners only GET)."""
     try:
         if request.method == "GET":
-            services.unsubscribe_target(token)
+            services.unsubscribe_target(token, now=request_now())
             return render_template("notifications/unsubscribe.html", token=token, done=False)
-        user = services.unsubscribe(token)
+        user = services.unsubscribe(token, now=request_now())
     except ValidationError as error:
         return render_template("notifications/unsubscribe.html", token=None, done=False,
                                error=error.message), 400

@@ -12,7 +12,7 @@ from app.database import begin_write
 from app.exceptions import NotFound, PermissionDenied, ValidationError
 from app.extensions import db
 from app.formatting import slugify
-from app.models import Question, User, utcnow
+from app.models import Question, User
 from app.notifications.models import (
     DEFAULT_EMAIL_MODE,
     EMAIL_MODES,
@@ -59,12 +59,12 @@ def email_modes(user_ids):
     return {user_id: saved.get(user_id, DEFAULT_EMAIL_MODE) for user_id in user_ids}
 
 
-def set_email_mode(user, mode, now=None):
+def set_email_mode(user, mode, *, now):
     """Save the member's choice; leaving the digest drops what was waiting for it (it stays on the site)."""
     if mode not in EMAIL_MODES:
         raise ValidationError({"email_mode": f"Choose one of: {', '.join(EMAIL_MODES)}."})
     begin_write(db.session)
-    _save_mode(user.id, mode, now or utcnow())
+    _save_mode(user.id, mode, now)
     db.session.commit()
     return mode
 
@@ -85,27 +85,27 @@ def _save_mode(user_id, mode, now):
                            .values(email_pending=False))
 
 
-def unsubscribe_url(user_id, now=None):
+def unsubscribe_url(user_id, *, now):
     """The one-click link that stops notification email for this member, no sign-in needed."""
-    token = tokens.make("unsubscribe", {"u": user_id}, now or utcnow())
+    token = tokens.make("unsubscribe", {"u": user_id}, now)
     return mail.external_url("notifications.unsubscribe", token=token)
 
 
-def unsubscribe_target(token, now=None):
+def unsubscribe_target(token, *, now):
     """The member an unsubscribe token names; ValidationError or NotFound for a bad link."""
-    data = tokens.read("unsubscribe", token, now or utcnow(), message="This unsubscribe link is not valid.")
+    data = tokens.read("unsubscribe", token, now, message="This unsubscribe link is not valid.")
     user = db.session.get(User, data["u"]) if type(data.get("u")) is int else None
     if user is None:
         raise NotFound("This unsubscribe link is not valid.")
     return user
 
 
-def unsubscribe(token, now=None):
+def unsubscribe(token, *, now):
     """Stop notification email for the member the token names; returns that member."""
-    unsubscribe_target(token, now)
+    unsubscribe_target(token, now=now)
     begin_write(db.session)
-    user = unsubscribe_target(token, now)
-    _save_mode(user.id, "none", now or utcnow())
+    user = unsubscribe_target(token, now=now)
+    _save_mode(user.id, "none", now)
     db.session.commit()
     return user
 
@@ -132,10 +132,8 @@ def without_email():
         _email_off.reset(token)
 
 
-def notify(user, kind, actor=None, question=None, answer_id=None, comment_id=None, excerpt=None, now=None,
-           mode=None):
+def notify(user, kind, actor=None, question=None, answer_id=None, comment_id=None, excerpt=None, mode=None, *, now):
     """Add a notification for `user` to the current transaction, and email it as they chose (`mode`, if known)."""
-    now = now or utcnow()
     notification = Notification(user_id=user.id, kind=kind, actor_id=actor.id if actor else None,
                                 question_id=question.id if question else None, answer_id=answer_id,
                                 comment_id=comment_id, excerpt=_excerpt(excerpt), created_at=now)
@@ -148,7 +146,7 @@ def notify(user, kind, actor=None, question=None, answer_id=None, comment_id=Non
         title = question.title if question else "your post"
         mail.enqueue_email(
             user.email, f"{actor_name} {notification.verb}: {title}", "notification", user_id=user.id,
-            unsubscribe_url=unsubscribe_url(user.id, now), topic=f"notification:{kind}", now=now,
+            unsubscribe_url=unsubscribe_url(user.id, now=now), topic=f"notification:{kind}", now=now,
             user=user, notification=notification, actor_name=actor_name, title=title,
             url=post_url(question, answer_id, comment_id) if question else mail.site_url(),
             settings_url=mail.external_url("account.notifications"),
@@ -159,10 +157,10 @@ def notify(user, kind, actor=None, question=None, answer_id=None, comment_id=Non
 # Follows --------------------------------------------------------------------------------
 
 
-def start_following(user_id, question_id, now=None):
+def start_following(user_id, question_id, *, now):
     """Make the member follow the question inside the caller's transaction (no-op if already)."""
     _insert_ignoring_duplicates(Follow, {"user_id": user_id, "question_id": question_id,
-                                         "created_at": now or utcnow()}, ["user_id", "question_id"])
+                                         "created_at": now}, ["user_id", "question_id"])
 
 
 def follower_ids(question_id):
@@ -185,7 +183,7 @@ def followed_questions(user, page, per_page=30):
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-def follow(user, question_id, now=None):
+def follow(user, question_id, *, now):
     """Follow a visible question: new answers and staff replies there will notify the member."""
     if not (user and user.is_authenticated):
         raise PermissionDenied("Sign in to follow questions.")
@@ -193,7 +191,7 @@ def follow(user, question_id, now=None):
     question = db.session.get(Question, question_id)
     if question is None or question.is_deleted:
         raise NotFound("That question does not exist.")
-    start_following(user.id, question.id, now)
+    start_following(user.id, question.id, now=now)
     db.session.commit()
     return question
 
@@ -226,7 +224,7 @@ def page_for(user, page, per_page=30):
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-def mark_read(user, notification_id=None, now=None):
+def mark_read(user, notification_id=None, *, now):
     """Mark one notification (or, without an id, all of them) read; returns how many changed."""
     begin_write(db.session)
     condition = [Notification.user_id == user.id, Notification.read_at.is_(None)]
@@ -235,12 +233,12 @@ def mark_read(user, notification_id=None, now=None):
         if notification is None or notification.user_id != user.id:
             raise NotFound("That notification does not exist.")
         condition.append(Notification.id == notification_id)
-    changed = db.session.execute(update(Notification).where(*condition).values(read_at=now or utcnow())).rowcount
+    changed = db.session.execute(update(Notification).where(*condition).values(read_at=now)).rowcount
     db.session.commit()
     return changed
 
 
-def open_notification(user, notification_id, now=None):
+def open_notification(user, notification_id, *, now):
     """Mark a notification read and return it, to send the member to what it is about."""
-    mark_read(user, notification_id, now)
+    mark_read(user, notification_id, now=now)
     return db.session.get(Notification, notification_id)

@@ -14,8 +14,8 @@ import click
 from flask import current_app
 
 from app import outbox
+from app.clock import utcnow
 from app.extensions import db
-from app.models import utcnow
 from app.notifications import digest
 
 DEFAULT_POLL_SECONDS = 10.0
@@ -23,11 +23,10 @@ DEFAULT_POLL_SECONDS = 10.0
 DIGEST_CHECK_SECONDS = 60.0
 
 
-def run_once(now=None):
+def run_once(*, now):
     """One round: queue due digests, then deliver due messages. Returns (digests, delivered, failed)."""
-    now = now or utcnow()
-    digests = digest.send_due_digests(now)
-    delivered, failed = outbox.deliver_due(now)
+    digests = digest.send_due_digests(now=now)
+    delivered, failed = outbox.deliver_due(now=now)
     return digests, delivered, failed
 
 
@@ -89,11 +88,12 @@ class InProcessWorker:
 
     def _round(self):
         with self.app.app_context():
+            now = utcnow()  # this thread is an edge: each round reads the clock once
             try:
                 if time.monotonic() - self._last_digest_check >= DIGEST_CHECK_SECONDS:
                     self._last_digest_check = time.monotonic()
-                    digest.send_due_digests()
-                outbox.deliver_due()
+                    digest.send_due_digests(now=now)
+                outbox.deliver_due(now=now)
             except Exception:  # noqa: BLE001 - a bad round must not end the thread; the next one retries
                 current_app.logger.exception("Outbox delivery round failed")
             finally:
@@ -121,7 +121,7 @@ def register(app):
     def worker_command(once, interval):
         """Deliver queued email and webhooks, and send daily digests at DIGEST_HOUR_UTC (Ctrl-C stops)."""
         if once:
-            digests, delivered, failed = run_once()
+            digests, delivered, failed = run_once(now=utcnow())
             click.echo(f"{digests} digest(s) queued, {delivered} message(s) delivered, {failed} failed.")
             db.session.remove()
             return
@@ -138,13 +138,15 @@ def register(app):
         try:
             while not stopping.is_set():
                 try:
-                    digests, delivered, failed = run_once()
+                    with current_app.app_context():  # a fresh context (and request_now) for every round
+                        now = utcnow()
+                        digests, delivered, failed = run_once(now=now)
                 except Exception:  # noqa: BLE001 - keep serving; the database may be restarting
                     current_app.logger.exception("Worker round failed")
                     db.session.rollback()
                 else:
                     if digests or delivered or failed:
-                        click.echo(f"{utcnow():%Y-%m-%d %H:%M:%S} {digests} digest(s) queued, "
+                        click.echo(f"{now:%Y-%m-%d %H:%M:%S} {digests} digest(s) queued, "
                                    f"{delivered} delivered, {failed} failed")
                 finally:
                     db.session.remove()

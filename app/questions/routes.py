@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select, update
 
 from app import page_cache, permissions, write_behind
+from app.clock import request_now
 from app.exceptions import ValidationError
 from app.extensions import db
 from app.formatting import slugify
@@ -133,11 +134,12 @@ def ask():
     form = QuestionForm()
     if form.validate_on_submit():
         try:
-            question = services.ask_question(current_user, form.title.data, form.body.data, form.tags.data)
+            question = services.ask_question(current_user, form.title.data, form.body.data, form.tags.data,
+                                             now=request_now())
         except ValidationError as error:
             show_errors(form, error)
         else:
-            insights.draft_posted(form.draft.data)
+            insights.draft_posted(form.draft.data, now=request_now())
             if question.is_hidden:
                 flash("Thanks! A moderator will look at your question before others can see it.", "info")
             else:
@@ -155,7 +157,7 @@ def answer(question_id):
     form = AnswerForm()
     if form.validate_on_submit():
         try:
-            answer = services.post_answer(current_user, question, form.body.data)
+            answer = services.post_answer(current_user, question, form.body.data, now=request_now())
         except ValidationError as error:
             show_errors(form, error)
         else:
@@ -180,7 +182,7 @@ def comment(question_id):
         target = queries.get_answer_or_404(answer_id, current_user)
     if form.validate_on_submit():
         try:
-            comment = services.add_comment(current_user, question, form.body.data, answer=target)
+            comment = services.add_comment(current_user, question, form.body.data, answer=target, now=request_now())
         except ValidationError as error:
             show_errors(form, error)
         else:
@@ -227,8 +229,8 @@ def _edit_summary(form):
 def edit_question(question_id):
     """Edit a question's title, body and tags."""
     question = queries.get_question_or_404(question_id, current_user)
-    if not permissions.can_edit(current_user, question):
-        holds.refuse_if_suspended(current_user)  # a 403 that says why and until when
+    if not permissions.can_edit(current_user, question, now=request_now()):
+        holds.refuse_if_suspended(current_user, now=request_now())  # a 403 that says why and until when
         abort(403)
     form = QuestionForm()
     if request.method == "GET":
@@ -237,7 +239,7 @@ def edit_question(question_id):
     if form.validate_on_submit():
         try:
             services.edit_question(current_user, question, form.title.data, form.body.data, form.tags.data,
-                                   reason=_edit_summary(form))
+                                   reason=_edit_summary(form), now=request_now())
         except ValidationError as error:
             show_errors(form, error)
         else:
@@ -251,15 +253,15 @@ def edit_question(question_id):
 def edit_answer(answer_id):
     """Edit an answer's body."""
     answer = queries.get_answer_or_404(answer_id, current_user)
-    if not permissions.can_edit(current_user, answer):
-        holds.refuse_if_suspended(current_user)
+    if not permissions.can_edit(current_user, answer, now=request_now()):
+        holds.refuse_if_suspended(current_user, now=request_now())
         abort(403)
     form = AnswerForm()
     if request.method == "GET":
         form.body.data = answer.body_source
     if form.validate_on_submit():
         try:
-            services.edit_answer(current_user, answer, form.body.data, reason=_edit_summary(form))
+            services.edit_answer(current_user, answer, form.body.data, reason=_edit_summary(form), now=request_now())
         except ValidationError as error:
             show_errors(form, error)
         else:
@@ -274,7 +276,7 @@ def delete_question(question_id):
     """Soft-delete a question."""
     question = queries.get_question_or_404(question_id, current_user)
     if ActionForm().validate_on_submit():
-        services.delete_question(current_user, question)
+        services.delete_question(current_user, question, now=request_now())
         flash("Your question was deleted.", "success")
     return redirect(url_for("questions.index"))
 
@@ -285,7 +287,7 @@ def delete_answer(answer_id):
     """Soft-delete an answer."""
     answer = queries.get_answer_or_404(answer_id, current_user)
     if ActionForm().validate_on_submit():
-        services.delete_answer(current_user, answer)
+        services.delete_answer(current_user, answer, now=request_now())
         flash("The answer was deleted.", "success")
     return redirect(question_url(answer.question))
 
@@ -296,7 +298,7 @@ def delete_comment(comment_id):
     """Soft-delete a comment."""
     comment = queries.get_comment_or_404(comment_id)
     if ActionForm().validate_on_submit():
-        services.delete_comment(current_user, comment)
+        services.delete_comment(current_user, comment, now=request_now())
     return redirect(question_url(queries.get_question_or_404(comment.question_id, current_user)))
 
 
@@ -342,7 +344,8 @@ def _vote(post):
     form = VoteForm()
     if not form.validate_on_submit():
         abort(400)
-    score = services.cast_vote(current_user, post, form.value.data if form.value.data is not None else 0)
+    score = services.cast_vote(current_user, post, form.value.data if form.value.data is not None else 0,
+                               now=request_now())
     if request.accept_mimetypes.best == "application/json":
         return jsonify(score=score)
     return None
@@ -370,7 +373,7 @@ def accept(answer_id):
     """Accept an answer: the question is resolved."""
     answer = queries.get_answer_or_404(answer_id, current_user)
     if ActionForm().validate_on_submit():
-        services.accept_answer(current_user, answer)
+        services.accept_answer(current_user, answer, now=request_now())
         flash("Answer accepted: the question is marked resolved.", "success")
     return redirect(answer_url(answer))
 
@@ -382,7 +385,8 @@ def close(question_id):
     question = queries.get_question_or_404(question_id, current_user)
     form = CloseForm()
     if form.validate_on_submit():
-        services.close_question(current_user, question, form.reason.data, duplicate_of_id=form.duplicate_of.data)
+        services.close_question(current_user, question, form.reason.data, duplicate_of_id=form.duplicate_of.data,
+                                now=request_now())
         flash("The question is closed.", "success")
     elif form.errors:
         flash("Give the original question's id as a number.", "error")
@@ -395,7 +399,7 @@ def reopen(question_id):
     """A moderator reopens a closed question."""
     question = queries.get_question_or_404(question_id, current_user)
     if ActionForm().validate_on_submit():
-        services.reopen_question(current_user, question)
+        services.reopen_question(current_user, question, now=request_now())
         flash("The question is open again.", "success")
     return redirect(question_url(question))
 
@@ -406,6 +410,6 @@ def unaccept(question_id):
     """Withdraw the acceptance."""
     question = queries.get_question_or_404(question_id, current_user)
     if ActionForm().validate_on_submit():
-        services.unaccept_answer(current_user, question)
+        services.unaccept_answer(current_user, question, now=request_now())
     return redirect(question_url(question))
 

@@ -6,7 +6,7 @@ from app import permissions, reputation, signals, validation
 from app.database import begin_write
 from app.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
 from app.extensions import db
-from app.models import CLOSE_REASONS, Answer, AnswerVote, Comment, Question, QuestionVote, Revision, Tag, utcnow
+from app.models import CLOSE_REASONS, Answer, AnswerVote, Comment, Question, QuestionVote, Revision, Tag
 from app.moderation import holds
 from app.rendering import RenderError, render_comment, render_markdown
 from app.search.indexer import record_change
@@ -52,7 +52,7 @@ def _count_tags(tags, step):
         )
 
 
-def _add_revision(editor, question=None, answer=None, reason=None, now=None):
+def _add_revision(editor, *, now, question=None, answer=None, reason=None):
     """Snapshot a post after a save; revision 1 is the original."""
     post = question or answer
     owner = Revision.question_id == question.id if question else Revision.answer_id == answer.id
@@ -66,7 +66,7 @@ def _add_revision(editor, question=None, answer=None, reason=None, now=None):
         tags=" ".join(t.name for t in question.tags) if question else None,
         body_source=post.body_source,
         reason=reason,
-        created_at=now or utcnow(),
+        created_at=now,
     ))
 
 
@@ -96,15 +96,14 @@ def _refuse_on_locked(question):
 # Questions ---------------------------------------------------------------------------
 
 
-def ask_question(author, title, body, tags, now=None):
-    """Post a new question; returns it."""
-    if not permissions.can_ask(author):
-        holds.refuse_if_suspended(author)
+def ask_question(author, title, body, tags, *, now):
+    """Post a new question at `now`; returns it."""
+    if not permissions.can_ask(author, now=now):
+        holds.refuse_if_suspended(author, now=now)
         raise PermissionDenied("Sign in to ask a question.")
     fields = _validated_question_fields(title, body, tags)
     begin_write(db.session)
-    now = now or utcnow()
-    holds.check_posting_limit(author, "question", now)
+    holds.check_posting_limit(author, "question", now=now)
     source, html = fields["body"]
     verdict = holds.screen(author, f"{fields['title']}\n{source}")
     question = Question(author_id=author.id, title=fields["title"], body_source=source, body_html=html,
@@ -115,11 +114,11 @@ def ask_question(author, title, body, tags, now=None):
     if verdict is None:
         _count_tags(question.tags, +1)
     else:
-        holds.hold(question, "question", question.id, verdict, now)
+        holds.hold(question, "question", question.id, verdict, now=now)
     _add_revision(author, question=question, now=now)
     _changed(question.id)
     if verdict is None:  # a held question is announced when a moderator approves it
-        signals.question_asked.send(author, question=question)
+        signals.question_asked.send(author, question=question, now=now)
     db.session.commit()
     return question
 
@@ -133,13 +132,13 @@ def _validated_question_fields(title, body, tags):
     })
 
 
-def edit_question(editor, question, title, body, tags, reason=None):
-    """Change a question's title, body and tags, keeping a revision; returns it."""
-    holds.refuse_if_suspended(editor)
+def edit_question(editor, question, title, body, tags, reason=None, *, now):
+    """Change a question's title, body and tags at `now`, keeping a revision; returns it."""
+    holds.refuse_if_suspended(editor, now=now)
     fields = _validated_question_fields(title, body, tags)
     begin_write(db.session)
     question = _visible_question(question.id)
-    if not permissions.can_edit(editor, question):
+    if not permissions.can_edit(editor, question, now=now):
         raise PermissionDenied("You can only edit your own posts.")
     source, html = fields["body"]
     verdict = holds.screen(editor, f"{fields['title']}\n{source}", new_post=False)
@@ -150,42 +149,41 @@ def edit_question(editor, question, title, body, tags, reason=None):
     new_tags = _tags_named(fields["tags"])
     _count_tags([t for t in old_tags if t not in new_tags], -1)
     _count_tags([t for t in new_tags if t not in old_tags], +1)
-    now = utcnow()
     question.title, question.body_source, question.body_html = fields["title"], source, html
     question.tags = new_tags
     question.edited_at = question.last_activity_at = now
     if verdict is not None and not question.is_hidden:
-        holds.hold(question, "question", question.id, verdict, now, counted=True)
+        holds.hold(question, "question", question.id, verdict, now=now, counted=True)
     _add_revision(editor, question=question, reason=reason, now=now)
     _changed(question.id)
-    signals.question_edited.send(editor, question=question)
+    signals.question_edited.send(editor, question=question, now=now)
     db.session.commit()
     return question
 
 
-def delete_question(actor, question):
-    """Soft-delete a question (its author only while it has no answers)."""
-    holds.refuse_if_suspended(actor)
+def delete_question(actor, question, *, now):
+    """Soft-delete a question at `now` (its author only while it has no answers)."""
+    holds.refuse_if_suspended(actor, now=now)
     begin_write(db.session)
     question = _visible_question(question.id)
-    if not permissions.can_delete_question(actor, question):
+    if not permissions.can_delete_question(actor, question, now=now):
         if question.author_id == actor.id and question.answer_count:
             raise Conflict("A question that has answers cannot be deleted: the answers would be lost too.")
         raise PermissionDenied("You can only delete your own questions.")
     if not question.is_hidden:  # a hidden question was already taken out of the counts
         _count_tags(question.tags, -1)
-    question.deleted_at, question.deleted_by_id = utcnow(), actor.id
+    question.deleted_at, question.deleted_by_id = now, actor.id
     _changed(question.id)
     db.session.commit()
 
 
-def close_question(actor, question, reason, duplicate_of_id=None):
+def close_question(actor, question, reason, duplicate_of_id=None, *, now):
     """Close a question; a duplicate points to its original, which search and suggestions then show instead."""
     if reason not in CLOSE_REASONS:
         raise ValidationError({"reason": f"Choose a reason: {', '.join(CLOSE_REASONS)}."})
     begin_write(db.session)
     question = _visible_question(question.id)
-    if not permissions.can_close(actor, question):
+    if not permissions.can_close(actor, question, now=now):
         raise PermissionDenied("Only moderators close questions.")
     original = None
     if reason == "duplicate":
@@ -194,23 +192,23 @@ def close_question(actor, question, reason, duplicate_of_id=None):
             raise ValidationError({"duplicate_of": "Give the id of another, visible question as the original."})
         if original.duplicate_of_id is not None:
             original = db.session.get(Question, original.duplicate_of_id)  # point at the root, never a chain
-    question.closed_at, question.closed_by_id, question.close_reason = utcnow(), actor.id, reason
+    question.closed_at, question.closed_by_id, question.close_reason = now, actor.id, reason
     question.duplicate_of_id = original.id if original else None
     _changed(question.id)
-    signals.question_closed.send(actor, question=question)
+    signals.question_closed.send(actor, question=question, now=now)
     db.session.commit()
     return question
 
 
-def reopen_question(actor, question):
+def reopen_question(actor, question, *, now):
     """Reopen a closed question."""
     begin_write(db.session)
     question = _visible_question(question.id)
-    if not permissions.can_close(actor, question):
+    if not permissions.can_close(actor, question, now=now):
         raise PermissionDenied("Only moderators reopen questions.")
     question.closed_at = question.closed_by_id = question.close_reason = question.duplicate_of_id = None
     _changed(question.id)
-    signals.question_reopened.send(actor, question=question)
+    signals.question_reopened.send(actor, question=question, now=now)
     db.session.commit()
     return question
 
@@ -218,19 +216,18 @@ def reopen_question(actor, question):
 # Answers -----------------------------------------------------------------------------
 
 
-def post_answer(author, question, body):
-    """Answer a question; returns the answer."""
-    holds.refuse_if_suspended(author)
+def post_answer(author, question, body, *, now):
+    """Answer a question at `now`; returns the answer."""
+    holds.refuse_if_suspended(author, now=now)
     source, html = _clean_and_render(body, minimum=validation.ANSWER_MIN)
     begin_write(db.session)
     question = _visible_question(question.id, viewer=author)
     if question.is_closed:
         raise Conflict("This question is closed: it takes no new answers.")
     _refuse_on_locked(question)
-    if not permissions.can_answer(author, question):
+    if not permissions.can_answer(author, question, now=now):
         raise PermissionDenied("Sign in to answer.")
-    now = utcnow()
-    holds.check_posting_limit(author, "answer", now)
+    holds.check_posting_limit(author, "answer", now=now)
     verdict = holds.screen(author, source)
     answer = Answer(question_id=question.id, author_id=author.id, body_source=source, body_html=html,
                     created_at=now)
@@ -240,48 +237,47 @@ def post_answer(author, question, body):
         db.session.execute(update(Question).where(Question.id == question.id)
                            .values(answer_count=Question.answer_count + 1, last_activity_at=now))
     else:
-        holds.hold(answer, "answer", question.id, verdict, now)
-    _add_revision(author, answer=answer)
+        holds.hold(answer, "answer", question.id, verdict, now=now)
+    _add_revision(author, answer=answer, now=now)
     _changed(question.id)
     if verdict is None:  # a held answer is announced when a moderator approves it
-        signals.answer_posted.send(author, answer=answer, question=question)
+        signals.answer_posted.send(author, answer=answer, question=question, now=now)
     db.session.commit()
     return answer
 
 
-def edit_answer(editor, answer, body, reason=None):
-    """Change an answer's body, keeping a revision; returns it."""
-    holds.refuse_if_suspended(editor)
+def edit_answer(editor, answer, body, reason=None, *, now):
+    """Change an answer's body at `now`, keeping a revision; returns it."""
+    holds.refuse_if_suspended(editor, now=now)
     source, html = _clean_and_render(body, minimum=validation.ANSWER_MIN)
     begin_write(db.session)
     answer = _lock(Answer, answer.id)
     if answer.is_deleted or answer.question.is_deleted:
         raise NotFound("That answer has been deleted.")
-    if not permissions.can_edit(editor, answer):
+    if not permissions.can_edit(editor, answer, now=now):
         raise PermissionDenied("You can only edit your own posts.")
     if answer.body_source == source:
         db.session.rollback()
         return answer
-    now = utcnow()
     verdict = holds.screen(editor, source, new_post=False)
     answer.body_source, answer.body_html, answer.edited_at = source, html, now
     answer.question.last_activity_at = now
     if verdict is not None and not answer.is_hidden:
-        holds.hold(answer, "answer", answer.question_id, verdict, now, counted=True)
-    _add_revision(editor, answer=answer, reason=reason)
+        holds.hold(answer, "answer", answer.question_id, verdict, now=now, counted=True)
+    _add_revision(editor, answer=answer, reason=reason, now=now)
     _changed(answer.question_id)
-    signals.answer_edited.send(editor, answer=answer, question=answer.question)
+    signals.answer_edited.send(editor, answer=answer, question=answer.question, now=now)
     db.session.commit()
     return answer
 
 
-def delete_answer(actor, answer):
-    """Soft-delete an answer (not the accepted one, unless a moderator does it)."""
-    holds.refuse_if_suspended(actor)
+def delete_answer(actor, answer, *, now):
+    """Soft-delete an answer at `now` (not the accepted one, unless a moderator does it)."""
+    holds.refuse_if_suspended(actor, now=now)
     begin_write(db.session)
     answer = _lock(Answer, answer.id)
     question = _lock(Question, answer.question_id)
-    if not permissions.can_delete_answer(actor, answer):
+    if not permissions.can_delete_answer(actor, answer, now=now):
         if answer.author_id == actor.id and answer.is_accepted:
             raise Conflict("The accepted answer cannot be deleted.")
         raise PermissionDenied("You can only delete your own answers.")
@@ -290,7 +286,7 @@ def delete_answer(actor, answer):
     if not answer.is_hidden:  # a hidden answer was already taken out of the count
         db.session.execute(update(Question).where(Question.id == question.id)
                            .values(answer_count=Question.answer_count - 1))
-    answer.deleted_at, answer.deleted_by_id = utcnow(), actor.id
+    answer.deleted_at, answer.deleted_by_id = now, actor.id
     _changed(question.id)
     db.session.commit()
 
@@ -298,9 +294,9 @@ def delete_answer(actor, answer):
 # Comments ----------------------------------------------------------------------------
 
 
-def add_comment(author, question, text, answer=None):
-    """Comment on a question, or on one of its answers; returns the comment."""
-    holds.refuse_if_suspended(author)
+def add_comment(author, question, text, answer=None, *, now):
+    """Comment on a question, or on one of its answers, at `now`; returns the comment."""
+    holds.refuse_if_suspended(author, now=now)
     body = validation.clean_comment(text)
     begin_write(db.session)
     question = _visible_question(question.id, viewer=author)
@@ -310,9 +306,8 @@ def add_comment(author, question, text, answer=None):
                 or (answer.is_hidden and not permissions.can_see_hidden(author, answer))):
             raise NotFound("That answer does not exist.")
     _refuse_on_locked(question)
-    if not permissions.can_comment(author, question):
+    if not permissions.can_comment(author, question, now=now):
         raise PermissionDenied("Sign in to comment.")
-    now = utcnow()
     verdict = holds.screen(author, body)
     comment = Comment(question_id=question.id, answer_id=answer.id if answer else None, author_id=author.id,
                       body=body, body_html=render_comment(body), created_at=now)
@@ -321,21 +316,21 @@ def add_comment(author, question, text, answer=None):
     _changed(question.id, searchable=False)
     db.session.flush()
     if verdict is not None:
-        holds.hold(comment, "comment", question.id, verdict, now)
+        holds.hold(comment, "comment", question.id, verdict, now=now)
     else:  # a held comment is announced when a moderator approves it
-        signals.comment_posted.send(author, comment=comment, question=question, answer=answer)
+        signals.comment_posted.send(author, comment=comment, question=question, answer=answer, now=now)
     db.session.commit()
     return comment
 
 
-def delete_comment(actor, comment):
-    """Soft-delete a comment."""
-    holds.refuse_if_suspended(actor)
+def delete_comment(actor, comment, *, now):
+    """Soft-delete a comment at `now`."""
+    holds.refuse_if_suspended(actor, now=now)
     begin_write(db.session)
     comment = db.session.get(Comment, comment.id)
-    if not permissions.can_delete_comment(actor, comment):
+    if not permissions.can_delete_comment(actor, comment, now=now):
         raise PermissionDenied("You can only delete your own comments.")
-    comment.deleted_at = utcnow()
+    comment.deleted_at = now
     _changed(comment.question_id, searchable=False)
     db.session.commit()
 
@@ -348,7 +343,7 @@ _VOTES = {
 }
 
 
-def cast_vote(user, post, value):
+def cast_vote(user, post, value, *, now):
     """Vote on a question or answer: 1 up, -1 down, 0 withdraw; the same vote again withdraws it.
 
     Returns the post's new score. The post row is locked and the score and reputation
@@ -358,14 +353,14 @@ def cast_vote(user, post, value):
         raise ValidationError({"value": "A vote is 1 (up), -1 (down) or 0 (withdraw)."})
     model = type(post)
     vote_model, post_column, kind = _VOTES[model]
-    holds.refuse_if_suspended(user)
+    holds.refuse_if_suspended(user, now=now)
     begin_write(db.session)
     post = _lock(model, post.id)
     if post.is_hidden and not permissions.can_see_hidden(user, post):
         raise NotFound(f"That {kind} is not available.")
     if post.author_id == user.id:
         raise PermissionDenied("You cannot vote on your own post.")
-    if not permissions.can_vote(user, post) or (kind == "answer" and post.question.is_deleted):
+    if not permissions.can_vote(user, post, now=now) or (kind == "answer" and post.question.is_deleted):
         raise NotFound(f"That {kind} has been deleted.")
     vote = db.session.get(vote_model, (user.id, post.id))
     old = vote.value if vote else 0
@@ -374,7 +369,7 @@ def cast_vote(user, post, value):
         db.session.rollback()
         return post.score
     if vote is None:
-        db.session.add(vote_model(user_id=user.id, value=new, **{post_column: post.id}))
+        db.session.add(vote_model(user_id=user.id, value=new, created_at=now, **{post_column: post.id}))
     elif new == 0:
         db.session.delete(vote)
     else:
@@ -415,9 +410,9 @@ def _set_accepted(question, answer):
             reputation.add_points(user_id, points)
 
 
-def accept_answer(user, answer):
-    """Accept an answer, switching from any earlier one; the question becomes resolved."""
-    holds.refuse_if_suspended(user)
+def accept_answer(user, answer, *, now):
+    """Accept an answer at `now`, switching from any earlier one; the question becomes resolved."""
+    holds.refuse_if_suspended(user, now=now)
     begin_write(db.session)
     answer = _lock(Answer, answer.id)
     question = _lock(Question, answer.question_id)
@@ -425,27 +420,27 @@ def accept_answer(user, answer):
         raise NotFound("That answer has been deleted.")
     if answer.is_hidden or (question.is_hidden and not permissions.can_see_hidden(user, question)):
         raise NotFound("That answer is not available.")
-    if not permissions.can_accept(user, question):
+    if not permissions.can_accept(user, question, now=now):
         raise PermissionDenied("Only the person who asked can accept an answer.")
     if question.accepted_answer_id == answer.id:
         db.session.rollback()
         return question
     _set_accepted(question, answer)
-    question.last_activity_at = utcnow()
-    signals.answer_accepted.send(user, answer=answer, question=question)
+    question.last_activity_at = now
+    signals.answer_accepted.send(user, answer=answer, question=question, now=now)
     db.session.commit()
     return question
 
 
-def unaccept_answer(user, question):
-    """Withdraw the acceptance: the question is unresolved again."""
-    holds.refuse_if_suspended(user)
+def unaccept_answer(user, question, *, now):
+    """Withdraw the acceptance at `now`: the question is unresolved again."""
+    holds.refuse_if_suspended(user, now=now)
     begin_write(db.session)
     question = _visible_question(question.id)
-    if not permissions.can_accept(user, question):
+    if not permissions.can_accept(user, question, now=now):
         raise PermissionDenied("Only the person who asked can change the accepted answer.")
     if question.accepted_answer_id is not None:
         _set_accepted(question, None)
-        signals.answer_unaccepted.send(user, question=question)
+        signals.answer_unaccepted.send(user, question=question, now=now)
         db.session.commit()
     return question

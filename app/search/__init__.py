@@ -5,6 +5,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models import Question
 from app.search import indexer
@@ -27,13 +28,13 @@ def reindex_command():
 @search_cli.command("catch-up")
 def catch_up_command():
     """Apply logged changes that are not in the index yet."""
-    click.echo(f"Applied {indexer.catch_up()} logged change(s).")
+    click.echo(f"Applied {indexer.catch_up(now=utcnow())} logged change(s).")
 
 
 @search_cli.command("check")
 def check_command():
     """Compare the index with the database; exit 1 listing the differences when they drift."""
-    indexer.catch_up()
+    indexer.catch_up(now=utcnow())
     found = indexer.differences()
     if not any(found.values()):
         click.echo("The index matches the database.")
@@ -49,7 +50,7 @@ def _catch_up_after(app):
     """Bring the index up to date after a response that changed searchable content."""
     with app.app_context():
         try:
-            indexer.catch_up()
+            indexer.catch_up(now=utcnow())
         except Exception:  # the next catch-up repairs whatever this one missed
             app.logger.exception("Search index catch-up failed")
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Answer, Question, SearchChange, utcnow
+from app.models import Answer, Question, SearchChange
 from app.rendering import html_to_text
 from app.search.index import SearchIndex
 
@@ -99,7 +99,7 @@ def _advance(cursor, rows, now):
     return cursor
 
 
-def catch_up(index=None, now=None):
+def catch_up(index=None, *, now):
     """Apply every committed change not yet in the index; returns how many log rows were read.
 
     Holds Whoosh's writer lock, so one process applies at a time; the others wait (bounded)
@@ -119,7 +119,7 @@ def catch_up(index=None, now=None):
             if not rows:
                 return read
             _apply(writer, sorted({question_id for _, question_id, _ in rows}))
-            new_cursor = _advance(cursor, [(change_id, created) for change_id, _, created in rows], now or utcnow())
+            new_cursor = _advance(cursor, [(change_id, created) for change_id, _, created in rows], now)
             writer.set_cursor(new_cursor)
         read += len(rows)
         if new_cursor == cursor or len(rows) < BATCH_SIZE:

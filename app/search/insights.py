@@ -7,7 +7,7 @@ from sqlalchemy import func, insert, select
 from app import write_behind
 from app.database import begin_write
 from app.extensions import db
-from app.models import AskDraft, SearchLog, utcnow
+from app.models import AskDraft, SearchLog
 
 DRAFT_TOKEN = re.compile(r"^[0-9a-f]{16,64}$")
 # A draft whose asker opened a suggestion and did not post within this time was answered already.
@@ -18,12 +18,12 @@ def _insert_logs(connection, rows):
     connection.execute(insert(SearchLog), rows)
 
 
-def log_query(kind, text, result_count):
-    """Record a search or suggestion query (its text and result count only), without waiting on a write."""
+def log_query(kind, text, result_count, *, now):
+    """Record a search or suggestion query at `now` (its text and result count only), without waiting on a write."""
     text = " ".join((text or "").split())[:300]
     if text:
         write_behind.record("search_logs", _insert_logs,
-                            {"kind": kind, "query": text, "result_count": result_count, "created_at": utcnow()})
+                            {"kind": kind, "query": text, "result_count": result_count, "created_at": now})
 
 
 def valid_draft_token(token):
@@ -31,11 +31,10 @@ def valid_draft_token(token):
     return isinstance(token, str) and bool(DRAFT_TOKEN.match(token))
 
 
-def suggestion_opened(token, question_id, now=None):
+def suggestion_opened(token, question_id, *, now):
     """Note that, while writing the draft `token`, the asker opened an existing question."""
     begin_write(db.session)
     draft = db.session.get(AskDraft, token)
-    now = now or utcnow()
     if draft is None:
         db.session.add(AskDraft(token=token, question_id=question_id, opened_at=now))
     elif draft.posted_at is None:
@@ -44,20 +43,19 @@ def suggestion_opened(token, question_id, now=None):
     db.session.commit()
 
 
-def draft_posted(token, now=None):
+def draft_posted(token, *, now):
     """The draft became a question after all: it was not deflected."""
     if not valid_draft_token(token):
         return
     begin_write(db.session)
     draft = db.session.get(AskDraft, token)
     if draft is not None and draft.posted_at is None:
-        draft.posted_at = now or utcnow()
+        draft.posted_at = now
     db.session.commit()
 
 
-def deflected_count(since, now=None):
+def deflected_count(since, *, now):
     """Drafts since `since` that opened a suggestion and were then abandoned."""
-    now = now or utcnow()
     return db.session.scalar(select(func.count()).select_from(AskDraft).where(
         AskDraft.opened_at >= since, AskDraft.opened_at <= now - ABANDONED_AFTER, AskDraft.posted_at.is_(None)))
 

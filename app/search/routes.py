@@ -5,7 +5,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from app import permissions
-from app.models import utcnow
+from app.clock import request_now
 from app.search import insights, service
 from app.seo import helpful
 from app.web import page_number
@@ -29,7 +29,7 @@ def results():
     found = None
     if search_request.text or search_request.tag:
         found = service.search(search_request)
-        insights.log_query("search", request.args.get("q", ""), found.total)
+        insights.log_query("search", request.args.get("q", ""), found.total, now=request_now())
     return render_template("search/results.html", found=found, search_request=search_request,
                            q=request.args.get("q", ""))
 
@@ -40,8 +40,10 @@ def staff_insights():
     if not permissions.is_staff(current_user):
         abort(404 if not current_user.is_authenticated else 403)
     days = 30
-    since = utcnow() - timedelta(days=days)
+    now = request_now()
+    since = now - timedelta(days=days)
     return render_template(
-        "search/insights.html", days=days, deflected=insights.deflected_count(since), helpful=helpful.summary(since),
+        "search/insights.html", days=days, deflected=insights.deflected_count(since, now=now),
+        helpful=helpful.summary(since),
         top=insights.top_queries(since), not_found=insights.top_queries(since, without_results=True),
         suggest_not_found=insights.top_queries(since, kind="suggest", without_results=True))

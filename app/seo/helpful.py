@@ -15,6 +15,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.clock import request_now
 from app.database import begin_write
 from app.exceptions import NotFound, ValidationError
 from app.extensions import csrf, db, limiter
@@ -47,13 +48,12 @@ def digest(token):
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
-def record(answer, token, helpful, now=None):
+def record(answer, token, helpful, *, now):
     """Count this browser's answer for `answer`; a second click changes it instead of adding one."""
     if not isinstance(helpful, bool):
         raise ValidationError({"helpful": "Answer yes or no."})
     if answer.is_deleted or answer.is_hidden or answer.question.is_deleted or answer.question.is_hidden:
         raise NotFound("That answer is not there any more.")
-    now = now or utcnow()
     key = digest(token)
     for _attempt in range(2):
         begin_write(db.session)
@@ -130,7 +130,7 @@ def helpful(answer_id):
     new_token = not TOKEN.match(token)
     if new_token:
         token = secrets.token_hex(16)
-    record(answer, token, value)
+    record(answer, token, value, now=request_now())
     message = "Thanks! Your answer helps us improve." if value else "Thanks. We will try to make it clearer."
     if request.accept_mimetypes.best == "application/json":
         response = jsonify(helpful=value, message=message)

@@ -6,9 +6,10 @@ from flask import Response, abort, render_template, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.clock import request_now
 from app.extensions import db
 from app.formatting import iso, slugify
-from app.models import Answer, Question, Tag, utcnow
+from app.models import Answer, Question, Tag
 from app.seo import bp
 from app.seo.caching import cache_for
 from app.seo.jsonld import question_jsonld
@@ -135,7 +136,7 @@ def _question_entries(query):
 def _feed(title, self_url, alternate_url, entries, subtitle=None, since=None):
     updated = max((entry["updated"] for entry in entries), default=since)
     cache_for(FEED_SECONDS, last_modified=updated)
-    updated = updated or utcnow()  # an empty feed still needs <updated>
+    updated = updated or request_now()  # an empty feed still needs <updated>
     body = render_template("seo/feed.xml", title=title, subtitle=subtitle, self_url=self_url,
                            alternate_url=alternate_url, entries=entries, updated=updated)
     return Response(body, mimetype="application/atom+xml")

@@ -72,21 +72,21 @@ def _row(obj):
     return data
 
 
-def on_question_asked(sender, question, **extra):
-    services.enqueue_event("question.asked", {"question": _question(question), "actor": _actor(sender)})
+def on_question_asked(sender, question, *, now, **extra):
+    services.enqueue_event("question.asked", {"question": _question(question), "actor": _actor(sender)}, now=now)
 
 
-def on_answer_accepted(sender, answer, question, **extra):
+def on_answer_accepted(sender, answer, question, *, now, **extra):
     services.enqueue_event("answer.accepted", {"question": _question(question), "answer": _answer(answer),
-                                               "actor": _actor(sender)})
+                                               "actor": _actor(sender)}, now=now)
 
 
 def _care(event):
-    def receiver(sender, item, **extra):
+    def receiver(sender, item, *, now, **extra):
         data = {"care_item": _row(item), "actor": _actor(sender)}
         if extra.get("clock") is not None:
             data["clock"] = str(extra["clock"])
-        services.enqueue_event(event, data)
+        services.enqueue_event(event, data, now=now)
     receiver.__name__ = f"on_{event.replace('.', '_')}"
     return receiver
 
@@ -96,8 +96,9 @@ on_care_item_breached = _care("care_item.breached")
 on_care_item_resolved = _care("care_item.resolved")
 
 
-def on_post_flagged(sender, flag, post, **extra):
-    services.enqueue_event("post.flagged", {"flag": _row(flag), "post": _row(post), "actor": _actor(sender)})
+def on_post_flagged(sender, flag, post, *, now, **extra):
+    services.enqueue_event("post.flagged", {"flag": _row(flag), "post": _row(post), "actor": _actor(sender)},
+                           now=now)
 
 
 def connect_receivers():

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectMultipleField, StringField, widgets
 
 from app import permissions
+from app.clock import request_now
 from app.exceptions import ValidationError
 from app.questions.forms import ActionForm
 from app.web import show_errors
@@ -37,7 +38,8 @@ def index():
     form = WebhookForm()
     if form.validate_on_submit():
         try:
-            hook = services.create(current_user, form.url.data, form.events.data, form.description.data)
+            hook = services.create(current_user, form.url.data, form.events.data, form.description.data,
+                                   now=request_now())
         except ValidationError as error:
             show_errors(form, error)
         else:
@@ -60,7 +62,7 @@ def send_test(hook_id):
     """Queue a ping delivery; it goes out with the next outbox run."""
     hook = services.get_or_404(hook_id)
     if ActionForm().validate_on_submit():
-        services.send_test(current_user, hook)
+        services.send_test(current_user, hook, now=request_now())
         flash("A test event is queued; its status shows below once it is sent.", "success")
     return redirect(url_for("webhooks.show", hook_id=hook.id))
 
@@ -70,6 +72,6 @@ def delete(hook_id):
     """Delete a webhook: nothing more is sent to it."""
     hook = services.get_or_404(hook_id)
     if ActionForm().validate_on_submit():
-        services.delete(current_user, hook)
+        services.delete(current_user, hook, now=request_now())
         flash("The webhook is deleted.", "success")
     return redirect(url_for("webhooks.index"))

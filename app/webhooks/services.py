@@ -12,7 +12,6 @@ from app.database import begin_write
 from app.exceptions import NotFound, PermissionDenied, ValidationError
 from app.extensions import db
 from app.formatting import iso
-from app.models import utcnow
 from app.outbox import OutboxMessage
 from app.webhooks.models import EVENTS, PING, Webhook
 
@@ -82,7 +81,7 @@ def _require_admin(actor):
         raise PermissionDenied("Only admins manage webhooks.")
 
 
-def create(actor, url, events, description="", now=None):
+def create(actor, url, events, description="", *, now):
     """Register a webhook with a new random secret (audited)."""
     _require_admin(actor)
     errors = {}
@@ -98,7 +97,7 @@ def create(actor, url, events, description="", now=None):
         raise ValidationError(errors)
     begin_write(db.session)
     hook = Webhook(url=check_url(url), events=_check_events(events), description=description,
-                   secret=secrets.token_hex(32), created_by_id=actor.id, created_at=now or utcnow())
+                   secret=secrets.token_hex(32), created_by_id=actor.id, created_at=now)
     db.session.add(hook)
     db.session.flush()
     audit.record(actor, "webhook.create", "webhook", hook.id, after={"url": hook.url, "events": hook.events},
@@ -107,26 +106,26 @@ def create(actor, url, events, description="", now=None):
     return hook
 
 
-def delete(actor, hook, now=None):
+def delete(actor, hook, *, now):
     """Stop a webhook for good (audited); its delivery history stays, pending deliveries are not sent."""
     _require_admin(actor)
     if hook.deleted_at is not None:
         raise NotFound("That webhook is already deleted.")
     begin_write(db.session)
-    hook.deleted_at, hook.active = now or utcnow(), False
+    hook.deleted_at, hook.active = now, False
     audit.record(actor, "webhook.delete", "webhook", hook.id, before={"url": hook.url, "events": hook.events},
                  now=now)
     db.session.commit()
 
 
-def send_test(actor, hook, now=None):
+def send_test(actor, hook, *, now):
     """Queue a "ping" delivery to one webhook, whatever its events."""
     _require_admin(actor)
     if hook.deleted_at is not None:
         raise NotFound("That webhook is deleted.")
     begin_write(db.session)
     message = _enqueue(hook, PING, {"message": "A test delivery from the admin page.",
-                                    "webhook_id": hook.id}, now or utcnow())
+                                    "webhook_id": hook.id}, now)
     db.session.commit()
     return message
 
@@ -140,9 +139,8 @@ def _enqueue(hook, event, data, now):
                                       "body": body}, topic=hook.topic, now=now)
 
 
-def enqueue_event(event, data, now=None):
+def enqueue_event(event, data, *, now):
     """Queue a delivery of `event` to every active webhook subscribed to it, in the caller's transaction."""
-    now = now or utcnow()
     hooks = db.session.scalars(select(Webhook).where(Webhook.active.is_(True), Webhook.deleted_at.is_(None))
                                .order_by(Webhook.id)).all()
     return [_enqueue(hook, event, data, now) for hook in hooks if event in (hook.events or [])]

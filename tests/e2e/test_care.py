@@ -8,6 +8,7 @@ from sqlalchemy import update
 
 from app.auth import services as accounts
 from app.care import sweep
+from app.clock import utcnow
 from app.extensions import db
 from app.models import Question
 from tests.e2e.conftest import PASSWORD, sign_in_through_form
@@ -38,9 +39,9 @@ def test_unanswered_question_is_queued_answered_by_an_agent_and_resolved_within_
         db.session.execute(update(Question).where(Question.id == question_id)
                            .values(created_at=earlier, last_activity_at=earlier))
         db.session.commit()
-        assert sweep.run().created >= 1
+        assert sweep.run(utcnow()).created >= 1
         agent_name = f"agent{token}"
-        accounts.register(agent_name, f"{agent_name}@example.com", PASSWORD, role="agent")
+        accounts.register(agent_name, f"{agent_name}@example.com", PASSWORD, role="agent", now=utcnow())
         db.session.remove()
 
     customer.reload()
@@ -84,9 +85,9 @@ def test_a_visitor_presses_i_have_this_problem_too_once(live_server, page):
     with live_server.app.app_context():
         from app.questions import services as threads
 
-        asker = accounts.register(f"asker{token}", f"asker{token}@example.com", PASSWORD)
+        asker = accounts.register(f"asker{token}", f"asker{token}@example.com", PASSWORD, now=utcnow())
         question = threads.ask_question(asker, f"Earbud case lid squeaks ({token})", "It started after a week.",
-                                        ["x200-case"])
+                                        ["x200-case"], now=utcnow())
         question_id = question.id
         db.session.remove()
     page.goto(f"/questions/{question_id}")

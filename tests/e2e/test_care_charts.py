@@ -9,8 +9,8 @@ from sqlalchemy import select
 from app.auth import services as accounts
 from app.care import services
 from app.care.models import CareItem
+from app.clock import utcnow
 from app.extensions import db
-from app.models import utcnow
 from app.questions import services as threads
 from tests.e2e.conftest import PASSWORD, TIMEOUT_MS, sign_in_through_form
 
@@ -31,8 +31,8 @@ document.addEventListener("securitypolicyviolation", (event) => {
 def _care_items(app, token):
     """Three queued questions of this week: one resolved with a satisfied asker, one claimed, one a complaint."""
     with app.app_context():
-        agent = accounts.register(f"agent{token}", f"agent{token}@example.com", PASSWORD, role="agent")
-        asker = accounts.register(f"asker{token}", f"asker{token}@example.com", PASSWORD)
+        agent = accounts.register(f"agent{token}", f"agent{token}@example.com", PASSWORD, role="agent", now=utcnow())
+        asker = accounts.register(f"asker{token}", f"asker{token}@example.com", PASSWORD, now=utcnow())
         now = utcnow()
         queued = []
         for n, title in enumerate(("Bulb flickers after the update", "Hub loses the schedule overnight",

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.auth import services as accounts
+from app.clock import utcnow
 from app.questions import services as threads
 from tests.e2e.conftest import PASSWORD
 
@@ -91,11 +92,12 @@ def test_visitor_reads_and_is_offered_sign_in(live_server, page):
     token = uuid.uuid4().hex[:8]
     title = f"Which charger works with the Lumen lamp? ({token})"
     with live_server.app.app_context():
-        asker = accounts.register(f"asker{token}", f"asker{token}@example.com", PASSWORD)
-        helper = accounts.register(f"helper{token}", f"helper{token}@example.com", PASSWORD)
+        asker = accounts.register(f"asker{token}", f"asker{token}@example.com", PASSWORD, now=utcnow())
+        helper = accounts.register(f"helper{token}", f"helper{token}@example.com", PASSWORD, now=utcnow())
         question = threads.ask_question(asker, title, "I lost the original charger and the shop is far away.",
-                                        ["lumen-lamp"])
-        threads.post_answer(helper, question, "Any USB-C charger of 20 W or more works, I use my phone's.")
+                                        ["lumen-lamp"], now=utcnow())
+        threads.post_answer(helper, question, "Any USB-C charger of 20 W or more works, I use my phone's.",
+                            now=utcnow())
         question_id = question.id
 
     page.goto(f"/questions/{question_id}")

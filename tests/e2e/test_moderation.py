@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.auth import services as accounts
+from app.clock import utcnow
 from app.questions import services as threads
 from tests.e2e.conftest import PASSWORD, sign_in_through_form
 
@@ -17,14 +18,14 @@ def test_flags_hide_spam_a_moderator_agrees_and_the_spammer_is_suspended(new_pag
     title = f"Aurora lamp loses its schedule after a power cut ({token})"
     spam_text = f"Cheap followers and likes at spam-{token} dot example, best prices online!"
     with live_server.app.app_context():
-        asker = accounts.register(f"asker{token}", f"asker{token}@example.com", PASSWORD)
-        spammer = accounts.register(f"spammer{token}", f"spammer{token}@example.com", PASSWORD)
-        flaggers = [accounts.register(f"flagger{n}{token}", f"flagger{n}{token}@example.com", PASSWORD)
+        asker = accounts.register(f"asker{token}", f"asker{token}@example.com", PASSWORD, now=utcnow())
+        spammer = accounts.register(f"spammer{token}", f"spammer{token}@example.com", PASSWORD, now=utcnow())
+        flaggers = [accounts.register(f"flagger{n}{token}", f"flagger{n}{token}@example.com", PASSWORD, now=utcnow())
                     for n in range(3)]
-        accounts.register(f"mod{token}", f"mod{token}@example.com", PASSWORD, role="moderator")
+        accounts.register(f"mod{token}", f"mod{token}@example.com", PASSWORD, role="moderator", now=utcnow())
         question = threads.ask_question(asker, title, "Every power cut wipes the wake-up schedule I set.",
-                                        ["aurora-lamp"])
-        spam = threads.post_answer(spammer, question, spam_text)
+                                        ["aurora-lamp"], now=utcnow())
+        spam = threads.post_answer(spammer, question, spam_text, now=utcnow())
         question_id, spam_id = question.id, spam.id
         flagger_names = [f.username for f in flaggers]
 

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from app import outbox
 from app.auth import services as accounts
+from app.clock import utcnow
 from app.extensions import db
 from app.questions import services as threads
 from tests import mailbox as smtp
@@ -25,7 +26,7 @@ def test_the_bell_leads_to_the_answer_and_settings_are_kept(live_server, new_pag
     with live_server.app.app_context():
         author = accounts.find_user(alice.username)
         question = threads.ask_question(author, title, "Below 20 percent the Lumen lamp flickers every second.",
-                                        ["lumen-lamp"])
+                                        ["lumen-lamp"], now=utcnow())
         question_id = question.id
         db.session.remove()
 
@@ -77,7 +78,7 @@ def test_forgotten_password_is_reset_from_the_emailed_link(live_server, page):
     token = uuid.uuid4().hex[:8]
     username = f"forgetful{token}"
     with live_server.app.app_context():
-        accounts.register(username, f"{username}@example.com", PASSWORD)
+        accounts.register(username, f"{username}@example.com", PASSWORD, now=utcnow())
         db.session.remove()
     with smtp.configured(live_server.app) as box:
         try:
@@ -87,7 +88,7 @@ def test_forgotten_password_is_reset_from_the_emailed_link(live_server, page):
             page.get_by_role("button", name="Send reset link").click()
             expect(page.get_by_text("If an account uses that address")).to_be_visible()
             with live_server.app.app_context():
-                outbox.deliver_due()
+                outbox.deliver_due(now=utcnow())
                 db.session.remove()
             [message] = box.to(f"{username}@example.com")
         finally:

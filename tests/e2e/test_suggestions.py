@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.auth import services as accounts
+from app.clock import utcnow
 from app.extensions import db
 from app.models import AskDraft
 from app.questions import services as threads
@@ -20,13 +21,13 @@ def answered(live_server):
     """A resolved thread about a draining watch battery, indexed."""
     marker = uuid.uuid4().hex[:6]
     with live_server.app.app_context():
-        asker = accounts.register(f"asker{marker}", f"asker{marker}@example.com", PASSWORD)
-        helper = accounts.register(f"helper{marker}", f"helper{marker}@example.com", PASSWORD)
+        asker = accounts.register(f"asker{marker}", f"asker{marker}@example.com", PASSWORD, now=utcnow())
+        helper = accounts.register(f"helper{marker}", f"helper{marker}@example.com", PASSWORD, now=utcnow())
         question = threads.ask_question(asker, f"Pulse watch battery drains overnight {marker}",
-                                        "It loses most of its charge while I sleep.", ["pulse"])
-        answer = threads.post_answer(helper, question, "Switch off the always-on display in Settings.")
-        threads.accept_answer(asker, answer)
-        indexer.catch_up()
+                                        "It loses most of its charge while I sleep.", ["pulse"], now=utcnow())
+        answer = threads.post_answer(helper, question, "Switch off the always-on display in Settings.", now=utcnow())
+        threads.accept_answer(asker, answer, now=utcnow())
+        indexer.catch_up(now=utcnow())
         return question.id, question.title
 
 

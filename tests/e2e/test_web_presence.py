@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.auth import services as accounts
+from app.clock import utcnow
 from app.questions import services as threads
 from tests.e2e.conftest import PASSWORD, sign_in_through_form
 
@@ -17,11 +18,13 @@ def test_a_visitor_says_an_answer_helped_and_staff_see_the_count(live_server, ne
     token = uuid.uuid4().hex[:8]
     title = f"How long does the X200 case take to charge? ({token})"
     with live_server.app.app_context():
-        asker = accounts.register(f"asker{token}", f"asker{token}@example.com", PASSWORD)
-        helper = accounts.register(f"helper{token}", f"helper{token}@example.com", PASSWORD)
-        accounts.register(f"agent{token}", f"agent{token}@example.com", PASSWORD, role="agent")
-        question = threads.ask_question(asker, title, "The light stays orange for hours, is that normal?", ["x200"])
-        threads.post_answer(helper, question, "About ninety minutes with a 10 W charger; orange means charging.")
+        asker = accounts.register(f"asker{token}", f"asker{token}@example.com", PASSWORD, now=utcnow())
+        helper = accounts.register(f"helper{token}", f"helper{token}@example.com", PASSWORD, now=utcnow())
+        accounts.register(f"agent{token}", f"agent{token}@example.com", PASSWORD, role="agent", now=utcnow())
+        question = threads.ask_question(asker, title, "The light stays orange for hours, is that normal?", ["x200"],
+                                        now=utcnow())
+        threads.post_answer(helper, question, "About ninety minutes with a 10 W charger; orange means charging.",
+                            now=utcnow())
         question_id = question.id
 
     visitor = new_page()
@@ -56,7 +59,7 @@ def test_a_visitor_says_an_answer_helped_and_staff_see_the_count(live_server, ne
 def test_an_admin_registers_a_webhook_and_sends_a_test_event(live_server, page):
     token = uuid.uuid4().hex[:8]
     with live_server.app.app_context():
-        accounts.register(f"admin{token}", f"admin{token}@example.com", PASSWORD, role="admin")
+        accounts.register(f"admin{token}", f"admin{token}@example.com", PASSWORD, role="admin", now=utcnow())
     sign_in_through_form(page, f"admin{token}")
     page.get_by_role("link", name="Webhooks").click()
     expect(page.get_by_role("heading", name="Webhooks", level=1)).to_be_visible()

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.auth import services as accounts
+from app.clock import utcnow
 from app.moderation import holds
 from app.questions import services as threads
 from tests.e2e.conftest import PASSWORD, sign_in_through_form, unique_name
@@ -127,12 +128,12 @@ def hostile_threads(live_server, payload_sample):
     # Trusted content: one author posts every payload, past new members' hourly limits and link holds.
     with live_server.app.app_context(), holds.trusted_load():
         username = unique_name("xss")
-        author = accounts.register(username, f"{username}@example.com", PASSWORD)
+        author = accounts.register(username, f"{username}@example.com", PASSWORD, now=utcnow())
         posted = []
         for number, item in enumerate(payload_sample, 1):
             question = threads.ask_question(author, _title(number, item["payload"]),
-                                            _body(number, item["payload"]), ["xss"])
-            threads.add_comment(author, question, _comment(item["payload"]))
+                                            _body(number, item["payload"]), ["xss"], now=utcnow())
+            threads.add_comment(author, question, _comment(item["payload"]), now=utcnow())
             posted.append((question.id, item))
         return username, posted
 

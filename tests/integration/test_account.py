@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from app.account import services
 from app.auth import services as accounts
+from app.clock import utcnow
 from app.exceptions import ValidationError
 from app.extensions import db
-from app.models import ApiToken, User, utcnow
+from app.models import ApiToken, User
 from app.notifications import services as notifications
 from app.notifications.models import Follow, Notification
 from app.outbox import OutboxMessage, deliver_due
@@ -69,7 +70,7 @@ def test_every_role_has_its_own_settings(client, sign_in, make, role):
 
 def test_visitors_cannot_revoke_tokens(client, member):
     token_id = db.session.scalar(select(ApiToken.id).where(
-        ApiToken.token_digest == ApiToken.digest(accounts.create_api_token(member, "x"))))
+        ApiToken.token_digest == ApiToken.digest(accounts.create_api_token(member, "x", now=utcnow()))))
     response = client.post(f"/account/tokens/{token_id}/revoke")
     assert response.status_code == 302 and "/sign-in" in response.location
 
@@ -82,7 +83,7 @@ def test_changing_email_takes_a_link_sent_to_the_new_address(app, client, sign_i
     response = client.post("/account/email", data={"email": "Pat.New@Example.com", "password": PASSWORD})
     assert response.status_code == 302
     assert _reload(member).email == "pat@example.com"  # not before the link is opened
-    deliver_due()
+    deliver_due(now=utcnow())
     [message] = mailbox.messages
     assert mailbox.recipients == [["pat.new@example.com"]] and message["Subject"] == "Confirm your new email address"
     assert message["List-Unsubscribe"] is None  # account email, not a notification
@@ -94,7 +95,7 @@ def test_changing_email_takes_a_link_sent_to_the_new_address(app, client, sign_i
     assert _reload(member).email == "pat@example.com"  # opening the link alone changes nothing
     assert visitor.post(link).status_code == 302
     assert _reload(member).email == "pat.new@example.com"
-    deliver_due()
+    deliver_due(now=utcnow())
     notice = mailbox.to("pat@example.com")
     assert notice and notice[0]["Subject"] == "Your email address was changed"
     # Single use.
@@ -130,11 +131,11 @@ def test_an_email_change_link_expires_and_cannot_be_forged(client, member):
 
 
 def test_a_confirmed_address_taken_in_the_meantime_is_refused(make, member):
-    services.request_email_change(member, PASSWORD, "race@example.com")
+    services.request_email_change(member, PASSWORD, "race@example.com", now=utcnow())
     token = db.session.scalar(select(OutboxMessage)).payload["text"].split("/account/email/confirm/")[1].split()[0]
     make.user("race")
     with pytest.raises(Exception, match="in the meantime"):
-        services.confirm_email_change(token)
+        services.confirm_email_change(token, now=utcnow())
 
 
 # Notification choices ----------------------------------------------------------------------
@@ -155,10 +156,10 @@ def test_notification_choices_are_saved(client, sign_in, member):
 def test_the_following_page_lists_and_unfollows(client, sign_in, make, member):
     mine = make.question(member, title="Does the Lumen lamp work with dimmer switches?")
     other = make.question(title="Which bulbs fit the Lumen floor lamp base?")
-    notifications.follow(member, other.id)
+    notifications.follow(member, other.id, now=utcnow())
     gone = make.question(title="A question that its author will delete soon")
-    notifications.follow(member, gone.id)
-    threads.delete_question(gone.author, gone)
+    notifications.follow(member, gone.id, now=utcnow())
+    threads.delete_question(gone.author, gone, now=utcnow())
     sign_in(member)
     page = client.get("/account/following").get_data(as_text=True)
     assert mine.title in page and other.title in page and gone.title not in page
@@ -208,7 +209,7 @@ def test_token_names_are_checked(client, sign_in, member, name, message):
 
 
 def test_members_cannot_revoke_each_others_tokens(client, sign_in, make, member):
-    accounts.create_api_token(member, "mine")
+    accounts.create_api_token(member, "mine", now=utcnow())
     [token] = services.live_tokens(member)
     sign_in(make.user("other"))
     assert client.post(f"/account/tokens/{token.id}/revoke").status_code == 404
@@ -219,9 +220,9 @@ def test_members_cannot_revoke_each_others_tokens(client, sign_in, make, member)
 
 def test_live_tokens_are_capped(member):
     for number in range(services.MAX_LIVE_TOKENS):
-        services.create_token(member, f"t{number}")
+        services.create_token(member, f"t{number}", now=utcnow())
     with pytest.raises(Exception, match="revoke one"):
-        services.create_token(member, "one too many")
+        services.create_token(member, "one too many", now=utcnow())
 
 
 # Deleting the account ----------------------------------------------------------------------
@@ -230,8 +231,8 @@ def test_live_tokens_are_capped(member):
 def test_deleting_the_account_anonymises_it_and_keeps_the_posts(app, client, sign_in, make, member):
     question = make.question(member, title="Can I pair the X200 with two phones?")
     answer = make.answer(make.question(), member)
-    token = accounts.create_api_token(member, "cli")
-    notifications.set_email_mode(member, "daily")
+    token = accounts.create_api_token(member, "cli", now=utcnow())
+    notifications.set_email_mode(member, "daily", now=utcnow())
     make.answer(question)  # a notification for the member
     sign_in(member)
     other_device = app.test_client()

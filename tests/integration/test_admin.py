@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from app import settings
 from app.audit import AuditEntry
+from app.clock import utcnow
 from app.exceptions import PermissionDenied, ValidationError
 from app.extensions import db
 from app.models import User
@@ -30,9 +31,9 @@ def test_admin_pages_for_every_role(client, make, sign_in, path, role, status):
 def test_the_audit_log_lists_and_filters_staff_actions(client, make, admin):
     moderator = make.user("mod", role="moderator")
     question = make.question()
-    services.lock_thread(moderator, question, "flame war")
-    services.hide_post(moderator, question, "spam")
-    services.change_role(admin, make.user("newhire"), "agent", "joined support")
+    services.lock_thread(moderator, question, "flame war", now=utcnow())
+    services.hide_post(moderator, question, "spam", now=utcnow())
+    services.change_role(admin, make.user("newhire"), "agent", "joined support", now=utcnow())
     page = client.get("/admin/audit").get_data(as_text=True)
     for text in ("thread.lock", "post.hide", "user.role", "flame war", "joined support", '{"role": "agent"}'):
         assert text in page, text
@@ -97,10 +98,10 @@ def test_role_changes_need_a_reason_and_are_audited(client, make, admin):
 def test_role_change_service_rules(make):
     admin, moderator, member = make.user(role="admin"), make.user(role="moderator"), make.user()
     with pytest.raises(PermissionDenied):
-        services.change_role(moderator, member, "agent", "x")
+        services.change_role(moderator, member, "agent", "x", now=utcnow())
     with pytest.raises(ValidationError):
-        services.change_role(admin, member, "superuser", "x")
-    services.change_role(admin, member, "agent", "support team")
+        services.change_role(admin, member, "superuser", "x", now=utcnow())
+    services.change_role(admin, member, "agent", "support team", now=utcnow())
     assert db.session.get(User, member.id).role == "agent"
 
 

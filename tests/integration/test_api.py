@@ -3,6 +3,7 @@ import pytest
 from sqlalchemy import select
 
 from app.auth import services as accounts
+from app.clock import utcnow
 from app.extensions import db
 from app.models import ApiToken, Question
 from app.questions import services
@@ -15,7 +16,7 @@ GOOD = {"title": "Does the X200 support multipoint pairing?",
 def member(make):
     """A member and an Authorization header carrying a fresh token."""
     user = make.user("apiuser")
-    return user, {"Authorization": f"Bearer {accounts.create_api_token(user)}"}
+    return user, {"Authorization": f"Bearer {accounts.create_api_token(user, now=utcnow())}"}
 
 
 def assert_error(response, status, code=None):
@@ -84,7 +85,8 @@ def test_a_signed_in_browser_cookie_does_not_authorise_api_writes(client, make, 
 
 def test_revoked_tokens_stop_working(client, member):
     user, headers = member
-    accounts.revoke_api_token(user, db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == user.id)))
+    accounts.revoke_api_token(user, db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == user.id)),
+                              now=utcnow())
     assert_error(client.post("/api/v1/questions", json=GOOD, headers=headers), 401)
 
 
@@ -123,7 +125,7 @@ def test_get_question_with_answers_accepted_first(client, make):
     asker = make.user()
     question = make.question(asker)
     first, second = make.answer(question), make.answer(question)
-    services.accept_answer(asker, second)
+    services.accept_answer(asker, second, now=utcnow())
     body = client.get(f"/api/v1/questions/{question.id}").json
     assert body["body_html"].startswith("<p>") and body["accepted_answer_id"] == second.id
     assert [a["id"] for a in body["answers"]] == [second.id, first.id]
@@ -144,7 +146,7 @@ def test_answer_vote_and_accept_flow(client, make, member):
     user, headers = member
     question = make.question(user)
     helper = make.user("helper")
-    helper_headers = {"Authorization": f"Bearer {accounts.create_api_token(helper)}"}
+    helper_headers = {"Authorization": f"Bearer {accounts.create_api_token(helper, now=utcnow())}"}
     response = client.post(f"/api/v1/questions/{question.id}/answers",
                            json={"body": "Turn it off and on again, then re-pair."}, headers=helper_headers)
     assert response.status_code == 201 and response.json["author"]["username"] == "helper"

@@ -4,13 +4,12 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app import settings
 from app.care import options, services
 from app.care.models import CareItem
 from app.extensions import db
-from app.models import Comment
 from app.questions import services as threads
 from app.seo.caching import static_version
 
@@ -26,18 +25,23 @@ def _item(question):
 
 
 @pytest.fixture
-def world(make):
+def world(clock, make):
     """Three care items opened in the week of T0: an open complaint for a team with a hostile name,
-    one resolved by an agent with a satisfied asker, and one the agent works on."""
+    one resolved by an agent with a satisfied asker, and one the agent works on.
+
+    Every step happens at its own moment; afterwards the clock (and every request) shows two days later.
+    """
+    clock.set(T0 - timedelta(days=30))
     admin, agent = make.user("boss", role="admin"), make.user("agentone", role="agent")
     teams = [*settings.get(options.TEAMS), HOSTILE_TEAM]
-    settings.change(admin, options.TEAMS, "\n".join(teams))
+    settings.change(admin, options.TEAMS, "\n".join(teams), now=clock.now)
 
     def ask(title):
         return threads.ask_question(make.user(), title, "The device does this every morning after an update.",
                                     ["pulse"], now=T0)
 
     complaint, solved, worked = (ask(f"Pulse watch question number {n}") for n in range(1, 4))
+    make.comment(worked, author=agent, text="We are checking this with engineering.", now=T0 + timedelta(minutes=50))
     queued_at = T0 + timedelta(hours=1)
     for question in (complaint, solved, worked):
         services.send_to_queue(agent, question, "", now=queued_at)
@@ -47,9 +51,7 @@ def world(make):
     services.set_status(agent, _item(solved), "resolved", now=queued_at + timedelta(hours=2))
     services.record_feedback(solved.author, solved, True, now=queued_at + timedelta(hours=3))
     services.claim(agent, _item(worked), now=queued_at)
-    reply = make.comment(worked, author=agent, text="We are checking this with engineering.")
-    db.session.execute(update(Comment).where(Comment.id == reply.id).values(created_at=T0 + timedelta(minutes=50)))
-    db.session.commit()
+    clock.set(T0 + timedelta(days=2))
     return {"agent": agent}
 
 

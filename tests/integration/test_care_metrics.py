@@ -7,16 +7,10 @@ from sqlalchemy import select, update
 from app.care import metrics, services
 from app.care.models import CareItem
 from app.extensions import db
-from app.models import Answer, AnswerVote, Comment
 from app.questions import services as threads
 
 T0 = datetime(2026, 10, 5, 9, 0)
 SINCE, UNTIL, NOW = T0 - timedelta(days=1), T0 + timedelta(days=2), T0 + timedelta(days=1)
-
-
-def _at(model, row_id, moment):
-    db.session.execute(update(model).where(model.id == row_id).values(created_at=moment))
-    db.session.commit()
 
 
 def _item(question):
@@ -30,8 +24,12 @@ def _first_response(question, moment):
 
 
 @pytest.fixture
-def world(make):
-    """Four questions in the range, one before it, and three care items with known clocks."""
+def world(clock, make):
+    """Four questions in the range, one before it, and three care items with known clocks.
+
+    Every post is made at its own moment; afterwards the clock (and so every request) shows NOW.
+    """
+    clock.set(T0 - timedelta(days=60))  # the members joined long before
     helper, voter = make.user("helper"), make.user("voter")
     agent = make.user("agent", role="agent")
 
@@ -42,21 +40,16 @@ def world(make):
     q1, q2, q3, q4 = (ask(f"Pulse watch question number {n}") for n in range(1, 5))
     old = threads.ask_question(make.user(), "An older question outside the range", "Nothing to see in this range.",
                                ["pulse"], now=T0 - timedelta(days=40))
-    a1 = make.answer(q1, author=helper)
-    _at(Answer, a1.id, T0 + timedelta(minutes=10))
-    threads.accept_answer(q1.author, a1)
-    threads.cast_vote(voter, a1, 1)
-    db.session.execute(update(AnswerVote).values(created_at=T0 + timedelta(hours=1)))
-    db.session.commit()
-    a2 = make.answer(q2, author=agent, body="Official: update to firmware 2.1 and restart the watch.")
-    _at(Answer, a2.id, T0 + timedelta(minutes=30))
-    threads.accept_answer(q2.author, a2)
-    c3 = make.comment(q3, author=helper)
-    _at(Comment, c3.id, T0 + timedelta(minutes=50))
-    c3s = make.comment(q3, author=agent, text="We are checking this with engineering.")
-    _at(Comment, c3s.id, T0 + timedelta(minutes=90))
-    a_old = make.answer(old, author=helper)
-    threads.accept_answer(old.author, a_old)
+    a1 = make.answer(q1, author=helper, now=T0 + timedelta(minutes=10))
+    threads.accept_answer(q1.author, a1, now=T0 + timedelta(minutes=20))
+    threads.cast_vote(voter, a1, 1, now=T0 + timedelta(hours=1))
+    a2 = make.answer(q2, author=agent, body="Official: update to firmware 2.1 and restart the watch.",
+                     now=T0 + timedelta(minutes=30))
+    threads.accept_answer(q2.author, a2, now=T0 + timedelta(minutes=40))
+    make.comment(q3, author=helper, now=T0 + timedelta(minutes=50))
+    make.comment(q3, author=agent, text="We are checking this with engineering.", now=T0 + timedelta(minutes=90))
+    a_old = make.answer(old, author=helper, now=T0 - timedelta(days=39))
+    threads.accept_answer(old.author, a_old, now=T0 - timedelta(days=39))
 
     queued_at = T0 + timedelta(minutes=60)
     for question in (q2, q3, q4):
@@ -70,6 +63,7 @@ def world(make):
     _first_response(q3, queued_at + timedelta(minutes=40))
     services.set_status(agent, _item(q3), "resolved", now=T0 + timedelta(hours=6))
     # Item C (q4): open, nobody responded: its first response is overdue at NOW.
+    clock.set(NOW)
     return {"questions": (q1, q2, q3, q4), "helper": helper}
 
 
@@ -111,7 +105,8 @@ def test_csv_exports_list_the_rows_behind_the_figures(world):
     assert metrics.export_csv("helpers", SINCE, UNTIL, NOW).splitlines()[1] == "helper,1,1"
 
 
-def test_csv_cells_cannot_become_formulas(make):
+def test_csv_cells_cannot_become_formulas(clock, make):
+    clock.set(T0)
     threads.ask_question(make.user(), "=HYPERLINK(\"http://evil\") how do I pair", "Body text that is long enough.",
                          ["pulse"], now=T0)
     rows = metrics.export_csv("asked", SINCE, UNTIL, NOW)

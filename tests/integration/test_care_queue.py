@@ -10,6 +10,7 @@ from app import create_app, signals
 from app.audit import AuditEntry
 from app.care import services, sweep
 from app.care.models import CareItem, CareReason, CareReminder
+from app.clock import utcnow
 from app.exceptions import Conflict, PermissionDenied, ValidationError
 from app.extensions import db
 from app.moderation import services as moderation
@@ -63,17 +64,17 @@ def test_same_problem_counts_once_per_member_and_browser_and_queues_at_the_thres
     question = make.question()
     make.answer(question)
     member = make.user()
-    assert services.press_same_problem(member, question, "browser-token-1234567890")[0] == 1
-    assert services.press_same_problem(member, question, "browser-token-1234567890") == (1, False)
+    assert services.press_same_problem(member, question, "browser-token-1234567890", now=utcnow())[0] == 1
+    assert services.press_same_problem(member, question, "browser-token-1234567890", now=utcnow()) == (1, False)
     visitor = SimpleNamespace(is_authenticated=False)
-    assert services.press_same_problem(visitor, question, "another-browser-123456789") == (2, True)
-    assert services.press_same_problem(visitor, question, "another-browser-123456789") == (2, False)
+    assert services.press_same_problem(visitor, question, "another-browser-123456789", now=utcnow()) == (2, True)
+    assert services.press_same_problem(visitor, question, "another-browser-123456789", now=utcnow()) == (2, False)
     # Pressed as a visitor, then signed in on the same browser: still one person.
     later = make.user()
-    assert services.press_same_problem(later, question, "another-browser-123456789") == (2, False)
+    assert services.press_same_problem(later, question, "another-browser-123456789", now=utcnow()) == (2, False)
     sweep.run(question.created_at + timedelta(minutes=1))
     assert _item(question) is None
-    services.press_same_problem(visitor, question, "third-browser-1234567890")
+    services.press_same_problem(visitor, question, "third-browser-1234567890", now=utcnow())
     sweep.run(question.created_at + timedelta(minutes=2))
     assert _item(question).reason_kinds == ["same_problem"]
     stored = db.session.execute(select(services.SameProblem.browser_hash)).scalars().all()
@@ -83,25 +84,25 @@ def test_same_problem_counts_once_per_member_and_browser_and_queues_at_the_thres
 def test_a_staff_flag_queues_the_thread_in_the_flag_transaction(make):
     question = make.question()
     answer = make.answer(question)
-    moderation.flag_post(make.user(), answer, "staff", "Customer is stuck for days")
-    moderation.flag_post(make.user(), question, "spam")
+    moderation.flag_post(make.user(), answer, "staff", "Customer is stuck for days", now=utcnow())
+    moderation.flag_post(make.user(), question, "spam", now=utcnow())
     item = _item(question)
     assert item.reason_kinds == ["flagged"] and item.reasons[0].detail == "Customer is stuck for days"
-    moderation.flag_post(make.user(), question, "staff", "Still waiting")
+    moderation.flag_post(make.user(), question, "staff", "Still waiting", now=utcnow())
     assert [r.detail for r in _item(question).reasons] == ["Customer is stuck for days", "Still waiting"]
 
 
 def test_staff_answer_stops_first_response_and_acceptance_resolves(make, agent):
     question = make.question()
-    services.send_to_queue(agent, question, "Known firmware issue")
+    services.send_to_queue(agent, question, "Known firmware issue", now=utcnow())
     item = _item(question)
     assert item.reason_kinds == ["manual"] and item.reasons[0].detail == "Known firmware issue"
-    services.claim(agent, item)
+    services.claim(agent, item, now=utcnow())
     assert _item(question).status == "in_progress"
     answer = make.answer(question, author=agent, body="Update to firmware 2.1 and pair again from settings.")
     item = _item(question)
     assert item.first_response_at == answer.created_at and item.first_response_by_id == agent.id
-    threads.accept_answer(question.author, answer)
+    threads.accept_answer(question.author, answer, now=utcnow())
     item = _item(question)
     assert item.status == "resolved" and item.resolved_by == "staff" and item.followup_asked_at is not None
     assert services.public_status(question.id) == ("resolved", "Resolved by staff")
@@ -109,50 +110,50 @@ def test_staff_answer_stops_first_response_and_acceptance_resolves(make, agent):
 
 def test_a_staff_comment_acknowledges_and_a_community_acceptance_counts_as_community(make, agent):
     question = make.question()
-    services.send_to_queue(agent, question, "")
-    threads.add_comment(agent, question, "We're looking into this.")
+    services.send_to_queue(agent, question, "", now=utcnow())
+    threads.add_comment(agent, question, "We're looking into this.", now=utcnow())
     item = _item(question)
     assert item.status == "acknowledged" and item.first_response_at is not None
     assert services.public_status(question.id) == ("investigating", "Staff investigating")
     helper_answer = make.answer(question)
-    threads.accept_answer(question.author, helper_answer)
+    threads.accept_answer(question.author, helper_answer, now=utcnow())
     assert _item(question).resolved_by == "community"
     assert services.public_status(question.id) is None
 
 
 def test_no_reopens_and_yes_records_satisfaction(make, agent):
     question = make.question()
-    services.send_to_queue(agent, question, "")
-    services.set_status(agent, _item(question), "resolved")
+    services.send_to_queue(agent, question, "", now=utcnow())
+    services.set_status(agent, _item(question), "resolved", now=utcnow())
     with pytest.raises(PermissionDenied):
-        services.record_feedback(make.user(), question, False)
-    services.record_feedback(question.author, question, False)
+        services.record_feedback(make.user(), question, False, now=utcnow())
+    services.record_feedback(question.author, question, False, now=utcnow())
     item = _item(question)
     assert item.status == "new" and item.satisfied is False and item.reopened_count == 1
     assert "not_solved" in item.reason_kinds
     with pytest.raises(Conflict):
-        services.record_feedback(question.author, question, True)
-    services.set_status(agent, item, "resolved")
-    services.record_feedback(question.author, question, True)
+        services.record_feedback(question.author, question, True, now=utcnow())
+    services.set_status(agent, item, "resolved", now=utcnow())
+    services.record_feedback(question.author, question, True, now=utcnow())
     assert _item(question).satisfied is True
 
 
 def test_the_askers_not_solved_comment_on_a_resolved_thread_reopens(make, agent):
     question = make.question()
     answer = make.answer(question)
-    services.send_to_queue(agent, question, "")
-    threads.accept_answer(question.author, answer)
+    services.send_to_queue(agent, question, "", now=utcnow())
+    threads.accept_answer(question.author, answer, now=utcnow())
     assert not _item(question).is_open
-    threads.add_comment(make.user(), question, "This didn't solve it for me either")  # not the asker
+    threads.add_comment(make.user(), question, "This didn't solve it for me either", now=utcnow())  # not the asker
     assert not _item(question).is_open
-    threads.add_comment(question.author, question, "Sorry, this did not solve my problem after all.")
+    threads.add_comment(question.author, question, "Sorry, this did not solve my problem after all.", now=utcnow())
     item = _item(question)
     assert item.is_open and item.reason_kinds == ["manual", "not_solved"]
 
 
 def test_waiting_on_the_customer_pauses_and_the_askers_reply_resumes(make, agent):
     question = make.question()
-    services.send_to_queue(agent, question, "")
+    services.send_to_queue(agent, question, "", now=utcnow())
     item = _item(question)
     start = item.created_at
     services.set_status(agent, item, "waiting", now=start + timedelta(minutes=10))
@@ -161,8 +162,8 @@ def test_waiting_on_the_customer_pauses_and_the_askers_reply_resumes(make, agent
     first, resolution = services.sla.clocks(item, start + timedelta(hours=3))
     assert item.paused_seconds == 7200
     assert resolution.due_at == start + timedelta(hours=26)
-    services.set_status(agent, item, "waiting")
-    threads.add_comment(question.author, question, "Here is the serial number you asked for.")
+    services.set_status(agent, item, "waiting", now=utcnow())
+    threads.add_comment(question.author, question, "Here is the serial number you asked for.", now=utcnow())
     assert _item(question).status == "in_progress" and _item(question).waiting_since is None
 
 
@@ -175,7 +176,7 @@ def test_breaches_are_marked_once_per_clock_and_signalled(make, agent):
 
     signals.care_item_breached.connect(listen)
     try:
-        services.send_to_queue(agent, question, "")
+        services.send_to_queue(agent, question, "", now=utcnow())
         created = _item(question).created_at
         assert sweep.run(created + timedelta(minutes=59)).breaches == []
         assert sweep.run(created + timedelta(minutes=61)).breaches == [(_item(question).id, "first_response")]
@@ -194,8 +195,8 @@ def test_created_and_resolved_signals_are_sent(make, agent):
         getattr(signals, name).connect(handler)
     try:
         question = make.question()
-        services.send_to_queue(agent, question, "")
-        services.set_status(agent, _item(question), "resolved")
+        services.send_to_queue(agent, question, "", now=utcnow())
+        services.set_status(agent, _item(question), "resolved", now=utcnow())
     finally:
         for name, handler in handlers.items():
             getattr(signals, name).disconnect(handler)
@@ -205,53 +206,53 @@ def test_created_and_resolved_signals_are_sent(make, agent):
 def test_assignment_claim_and_away_with_backup(make, agent):
     backup = make.user("backup1", role="agent")
     question = make.question()
-    services.send_to_queue(agent, question, "")
+    services.send_to_queue(agent, question, "", now=utcnow())
     item = _item(question)
-    services.assign(agent, item, agent)
+    services.assign(agent, item, agent, now=utcnow())
     with pytest.raises(Conflict):
-        services.claim(backup, _item(question))
-    assert services.set_away(agent, agent, True, backup=backup) == 1
+        services.claim(backup, _item(question), now=utcnow())
+    assert services.set_away(agent, agent, True, backup=backup, now=utcnow()) == 1
     assert _item(question).assignee_id == backup.id
     other = make.question()
-    services.send_to_queue(backup, other, "")
-    services.assign(backup, _item(other), agent)  # away: goes to the backup
+    services.send_to_queue(backup, other, "", now=utcnow())
+    services.assign(backup, _item(other), agent, now=utcnow())  # away: goes to the backup
     assert _item(other).assignee_id == backup.id
-    services.set_away(backup, backup, True)  # nobody to hand over to: back to the queue
+    services.set_away(backup, backup, True, now=utcnow())  # nobody to hand over to: back to the queue
     assert _item(question).assignee_id is None and _item(other).assignee_id is None
     with pytest.raises(Conflict):  # away, and the backup is away too
-        services.assign(backup, _item(other), agent)
-    services.set_away(agent, agent, False)
-    services.assign(agent, _item(other), agent)
+        services.assign(backup, _item(other), agent, now=utcnow())
+    services.set_away(agent, agent, False, now=utcnow())
+    services.assign(agent, _item(other), agent, now=utcnow())
     assert services.open_counts_by_assignee() == {agent.id: 1}
-    services.assign(agent, _item(other), None)
+    services.assign(agent, _item(other), None, now=utcnow())
     assert _item(other).assignee_id is None
     with pytest.raises(PermissionDenied):
-        services.set_away(agent, backup, False)
+        services.set_away(agent, backup, False, now=utcnow())
 
 
 def test_triage_reroutes_and_overrides_priority_and_everything_is_audited(make, agent):
     question = make.question()
-    services.send_to_queue(agent, question, "")
-    services.triage(agent, _item(question), category="compliment", priority="urgent")
+    services.send_to_queue(agent, question, "", now=utcnow())
+    services.triage(agent, _item(question), category="compliment", priority="urgent", now=utcnow())
     item = _item(question)
     assert item.team == "marketing" and services.effective_priority(item) == "urgent"
-    services.triage(agent, item, priority="auto")
+    services.triage(agent, item, priority="auto", now=utcnow())
     assert _item(question).priority_override is None
     with pytest.raises(ValidationError):
-        services.triage(agent, item, category="rant")
-    services.add_note(agent, item, "Called the customer")
+        services.triage(agent, item, category="rant", now=utcnow())
+    services.add_note(agent, item, "Called the customer", now=utcnow())
     actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.target_type == "care_item")).all()
     assert actions == ["care.create", "care.triage", "care.triage", "care.note"]
 
 
 def test_members_cannot_work_items(make, agent):
     question = make.question()
-    services.send_to_queue(agent, question, "")
+    services.send_to_queue(agent, question, "", now=utcnow())
     member = make.user()
-    for action in (lambda: services.claim(member, _item(question)),
-                   lambda: services.send_to_queue(member, question, ""),
-                   lambda: services.add_note(member, _item(question), "x"),
-                   lambda: services.set_status(member, _item(question), "resolved")):
+    for action in (lambda: services.claim(member, _item(question), now=utcnow()),
+                   lambda: services.send_to_queue(member, question, "", now=utcnow()),
+                   lambda: services.add_note(member, _item(question), "x", now=utcnow()),
+                   lambda: services.set_status(member, _item(question), "resolved", now=utcnow())):
         with pytest.raises(PermissionDenied):
             action()
 
@@ -273,8 +274,8 @@ def test_reminders_come_after_three_days_at_most_twice(make):
 
 def test_a_staff_resolution_asks_the_asker_by_notification(make, agent):
     question = make.question()
-    services.send_to_queue(agent, question, "")
-    services.set_status(agent, _item(question), "resolved")
+    services.send_to_queue(agent, question, "", now=utcnow())
+    services.set_status(agent, _item(question), "resolved", now=utcnow())
     note = db.session.scalar(select(Notification).where(Notification.user_id == question.author_id,
                                                         Notification.kind == "care_followup"))
     assert note is not None and note.actor_id == agent.id and "Did this solve your problem?" in note.excerpt

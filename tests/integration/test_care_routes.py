@@ -8,8 +8,8 @@ from sqlalchemy import select
 from app.auth import services as accounts
 from app.care import services, sweep
 from app.care.models import CareItem, CareNote, SameProblem
+from app.clock import utcnow
 from app.extensions import db
-from app.models import utcnow
 from app.questions import services as threads
 
 STAFF = ("agent", "moderator", "admin")
@@ -19,7 +19,7 @@ STAFF = ("agent", "moderator", "admin")
 def queued(make):
     """A question in the queue (sent by an agent)."""
     question = make.question(title="Pulse watch will not charge", body="The dock light stays off with every cable.")
-    services.send_to_queue(make.user(role="agent"), question, "VIP customer")
+    services.send_to_queue(make.user(role="agent"), question, "VIP customer", now=utcnow())
     return question, db.session.scalar(select(CareItem).where(CareItem.question_id == question.id))
 
 
@@ -89,7 +89,7 @@ def test_the_item_page_shows_the_thread_reasons_clocks_and_notes_and_answers_fro
 
 def test_notes_never_reach_members(client, make, sign_in, queued):
     question, item = queued
-    services.add_note(make.user(role="agent"), item, "Refund approved secretly")
+    services.add_note(make.user(role="agent"), item, "Refund approved secretly", now=utcnow())
     sign_in(question.author)
     assert "Refund approved secretly" not in client.get(f"/questions/{question.id}",
                                                         follow_redirects=True).get_data(as_text=True)
@@ -154,14 +154,14 @@ def test_same_problem_refuses_cross_site_posts_and_resolved_questions(client, ma
     assert client.post(f"/questions/{question.id}/same-problem",
                        headers={"Origin": "https://evil.example"}).status_code == 403
     answer = make.answer(question)
-    threads.accept_answer(question.author, answer)
+    threads.accept_answer(question.author, answer, now=utcnow())
     assert client.post(f"/questions/{question.id}/same-problem").status_code == 409
     assert client.post("/questions/999999/same-problem").status_code == 404
 
 
 def test_the_asker_answers_the_follow_up_on_the_thread(client, make, sign_in, queued):
     question, item = queued
-    services.set_status(make.user(role="agent"), item, "resolved")
+    services.set_status(make.user(role="agent"), item, "resolved", now=utcnow())
     stranger = make.user()
     sign_in(stranger)
     assert "Did this solve your problem?" not in client.get(f"/questions/{question.id}",
@@ -216,7 +216,7 @@ def test_report_bad_dates_and_figures_are_clear_errors(client, make, sign_in):
 
 
 def _headers(make, role):
-    return {"Authorization": f"Bearer {accounts.create_api_token(make.user(role=role))}"}
+    return {"Authorization": f"Bearer {accounts.create_api_token(make.user(role=role), now=utcnow())}"}
 
 
 @pytest.mark.parametrize("method, path, body", [
@@ -294,7 +294,7 @@ def test_naughty_strings_through_every_care_field(app, client, make, sign_in, qu
     strings = json.loads((testdata / "blns.json").read_text())[chunk::4]
     question, item = queued
     agent = make.user(role="agent")
-    headers = {"Authorization": f"Bearer {accounts.create_api_token(agent)}"}
+    headers = {"Authorization": f"Bearer {accounts.create_api_token(agent, now=utcnow())}"}
     sign_in(agent)
     for text in strings:
         responses = [

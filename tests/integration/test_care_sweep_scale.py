@@ -7,9 +7,10 @@ from sqlalchemy import create_engine, event, func, insert, select, text, update
 from app import create_app
 from app.care import sweep
 from app.care.models import CareItem, CareReason
+from app.clock import utcnow
 from app.database import begin_write
 from app.extensions import db
-from app.models import Question, utcnow
+from app.models import Question
 from app.settings import Setting
 
 ASKED = utcnow().replace(microsecond=0) - timedelta(days=30)

@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.auth import services as accounts
+from app.clock import utcnow
 from app.extensions import db
 from app.models import User
 from app.questions import services
@@ -57,8 +58,8 @@ def test_reputation_recompute_repairs_drift(runner, make):
     asker = make.user()
     question = make.question(asker)
     answer = make.answer(question)
-    services.cast_vote(asker, answer, 1)
-    services.accept_answer(asker, answer)
+    services.cast_vote(asker, answer, 1, now=utcnow())
+    services.accept_answer(asker, answer, now=utcnow())
     answer.author.reputation_points = 999
     asker.reputation_points = -50
     db.session.commit()

@@ -1,6 +1,7 @@
 """Closing questions: duplicates lead to their original, in the page, search and suggestions."""
 import pytest
 
+from app.clock import utcnow
 from app.exceptions import PermissionDenied, ValidationError
 from app.questions import services
 from app.search import indexer
@@ -13,7 +14,7 @@ def pair(make):
     original = make.question(asker, title="How do I factory reset the Pulse watch?",
                              body="I want to wipe it before selling it.", tags=["pulse"])
     answer = make.answer(original, body="Settings, System, Reset: hold the crown for ten seconds.")
-    services.accept_answer(asker, answer)
+    services.accept_answer(asker, answer, now=utcnow())
     duplicate = make.question(title="Wiping my smartwatch clean before giving it away",
                               body="Which menu erases everything? Mine has a zebrafish face.", tags=["pulse"])
     return original, duplicate
@@ -33,8 +34,9 @@ def test_a_moderator_closes_a_duplicate_and_the_page_points_to_the_original(clie
 
 def test_search_and_suggestions_lead_to_the_original(client, make, pair):
     original, duplicate = pair
-    services.close_question(make.user(role="moderator"), duplicate, "duplicate", duplicate_of_id=original.id)
-    indexer.catch_up()
+    services.close_question(make.user(role="moderator"), duplicate, "duplicate", duplicate_of_id=original.id,
+                            now=utcnow())
+    indexer.catch_up(now=utcnow())
     results = client.get("/api/v1/suggest?q=zebrafish").json["results"]
     assert [r["id"] for r in results] == [original.id]
     items = client.get("/api/v1/search?q=zebrafish").json["items"]
@@ -45,7 +47,7 @@ def test_search_and_suggestions_lead_to_the_original(client, make, pair):
 
 def test_closed_questions_take_no_answers(make, pair):
     _, duplicate = pair
-    services.close_question(make.user(role="moderator"), duplicate, "off-topic")
+    services.close_question(make.user(role="moderator"), duplicate, "off-topic", now=utcnow())
     with pytest.raises(Exception, match="closed"):
         make.answer(duplicate)
 
@@ -54,12 +56,12 @@ def test_only_moderators_close_and_reopen(make, pair):
     original, duplicate = pair
     for role in ("member", "agent"):
         with pytest.raises(PermissionDenied):
-            services.close_question(make.user(role=role), duplicate, "off-topic")
+            services.close_question(make.user(role=role), duplicate, "off-topic", now=utcnow())
     moderator = make.user(role="moderator")
-    services.close_question(moderator, duplicate, "resolved-elsewhere")
+    services.close_question(moderator, duplicate, "resolved-elsewhere", now=utcnow())
     with pytest.raises(PermissionDenied):
-        services.reopen_question(duplicate.author, duplicate)
-    services.reopen_question(moderator, duplicate)
+        services.reopen_question(duplicate.author, duplicate, now=utcnow())
+    services.reopen_question(moderator, duplicate, now=utcnow())
     assert not duplicate.is_closed and duplicate.duplicate_of_id is None
 
 
@@ -69,15 +71,15 @@ def test_bad_close_requests_are_refused(make, pair, reason, target):
     _, duplicate = pair
     target = duplicate.id if target == "self" else target
     with pytest.raises(ValidationError):
-        services.close_question(make.user(role="moderator"), duplicate, reason, duplicate_of_id=target)
+        services.close_question(make.user(role="moderator"), duplicate, reason, duplicate_of_id=target, now=utcnow())
 
 
 def test_a_duplicate_of_a_duplicate_points_at_the_root(make, pair):
     original, duplicate = pair
     moderator = make.user(role="moderator")
-    services.close_question(moderator, duplicate, "duplicate", duplicate_of_id=original.id)
+    services.close_question(moderator, duplicate, "duplicate", duplicate_of_id=original.id, now=utcnow())
     third = make.question(title="Erase all data on the watch, how?")
-    services.close_question(moderator, third, "duplicate", duplicate_of_id=duplicate.id)
+    services.close_question(moderator, third, "duplicate", duplicate_of_id=duplicate.id, now=utcnow())
     assert third.duplicate_of_id == original.id
 
 

@@ -8,9 +8,10 @@ from sqlalchemy import func, select
 
 from app import demo, reputation, validation
 from app.auth.services import clean_username
+from app.clock import utcnow
 from app.exceptions import Conflict
 from app.extensions import db
-from app.models import Answer, AnswerVote, Comment, Question, QuestionVote, Revision, Tag, User, question_tags, utcnow
+from app.models import Answer, AnswerVote, Comment, Question, QuestionVote, Revision, Tag, User, question_tags
 from app.search import indexer
 
 NOW = datetime(2026, 5, 1, 12, 0)
@@ -34,7 +35,7 @@ def test_seed_demo_loads_a_consistent_believable_community(runner):
     _check_timestamps(started, utcnow())
     # Same seed, same community: what was stored is what the planner produces on its own.
     titles = db.session.scalars(select(Question.title).order_by(Question.id)).all()
-    assert titles == [thread.title for thread in demo.plan(2026).threads]
+    assert titles == [thread.title for thread in demo.plan(2026, now=utcnow()).threads]
 
 
 def _check_accounts():

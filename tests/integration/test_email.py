@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from app import config as app_config
 from app import create_app, mail, outbox
 from app.account import services as account_services
+from app.clock import utcnow
 from app.extensions import db
 from app.notifications import digest, services, worker
 from app.notifications.models import Notification
@@ -33,6 +34,12 @@ def mailbox(app):
     """A local SMTP server the app sends to."""
     with smtp.configured(app) as box:
         yield box
+
+
+@pytest.fixture
+def evening_before(clock):
+    """The clock at 20:00 the day before DIGEST_TIME: what happens now belongs in the next morning's digest."""
+    return clock.set(DAY_BEFORE.replace(hour=20))
 
 
 @pytest.fixture
@@ -56,7 +63,7 @@ def _outbox_count(**where):
 def test_an_immediate_notification_arrives_with_one_click_unsubscribe(client, make, thread, mailbox):
     asker, question = thread
     make.answer(question, make.user("helper"), body="Turn off battery protection in Settings, Battery.")
-    assert outbox.deliver_due() == (1, 0)
+    assert outbox.deliver_due(now=utcnow()) == (1, 0)
     [message] = mailbox.messages
     assert mailbox.recipients == [[asker.email]]
     assert message["To"] == f"asker <{asker.email}>"
@@ -77,7 +84,7 @@ def test_an_immediate_notification_arrives_with_one_click_unsubscribe(client, ma
     assert response.status_code == 200 and "will get no more notification email" in response.get_data(as_text=True)
     assert services.email_mode(asker.id) == "none"
     make.answer(question)
-    outbox.deliver_due()
+    outbox.deliver_due(now=utcnow())
     assert len(mailbox.to(asker.email)) == 1  # (the first answerer, who follows, hears of it)
     assert len(list(db.session.scalars(select(Notification).where(Notification.user_id == asker.id)))) == 2
 
@@ -85,7 +92,7 @@ def test_an_immediate_notification_arrives_with_one_click_unsubscribe(client, ma
 def test_the_unsubscribe_endpoint_works_with_csrf_on(app, make, thread):
     app.config["WTF_CSRF_ENABLED"] = True
     asker, _ = thread
-    url = services.unsubscribe_url(asker.id)
+    url = services.unsubscribe_url(asker.id, now=utcnow())
     parts = url.split("/email/unsubscribe/", 1)
     assert app.test_client().post("/email/unsubscribe/" + parts[1]).status_code == 200
     assert services.email_mode(asker.id) == "none"
@@ -108,15 +115,15 @@ def test_a_token_for_another_purpose_does_not_unsubscribe(app, client, make, thr
     assert services.email_mode(asker.id) == "immediate"
 
 
-def test_daily_digest_collects_the_day_and_goes_out_once_at_the_hour(make, thread, mailbox):
+def test_daily_digest_collects_the_day_and_goes_out_once_at_the_hour(evening_before, clock, make, thread, mailbox):
     asker, question = thread
     services.set_email_mode(asker, "daily", now=DAY_BEFORE)
     make.answer(question, make.user("first"))
     make.comment(question, make.user("second"), "Is it the 2023 model or the newer one?")
     assert _outbox_count() == 0  # nothing immediate
-    assert digest.send_due_digests(MORNING) == 0
-    assert digest.send_due_digests(DIGEST_TIME) == 1
-    assert digest.send_due_digests(DIGEST_TIME + timedelta(hours=3)) == 0  # once a day
+    assert digest.send_due_digests(now=MORNING) == 0
+    assert digest.send_due_digests(now=DIGEST_TIME) == 1
+    assert digest.send_due_digests(now=DIGEST_TIME + timedelta(hours=3)) == 0  # once a day
     outbox.deliver_due(DIGEST_TIME)
     [message] = mailbox.messages
     assert message["Subject"] == "Your daily summary: 2 notifications"
@@ -124,12 +131,13 @@ def test_daily_digest_collects_the_day_and_goes_out_once_at_the_hour(make, threa
     assert "first answered your question" in text and "second commented on your post" in text
     assert "Is it the 2023 model" in text and message["List-Unsubscribe"]
     # Nothing new: no digest the next day either.
-    assert digest.send_due_digests(DIGEST_TIME + timedelta(days=1)) == 0
+    assert digest.send_due_digests(now=DIGEST_TIME + timedelta(days=1)) == 0
+    clock.set(DIGEST_TIME + timedelta(hours=5))
     make.answer(question, make.user("third"))
-    assert digest.send_due_digests(DIGEST_TIME + timedelta(days=1)) == 1
+    assert digest.send_due_digests(now=DIGEST_TIME + timedelta(days=1)) == 1
 
 
-def test_two_workers_send_one_digest(app, make, thread):
+def test_two_workers_send_one_digest(evening_before, app, make, thread):
     asker, question = thread
     services.set_email_mode(asker, "daily", now=DAY_BEFORE)
     make.answer(question)
@@ -139,7 +147,7 @@ def test_two_workers_send_one_digest(app, make, thread):
     def work():
         with app.app_context():
             start.wait()
-            results.append(digest.send_due_digests(DIGEST_TIME))
+            results.append(digest.send_due_digests(now=DIGEST_TIME))
             db.session.remove()
 
     workers = [threading.Thread(target=work) for _ in range(3)]
@@ -151,28 +159,28 @@ def test_two_workers_send_one_digest(app, make, thread):
     assert _outbox_count(topic="digest") == 1
 
 
-def test_digest_hour_is_an_admin_setting(app, make, thread):
+def test_digest_hour_is_an_admin_setting(evening_before, app, make, thread):
     asker, question = thread
     app.config["DIGEST_HOUR_UTC"] = 18
     services.set_email_mode(asker, "daily", now=DAY_BEFORE.replace(hour=19))
     make.answer(question)
-    assert digest.send_due_digests(DIGEST_TIME) == 0
-    assert digest.send_due_digests(DIGEST_TIME.replace(hour=18)) == 1
+    assert digest.send_due_digests(now=DIGEST_TIME) == 0
+    assert digest.send_due_digests(now=DIGEST_TIME.replace(hour=18)) == 1
 
 
-def test_leaving_the_digest_drops_what_was_waiting(make, thread):
+def test_leaving_the_digest_drops_what_was_waiting(evening_before, make, thread):
     asker, question = thread
     services.set_email_mode(asker, "daily", now=DAY_BEFORE)
     make.answer(question)
-    services.set_email_mode(asker, "immediate")
-    assert digest.send_due_digests(DIGEST_TIME) == 0
+    services.set_email_mode(asker, "immediate", now=utcnow())
+    assert digest.send_due_digests(now=DIGEST_TIME) == 0
     make.answer(question)
     assert _outbox_count(topic="notification:answer") == 1
 
 
 def test_none_means_no_email_but_the_bell_still_rings(make, thread):
     asker, question = thread
-    services.set_email_mode(asker, "none")
+    services.set_email_mode(asker, "none", now=utcnow())
     make.answer(question)
     assert _outbox_count() == 0
     assert services.unread_count(asker) == 1
@@ -183,11 +191,11 @@ def test_email_goes_to_the_current_address_and_never_to_a_deleted_account(make, 
     make.answer(question)
     asker.email = "new-address@example.com"
     db.session.commit()
-    outbox.deliver_due()
+    outbox.deliver_due(now=utcnow())
     assert mailbox.recipients == [["new-address@example.com"]]
     make.answer(question)
-    account_services.delete_account(asker, "correct horse battery staple", "asker")
-    outbox.deliver_due()
+    account_services.delete_account(asker, "correct horse battery staple", "asker", now=utcnow())
+    outbox.deliver_due(now=utcnow())
     assert mailbox.recipients.count(["new-address@example.com"]) == 1
     assert not [r for r in mailbox.recipients if r[0].endswith(".invalid")]
     assert _outbox_count(last_status="skipped: the account no longer exists") == 1
@@ -197,7 +205,7 @@ def test_smtp_credentials_are_used(app, make, thread):
     with smtp.configured(app, credentials=("mailer", "s3cret"), SMTP_USERNAME="mailer", SMTP_PASSWORD="s3cret",
                          MAIL_FROM="Lumen <community@lumen.test>") as box:
         make.answer(thread[1])
-        assert outbox.deliver_due() == (1, 0)
+        assert outbox.deliver_due(now=utcnow()) == (1, 0)
     assert box.logins == ["mailer"] and box.messages[0]["From"] == "Lumen <community@lumen.test>"
 
 
@@ -206,14 +214,14 @@ def test_tls_to_the_server_with_a_private_ca(app, make, thread, tls, flag):
     with smtp.configured(app, credentials=("mailer", "s3cret"), tls=tls, SMTP_USERNAME="mailer",
                          SMTP_PASSWORD="s3cret", SMTP_CA_FILE=str(smtp.CERTIFICATE), **{flag: "true"}) as box:
         make.answer(thread[1])
-        assert outbox.deliver_due() == (1, 0)
+        assert outbox.deliver_due(now=utcnow()) == (1, 0)
     assert box.logins == ["mailer"] and len(box.messages) == 1
 
 
 def test_an_untrusted_certificate_is_refused(app, make, thread):
     with smtp.configured(app, tls="starttls", SMTP_STARTTLS=True) as box:
         make.answer(thread[1])
-        assert outbox.deliver_due() == (0, 1)
+        assert outbox.deliver_due(now=utcnow()) == (0, 1)
     assert box.messages == []
     assert "CERTIFICATE_VERIFY_FAILED" in db.session.scalar(select(OutboxMessage)).last_status
 
@@ -221,14 +229,14 @@ def test_an_untrusted_certificate_is_refused(app, make, thread):
 def test_a_server_that_requires_starttls_refuses_plain_mail(app, make, thread):
     with smtp.configured(app, tls="starttls"):
         make.answer(thread[1])
-        assert outbox.deliver_due() == (0, 1)
+        assert outbox.deliver_due(now=utcnow()) == (0, 1)
     assert "STARTTLS" in db.session.scalar(select(OutboxMessage)).last_status
 
 
 def test_wrong_smtp_credentials_fail_and_retry(app, make, thread):
     with smtp.configured(app, credentials=("mailer", "s3cret"), SMTP_USERNAME="mailer", SMTP_PASSWORD="wrong"):
         make.answer(thread[1])
-        assert outbox.deliver_due() == (0, 1)
+        assert outbox.deliver_due(now=utcnow()) == (0, 1)
     row = db.session.scalar(select(OutboxMessage))
     assert "SMTPAuthenticationError" in row.last_status and row.failed_at is None
 
@@ -240,7 +248,7 @@ def test_an_unreachable_server_never_breaks_the_request(app, client, sign_in, ma
     response = client.post(f"/questions/{question.id}/answers",
                            data={"body": "Charge it with the original cable for a full night."})
     assert response.status_code == 302
-    assert outbox.deliver_due() == (0, 1)
+    assert outbox.deliver_due(now=utcnow()) == (0, 1)
     row = db.session.scalar(select(OutboxMessage))
     assert row.attempts == 1 and row.next_attempt_at > row.last_attempt_at
     assert "Connection" in row.last_status or "refused" in row.last_status.lower()
@@ -249,7 +257,7 @@ def test_an_unreachable_server_never_breaks_the_request(app, client, sign_in, ma
 def test_without_smtp_host_messages_are_logged_and_marked(app, make, thread, caplog):
     app.config["SMTP_HOST"] = ""
     make.answer(thread[1])
-    assert outbox.deliver_due() == (1, 0)
+    assert outbox.deliver_due(now=utcnow()) == (1, 0)
     row = db.session.scalar(select(OutboxMessage))
     assert row.last_status == mail.NOT_SENT_STATUS
     assert "answered your question" in caplog.text and thread[0].email in caplog.text
@@ -260,7 +268,7 @@ def test_header_injection_through_a_title_is_impossible(make, mailbox):
     asker = make.user()
     question = make.question(asker, title="Battery drains fast\r\nBcc: victim@example.com overnight")
     make.answer(question)
-    outbox.deliver_due()
+    outbox.deliver_due(now=utcnow())
     [message] = mailbox.messages
     assert message["Bcc"] is None and mailbox.recipients == [[asker.email]]
 
@@ -346,7 +354,7 @@ def test_non_ascii_names_titles_and_bodies_arrive_intact(make, mailbox):
     title = "Écran qui clignote 🌙 – «‏שלום‏» après la mise à jour"
     question = make.question(asker, title=title)
     make.answer(question, make.user("soren"), body="Désactivez la luminosité adaptative, puis redémarrez 😊.")
-    assert outbox.deliver_due() == (1, 0)
+    assert outbox.deliver_due(now=utcnow()) == (1, 0)
     [message] = mailbox.messages
     assert message["Subject"] == f"soren answered your question: {title}"
     assert "zoe" in message["To"] and "redémarrez 😊" in body(message)

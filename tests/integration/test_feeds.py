@@ -5,8 +5,9 @@ import feedparser
 import pytest
 from sqlalchemy import update
 
+from app.clock import utcnow
 from app.extensions import db
-from app.models import Answer, Question, utcnow
+from app.models import Answer, Question
 from app.questions import services
 from app.seo import routes
 
@@ -59,7 +60,7 @@ def test_the_feed_is_bounded_and_leaves_out_deleted_and_hidden_questions(client,
     author = make.user()
     questions = [make.question() for _ in range(4)]
     deleted = make.question(author)
-    services.delete_question(author, deleted)
+    services.delete_question(author, deleted, now=utcnow())
     db.session.execute(update(Question).where(Question.id == questions[-1].id).values(hidden_at=utcnow()))
     db.session.commit()
     feed, _ = fetch(client, "/feeds/questions.atom")
@@ -82,11 +83,11 @@ def test_question_feed_lists_new_answers_newest_first(client, make):
     new = make.answer(question, make.user("late"))
     removed_author = make.user()
     removed = make.answer(question, removed_author, body="An answer its author deletes again shortly after.")
-    services.delete_answer(removed_author, removed)
+    services.delete_answer(removed_author, removed, now=utcnow())
     hidden = make.answer(question, make.user("hiddenone"))
     db.session.execute(update(Answer).where(Answer.id == hidden.id).values(hidden_at=utcnow()))
     db.session.commit()
-    services.accept_answer(asker, old)
+    services.accept_answer(asker, old, now=utcnow())
     feed, _ = fetch(client, f"/feeds/questions/{question.id}.atom")
     assert titles(feed) == ["Answer by late", "Answer by early (accepted)"]
     ids = [entry.find(f"{ATOM}id").text for entry in feed.findall(f"{ATOM}entry")]
@@ -103,7 +104,7 @@ def test_an_unanswered_question_has_an_empty_but_valid_feed(client, make):
 def test_feeds_of_missing_or_deleted_questions_are_404(client, make):
     author = make.user()
     question = make.question(author)
-    services.delete_question(author, question)
+    services.delete_question(author, question, now=utcnow())
     assert client.get(f"/feeds/questions/{question.id}.atom").status_code == 404
     assert client.get("/feeds/questions/999999.atom").status_code == 404
 
@@ -122,7 +123,7 @@ def test_hostile_text_still_makes_well_formed_feeds(client, make, naughty):
         title = ("Feed check " + text.replace("\n", " "))[:150]
         try:
             question = services.ask_question(make.user(), title, "Body " + text + " padded to pass the rules.",
-                                             ["x200"])
+                                             ["x200"], now=utcnow())
         except Exception as error:  # noqa: BLE001 - refused input is not a feed entry
             assert getattr(error, "status", None) in (400, 409, 422, 429), error
             continue

@@ -6,9 +6,10 @@ from sqlalchemy import select
 
 from app import signals
 from app.auth import services as accounts
+from app.clock import utcnow
 from app.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
 from app.extensions import db
-from app.models import Answer, Question, Tag, utcnow
+from app.models import Answer, Question, Tag
 from app.moderation import services
 from app.moderation.holds import PostingLimitReached
 from app.moderation.models import Flag, ReviewItem
@@ -18,7 +19,7 @@ from app.search import indexer
 
 def bearer(user):
     """An Authorization header with a fresh API token of the user."""
-    return {"Authorization": f"Bearer {accounts.create_api_token(user)}"}
+    return {"Authorization": f"Bearer {accounts.create_api_token(user, now=utcnow())}"}
 
 
 @pytest.fixture
@@ -52,10 +53,10 @@ def test_the_threshold_hides_at_exactly_the_count_and_not_before(app, make, thre
     question, spam = thread
     app.config["FLAG_HIDE_THRESHOLD"] = 3
     for number in (1, 2):
-        flag = services.flag_post(make.user(), spam, "spam")
+        flag = services.flag_post(make.user(), spam, "spam", now=utcnow())
         assert flag.status == "open" and not db.session.get(Answer, spam.id).is_hidden, number
     assert db.session.get(Question, question.id).answer_count == 1
-    services.flag_post(make.user(), spam, "rude")
+    services.flag_post(make.user(), spam, "rude", now=utcnow())
     hidden = db.session.get(Answer, spam.id)
     assert hidden.is_hidden and hidden.hidden_reason == "flags"
     assert db.session.get(Question, question.id).answer_count == 0
@@ -68,15 +69,15 @@ def test_the_threshold_hides_at_exactly_the_count_and_not_before(app, make, thre
 def test_the_threshold_is_a_setting(app, make, thread):
     _, spam = thread
     app.config["FLAG_HIDE_THRESHOLD"] = 1
-    services.flag_post(make.user(), spam, "spam")
+    services.flag_post(make.user(), spam, "spam", now=utcnow())
     assert db.session.get(Answer, spam.id).is_hidden
 
 
 def test_off_topic_and_other_flags_queue_the_post_but_never_hide_it(app, make, thread):
     _, spam = thread
     app.config["FLAG_HIDE_THRESHOLD"] = 1
-    services.flag_post(make.user(), spam, "off-topic")
-    services.flag_post(make.user(), spam, "other", "Copied from another site word for word")
+    services.flag_post(make.user(), spam, "off-topic", now=utcnow())
+    services.flag_post(make.user(), spam, "other", "Copied from another site word for word", now=utcnow())
     assert not db.session.get(Answer, spam.id).is_hidden
     item = db.session.scalar(select(ReviewItem))
     assert item.kind == "flagged" and item.flag_count == 2 and item.status == "pending"
@@ -85,7 +86,7 @@ def test_off_topic_and_other_flags_queue_the_post_but_never_hide_it(app, make, t
 def test_a_moderators_flag_hides_at_once(make, thread, signals_seen):
     _, spam = thread
     moderator = make.user("mod", role="moderator")
-    services.flag_post(moderator, spam, "spam")
+    services.flag_post(moderator, spam, "spam", now=utcnow())
     assert db.session.get(Answer, spam.id).is_hidden
     actions = [(kind, kwargs.get("action")) for kind, _, kwargs in signals_seen]
     assert ("moderated", "hide") in actions and ("flagged", None) in actions
@@ -94,18 +95,18 @@ def test_a_moderators_flag_hides_at_once(make, thread, signals_seen):
 def test_a_member_cannot_flag_twice_or_their_own_post(make, thread):
     question, spam = thread
     member = make.user()
-    services.flag_post(member, spam, "spam")
+    services.flag_post(member, spam, "spam", now=utcnow())
     with pytest.raises(Conflict):
-        services.flag_post(member, spam, "rude")
+        services.flag_post(member, spam, "rude", now=utcnow())
     with pytest.raises(PermissionDenied):
-        services.flag_post(spam.author, spam, "spam")
+        services.flag_post(spam.author, spam, "spam", now=utcnow())
     assert db.session.scalar(select(Flag.id).where(Flag.flagger_id == spam.author_id)) is None
 
 
 def test_one_open_flag_per_member_is_enforced_by_the_database(make, thread):
     _, spam = thread
     member = make.user()
-    services.flag_post(member, spam, "spam")
+    services.flag_post(member, spam, "spam", now=utcnow())
     db.session.add(Flag(post_type="answer", post_id=spam.id, question_id=spam.question_id,
                         post_author_id=spam.author_id, flagger_id=member.id, reason="rude"))
     with pytest.raises(Exception, match="(?i)unique"):
@@ -116,9 +117,9 @@ def test_one_open_flag_per_member_is_enforced_by_the_database(make, thread):
 def test_after_a_decision_a_member_may_flag_again(make, thread):
     _, spam = thread
     member, moderator = make.user(), make.user(role="moderator")
-    services.flag_post(member, spam, "off-topic")
-    services.decide(moderator, db.session.scalar(select(ReviewItem)), "ignore")
-    again = services.flag_post(member, spam, "spam")
+    services.flag_post(member, spam, "off-topic", now=utcnow())
+    services.decide(moderator, db.session.scalar(select(ReviewItem)), "ignore", now=utcnow())
+    again = services.flag_post(member, spam, "spam", now=utcnow())
     assert again.review_item.id != db.session.scalar(select(ReviewItem.id).order_by(ReviewItem.id))
 
 
@@ -141,13 +142,13 @@ def test_the_daily_limit(app, make):
 def test_bad_flags_are_refused_with_a_field_message(make, thread, reason, text, field):
     _, spam = thread
     with pytest.raises(ValidationError) as error:
-        services.flag_post(make.user(), spam, reason, text)
+        services.flag_post(make.user(), spam, reason, text, now=utcnow())
     assert field in error.value.errors
 
 
 def test_staff_flags_go_to_the_care_queue_not_the_moderators_queue(make, thread, signals_seen):
     _, spam = thread
-    flag = services.flag_post(make.user(), spam, "staff", "My warranty claim was never answered")
+    flag = services.flag_post(make.user(), spam, "staff", "My warranty claim was never answered", now=utcnow())
     assert flag.review_item_id is None and db.session.scalar(select(ReviewItem)) is None
     [(kind, sender, kwargs)] = [entry for entry in signals_seen if entry[0] == "flagged"]
     assert kwargs["flag"].reason == "staff" and kwargs["post"].id == spam.id
@@ -158,13 +159,13 @@ def test_every_flag_sends_post_flagged_inside_the_transaction(make, thread, sign
     question, spam = thread
     seen_ids = []
 
-    def receiver(sender, flag, post):
+    def receiver(sender, flag, post, now):
         seen_ids.append(db.session.get(Flag, flag.id) is not None and flag.id)
 
     signals.post_flagged.connect(receiver)
     try:
-        services.flag_post(make.user(), question, "off-topic")
-        services.flag_post(make.user(), spam, "spam")
+        services.flag_post(make.user(), question, "off-topic", now=utcnow())
+        services.flag_post(make.user(), spam, "spam", now=utcnow())
     finally:
         signals.post_flagged.disconnect(receiver)
     assert len([entry for entry in signals_seen if entry[0] == "flagged"]) == 2
@@ -177,16 +178,16 @@ def test_flags_from_members_usually_disagreed_with_count_less(app, make, thread)
     moderator, crier = make.user(role="moderator"), make.user("crier")
     for _ in range(4):  # four flags on good posts, all dismissed
         post = make.question()
-        services.flag_post(crier, post, "spam")
+        services.flag_post(crier, post, "spam", now=utcnow())
         services.decide(moderator, db.session.scalar(select(ReviewItem).where(ReviewItem.post_id == post.id,
                                                                               ReviewItem.post_type == "question")),
-                        "disagree")
+                        "disagree", now=utcnow())
     assert services.flag_records([crier.id])[crier.id] == (0, 4)
-    flag = services.flag_post(crier, spam, "spam")
+    flag = services.flag_post(crier, spam, "spam", now=utcnow())
     assert flag.weight == 25
-    services.flag_post(make.user(), spam, "spam")  # 1.25 flags' worth: below 2
+    services.flag_post(make.user(), spam, "spam", now=utcnow())  # 1.25 flags' worth: below 2
     assert not db.session.get(Answer, spam.id).is_hidden
-    services.flag_post(make.user(), spam, "spam")
+    services.flag_post(make.user(), spam, "spam", now=utcnow())
     assert db.session.get(Answer, spam.id).is_hidden
 
 
@@ -196,10 +197,10 @@ def test_a_hidden_question_leaves_lists_tags_search_and_counts_but_its_author_se
     author = make.user("author")
     question = make.question(author, title="Zanzibar deals on every Lumen accessory today",
                              body="Visit my shop for zanzibar deals.", tags=["deals"])
-    indexer.catch_up()
+    indexer.catch_up(now=utcnow())
     assert client.get("/api/v1/search?q=zanzibar").json["total"] == 1
-    services.flag_post(make.user(), question, "spam")
-    indexer.catch_up()
+    services.flag_post(make.user(), question, "spam", now=utcnow())
+    indexer.catch_up(now=utcnow())
     assert db.session.scalar(select(Tag.question_count).where(Tag.name == "deals")) == 0
     assert client.get("/api/v1/search?q=zanzibar").json["items"] == []
     assert "Zanzibar" not in client.get("/").get_data(as_text=True)
@@ -214,11 +215,11 @@ def test_a_hidden_question_leaves_lists_tags_search_and_counts_but_its_author_se
 
 def test_hidden_answers_leave_the_indexed_answer_text(app, make, thread):
     question, spam = thread
-    indexer.catch_up()
+    indexer.catch_up(now=utcnow())
     assert search_index.search(indexer.search_index(), "zorblax").ids == [question.id]
     app.config["FLAG_HIDE_THRESHOLD"] = 1
-    services.flag_post(make.user(), spam, "spam")
-    indexer.catch_up()
+    services.flag_post(make.user(), spam, "spam", now=utcnow())
+    indexer.catch_up(now=utcnow())
     assert search_index.search(indexer.search_index(), "zorblax").ids == []
     assert indexer.differences() == {"missing": [], "extra": [], "stale": []}
 
@@ -226,9 +227,9 @@ def test_hidden_answers_leave_the_indexed_answer_text(app, make, thread):
 def test_flagging_a_post_you_cannot_see_is_not_found(app, make, thread):
     _, spam = thread
     app.config["FLAG_HIDE_THRESHOLD"] = 1
-    services.flag_post(make.user(), spam, "spam")
+    services.flag_post(make.user(), spam, "spam", now=utcnow())
     with pytest.raises(NotFound):
-        services.flag_post(make.user(), spam, "rude")
+        services.flag_post(make.user(), spam, "rude", now=utcnow())
 
 
 # The web form ------------------------------------------------------------------------------------
@@ -293,7 +294,7 @@ def test_api_a_moderators_flag_hides_and_says_so(make, thread, client):
 @pytest.mark.parametrize("role, status", [("member", 403), ("agent", 403), ("moderator", 200), ("admin", 200)])
 def test_api_flag_list_for_each_role(make, thread, client, role, status):
     _, spam = thread
-    services.flag_post(make.user(), spam, "spam")
+    services.flag_post(make.user(), spam, "spam", now=utcnow())
     response = client.get("/api/v1/moderation/flags?status=open", headers=bearer(make.user(role=role)))
     assert response.status_code == status
     if status == 200:

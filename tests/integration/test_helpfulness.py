@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import inspect, select
 
 from app import create_app
+from app.clock import utcnow
 from app.extensions import db
 from app.formatting import slugify
-from app.models import utcnow
 from app.questions import services
 from app.seo import helpful
 from app.seo.helpful import AnswerFeedback
@@ -93,7 +93,7 @@ def test_missing_deleted_or_hidden_answers_are_404(client, make, thread):
     assert vote(client, type("A", (), {"id": 999999})(), "yes").status_code == 404
     author = make.user()
     gone = make.answer(question, author, body="An answer its author will delete in a moment.")
-    services.delete_answer(author, gone)
+    services.delete_answer(author, gone, now=utcnow())
     assert vote(client, gone, "yes").status_code == 404
     answer.hidden_at = utcnow()
     db.session.commit()

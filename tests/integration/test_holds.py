@@ -6,9 +6,10 @@ from sqlalchemy import select
 
 from app import signals
 from app.auth import services as accounts
+from app.clock import utcnow
 from app.exceptions import ValidationError
 from app.extensions import db
-from app.models import Answer, Comment, Question, Tag, User, utcnow
+from app.models import Answer, Comment, Question, Tag, User
 from app.moderation import holds, services
 from app.moderation.holds import PostingLimitReached
 from app.moderation.models import ReviewItem
@@ -22,7 +23,7 @@ def asked():
     """Every question_asked and answer_posted signal."""
     seen = []
 
-    def receiver(sender, **kwargs):
+    def receiver(sender, now, **kwargs):  # every signal carries the moment of the change
         seen.append(sorted(kwargs))
 
     signals.question_asked.connect(receiver)
@@ -47,7 +48,7 @@ def test_a_new_members_first_posts_wait_for_approval(app, make, client, asked, s
     assert asked.count(["question"]) == 2  # the staff question and the third one; never the held posts
     assert asked.count(["answer", "question"]) == 0
     assert db.session.scalar(select(Tag.question_count).where(Tag.name == "zeppelin")) == 1
-    indexer.catch_up()
+    indexer.catch_up(now=utcnow())
     assert [item["id"] for item in client.get("/api/v1/search?q=dimmed").json["items"]] == []
     assert client.get(f"/questions/{first.id}", follow_redirects=True).status_code == 404
     items = db.session.scalars(select(ReviewItem).order_by(ReviewItem.id)).all()
@@ -65,17 +66,17 @@ def test_approving_publishes_and_announces_rejecting_deletes(app, make, client, 
     moderator = make.user(role="moderator")
     before = len(asked)
     services.decide(moderator, db.session.scalar(select(ReviewItem).where(ReviewItem.post_type == "question")),
-                    "approve", "welcome")
+                    "approve", "welcome", now=utcnow())
     assert not db.session.get(Question, question.id).is_hidden and len(asked) == before + 1
     assert db.session.scalar(select(Tag.question_count).where(Tag.name == "yodel")) == 1
-    indexer.catch_up()
+    indexer.catch_up(now=utcnow())
     assert [item["id"] for item in client.get("/api/v1/search?q=yodel").json["items"]] == [question.id]
     services.decide(moderator, db.session.scalar(select(ReviewItem).where(ReviewItem.post_type == "answer")),
-                    "reject", "advertising")
+                    "reject", "advertising", now=utcnow())
     assert db.session.get(Answer, answer.id).is_deleted
     with pytest.raises(ValidationError):
         services.decide(moderator, db.session.scalar(select(ReviewItem).where(ReviewItem.post_type == "answer")),
-                        "agree-hide")
+                        "agree-hide", now=utcnow())
 
 
 def test_link_heavy_posts_from_low_reputation_members_are_held(app, make):
@@ -120,10 +121,11 @@ def test_an_edit_that_adds_a_forbidden_phrase_holds_the_post(app, make):
     author = make.user()
     answer = make.answer(question, author)
     from app.questions import services as threads
-    threads.edit_answer(author, answer, "Great casino bonus at my site, try it out.")
+    threads.edit_answer(author, answer, "Great casino bonus at my site, try it out.", now=utcnow())
     assert db.session.get(Answer, answer.id).hidden_reason == "phrase"
     assert db.session.get(Question, question.id).answer_count == 0
-    threads.edit_question(question.author, question, question.title, "Any casino bonus ideas?", "phrase-edit")
+    threads.edit_question(question.author, question, question.title, "Any casino bonus ideas?", "phrase-edit",
+                          now=utcnow())
     assert db.session.get(Question, question.id).is_hidden
     assert db.session.scalar(select(Tag.question_count).where(Tag.name == "phrase-edit")) == 0
 
@@ -138,7 +140,7 @@ def test_new_members_have_hourly_limits(app, make, client):
     target = make.question()
     make.answer(target, newcomer)
     response = client.post(f"/api/v1/questions/{target.id}/answers", json={"body": "One more idea: restart it."},
-                           headers={"Authorization": f"Bearer {accounts.create_api_token(newcomer)}"})
+                           headers={"Authorization": f"Bearer {accounts.create_api_token(newcomer, now=utcnow())}"})
     assert response.status_code == 429 and "1 answer per hour" in response.json["error"]["message"]
 
 
@@ -180,7 +182,7 @@ def test_hostile_flag_texts_never_break_the_api(app, make, client, testdata):
     app.config["FLAG_DAILY_LIMIT"] = 1000
     strings = json.loads((testdata / "blns.json").read_text())[::7]
     question = make.question()
-    headers = {"Authorization": f"Bearer {accounts.create_api_token(make.user())}"}
+    headers = {"Authorization": f"Bearer {accounts.create_api_token(make.user(), now=utcnow())}"}
     for text in strings:
         posted = make.answer(question, make.user(role="agent"))
         response = client.post(f"/api/v1/answers/{posted.id}/flags", json={"reason": "other", "text": text},

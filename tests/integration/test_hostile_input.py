@@ -4,6 +4,7 @@ import json
 import pytest
 
 from app.auth import services as accounts
+from app.clock import utcnow
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def test_naughty_strings_through_every_form_and_api_field(app, make, naughty_str
     member = make.user("tester")
     question = make.question(tags=["x200"])
     answer = make.answer(question)
-    token = {"Authorization": f"Bearer {accounts.create_api_token(member)}"}
+    token = {"Authorization": f"Bearer {accounts.create_api_token(member, now=utcnow())}"}
     visitor = app.test_client()
     sign_in(member)
     for text in naughty_strings[chunk::CHUNKS]:
@@ -73,7 +74,8 @@ def test_posts_saved_with_naughty_text_come_back_intact(client, make, naughty_st
                                   b'{"title": NaN}', b"[]" * 1000])
 def test_garbage_json_is_a_clear_400(client, make, body):
     member = make.user()
-    token = {"Authorization": f"Bearer {accounts.create_api_token(member)}", "Content-Type": "application/json"}
+    token = {"Authorization": f"Bearer {accounts.create_api_token(member, now=utcnow())}",
+             "Content-Type": "application/json"}
     response = client.post("/api/v1/questions", data=body, headers=token)
     assert response.status_code in (400, 422)
     assert response.json["error"]["message"]

@@ -12,6 +12,7 @@ from app import reputation
 from app.audit import AuditEntry
 from app.auth import services as accounts
 from app.auth.services import USERNAME_PATTERN
+from app.clock import utcnow
 from app.extensions import db
 from app.importer.models import ImportedRecord
 from app.importer.stackexchange import DumpError, StackExchangeImport, import_dump
@@ -126,7 +127,7 @@ def skipped(report):
 
 
 def test_a_dump_becomes_members_threads_and_votes_with_its_dates_scores_and_views(app, dump):
-    report = import_dump(dump)
+    report = import_dump(dump, now=utcnow())
     assert report.site == "lumen"
     assert report.created["question"] == 3 and report.created["answer"] == 3 and report.created["comment"] == 2
     assert report.created["accepted answer"] == 1 and report.created["vote"] == 2
@@ -174,7 +175,7 @@ def test_a_dump_becomes_members_threads_and_votes_with_its_dates_scores_and_view
 
 
 def test_members_get_unique_valid_usernames_placeholder_emails_and_no_usable_password(app, dump, client):
-    import_dump(dump)
+    import_dump(dump, now=utcnow())
     members = {imported("user", n): n for n in (-1, 1, 2, 3, 4)}
     users = {members[u.id]: u for u in db.session.scalars(select(User)) if u.id in members}
     assert users[1].username == "Ada-Lovelace" and users[2].username == "ada-lovelace-2"
@@ -194,11 +195,11 @@ def test_members_get_unique_valid_usernames_placeholder_emails_and_no_usable_pas
 
 
 def test_running_it_twice_creates_nothing_twice(app, dump):
-    import_dump(dump)
+    import_dump(dump, now=utcnow())
     before = counts()
     changes = db.session.scalar(select(func.count()).select_from(SearchChange))
     versions = dict(db.session.execute(select(Question.id, Question.version)).all())
-    report = import_dump(dump)
+    report = import_dump(dump, now=utcnow())
     assert counts() == before
     assert sum(report.created.values()) == 0
     assert report.already["question"] == 3 and report.already["answer"] == 3 and report.already["user"] == 5
@@ -209,10 +210,10 @@ def test_running_it_twice_creates_nothing_twice(app, dump):
 
 
 def test_a_second_run_keeps_what_members_changed_since(app, dump, make):
-    import_dump(dump)
+    import_dump(dump, now=utcnow())
     first = db.session.get(Question, imported("question", 1))
-    services.unaccept_answer(first.author, first)
-    import_dump(dump)
+    services.unaccept_answer(first.author, first, now=utcnow())
+    import_dump(dump, now=utcnow())
     db.session.expire_all()
     assert db.session.get(Question, imported("question", 1)).accepted_answer_id is None
 
@@ -225,10 +226,10 @@ def test_an_interrupted_import_resumes_without_duplicates(app, tmp_path):
     cut = text.index('<row Id="25"')
     (folder / "Posts.xml").write_text(text[:cut] + '<row Id="25" Title="broken <')
     with pytest.raises(DumpError, match="Posts.xml is not well-formed"):
-        StackExchangeImport(folder, batch_size=10).run()
+        StackExchangeImport(folder, batch_size=10, now=utcnow()).run()
     assert db.session.scalar(select(func.count()).select_from(Question)) == 24  # every row before the fault
     (folder / "Posts.xml").write_text(text)
-    report = StackExchangeImport(folder, batch_size=10).run()
+    report = StackExchangeImport(folder, batch_size=10, now=utcnow()).run()
     assert (report.created["question"], report.already["question"]) == (6, 24)
     assert db.session.scalar(select(func.count()).select_from(Question)) == 30
 
@@ -265,7 +266,8 @@ def test_malformed_rows_are_skipped_and_reported_with_reasons_and_examples(app, 
         {"Id": 3, "PostId": 1, "VoteTypeId": 2, "UserId": 1, "CreationDate": "2015-01-01T00:00:00"},  # own post
     ]
     users = [user(1, "Asker"), user(2, "Answerer"), {"DisplayName": "No id"}, user(5, "Bad date", created="soon")]
-    report = import_dump(write_dump(tmp_path / "messy", posts=posts, comments=comments, votes=votes, users=users))
+    report = import_dump(write_dump(tmp_path / "messy", posts=posts, comments=comments, votes=votes, users=users),
+                         now=utcnow())
     reasons = skipped(report)
     assert reasons[("Posts.xml", "missing Id")] == 1
     assert reasons[("Posts.xml", "malformed CreationDate")] == 3
@@ -299,7 +301,7 @@ def test_hostile_bodies_are_converted_safely(app, tmp_path, testdata):
     posts += [answer(i + 2, 1, payload) for i, payload in enumerate(payloads)]
     posts += [question(10_000 + i, f"Hostile title {payload}"[:150] or "Hostile title", payload)
               for i, payload in enumerate(payloads[:200])]
-    report = import_dump(write_dump(tmp_path / "xss", posts=posts))
+    report = import_dump(write_dump(tmp_path / "xss", posts=posts), now=utcnow())
     # Every payload is either imported or skipped for its body (a payload that is only a script is empty).
     body_skips = {reason: n for (_, reason), n in skipped(report).items() if not reason.startswith("post type")}
     assert set(body_skips) <= {"the body is empty"}, body_skips
@@ -344,7 +346,7 @@ def test_unicode_survives_and_a_huge_body_is_refused_not_truncated(app, tmp_path
                       tags="<日本語><café>"),
              question(3, "Only tags that Peerdesk cannot spell", "<p>Body text.</p>", tags="<日本語>"),
              question(2, "A body longer than any post may be", "<pre><code>" + "x = 1\n" * 6000 + "</code></pre>")]
-    report = import_dump(write_dump(tmp_path / "unicode", posts=posts))
+    report = import_dump(write_dump(tmp_path / "unicode", posts=posts), now=utcnow())
     first = db.session.get(Question, imported("question", 1, site="unicode"))
     assert "🙂" in first.title and "日本語のテキスト" in first.body_html and "🙂" in first.body_source
     assert [t.name for t in first.tags] == ["cafe"]  # a tag with no usable letters is dropped
@@ -358,7 +360,7 @@ def test_only_posts_xml_is_needed(app, tmp_path):
         question(1, "A question whose asker is not in any Users.xml", "<p>Body text.</p>", owner=42,
                  OwnerDisplayName="Grace Hopper"),
         answer(2, 1, "<p>An answer by another stranger.</p>", owner=43)])
-    report = import_dump(folder)
+    report = import_dump(folder, now=utcnow())
     assert report.created["question"] == 1 and report.created["answer"] == 1
     assert any("Users.xml, Comments.xml, Votes.xml, PostLinks.xml, Tags.xml" in note for note in report.notes)
     asker = db.session.get(Question, imported("question", 1, site="minimal")).author
@@ -366,7 +368,7 @@ def test_only_posts_xml_is_needed(app, tmp_path):
     assert db.session.get(Answer, imported("answer", 2, site="minimal")).author.username == "user43"
     # A Users.xml that arrives later finds these members already imported.
     write_dump(folder, users=[user(42, "Grace Hopper")])
-    assert import_dump(folder).already["user"] == 1
+    assert import_dump(folder, now=utcnow()).already["user"] == 1
 
 
 def test_duplicate_links_close_questions_as_duplicates_of_the_root_original(app, tmp_path, client):
@@ -385,7 +387,7 @@ def test_duplicate_links_close_questions_as_duplicates_of_the_root_original(app,
         {"Id": 5, "CreationDate": "2016-01-05T00:00:00", "PostId": 4, "RelatedPostId": 999, "LinkTypeId": 3},
         {"Id": 6, "CreationDate": "2016-01-06T00:00:00", "PostId": 1, "RelatedPostId": 5, "LinkTypeId": 3},
     ]
-    report = import_dump(write_dump(tmp_path / "pulse", posts=posts, postlinks=links))
+    report = import_dump(write_dump(tmp_path / "pulse", posts=posts, postlinks=links), now=utcnow())
     q = {n: db.session.get(Question, imported("question", n, site="pulse")) for n in range(1, 6)}
     assert (q[1].close_reason, q[1].duplicate_of_id) == ("duplicate", q[3].id)  # re-pointed at the root
     assert (q[2].close_reason, q[2].duplicate_of_id) == ("duplicate", q[3].id)
@@ -397,7 +399,8 @@ def test_duplicate_links_close_questions_as_duplicates_of_the_root_original(app,
     assert reasons[("PostLinks.xml", "duplicate link between questions that are not both in the dump")] == 1
     assert any(reason.startswith("link type 1") for _, reason in reasons)
     assert "1 question(s) closed on the site for a reason other than being a duplicate" in " ".join(report.notes)
-    assert not any("closed on the site" in note for note in import_dump(tmp_path / "pulse").notes)  # a rerun
+    assert not any("closed on the site" in note for note in import_dump(tmp_path / "pulse",
+                                                                        now=utcnow()).notes)  # a rerun
     page = client.get(f"/questions/{q[1].id}", follow_redirects=True).get_data(as_text=True)
     assert "This question has been answered before." in page
     # Search leads to the original, as for a duplicate closed here.
@@ -405,7 +408,7 @@ def test_duplicate_links_close_questions_as_duplicates_of_the_root_original(app,
 
 
 def test_the_search_index_finds_imported_questions_and_matches_the_database(app, dump, client):
-    import_dump(dump)
+    import_dump(dump, now=utcnow())
     items = client.get("/api/v1/search?q=microwave").json["items"]
     assert [item["id"] for item in items] == [imported("question", 4)]
     assert client.get("/api/v1/search?q=laptop").json["items"][0]["id"] == imported("question", 1)
@@ -415,33 +418,33 @@ def test_the_search_index_finds_imported_questions_and_matches_the_database(app,
 @pytest.mark.parametrize("mode", ["catch-up", "reindex"])
 def test_either_way_of_updating_the_index_leaves_it_matching_the_database(app, dump, make, mode):
     make.question(title="A question asked here before the import", tags=["x200"])
-    indexer.catch_up()
-    report = StackExchangeImport(dump, search=mode).run()
+    indexer.catch_up(now=utcnow())
+    report = StackExchangeImport(dump, search=mode, now=utcnow()).run()
     expected = "Search index rebuilt: 4 questions" if mode == "reindex" else "Search index caught up"
     assert any(note.startswith(expected) for note in report.notes), report.notes
     assert indexer.differences() == {"missing": [], "extra": [], "stale": []}
 
 
 def test_auto_rebuilds_the_index_for_a_large_import_and_catches_up_for_a_small_one(app, dump, make, tmp_path):
-    assert any(note.startswith("Search index rebuilt") for note in import_dump(dump).notes)
+    assert any(note.startswith("Search index rebuilt") for note in import_dump(dump, now=utcnow()).notes)
     for number in range(20):
         make.question(title=f"Existing community question number {number}", tags=["x200"])
-    indexer.catch_up()
+    indexer.catch_up(now=utcnow())
     small = write_dump(tmp_path / "small", posts=[question(1, "One more question from a small import", "<p>Hi.</p>")])
-    assert any(note.startswith("Search index caught up") for note in import_dump(small).notes)
+    assert any(note.startswith("Search index caught up") for note in import_dump(small, now=utcnow()).notes)
     assert indexer.differences() == {"missing": [], "extra": [], "stale": []}
 
 
 def test_search_none_leaves_the_log_for_catch_up(app, dump, client):
-    report = StackExchangeImport(dump, search="none").run()
+    report = StackExchangeImport(dump, search="none", now=utcnow()).run()
     assert any("flask search catch-up" in note for note in report.notes)
     assert client.get("/api/v1/search?q=microwave").json["items"] == []
-    indexer.catch_up()
+    indexer.catch_up(now=utcnow())
     assert [item["id"] for item in client.get("/api/v1/search?q=microwave").json["items"]] == [imported("question", 4)]
 
 
 def test_reputation_counts_the_dump_scores_and_survives_a_recompute(app, dump, make):
-    import_dump(dump)
+    import_dump(dump, now=utcnow())
     db.session.expire_all()
     points = {n: db.session.get(User, imported("user", n)).reputation_points for n in (1, 2, 3, 4)}
     # Ada (1): question score 7 (5 each) + accepting (2) + answer score 3 (10 each).
@@ -451,7 +454,7 @@ def test_reputation_counts_the_dump_scores_and_survives_a_recompute(app, dump, m
     assert reputation.recompute_all() == 0
     # A vote cast here moves score and reputation together, as for any post.
     voter = make.user()
-    services.cast_vote(voter, db.session.get(Answer, imported("answer", 2)), 1)
+    services.cast_vote(voter, db.session.get(Answer, imported("answer", 2)), 1, now=utcnow())
     assert reputation.recompute_all() == 0
     assert db.session.get(User, imported("user", 3)).reputation_points == 20
 
@@ -490,7 +493,7 @@ def test_cli_exits_1_with_a_clear_message_when_the_dump_cannot_be_read(app, runn
 
 
 def test_an_imported_member_claims_the_account_with_a_real_address_and_a_reset(app, dump, runner, client):
-    import_dump(dump)
+    import_dump(dump, now=utcnow())
     result = runner.invoke(args=["import", "set-email", "Ada-Lovelace", "Ada@Example.com"])
     assert result.exit_code == 0, result.output
     assert "Ada-Lovelace now has the address ada@example.com" in result.output
@@ -498,7 +501,7 @@ def test_an_imported_member_claims_the_account_with_a_real_address_and_a_reset(a
     assert entry.actor_id is None and entry.before == {"email": "se-lumen-1@import.invalid"}
     with smtp.configured(app) as mailbox:
         assert client.post("/password-reset", data={"email": "ada@example.com"}).status_code == 302
-        deliver_due()
+        deliver_due(now=utcnow())
         [message] = mailbox.messages
     link = local_path(re.search(r"https?://\S+/password-reset/\S+", body(message)).group(0))
     new_password = "a brand new lantern 42"

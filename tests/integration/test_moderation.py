@@ -5,6 +5,7 @@ from sqlalchemy import select
 from app import audit, signals
 from app.audit import AuditEntry
 from app.auth import services as accounts
+from app.clock import utcnow
 from app.exceptions import Conflict, PermissionDenied, ValidationError
 from app.extensions import db
 from app.models import Answer, Comment, Question, Revision
@@ -16,7 +17,7 @@ from app.search import indexer
 
 def bearer(user):
     """An Authorization header with a fresh API token of the user."""
-    return {"Authorization": f"Bearer {accounts.create_api_token(user)}"}
+    return {"Authorization": f"Bearer {accounts.create_api_token(user, now=utcnow())}"}
 
 
 @pytest.fixture
@@ -28,9 +29,9 @@ def flagged(make, app):
     spam = make.answer(question, make.user("spammer"), body="Buy followers cheap at example dot com today!")
     flaggers = [make.user(f"flagger{n}") for n in range(3)]
     for flagger in flaggers:
-        services.flag_post(flagger, spam, "spam")
+        services.flag_post(flagger, spam, "spam", now=utcnow())
     comment = make.comment(question, make.user("chatty"), "Unrelated: anyone selling a bike?")
-    services.flag_post(make.user(), comment, "off-topic")
+    services.flag_post(make.user(), comment, "off-topic", now=utcnow())
     return question, spam, comment, flaggers
 
 
@@ -152,9 +153,9 @@ def test_the_queue_orders_oldest_waiting_first_and_most_flagged_on_request(clien
     app.config["FLAG_HIDE_THRESHOLD"] = 10
     first = make.question(title="First flagged question about the dock")
     second = make.question(title="Second flagged question about the dock")
-    services.flag_post(make.user(), first, "off-topic")
+    services.flag_post(make.user(), first, "off-topic", now=utcnow())
     for _ in range(3):
-        services.flag_post(make.user(), second, "off-topic")
+        services.flag_post(make.user(), second, "off-topic", now=utcnow())
     sign_in(make.user(role="moderator"))
     oldest = client.get("/moderation").get_data(as_text=True)
     assert oldest.index(first.title) < oldest.index(second.title)
@@ -165,18 +166,18 @@ def test_the_queue_orders_oldest_waiting_first_and_most_flagged_on_request(clien
 def test_agree_keeps_the_post_hidden_and_records_the_flaggers_accuracy(flagged, make, moderated):
     _, spam, _, flaggers = flagged
     moderator = make.user(role="moderator")
-    services.decide(moderator, _item("answer", spam.id), "agree-hide", "advertising")
+    services.decide(moderator, _item("answer", spam.id), "agree-hide", "advertising", now=utcnow())
     assert db.session.get(Answer, spam.id).is_hidden
     assert services.flag_records([f.id for f in flaggers]) == {f.id: (1, 0) for f in flaggers}
     assert _item("answer", spam.id).status == "agreed"
     assert ("agree-hide" in [action for _, action, _ in moderated])
     with pytest.raises(Conflict):
-        services.decide(moderator, _item("answer", spam.id), "disagree")
+        services.decide(moderator, _item("answer", spam.id), "disagree", now=utcnow())
 
 
 def test_agree_and_delete(flagged, make):
     question, spam, *_ = flagged
-    services.decide(make.user(role="moderator"), _item("answer", spam.id), "agree-delete")
+    services.decide(make.user(role="moderator"), _item("answer", spam.id), "agree-delete", now=utcnow())
     answer = db.session.get(Answer, spam.id)
     assert answer.is_deleted and db.session.get(Question, question.id).answer_count == 0
 
@@ -184,7 +185,8 @@ def test_agree_and_delete(flagged, make):
 def test_disagreeing_dismisses_the_flags_and_restores_the_post(flagged, make, client, moderated):
     question, spam, _, flaggers = flagged
     assert db.session.get(Question, question.id).answer_count == 0
-    services.decide(make.user(role="moderator"), _item("answer", spam.id), "disagree", "It is a real offer")
+    services.decide(make.user(role="moderator"), _item("answer", spam.id), "disagree", "It is a real offer",
+                    now=utcnow())
     answer = db.session.get(Answer, spam.id)
     assert not answer.is_hidden and db.session.get(Question, question.id).answer_count == 1
     assert {flag.status for flag in db.session.scalars(select(Flag).where(Flag.post_type == "answer",
@@ -198,7 +200,7 @@ def test_disagreeing_dismisses_the_flags_and_restores_the_post(flagged, make, cl
 
 def test_ignoring_closes_the_flags_and_leaves_the_post(flagged, make):
     _, _, comment, _ = flagged
-    services.decide(make.user(role="moderator"), _item("comment", comment.id), "ignore")
+    services.decide(make.user(role="moderator"), _item("comment", comment.id), "ignore", now=utcnow())
     assert not db.session.get(Comment, comment.id).is_hidden
     assert _item("comment", comment.id).status == "ignored"
 
@@ -206,9 +208,9 @@ def test_ignoring_closes_the_flags_and_leaves_the_post(flagged, make):
 def test_decisions_are_checked(flagged, make):
     _, spam, *_ = flagged
     with pytest.raises(ValidationError):
-        services.decide(make.user(role="moderator"), _item("answer", spam.id), "approve")
+        services.decide(make.user(role="moderator"), _item("answer", spam.id), "approve", now=utcnow())
     with pytest.raises(PermissionDenied):
-        services.decide(make.user(role="agent"), _item("answer", spam.id), "ignore")
+        services.decide(make.user(role="agent"), _item("answer", spam.id), "ignore", now=utcnow())
 
 
 def test_deciding_from_the_queue_page(client, flagged, make, sign_in):
@@ -231,15 +233,15 @@ def test_hide_unhide_delete_restore_each_audited_and_announced(make, moderated, 
     question = make.question(title="Nova phone battery drains at night")
     answer = make.answer(question)
     moderator = make.user(role="moderator")
-    services.hide_post(moderator, answer, "off-topic rant")
+    services.hide_post(moderator, answer, "off-topic rant", now=utcnow())
     assert db.session.get(Question, question.id).answer_count == 0
     with pytest.raises(Conflict):
-        services.hide_post(moderator, answer)
-    services.unhide_post(moderator, answer)
+        services.hide_post(moderator, answer, now=utcnow())
+    services.unhide_post(moderator, answer, now=utcnow())
     assert db.session.get(Question, question.id).answer_count == 1
-    services.delete_post(moderator, answer, "duplicate answer")
+    services.delete_post(moderator, answer, "duplicate answer", now=utcnow())
     assert db.session.get(Question, question.id).answer_count == 0
-    services.restore_post(moderator, answer, "deleted by mistake")
+    services.restore_post(moderator, answer, "deleted by mistake", now=utcnow())
     assert db.session.get(Question, question.id).answer_count == 1 and not db.session.get(Answer, answer.id).is_deleted
     assert _audit_actions()[-4:] == ["post.hide", "post.unhide", "post.delete", "post.restore"]
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "post.hide"))
@@ -252,11 +254,11 @@ def test_hide_unhide_delete_restore_each_audited_and_announced(make, moderated, 
 def test_restoring_a_deleted_question_brings_back_its_tag_count_and_search_entry(make):
     question = make.question(title="Quasar tablet screen flickers", tags=["quasar"])
     moderator = make.user(role="moderator")
-    services.delete_post(moderator, question)
-    indexer.catch_up()
+    services.delete_post(moderator, question, now=utcnow())
+    indexer.catch_up(now=utcnow())
     assert indexer.search_index().fingerprints().get(question.id) is None
-    services.restore_post(moderator, question)
-    indexer.catch_up()
+    services.restore_post(moderator, question, now=utcnow())
+    indexer.catch_up(now=utcnow())
     assert question.id in indexer.search_index().fingerprints()
     from app.models import Tag
     assert db.session.scalar(select(Tag.question_count).where(Tag.name == "quasar")) == 1
@@ -264,7 +266,7 @@ def test_restoring_a_deleted_question_brings_back_its_tag_count_and_search_entry
 
 def test_hiding_a_post_with_pending_flags_agrees_with_them(flagged, make):
     _, _, comment, _ = flagged
-    services.hide_post(make.user(role="moderator"), comment)
+    services.hide_post(make.user(role="moderator"), comment, now=utcnow())
     assert _item("comment", comment.id).resolution == "agree-hide"
 
 
@@ -275,7 +277,7 @@ def test_every_moderation_change_moves_the_page_version(make):
     versions = [db.session.get(Question, question.id).version]
     for action, post in ((services.hide_post, answer), (services.unhide_post, answer),
                          (services.lock_thread, question), (services.unlock_thread, question)):
-        action(moderator, post)
+        action(moderator, post, now=utcnow())
         db.session.expire_all()
         versions.append(db.session.get(Question, question.id).version)
     assert versions == sorted(set(versions))
@@ -287,9 +289,9 @@ def test_a_visitors_cached_page_follows_a_hide(app, make, client):
     answer = make.answer(question, body="Try the yellow button on the back for a while.")
     url = f"/questions/{question.id}"
     assert "yellow button" in client.get(url, follow_redirects=True).get_data(as_text=True)
-    services.hide_post(make.user(role="moderator"), answer)
+    services.hide_post(make.user(role="moderator"), answer, now=utcnow())
     assert "yellow button" not in client.get(url, follow_redirects=True).get_data(as_text=True)
-    services.hide_post(make.user(role="moderator"), question)
+    services.hide_post(make.user(role="moderator"), question, now=utcnow())
     assert client.get(url, follow_redirects=True).status_code == 404
 
 
@@ -299,7 +301,7 @@ def test_a_visitors_cached_page_follows_a_hide(app, make, client):
 def test_a_lock_stops_answers_and_comments_on_the_web_and_the_api(make, client, sign_in):
     question = make.question(title="Beam projector fan is loud")
     member = make.user()
-    services.lock_thread(make.user(role="moderator"), question, "heated")
+    services.lock_thread(make.user(role="moderator"), question, "heated", now=utcnow())
     with pytest.raises(Conflict, match="locked"):
         make.answer(question, member)
     with pytest.raises(Conflict, match="locked"):
@@ -313,7 +315,7 @@ def test_a_lock_stops_answers_and_comments_on_the_web_and_the_api(make, client, 
     assert client.post(f"/questions/{question.id}/answers", data={"body": "Clean the vent with air please."}
                        ).status_code == 409
     assert client.post(f"/questions/{question.id}/comments", data={"body": "Me too"}).status_code == 409
-    services.unlock_thread(make.user(role="moderator"), question)
+    services.unlock_thread(make.user(role="moderator"), question, now=utcnow())
     assert make.answer(question, member).id
 
 
@@ -329,7 +331,7 @@ def test_closing_as_a_duplicate_is_audited_and_suggestions_lead_to_the_original(
     client.post(f"/questions/{duplicate.id}/close", data={"reason": "duplicate", "duplicate_of": original.id})
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "question.close"))
     assert entry.target_id == str(duplicate.id) and entry.after["duplicate_of"] == original.id
-    indexer.catch_up()
+    indexer.catch_up(now=utcnow())
     assert [item["id"] for item in client.get("/api/v1/search?q=kumquat").json["items"]] == [original.id]
     assert [r["id"] for r in client.get("/api/v1/suggest?q=kumquat face").json["results"]] == [original.id]
     page = client.get(f"/questions/{duplicate.id}", follow_redirects=True).get_data(as_text=True)
@@ -343,13 +345,13 @@ def test_merging_moves_a_duplicates_answers_and_comments_to_the_original(make, m
     original = make.question(asker, title="Flux earbuds: one side silent")
     duplicate = make.question(title="Only the left Flux earbud plays")
     answers = [make.answer(duplicate, body=f"Reset both earbuds in the case, attempt {n}.") for n in range(2)]
-    threads.accept_answer(duplicate.author, answers[0])
+    threads.accept_answer(duplicate.author, answers[0], now=utcnow())
     comment = make.comment(duplicate, answer=answers[1], text="Worked for me")
     moderator = make.user(role="moderator")
     with pytest.raises(Conflict, match="duplicate"):
-        services.merge_answers(moderator, duplicate)
-    threads.close_question(moderator, duplicate, "duplicate", duplicate_of_id=original.id)
-    merged = services.merge_answers(moderator, db.session.get(Question, duplicate.id), "same problem")
+        services.merge_answers(moderator, duplicate, now=utcnow())
+    threads.close_question(moderator, duplicate, "duplicate", duplicate_of_id=original.id, now=utcnow())
+    merged = services.merge_answers(moderator, db.session.get(Question, duplicate.id), "same problem", now=utcnow())
     assert merged.id == original.id and merged.answer_count == 2
     assert db.session.get(Question, duplicate.id).answer_count == 0
     assert db.session.get(Question, duplicate.id).accepted_answer_id is None
@@ -367,7 +369,8 @@ def test_a_moderators_edit_records_editor_and_reason_and_is_audited(make, client
     question = make.question(author)
     answer = make.answer(question, author, body="Call me on 555-0100 for the fix, it is simple.")
     moderator = make.user("mod", role="moderator")
-    threads.edit_answer(moderator, answer, "Hold both buttons for fifteen seconds to reset.", reason="removed phone")
+    threads.edit_answer(moderator, answer, "Hold both buttons for fifteen seconds to reset.", reason="removed phone",
+                        now=utcnow())
     revision = db.session.scalar(select(Revision).where(Revision.answer_id == answer.id)
                                  .order_by(Revision.number.desc()))
     assert revision.editor_id == moderator.id and revision.reason == "removed phone"
@@ -376,7 +379,7 @@ def test_a_moderators_edit_records_editor_and_reason_and_is_audited(make, client
     assert ("edit" in [action for _, action, _ in moderated])
     history = client.get(f"/answers/{answer.id}/revisions").get_data(as_text=True)
     assert "removed phone" in history and "mod" in history
-    threads.edit_answer(author, answer, "Hold both buttons for fifteen seconds to reset it.")
+    threads.edit_answer(author, answer, "Hold both buttons for fifteen seconds to reset it.", now=utcnow())
     assert [e.action for e in db.session.scalars(select(AuditEntry))].count("post.edit") == 1
 
 
@@ -392,7 +395,7 @@ def test_a_hidden_answers_history_is_for_its_author_and_moderators(make, client,
     question = make.question()
     author = make.user()
     answer = make.answer(question, author)
-    services.hide_post(make.user(role="moderator"), answer)
+    services.hide_post(make.user(role="moderator"), answer, now=utcnow())
     assert client.get(f"/answers/{answer.id}/revisions").status_code == 404
     sign_in(author)
     assert client.get(f"/answers/{answer.id}/revisions").status_code == 200
@@ -405,7 +408,7 @@ def test_a_hidden_answers_history_is_for_its_author_and_moderators(make, client,
 
 def test_the_audit_log_cannot_be_changed_through_the_app(client, make, sign_in):
     moderator = make.user(role="moderator")
-    services.lock_thread(moderator, make.question())
+    services.lock_thread(moderator, make.question(), now=utcnow())
     entry = db.session.scalar(select(AuditEntry))
     sign_in(make.user(role="admin"))
     for method in ("put", "patch", "delete", "post"):

@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app import signals
+from app.clock import utcnow
 from app.extensions import db
 from app.models import Question
 from app.notifications import services
@@ -72,10 +73,10 @@ def test_a_comment_notifies_the_author_of_the_post_it_is_on(make, asker, questio
 def test_acceptance_notifies_the_answerer(make, asker, question):
     helper = make.user("helper")
     answer = make.answer(question, helper)
-    threads.accept_answer(asker, answer)
+    threads.accept_answer(asker, answer, now=utcnow())
     [note] = _notes(helper, "accepted")
     assert note.actor_id == asker.id and note.answer_id == answer.id
-    threads.accept_answer(asker, answer)  # accepting again changes nothing and notifies nobody again
+    threads.accept_answer(asker, answer, now=utcnow())  # accepting again changes nothing and notifies nobody again
     assert len(_notes(helper, "accepted")) == 1
 
 
@@ -94,13 +95,16 @@ def test_an_edit_that_adds_a_mention_tells_only_the_newly_mentioned(make, asker)
     question = make.question(asker, body="Asking @carol because she has the same lamp at home.")
     assert _kinds(carol) == ["mention"]
     threads.edit_question(asker, question, question.title,
-                          "Asking @carol because she has the same lamp at home, and @dave too.", ["earbuds"])
+                          "Asking @carol because she has the same lamp at home, and @dave too.", ["earbuds"],
+                          now=utcnow())
     assert _kinds(carol) == ["mention"] and _kinds(dave) == ["mention"]
     answer = make.answer(question, carol, body="Mine flickers as well, no fix yet on my side.")
-    threads.edit_answer(carol, answer, "Mine flickers as well; @dave found the fix in the firmware notes.")
+    threads.edit_answer(carol, answer, "Mine flickers as well; @dave found the fix in the firmware notes.",
+                        now=utcnow())
     [from_answer] = _notes(dave)[1:]
     assert from_answer.answer_id == answer.id and from_answer.actor_id == carol.id
-    threads.edit_answer(carol, answer, "Mine flickered as well; @dave found the fix in the firmware notes.")
+    threads.edit_answer(carol, answer, "Mine flickered as well; @dave found the fix in the firmware notes.",
+                        now=utcnow())
     assert len(_notes(dave)) == 2  # still mentioned, not newly
 
 
@@ -118,7 +122,7 @@ def test_askers_answerers_and_commenters_follow_automatically(make, asker, quest
 
 def test_followers_hear_about_new_answers_and_staff_replies(make, asker, question):
     follower, agent = make.user("follower"), make.user("agent", role="agent")
-    services.follow(follower, question.id)
+    services.follow(follower, question.id, now=utcnow())
     make.answer(question, make.user())
     assert _kinds(follower) == ["followed_answer"]
     make.answer(question, agent, body="Lumen support here: firmware 2.1.4 fixes this, please update.")
@@ -138,12 +142,12 @@ def test_moderation_decisions_reach_the_author_signed_by_a_moderator(make, asker
     db.session.rollback()
     # The moderation feature sends this inside its write transaction; here the test is that transaction.
     signals.post_moderated.send(moderator, post=db.session.get(type(answer), answer.id), action="hidden",
-                                reason="Contains a phone number")
+                                reason="Contains a phone number", now=utcnow())
     db.session.commit()
     [note] = _notes(writer, "moderation")
     assert note.actor_id is None and note.answer_id == answer.id and note.question_id == question.id
     assert note.excerpt == "Decision: hidden. Reason: Contains a phone number"
-    signals.post_moderated.send(moderator, post=db.session.get(Question, question.id), action="restored")
+    signals.post_moderated.send(moderator, post=db.session.get(Question, question.id), action="restored", now=utcnow())
     db.session.commit()
     assert _notes(asker, "moderation")[0].excerpt == "Decision: restored."
 
@@ -153,7 +157,7 @@ def test_a_moderator_hiding_a_comment_tells_its_author(make, asker, question):
 
     commenter = make.user("commenter")
     comment = make.comment(question, commenter, "Call me on my private number for help")
-    moderation.hide_post(make.user(role="moderator"), comment, note="Personal data")
+    moderation.hide_post(make.user(role="moderator"), comment, note="Personal data", now=utcnow())
     [note] = _notes(commenter, "moderation")
     assert note.comment_id == comment.id and note.question_id == question.id
     assert note.excerpt == "Decision: hide. Reason: Personal data"
@@ -161,7 +165,7 @@ def test_a_moderator_hiding_a_comment_tells_its_author(make, asker, question):
 
 def test_a_decision_taken_by_the_system_reaches_the_author(make, asker, question):
     signals.post_moderated.send(None, post=db.session.get(Question, question.id), action="auto-hidden",
-                                reason="Flagged by several members")
+                                reason="Flagged by several members", now=utcnow())
     db.session.commit()
     [note] = _notes(asker, "moderation")
     assert note.actor_id is None and note.excerpt.startswith("Decision: auto hidden.")
@@ -169,7 +173,7 @@ def test_a_decision_taken_by_the_system_reaches_the_author(make, asker, question
 
 def test_a_rolled_back_post_leaves_no_notification(make, asker, question):
     with pytest.raises(Exception, match="closed"):
-        threads.close_question(make.user(role="moderator"), question, "off-topic")
+        threads.close_question(make.user(role="moderator"), question, "off-topic", now=utcnow())
         make.answer(question)
     assert _notes(asker) == []
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
@@ -253,7 +257,7 @@ def test_any_member_follows_and_unfollows_from_the_question_page(client, sign_in
 def test_following_a_missing_or_deleted_question_is_a_404(client, sign_in, make, question):
     sign_in(make.user())
     assert client.post("/questions/999999/follow").status_code == 404
-    threads.delete_question(question.author, question)
+    threads.delete_question(question.author, question, now=utcnow())
     assert client.post(f"/questions/{question.id}/follow").status_code == 404
 
 
@@ -281,9 +285,9 @@ def test_hostile_text_in_posts_is_escaped_in_the_list(client, sign_in, make, ask
 
 def test_a_removed_thread_is_not_shown_again_in_others_notifications(client, sign_in, make, asker, question):
     follower = make.user("follower")
-    services.follow(follower, question.id)
+    services.follow(follower, question.id, now=utcnow())
     make.answer(question, body="Secret workaround that the moderators will remove soon enough.")
-    threads.delete_question(make.user(role="moderator"), question)
+    threads.delete_question(make.user(role="moderator"), question, now=utcnow())
     sign_in(follower)
     listing = client.get("/notifications").get_data(as_text=True)
     assert "a question that was removed" in listing
@@ -295,7 +299,8 @@ def test_a_removed_thread_is_not_shown_again_in_others_notifications(client, sig
 
 def test_notifications_from_the_community_itself_are_signed_so(client, sign_in, make, asker, question):
     # The care queue (app/care) reminds askers through services.notify, with no actor.
-    services.notify(asker, "care_reminder", question=question, excerpt="Accept the answer that solved it.")
+    services.notify(asker, "care_reminder", question=question, excerpt="Accept the answer that solved it.",
+                    now=utcnow())
     db.session.commit()
     sign_in(asker)
     listing = client.get("/notifications").get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Visitors' question pages come from a cache that every change to the thread invalidates."""
+from app.clock import utcnow
 from app.formatting import slugify
 from app.questions import services
 from tests.integration.test_query_counts import count_queries
@@ -36,12 +37,13 @@ def test_every_change_to_the_thread_shows_at_once(client, make):
     assert "Fresh answer that must show" in client.get(url(question)).get_data(as_text=True)
     make.comment(question, text="A fresh comment appears too")
     assert "A fresh comment appears too" in client.get(url(question)).get_data(as_text=True)
-    services.cast_vote(make.user(), answer, 1)
+    services.cast_vote(make.user(), answer, 1, now=utcnow())
     page = client.get(url(question)).get_data(as_text=True)
     assert 'aria-label="Score">1<' in page
-    services.accept_answer(asker, answer)
+    services.accept_answer(asker, answer, now=utcnow())
     assert "Accepted answer" in client.get(url(question)).get_data(as_text=True)
-    services.edit_question(asker, question, question.title, "An edited body that replaces the old one.", ["x"])
+    services.edit_question(asker, question, question.title, "An edited body that replaces the old one.", ["x"],
+                           now=utcnow())
     assert "An edited body" in client.get(url(question)).get_data(as_text=True)
 
 
@@ -49,7 +51,7 @@ def test_a_deleted_question_is_gone_even_when_cached(client, make):
     author = make.user()
     question = make.question(author)
     assert client.get(url(question)).status_code == 200
-    services.delete_question(author, question)
+    services.delete_question(author, question, now=utcnow())
     assert client.get(url(question)).status_code == 404
 
 

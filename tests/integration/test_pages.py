@@ -2,6 +2,7 @@
 import pytest
 from sqlalchemy import select
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models import Answer, Comment, Question
 from app.questions import services
@@ -15,8 +16,8 @@ def thread(make):
                              tags=["x200", "charging"])
     accepted = make.answer(question, make.user("helper"), "Clean the contacts with a dry cotton swab.")
     other = make.answer(question, make.user("other"), "Try a different USB-C cable and charger.")
-    services.cast_vote(asker, other, 1)
-    services.accept_answer(asker, accepted)
+    services.cast_vote(asker, other, 1, now=utcnow())
+    services.accept_answer(asker, accepted, now=utcnow())
     make.comment(question, text="Which firmware version?")
     make.comment(question, text="Worked for me https://example.com/guide", answer=accepted)
     return question, accepted, other
@@ -73,7 +74,7 @@ def test_missing_things_are_404(client, path):
 def test_deleted_questions_are_gone_for_visitors(client, make):
     author = make.user()
     question = make.question(author)
-    services.delete_question(author, question)
+    services.delete_question(author, question, now=utcnow())
     assert client.get(f"/questions/{question.id}", follow_redirects=True).status_code == 404
     assert question.title not in client.get("/?tab=newest").get_data(as_text=True)
 

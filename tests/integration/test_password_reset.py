@@ -8,9 +8,10 @@ from sqlalchemy import func, select
 from app import create_app
 from app.account import services
 from app.auth import services as accounts
+from app.clock import utcnow
 from app.exceptions import ValidationError
 from app.extensions import db
-from app.models import User, utcnow
+from app.models import User
 from app.outbox import OutboxMessage, deliver_due
 from tests import mailbox as smtp
 from tests.builders import PASSWORD
@@ -44,7 +45,7 @@ def test_the_emailed_link_sets_a_new_password_once(app, client, member, mailbox)
     signed_in.post("/sign-in", data={"login": "robin", "password": PASSWORD})
     response = client.post("/password-reset", data={"email": "Robin@Example.com"})
     assert response.status_code == 302 and response.location.endswith("/sign-in")
-    deliver_due()
+    deliver_due(now=utcnow())
     [message] = mailbox.messages
     assert mailbox.recipients == [["robin@example.com"]] and message["Subject"] == "Reset your password"
     assert "within 60 minutes" in body(message)
@@ -86,7 +87,7 @@ def test_a_link_expires_after_an_hour(client, member):
 
 
 def test_changing_the_password_another_way_also_spends_the_link(client, member):
-    services.request_password_reset("robin@example.com")
+    services.request_password_reset("robin@example.com", now=utcnow())
     token = _queued_token()
     accounts.change_password(member, PASSWORD, NEW_PASSWORD)
     assert client.get(f"/password-reset/{token}").status_code == 400
@@ -112,7 +113,7 @@ def test_a_link_for_another_purpose_does_not_reset(client, member):
     (NEW_PASSWORD, NEW_PASSWORD + "x", "do not match"),
 ])
 def test_the_new_password_follows_the_rules(client, member, password, confirm, message):
-    services.request_password_reset("robin@example.com")
+    services.request_password_reset("robin@example.com", now=utcnow())
     link = f"/password-reset/{_queued_token()}"
     response = client.post(link, data={"password": password, "confirm": confirm})
     assert response.status_code == 422 and message in response.get_data(as_text=True)
@@ -120,9 +121,9 @@ def test_the_new_password_follows_the_rules(client, member, password, confirm, m
 
 
 def test_deleted_accounts_get_no_reset(member):
-    services.delete_account(member, PASSWORD, "robin")
+    services.delete_account(member, PASSWORD, "robin", now=utcnow())
     user = db.session.get(User, member.id)
-    services.request_password_reset(user.email)
+    services.request_password_reset(user.email, now=utcnow())
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
 

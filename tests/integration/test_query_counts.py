@@ -4,6 +4,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
+from app.clock import utcnow
 from app.extensions import db
 from app.formatting import slugify
 from app.moderation import holds
@@ -42,9 +43,9 @@ def build_thread(make, answers, comments_each, members):
         answer = make.answer(question, members[1 + number % (len(members) - 1)])
         for index in range(comments_each):
             make.comment(question, members[index % len(members)], f"Comment {index} on answer {number}", answer=answer)
-        services.cast_vote(asker, answer, 1)
+        services.cast_vote(asker, answer, 1, now=utcnow())
         if number == answers // 2:
-            services.accept_answer(asker, answer)
+            services.accept_answer(asker, answer, now=utcnow())
     for index in range(comments_each):
         make.comment(question, members[index % len(members)], f"Comment {index} on the question")
     return question

@@ -15,6 +15,7 @@ import pytest
 
 from app import create_app
 from app.auth import services as accounts
+from app.clock import utcnow
 from app.config import REPO_ROOT
 from app.extensions import db
 from tests import builders
@@ -52,7 +53,7 @@ def test_sign_ups_are_limited(limited_app):
 def test_posting_shares_one_budget_across_questions_answers_comments_and_the_api(limited_app, make):
     member = make.user("poster")
     question = make.question()
-    token = accounts.create_api_token(member)
+    token = accounts.create_api_token(member, now=utcnow())
     client = limited_app.test_client()
     client.post("/sign-in", data={"login": "poster", "password": builders.PASSWORD})
     statuses = [

@@ -5,6 +5,7 @@ import shutil
 import pytest
 from sqlalchemy import func
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models import SearchChange
 from app.questions import services
@@ -15,7 +16,7 @@ from app.search.index import SearchIndex
 
 def found(text, **filters):
     """Question ids the index returns for `text`, after catching up."""
-    indexer.catch_up()
+    indexer.catch_up(now=utcnow())
     return search_index_module.search(indexer.search_index(), text, **filters).ids
 
 
@@ -31,7 +32,7 @@ def test_an_edit_replaces_old_words_with_new_ones(make):
     question = make.question(author, title="Pulse watch strap snapped yesterday", body="The strap broke at the pin.")
     found("strap")
     services.edit_question(author, question, "Pulse watch buckle cracked yesterday", "The buckle cracked apart.",
-                           ["pulse"])
+                           ["pulse"], now=utcnow())
     assert found("buckle") == [question.id]
     assert found("snapped") == []
 
@@ -40,7 +41,8 @@ def test_answers_are_searchable_and_follow_edits(make):
     question = make.question(title="Nova phone will not turn on after update")
     answer = make.answer(question, body="Hold volume down and power for thirty seconds to force a restart.")
     assert found("thirty") == [question.id]
-    services.edit_answer(answer.author, answer, "Plug it into the wall charger for an hour, then restart.")
+    services.edit_answer(answer.author, answer, "Plug it into the wall charger for an hour, then restart.",
+                         now=utcnow())
     assert found("thirty") == [] and found("charger") == [question.id]
 
 
@@ -50,8 +52,8 @@ def test_deleted_questions_and_answers_leave_the_index(make):
     other = make.question(title="Lumen Home hub offline every night", tags=["hub"])
     answer = make.answer(other, body="Give the hub a fixed address in your router settings.")
     assert found("remote") == [question.id] and found("router") == [other.id]
-    services.delete_question(author, question)
-    services.delete_answer(answer.author, answer)
+    services.delete_question(author, question, now=utcnow())
+    services.delete_answer(answer.author, answer, now=utcnow())
     assert found("remote") == [] and found("router") == []
 
 
@@ -72,7 +74,7 @@ def test_acceptance_and_votes_reach_the_index(make):
     question = make.question(asker, title="X200 left earbud is silent")
     answer = make.answer(question)
     assert found("silent", resolved=True) == []
-    services.accept_answer(asker, answer)
+    services.accept_answer(asker, answer, now=utcnow())
     assert found("silent", resolved=True) == [question.id]
     assert found("silent", has_answers=True) == [question.id]
 
@@ -82,15 +84,15 @@ def test_a_crash_between_commit_and_index_update_is_caught_up_by_the_next_proces
     # Nothing caught up (the process "died"); a fresh process opens the index anew.
     fresh = SearchIndex(app.config["SEARCH_INDEX_DIR"])
     assert fresh.cursor() == 0
-    indexer.catch_up(fresh)
+    indexer.catch_up(fresh, now=utcnow())
     assert search_index_module.search(fresh, "crash").ids == [question.id]
     assert fresh.cursor() == db.session.query(func.max(SearchChange.id)).scalar()
 
 
 def test_catch_up_is_idempotent(make):
     make.question(title="Idempotent catch-up leaves one document")
-    assert indexer.catch_up() == 1
-    assert indexer.catch_up() == 0
+    assert indexer.catch_up(now=utcnow()) == 1
+    assert indexer.catch_up(now=utcnow()) == 0
     assert found("idempotent") and len(indexer.search_index().fingerprints()) == 1
 
 
@@ -101,11 +103,11 @@ def test_a_recent_hole_in_the_log_holds_the_cursor_until_it_is_old(make, app):
     from app.models import utcnow
 
     make.question(title="Before the hole in the change log")
-    indexer.catch_up()
+    indexer.catch_up(now=utcnow())
     before = indexer.search_index().cursor()
     db.session.add(SearchChange(id=before + 2, question_id=999999, created_at=utcnow()))
     db.session.commit()
-    indexer.catch_up()
+    indexer.catch_up(now=utcnow())
     assert indexer.search_index().cursor() == before  # id before+1 may still commit
     indexer.catch_up(now=utcnow() + indexer.GAP_GRACE + timedelta(seconds=1))
     assert indexer.search_index().cursor() == before + 2
@@ -118,7 +120,7 @@ def _index_in_process(database_url, folder, index_dir):
 
     app = create_app(testing_config(folder, database_url, index_dir))
     with app.app_context():
-        indexer.catch_up()
+        indexer.catch_up(now=utcnow())
         db.engine.dispose()
 
 
@@ -140,7 +142,7 @@ def test_two_processes_catching_up_at_once_index_everything(make, app, database_
 
 def test_deleting_the_folder_and_reindexing_restores_everything(make, app, runner):
     questions = [make.question(title=f"Reindexed question about firmware {n}") for n in range(5)]
-    indexer.catch_up()
+    indexer.catch_up(now=utcnow())
     shutil.rmtree(app.config["SEARCH_INDEX_DIR"])
     app.extensions.pop("peerdesk_search_index")
     result = runner.invoke(args=["search", "reindex"])
@@ -151,7 +153,7 @@ def test_deleting_the_folder_and_reindexing_restores_everything(make, app, runne
 
 def test_a_rebuild_in_two_processes_matches_the_database(make, app):
     questions = [make.question(title=f"Rebuilt in parallel, question {n}") for n in range(12)]
-    indexer.catch_up()
+    indexer.catch_up(now=utcnow())
     hidden_by_edit = make.question(title="Changed after the rebuild began")
     assert indexer.reindex(processes=2) == len(questions) + 1
     assert indexer.differences() == {"missing": [], "extra": [], "stale": []}
@@ -162,7 +164,7 @@ def test_a_rebuild_in_two_processes_matches_the_database(make, app):
 
 def test_check_lists_drift_and_exits_non_zero(make, app, runner):
     kept, dropped = make.question(title="Kept in the index"), make.question(title="Dropped from the index")
-    indexer.catch_up()
+    indexer.catch_up(now=utcnow())
     with indexer.search_index().writer() as writer:
         writer.remove(dropped.id)
         writer.put(kept.id, {**indexer.build_document(kept, []), "fingerprint": "tampered"})
@@ -184,5 +186,5 @@ def test_a_web_request_that_changes_content_updates_the_index_after_responding(c
 @pytest.mark.parametrize("text", ['"unclosed phrase', "AND OR NOT", "tags:", "title:(", "*", "((((", "ü∂ƒ©", ""])
 def test_malformed_queries_never_raise(make, text):
     make.question()
-    indexer.catch_up()
+    indexer.catch_up(now=utcnow())
     search_index_module.search(indexer.search_index(), text)

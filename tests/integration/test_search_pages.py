@@ -1,6 +1,7 @@
 """The search page, the search API and suggestions, for visitors without an account."""
 import pytest
 
+from app.clock import utcnow
 from app.questions import services
 from app.search import indexer
 
@@ -12,13 +13,13 @@ def community(make):
     resolved = make.question(asker, title="Pulse watch battery drains overnight",
                              body="Battery goes from 80% to 10% while I sleep.", tags=["pulse", "battery"])
     fix = make.answer(resolved, body="Turn off the always-on display; it keeps the screen awake all night.")
-    services.accept_answer(asker, fix)
+    services.accept_answer(asker, fix, now=utcnow())
     open_question = make.question(title="Battery icon shows the wrong percentage",
                                   body="The X200 case says full but the earbuds die quickly.", tags=["x200", "battery"])
     pairing = make.question(title="Cannot pair Aurora speaker with my laptop", tags=["aurora", "bluetooth"])
     deleted = make.question(asker, title="Battery question that was deleted later", tags=["battery"])
-    services.delete_question(asker, deleted)
-    indexer.catch_up()
+    services.delete_question(asker, deleted, now=utcnow())
+    indexer.catch_up(now=utcnow())
     return resolved, open_question, pairing, deleted
 
 

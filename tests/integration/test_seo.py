@@ -5,6 +5,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from app.clock import utcnow
 from app.formatting import slugify
 from app.questions import services
 
@@ -77,9 +78,9 @@ def test_question_page_carries_a_valid_qapage(client, make):
                              body="The app says **update available** but the case never updates.")
     accepted = make.answer(question, body="Put both earbuds in the case and keep the lid open for a minute.")
     other = make.answer(question, body="Restarting the phone helped me when the update was stuck.")
-    services.cast_vote(voter, accepted, 1)
-    services.cast_vote(voter, question, 1)
-    services.accept_answer(asker, accepted)
+    services.cast_vote(voter, accepted, 1, now=utcnow())
+    services.cast_vote(voter, question, 1, now=utcnow())
+    services.accept_answer(asker, accepted, now=utcnow())
     data, head, _ = qapage(client, question)
     assert data["@context"] == "https://schema.org" and data["@type"] == "QAPage"
     main = data["mainEntity"]
@@ -109,7 +110,7 @@ def test_deleted_answers_are_not_in_the_structured_data(client, make):
     kept = make.answer(question)
     gone_author = make.user()
     gone = make.answer(question, gone_author, body="This answer will be deleted by its author soon.")
-    services.delete_answer(gone_author, gone)
+    services.delete_answer(gone_author, gone, now=utcnow())
     main = qapage(client, question)[0]["mainEntity"]
     assert main["answerCount"] == 1 and main["suggestedAnswer"][0]["url"].endswith(f"#answer-{kept.id}")
 
@@ -135,7 +136,7 @@ def test_a_closed_duplicate_is_not_indexed(client, make):
     moderator = make.user(role="moderator")
     original = make.question()
     duplicate = make.question()
-    services.close_question(moderator, duplicate, "duplicate", duplicate_of_id=original.id)
+    services.close_question(moderator, duplicate, "duplicate", duplicate_of_id=original.id, now=utcnow())
     head = parse(client.get(url(duplicate)).get_data(as_text=True))
     assert head.meta["robots"] == "noindex"
     assert "robots" not in parse(client.get(url(original)).get_data(as_text=True)).meta
@@ -166,7 +167,8 @@ def test_hostile_titles_and_bodies_cannot_break_out_of_the_json_ld(client, make,
         if len(title.strip()) < 15:
             continue
         try:
-            question = services.ask_question(make.user(), title, f"Body text: {payload} padded to length.", ["xss"])
+            question = services.ask_question(make.user(), title, f"Body text: {payload} padded to length.", ["xss"],
+                                             now=utcnow())
         except Exception as error:  # noqa: BLE001 - a payload the validation refuses is not a page to check
             assert getattr(error, "status", None) in (400, 409, 422, 429), error
             continue

@@ -4,9 +4,10 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
+from app.clock import utcnow
 from app.extensions import db
 from app.formatting import slugify
-from app.models import Question, utcnow
+from app.models import Question
 from app.questions import services
 from app.seo import routes
 
@@ -79,11 +80,11 @@ def test_deleted_hidden_and_duplicate_questions_stay_out(client, make):
     author = make.user()
     kept = make.question()
     deleted = make.question(author)
-    services.delete_question(author, deleted)
+    services.delete_question(author, deleted, now=utcnow())
     duplicate = make.question()
-    services.close_question(moderator, duplicate, "duplicate", duplicate_of_id=kept.id)
+    services.close_question(moderator, duplicate, "duplicate", duplicate_of_id=kept.id, now=utcnow())
     off_topic = make.question()
-    services.close_question(moderator, off_topic, "off-topic")
+    services.close_question(moderator, off_topic, "off-topic", now=utcnow())
     hidden = make.question()
     db.session.execute(update(Question).where(Question.id == hidden.id).values(hidden_at=utcnow(),
                                                                               hidden_reason="moderator"))

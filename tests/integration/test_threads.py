@@ -2,6 +2,7 @@
 import pytest
 from sqlalchemy import select
 
+from app.clock import utcnow
 from app.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
 from app.extensions import db
 from app.models import Revision, Tag
@@ -16,10 +17,10 @@ GOOD_BODY = "It drops the Bluetooth connection every ten minutes or so."
 def test_title_length_and_type(make, title, ok):
     author = make.user()
     if ok:
-        assert services.ask_question(author, title, GOOD_BODY, ["speaker"]).title == title.strip()
+        assert services.ask_question(author, title, GOOD_BODY, ["speaker"], now=utcnow()).title == title.strip()
     else:
         with pytest.raises(ValidationError) as raised:
-            services.ask_question(author, title, GOOD_BODY, ["speaker"])
+            services.ask_question(author, title, GOOD_BODY, ["speaker"], now=utcnow())
         assert "title" in raised.value.errors
 
 
@@ -28,10 +29,10 @@ def test_title_length_and_type(make, title, ok):
 def test_body_length_and_type(make, body, ok):
     author = make.user()
     if ok:
-        assert services.ask_question(author, GOOD_TITLE, body, ["speaker"]).body_source == body
+        assert services.ask_question(author, GOOD_TITLE, body, ["speaker"], now=utcnow()).body_source == body
     else:
         with pytest.raises(ValidationError) as raised:
-            services.ask_question(author, GOOD_TITLE, body, ["speaker"])
+            services.ask_question(author, GOOD_TITLE, body, ["speaker"], now=utcnow())
         assert "body" in raised.value.errors
 
 
@@ -43,7 +44,7 @@ def test_body_length_and_type(make, body, ok):
     ("x200-pro", ["x200-pro"]),
 ])
 def test_valid_tags_are_normalised(make, tags, expected):
-    question = services.ask_question(make.user(), GOOD_TITLE, GOOD_BODY, tags)
+    question = services.ask_question(make.user(), GOOD_TITLE, GOOD_BODY, tags, now=utcnow())
     assert [t.name for t in question.tags] == sorted(expected)
 
 
@@ -51,18 +52,19 @@ def test_valid_tags_are_normalised(make, tags, expected):
                                   "<script>", "t" * 36, [1, 2], {"a": 1}, None])
 def test_invalid_tags_are_refused(make, tags):
     with pytest.raises(ValidationError) as raised:
-        services.ask_question(make.user(), GOOD_TITLE, GOOD_BODY, tags)
+        services.ask_question(make.user(), GOOD_TITLE, GOOD_BODY, tags, now=utcnow())
     assert "tags" in raised.value.errors
 
 
 def test_all_field_errors_are_reported_together(make):
     with pytest.raises(ValidationError) as raised:
-        services.ask_question(make.user(), "short", "short", "")
+        services.ask_question(make.user(), "short", "short", "", now=utcnow())
     assert set(raised.value.errors) == {"title", "body", "tags"}
 
 
 def test_markdown_is_rendered_once_at_save_and_sanitized(make):
-    question = services.ask_question(make.user(), GOOD_TITLE, "Try **this**:\n\n<script>alert(1)</script>\n", "x")
+    question = services.ask_question(make.user(), GOOD_TITLE, "Try **this**:\n\n<script>alert(1)</script>\n", "x",
+                                     now=utcnow())
     assert "<strong>this</strong>" in question.body_html
     assert "<script" not in question.body_html
     assert question.body_source.endswith("</script>")
@@ -70,7 +72,7 @@ def test_markdown_is_rendered_once_at_save_and_sanitized(make):
 
 def test_nul_bytes_and_control_characters_are_dropped(make):
     question = services.ask_question(make.user(), "Title with a NUL\x00 byte inside",
-                                     "Body\x00 with\x07 control bytes.", "x")
+                                     "Body\x00 with\x07 control bytes.", "x", now=utcnow())
     assert "\x00" not in question.title + question.body_source and "\x07" not in question.body_source
 
 
@@ -80,9 +82,9 @@ def test_tag_counts_follow_asking_retagging_and_deleting(make):
     make.question(tags=["battery"])
     counts = lambda: {t.name: t.question_count for t in db.session.scalars(select(Tag))}  # noqa: E731
     assert counts() == {"battery": 2, "x200": 1}
-    services.edit_question(author, question, question.title, question.body_source, ["x200", "charging"])
+    services.edit_question(author, question, question.title, question.body_source, ["x200", "charging"], now=utcnow())
     assert counts() == {"battery": 1, "x200": 1, "charging": 1}
-    services.delete_question(author, question)
+    services.delete_question(author, question, now=utcnow())
     assert counts() == {"battery": 1, "x200": 0, "charging": 0}
 
 
@@ -90,10 +92,11 @@ def test_every_save_keeps_a_revision(make):
     author = make.user()
     question = make.question(author)
     services.edit_question(author, question, question.title + " (solved?)", question.body_source, ["earbuds"],
-                           reason="clarified the title")
-    services.edit_question(author, question, question.title, question.body_source, ["earbuds"])  # no change
+                           reason="clarified the title", now=utcnow())
+    services.edit_question(author, question, question.title, question.body_source, ["earbuds"],
+                           now=utcnow())  # no change
     answer = make.answer(question)
-    services.edit_answer(answer.author, answer, answer.body_source + "\n\nAlso update the app.")
+    services.edit_answer(answer.author, answer, answer.body_source + "\n\nAlso update the app.", now=utcnow())
     revisions = db.session.scalars(select(Revision).order_by(Revision.id)).all()
     assert [(r.question_id is not None, r.number) for r in revisions] == [(True, 1), (True, 2), (False, 1), (False, 2)]
     assert revisions[1].reason == "clarified the title" and revisions[1].editor_id == author.id
@@ -103,10 +106,10 @@ def test_every_save_keeps_a_revision(make):
 def test_only_the_author_or_a_moderator_edits(make):
     question = make.question()
     with pytest.raises(PermissionDenied):
-        services.edit_question(make.user(), question, GOOD_TITLE, GOOD_BODY, "x")
+        services.edit_question(make.user(), question, GOOD_TITLE, GOOD_BODY, "x", now=utcnow())
     with pytest.raises(PermissionDenied):
-        services.edit_question(make.user(role="agent"), question, GOOD_TITLE, GOOD_BODY, "x")
-    services.edit_question(make.user(role="moderator"), question, GOOD_TITLE, GOOD_BODY, "x")
+        services.edit_question(make.user(role="agent"), question, GOOD_TITLE, GOOD_BODY, "x", now=utcnow())
+    services.edit_question(make.user(role="moderator"), question, GOOD_TITLE, GOOD_BODY, "x", now=utcnow())
     assert question.title == GOOD_TITLE
 
 
@@ -114,18 +117,18 @@ def test_an_asker_deletes_only_while_there_are_no_answers(make):
     author = make.user()
     lonely, answered = make.question(author), make.question(author)
     make.answer(answered)
-    services.delete_question(author, lonely)
+    services.delete_question(author, lonely, now=utcnow())
     assert lonely.is_deleted and lonely.deleted_by_id == author.id
     with pytest.raises(Conflict):
-        services.delete_question(author, answered)
+        services.delete_question(author, answered, now=utcnow())
     with pytest.raises(PermissionDenied):
-        services.delete_question(make.user(), make.question())
+        services.delete_question(make.user(), make.question(), now=utcnow())
 
 
 def test_deleted_questions_take_no_answers_or_comments(make):
     author = make.user()
     question = make.question(author)
-    services.delete_question(author, question)
+    services.delete_question(author, question, now=utcnow())
     with pytest.raises(NotFound):
         make.answer(question)
     with pytest.raises(NotFound):
@@ -164,6 +167,6 @@ def test_a_comment_cannot_target_another_threads_answer(make):
 def test_only_authors_and_moderators_delete_comments(make):
     comment = make.comment(make.question())
     with pytest.raises(PermissionDenied):
-        services.delete_comment(make.user(), comment)
-    services.delete_comment(make.user(role="moderator"), comment)
+        services.delete_comment(make.user(), comment, now=utcnow())
+    services.delete_comment(make.user(role="moderator"), comment, now=utcnow())
     assert comment.deleted_at is not None

@@ -3,6 +3,7 @@ import multiprocessing
 
 from sqlalchemy import func, select
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models import AnswerVote
 
@@ -19,7 +20,7 @@ def vote_in_own_process(database_url, folder, user_ids, answer_id):
     app = create_app(testing_config(folder, database_url, folder + "/index"))
     with app.app_context():
         for user_id in user_ids:
-            services.cast_vote(db.session.get(User, user_id), db.session.get(Answer, answer_id), 1)
+            services.cast_vote(db.session.get(User, user_id), db.session.get(Answer, answer_id), 1, now=utcnow())
         db.engine.dispose()
 
 

@@ -4,6 +4,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from app.clock import utcnow
 from app.exceptions import NotFound, PermissionDenied, ValidationError
 from app.extensions import db
 from app.models import Answer, AnswerVote, QuestionVote, User
@@ -21,8 +22,8 @@ def thread(make):
 
 def test_upvote_raises_score_and_author_reputation(thread):
     question, answer, asker, answerer, voter = thread
-    assert services.cast_vote(voter, answer, 1) == 1
-    assert services.cast_vote(voter, question, 1) == 1
+    assert services.cast_vote(voter, answer, 1, now=utcnow()) == 1
+    assert services.cast_vote(voter, question, 1, now=utcnow()) == 1
     db.session.expire_all()
     assert (answer.score, question.score) == (1, 1)
     assert answerer.reputation == 1 + 10
@@ -31,8 +32,8 @@ def test_upvote_raises_score_and_author_reputation(thread):
 
 def test_same_vote_again_withdraws_it(thread):
     _, answer, _, answerer, voter = thread
-    services.cast_vote(voter, answer, 1)
-    assert services.cast_vote(voter, answer, 1) == 0
+    services.cast_vote(voter, answer, 1, now=utcnow())
+    assert services.cast_vote(voter, answer, 1, now=utcnow()) == 0
     db.session.expire_all()
     assert answerer.reputation == 1
     assert db.session.scalar(select(func.count()).select_from(AnswerVote)) == 0
@@ -40,8 +41,8 @@ def test_same_vote_again_withdraws_it(thread):
 
 def test_other_value_switches_the_vote(thread):
     _, answer, _, answerer, voter = thread
-    services.cast_vote(voter, answer, 1)
-    assert services.cast_vote(voter, answer, -1) == -1
+    services.cast_vote(voter, answer, 1, now=utcnow())
+    assert services.cast_vote(voter, answer, -1, now=utcnow()) == -1
     db.session.expire_all()
     assert answerer.reputation_points == -2
     assert db.session.get(AnswerVote, (voter.id, answer.id)).value == -1
@@ -49,9 +50,9 @@ def test_other_value_switches_the_vote(thread):
 
 def test_zero_withdraws_and_is_harmless_without_a_vote(thread):
     question, _, asker, _, voter = thread
-    assert services.cast_vote(voter, question, 0) == 0
-    services.cast_vote(voter, question, -1)
-    assert services.cast_vote(voter, question, 0) == 0
+    assert services.cast_vote(voter, question, 0, now=utcnow()) == 0
+    services.cast_vote(voter, question, -1, now=utcnow())
+    assert services.cast_vote(voter, question, 0, now=utcnow()) == 0
     db.session.expire_all()
     assert asker.reputation_points == 0
     assert db.session.scalar(select(func.count()).select_from(QuestionVote)) == 0
@@ -60,7 +61,7 @@ def test_zero_withdraws_and_is_harmless_without_a_vote(thread):
 def test_reputation_never_shows_below_one(thread, make):
     question, _, asker, _, _ = thread
     for number in range(3):
-        services.cast_vote(make.user(f"critic{number}"), question, -1)
+        services.cast_vote(make.user(f"critic{number}"), question, -1, now=utcnow())
     db.session.expire_all()
     assert asker.reputation_points == -6
     assert asker.reputation == 1
@@ -69,9 +70,9 @@ def test_reputation_never_shows_below_one(thread, make):
 def test_nobody_votes_on_their_own_post(thread):
     question, answer, asker, answerer, _ = thread
     with pytest.raises(PermissionDenied):
-        services.cast_vote(asker, question, 1)
+        services.cast_vote(asker, question, 1, now=utcnow())
     with pytest.raises(PermissionDenied):
-        services.cast_vote(answerer, answer, -1)
+        services.cast_vote(answerer, answer, -1, now=utcnow())
     db.session.expire_all()
     assert (question.score, answer.score) == (0, 0)
 
@@ -80,14 +81,14 @@ def test_nobody_votes_on_their_own_post(thread):
 def test_only_up_down_or_withdraw_are_votes(thread, value):
     _, answer, _, _, voter = thread
     with pytest.raises(ValidationError):
-        services.cast_vote(voter, answer, value)
+        services.cast_vote(voter, answer, value, now=utcnow())
 
 
 def test_no_vote_on_deleted_posts(thread):
     _, answer, _, answerer, voter = thread
-    services.delete_answer(answerer, answer)
+    services.delete_answer(answerer, answer, now=utcnow())
     with pytest.raises(NotFound):
-        services.cast_vote(voter, answer, 1)
+        services.cast_vote(voter, answer, 1, now=utcnow())
 
 
 def vote_at_once(app, votes):
@@ -100,7 +101,7 @@ def vote_at_once(app, votes):
                 user, target = db.session.get(User, user_id), db.session.get(Answer, answer_id)
                 db.session.commit()  # hand the connection back: many waiting threads exceed the pool
                 start.wait()
-                services.cast_vote(user, target, 1)
+                services.cast_vote(user, target, 1, now=utcnow())
             except Exception as error:  # noqa: BLE001 - collected and asserted by the caller
                 errors.append(error)
             finally:

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from app import outbox
 from app.audit import AuditEntry
+from app.clock import utcnow
 from app.exceptions import PermissionDenied, ValidationError
 from app.extensions import db
-from app.models import utcnow
 from app.outbox import OutboxMessage
 from app.questions import services as questions
 from app.webhooks import services
@@ -79,7 +79,7 @@ def deliver(now=None):
 
 
 def test_a_question_asked_is_delivered_signed_to_a_subscribed_hook(receiver, admin, make):
-    hook = services.create(admin, receiver.url, ["question.asked"], "CRM")
+    hook = services.create(admin, receiver.url, ["question.asked"], "CRM", now=utcnow())
     question = make.question(title="Why does my X200 case blink red after charging?")
     assert deliver() == (1, 0)
     [request] = receiver.requests
@@ -100,15 +100,15 @@ def test_a_question_asked_is_delivered_signed_to_a_subscribed_hook(receiver, adm
 
 
 def test_an_accepted_answer_reaches_only_hooks_that_asked_for_it(receiver, admin, make):
-    accepted_hook = services.create(admin, receiver.url, ["answer.accepted"])
-    services.create(admin, receiver.url.replace("peerdesk", "questions"), ["question.asked"])
+    accepted_hook = services.create(admin, receiver.url, ["answer.accepted"], now=utcnow())
+    services.create(admin, receiver.url.replace("peerdesk", "questions"), ["question.asked"], now=utcnow())
     asker = make.user()
     question = make.question(asker)
     answer = make.answer(question)
     receiver.requests.clear()
     db.session.execute(outbox.OutboxMessage.__table__.delete())
     db.session.commit()
-    questions.accept_answer(asker, answer)
+    questions.accept_answer(asker, answer, now=utcnow())
     assert deliver() == (1, 0)
     [request] = receiver.requests
     assert verify(accepted_hook.secret, request)
@@ -118,15 +118,15 @@ def test_an_accepted_answer_reaches_only_hooks_that_asked_for_it(receiver, admin
 
 
 def test_a_rolled_back_change_queues_nothing(receiver, admin, make):
-    services.create(admin, receiver.url, ["question.asked"])
+    services.create(admin, receiver.url, ["question.asked"], now=utcnow())
     author = make.user()
     with pytest.raises(ValidationError):
-        questions.ask_question(author, "short", "too short", [])
+        questions.ask_question(author, "short", "too short", [], now=utcnow())
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
 
 def test_failures_are_retried_with_back_off_and_the_same_signed_bytes(receiver, admin, make):
-    hook = services.create(admin, receiver.url, ["question.asked"])
+    hook = services.create(admin, receiver.url, ["question.asked"], now=utcnow())
     make.question()
     receiver.status = 500
     start = utcnow() + timedelta(seconds=1)
@@ -146,7 +146,7 @@ def test_failures_are_retried_with_back_off_and_the_same_signed_bytes(receiver, 
 
 
 def test_a_redirect_is_a_failure_and_the_outbox_gives_up_after_its_attempts(receiver, admin, make):
-    hook = services.create(admin, receiver.url, ["question.asked"])
+    hook = services.create(admin, receiver.url, ["question.asked"], now=utcnow())
     make.question()
     receiver.status = 302
     now = utcnow() + timedelta(seconds=1)
@@ -164,7 +164,7 @@ def test_an_unreachable_receiver_fails_quickly_and_is_retried(app, admin, make):
     server = Receiver()
     url = server.url
     server.close()  # nothing listens there any more
-    hook = services.create(admin, url, ["question.asked"])
+    hook = services.create(admin, url, ["question.asked"], now=utcnow())
     make.question()
     assert deliver() == (0, 1)
     message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.topic == hook.topic))
@@ -175,13 +175,14 @@ def test_care_and_flag_events_are_delivered(receiver, admin, make):
     from app.care import services as care
     from app.moderation import services as moderation
 
-    hook = services.create(admin, receiver.url, ["care_item.created", "care_item.resolved", "post.flagged"])
+    hook = services.create(admin, receiver.url, ["care_item.created", "care_item.resolved", "post.flagged"],
+                           now=utcnow())
     agent = make.user(role="agent")
     question = make.question()
-    item = care.send_to_queue(agent, question, "A customer called about this one.")
-    care.set_status(agent, item, "resolved")
+    item = care.send_to_queue(agent, question, "A customer called about this one.", now=utcnow())
+    care.set_status(agent, item, "resolved", now=utcnow())
     answer = make.answer(question)
-    moderation.flag_post(make.user(), answer, "spam")
+    moderation.flag_post(make.user(), answer, "spam", now=utcnow())
     deliver()
     events = [json.loads(request["body"]) for request in receiver.requests]
     assert all(verify(hook.secret, request) for request in receiver.requests)
@@ -193,15 +194,16 @@ def test_care_and_flag_events_are_delivered(receiver, admin, make):
     assert "body_source" not in flagged["post"] and "email" not in json.dumps(events)
 
 
-def test_a_breach_found_by_the_sweep_is_delivered(receiver, admin, make):
+def test_a_breach_found_by_the_sweep_is_delivered(clock, receiver, admin, make):
     """The sweep runs without a request (cron): the delivery still goes out, signed, naming the clock."""
     from app.care import services as care
     from app.care import sweep
 
-    hook = services.create(admin, receiver.url, ["care_item.breached"])
+    hook = services.create(admin, receiver.url, ["care_item.breached"], now=clock.now)
     question = make.question()
-    item = care.send_to_queue(make.user(role="agent"), question, "")
-    assert sweep.run(item.created_at + timedelta(minutes=61)).breaches == [(item.id, "first_response")]
+    item = care.send_to_queue(make.user(role="agent"), question, "", now=clock.now)
+    clock.advance(timedelta(minutes=61))
+    assert sweep.run(clock.now).breaches == [(item.id, "first_response")]
     assert deliver() == (1, 0)
     [request] = receiver.requests
     body = json.loads(request["body"])
@@ -211,9 +213,9 @@ def test_a_breach_found_by_the_sweep_is_delivered(receiver, admin, make):
 
 
 def test_a_deleted_hook_gets_nothing_more(receiver, admin, make):
-    hook = services.create(admin, receiver.url, ["question.asked"])
+    hook = services.create(admin, receiver.url, ["question.asked"], now=utcnow())
     make.question()
-    services.delete(admin, hook)
+    services.delete(admin, hook, now=utcnow())
     make.question()
     assert deliver() == (1, 0)  # the pending delivery is closed without sending
     assert receiver.requests == []
@@ -224,8 +226,8 @@ def test_a_deleted_hook_gets_nothing_more(receiver, admin, make):
 
 
 def test_creation_and_deletion_are_audited(receiver, admin):
-    hook = services.create(admin, receiver.url, ["post.flagged"])
-    services.delete(admin, hook)
+    hook = services.create(admin, receiver.url, ["post.flagged"], now=utcnow())
+    services.delete(admin, hook, now=utcnow())
     entries = db.session.scalars(select(AuditEntry).where(AuditEntry.target_type == "webhook")
                                  .order_by(AuditEntry.id)).all()
     assert [(e.action, e.actor_id, e.target_id) for e in entries] == [
@@ -237,7 +239,7 @@ def test_creation_and_deletion_are_audited(receiver, admin):
 @pytest.mark.parametrize("role", ["member", "agent", "moderator"])
 def test_only_admins_manage_hooks_in_the_service(make, role):
     with pytest.raises(PermissionDenied):
-        services.create(make.user(role=role), "https://hooks.example.com/x", ["question.asked"])
+        services.create(make.user(role=role), "https://hooks.example.com/x", ["question.asked"], now=utcnow())
 
 
 @pytest.mark.parametrize("url, message", [
@@ -262,20 +264,20 @@ def test_only_admins_manage_hooks_in_the_service(make, role):
 ])
 def test_urls_are_checked(admin, url, message):
     with pytest.raises(ValidationError) as error:
-        services.create(admin, url, ["question.asked"])
+        services.create(admin, url, ["question.asked"], now=utcnow())
     assert message in error.value.errors["url"]
 
 
 def test_events_are_checked(admin):
     for events in ([], ["question.deleted"], None, [1]):
         with pytest.raises(ValidationError) as error:
-            services.create(admin, "https://hooks.example.com/x", events)
+            services.create(admin, "https://hooks.example.com/x", events, now=utcnow())
         assert "events" in error.value.errors
 
 
 def test_private_addresses_need_the_setting_and_names_are_checked_when_sending(app, admin, make):
     app.config["WEBHOOKS_ALLOW_PRIVATE_ADDRESSES"] = True
-    hook = services.create(admin, "http://localhost:9/x", ["question.asked"])
+    hook = services.create(admin, "http://localhost:9/x", ["question.asked"], now=utcnow())
     app.config["WEBHOOKS_ALLOW_PRIVATE_ADDRESSES"] = False
     make.question()
     assert deliver() == (0, 1)
@@ -332,7 +334,7 @@ def test_a_bad_form_is_shown_again_with_its_errors(client, admin, sign_in):
 @pytest.mark.parametrize("role", [None, "member", "agent", "moderator", "admin"])
 def test_every_role_on_every_admin_page(client, make, sign_in, role):
     owner = make.user("owner", role="admin")
-    hook = services.create(owner, "https://hooks.example.com/x", ["question.asked"])
+    hook = services.create(owner, "https://hooks.example.com/x", ["question.asked"], now=utcnow())
     if role:
         sign_in(make.user(role=role))
     pages = [("get", "/admin/webhooks"), ("get", f"/admin/webhooks/{hook.id}"),

@@ -1,4 +1,5 @@
 """The permissions module: who may do what, for every role and for visitors."""
+from datetime import datetime
 from types import SimpleNamespace
 
 import pytest
@@ -20,58 +21,60 @@ def post(author_id=1, deleted=False, answer_count=0, accepted=False, closed=Fals
 
 ROLES = ["member", "agent", "moderator", "admin"]
 OTHER = 99
+# No rule here depends on the date, but every rule is asked at an explicit moment.
+NOW = datetime(2026, 1, 15, 9, 0)
 
 
 def test_visitors_may_read_but_not_write():
     visitor = Visitor()
     thread = post()
-    assert not any([permissions.can_ask(visitor), permissions.can_answer(visitor, thread),
-                    permissions.can_comment(visitor, thread), permissions.can_vote(visitor, thread),
-                    permissions.can_edit(visitor, thread), permissions.can_accept(visitor, thread),
-                    permissions.can_delete_question(visitor, thread), permissions.is_staff(visitor)])
+    assert not any([permissions.can_ask(visitor, now=NOW), permissions.can_answer(visitor, thread, now=NOW),
+                    permissions.can_comment(visitor, thread, now=NOW), permissions.can_vote(visitor, thread, now=NOW),
+                    permissions.can_edit(visitor, thread, now=NOW), permissions.can_accept(visitor, thread, now=NOW),
+                    permissions.can_delete_question(visitor, thread, now=NOW), permissions.is_staff(visitor)])
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_everyone_signed_in_asks_answers_comments_and_votes_on_others(role):
     user, thread = member(role), post(author_id=OTHER)
-    assert permissions.can_ask(user) and permissions.can_answer(user, thread)
-    assert permissions.can_comment(user, thread) and permissions.can_vote(user, thread)
+    assert permissions.can_ask(user, now=NOW) and permissions.can_answer(user, thread, now=NOW)
+    assert permissions.can_comment(user, thread, now=NOW) and permissions.can_vote(user, thread, now=NOW)
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_nobody_votes_on_their_own_or_on_deleted_posts(role):
-    assert not permissions.can_vote(member(role), post(author_id=1))
-    assert not permissions.can_vote(member(role), post(author_id=OTHER, deleted=True))
+    assert not permissions.can_vote(member(role), post(author_id=1), now=NOW)
+    assert not permissions.can_vote(member(role), post(author_id=OTHER, deleted=True), now=NOW)
 
 
 @pytest.mark.parametrize("role, may_edit_others", [("member", False), ("agent", False), ("moderator", True),
                                                     ("admin", True)])
 def test_editing(role, may_edit_others):
-    assert permissions.can_edit(member(role), post(author_id=1))
-    assert permissions.can_edit(member(role), post(author_id=OTHER)) is may_edit_others
+    assert permissions.can_edit(member(role), post(author_id=1), now=NOW)
+    assert permissions.can_edit(member(role), post(author_id=OTHER), now=NOW) is may_edit_others
 
 
 @pytest.mark.parametrize("role, may_accept_for_others", [("member", False), ("agent", True), ("moderator", True),
                                                           ("admin", True)])
 def test_accepting_is_for_the_asker_and_staff(role, may_accept_for_others):
-    assert permissions.can_accept(member(role), post(author_id=1))
-    assert permissions.can_accept(member(role), post(author_id=OTHER)) is may_accept_for_others
+    assert permissions.can_accept(member(role), post(author_id=1), now=NOW)
+    assert permissions.can_accept(member(role), post(author_id=OTHER), now=NOW) is may_accept_for_others
 
 
 def test_askers_delete_their_question_only_while_unanswered():
     asker = member()
-    assert permissions.can_delete_question(asker, post(author_id=1, answer_count=0))
-    assert not permissions.can_delete_question(asker, post(author_id=1, answer_count=1))
-    assert not permissions.can_delete_question(asker, post(author_id=OTHER))
-    assert permissions.can_delete_question(member("moderator"), post(author_id=OTHER, answer_count=3))
-    assert not permissions.can_delete_question(member("agent"), post(author_id=OTHER))
+    assert permissions.can_delete_question(asker, post(author_id=1, answer_count=0), now=NOW)
+    assert not permissions.can_delete_question(asker, post(author_id=1, answer_count=1), now=NOW)
+    assert not permissions.can_delete_question(asker, post(author_id=OTHER), now=NOW)
+    assert permissions.can_delete_question(member("moderator"), post(author_id=OTHER, answer_count=3), now=NOW)
+    assert not permissions.can_delete_question(member("agent"), post(author_id=OTHER), now=NOW)
 
 
 def test_answer_authors_keep_their_accepted_answer():
     author = member()
-    assert permissions.can_delete_answer(author, post(author_id=1))
-    assert not permissions.can_delete_answer(author, post(author_id=1, accepted=True))
-    assert permissions.can_delete_answer(member("admin"), post(author_id=OTHER, accepted=True))
+    assert permissions.can_delete_answer(author, post(author_id=1), now=NOW)
+    assert not permissions.can_delete_answer(author, post(author_id=1, accepted=True), now=NOW)
+    assert permissions.can_delete_answer(member("admin"), post(author_id=OTHER, accepted=True), now=NOW)
 
 
 @pytest.mark.parametrize("role, staff, moderator", [("member", False, False), ("agent", True, False),
@@ -85,6 +88,6 @@ def test_role_groups(role, staff, moderator):
 @pytest.mark.parametrize("role, may_close", [("member", False), ("agent", False), ("moderator", True),
                                              ("admin", True)])
 def test_closing_is_for_moderators_and_closed_questions_take_no_answers(role, may_close):
-    assert permissions.can_close(member(role), post(author_id=OTHER)) is may_close
-    assert not permissions.can_answer(member(role), post(author_id=OTHER, closed=True))
-    assert permissions.can_comment(member(role), post(author_id=OTHER, closed=True))
+    assert permissions.can_close(member(role), post(author_id=OTHER), now=NOW) is may_close
+    assert not permissions.can_answer(member(role), post(author_id=OTHER, closed=True), now=NOW)
+    assert permissions.can_comment(member(role), post(author_id=OTHER, closed=True), now=NOW)
