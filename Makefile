@@ -1,12 +1,13 @@
 # Two commands do everything on a fresh Debian machine with Python 3.11:
 #   make run    install, migrate, load demo data (if the database is empty), serve on 127.0.0.1:5000
-#   make test   install, then lint and run the whole test suite (unit, integration, browser)
+#   make test   install, lint, run the whole test suite (unit, integration, browser), then the
+#               date-dependent tests again with the clock moved 40 and 400 days ahead
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test lint browser
+.PHONY: run test lint suite suite-shifted system-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,14 +27,32 @@ run: $(VENV)/.runtime
 	$(BIN)/flask search catch-up
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-# Debian's Chromium for the end-to-end tests (Playwright cannot download its own browser here).
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+# Debian's packages the tests need: Chromium for the browser tests (Playwright cannot download its own
+# browser here) and libfaketime for the runs with the clock moved.
+system-packages:
+	@missing=; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v faketime >/dev/null 2>&1 || missing="$$missing faketime"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
-	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium >/dev/null; }
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
-test: $(VENV)/.dev browser lint
-	$(BIN)/python -m pytest -n 2 -q
+PYTEST := $(BIN)/python -m pytest -n 2 -q
+
+# The whole suite: unit, integration and browser tests (on PostgreSQL when TEST_POSTGRES_URL is set).
+suite: $(VENV)/.dev system-packages
+	$(PYTEST)
+
+# The rules that depend on dates again, with the machine's clock 40 and 400 days ahead:
+# a date bomb fails the day it is written, not weeks later.
+suite-shifted: $(VENV)/.dev system-packages
+	@for shift in +40d +400d; do \
+	  echo "== the clock moved $$shift: unit and time-sensitive integration tests"; \
+	  faketime -f "$$shift" $(PYTEST) -m time_sensitive tests/unit tests/integration || exit 1; \
+	done
+
+test: lint suite suite-shifted

@@ -9,6 +9,8 @@ from app.extensions import db
 from app.models import User
 from tests.builders import PASSWORD
 
+pytestmark = pytest.mark.time_sensitive  # run again under a shifted clock (make test)
+
 
 def register(client, username="newbie", email="newbie@example.com", password=PASSWORD, confirm=None):
     return client.post("/register", data={"username": username, "email": email, "password": password,

@@ -13,6 +13,8 @@ from app.extensions import db
 from app.questions import services as threads
 from app.seo.caching import static_version
 
+pytestmark = pytest.mark.time_sensitive  # run again under a shifted clock (make test)
+
 T0 = datetime(2026, 10, 5, 9, 0)  # a Monday: the week of every item
 RANGE = {"start": "2026-10-04", "end": "2026-10-06"}
 HOSTILE_TEAM = "</script><script>alert('team')</script>"

@@ -9,6 +9,8 @@ from app.care.models import CareItem
 from app.extensions import db
 from app.questions import services as threads
 
+pytestmark = pytest.mark.time_sensitive  # run again under a shifted clock (make test)
+
 T0 = datetime(2026, 10, 5, 9, 0)
 SINCE, UNTIL, NOW = T0 - timedelta(days=1), T0 + timedelta(days=2), T0 + timedelta(days=1)
 

@@ -2,6 +2,7 @@
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import create_engine, event, func, insert, select, text, update
 
 from app import create_app
@@ -12,6 +13,8 @@ from app.database import begin_write
 from app.extensions import db
 from app.models import Question
 from app.settings import Setting
+
+pytestmark = pytest.mark.time_sensitive  # run again under a shifted clock (make test)
 
 ASKED = utcnow().replace(microsecond=0) - timedelta(days=30)
 
@@ -110,7 +113,7 @@ def test_writers_with_a_short_busy_timeout_keep_writing_during_a_first_sweep(mak
         result = sweep.run(ASKED + timedelta(hours=2), batch_size=10)
     finally:
         done.set()
-        writer.join(timeout=30)
+        writer.join()
         other.dispose()
     assert result.created == 300 and result.transactions == 60
     assert failures == [] and len(writes) >= 2
@@ -232,7 +235,7 @@ def test_two_batched_sweeps_at_once_create_no_duplicates(make, app):
     for worker in workers:
         worker.start()
     for worker in workers:
-        worker.join(timeout=120)
+        worker.join()
     assert errors == []
     assert sum(results) == 120
     assert _items() == 120

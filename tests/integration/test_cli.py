@@ -73,10 +73,9 @@ def test_flask_app_wsgi_works_from_the_repository_root(tmp_path):
     env = {**os.environ, "FLASK_APP": "wsgi", "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
            "SEARCH_INDEX_DIR": str(tmp_path / "index"), "SECRET_KEY": "cli-test"}
     flask = [sys.executable, "-m", "flask"]
-    upgrade = subprocess.run([*flask, "db", "upgrade"], cwd=REPO, env=env, capture_output=True, text=True,
-                             timeout=120)
+    upgrade = subprocess.run([*flask, "db", "upgrade"], cwd=REPO, env=env, capture_output=True, text=True)
     assert upgrade.returncode == 0, upgrade.stderr
     created = subprocess.run([*flask, "users", "create", "rootuser", "--email", "root@example.com", "--password",
                               "a long enough secret", "--role", "admin"], cwd=REPO, env=env, capture_output=True,
-                             text=True, timeout=120)
+                             text=True)
     assert created.returncode == 0 and "Created admin rootuser" in created.stdout, created.stderr

@@ -11,6 +11,8 @@ from app.models import Answer, Question
 from app.questions import services
 from app.seo import routes
 
+pytestmark = pytest.mark.time_sensitive  # run again under a shifted clock (make test)
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 

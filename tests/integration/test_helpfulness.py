@@ -14,6 +14,8 @@ from app.questions import services
 from app.seo import helpful
 from app.seo.helpful import AnswerFeedback
 
+pytestmark = pytest.mark.time_sensitive  # run again under a shifted clock (make test)
+
 
 @pytest.fixture
 def thread(make):

@@ -15,6 +15,8 @@ from app.moderation.holds import PostingLimitReached
 from app.moderation.models import ReviewItem
 from app.search import indexer
 
+pytestmark = pytest.mark.time_sensitive  # run again under a shifted clock (make test)
+
 LINKS = "See https://a.example/1 and https://b.example/2 and https://c.example/3 for the details."
 
 

@@ -34,6 +34,8 @@ from app.search import indexer
 from tests import mailbox as smtp
 from tests.mailbox import body, local_path
 
+pytestmark = pytest.mark.time_sensitive  # run again under a shifted clock (make test)
+
 ROOTS = {"Posts.xml": "posts", "Users.xml": "users", "Votes.xml": "votes", "Comments.xml": "comments",
          "PostLinks.xml": "postlinks", "Tags.xml": "tags"}
 

@@ -14,6 +14,8 @@ from app.moderation.models import Flag, ReviewItem
 from app.questions import services as threads
 from app.search import indexer
 
+pytestmark = pytest.mark.time_sensitive  # run again under a shifted clock (make test)
+
 
 def bearer(user):
     """An Authorization header with a fresh API token of the user."""

@@ -13,6 +13,8 @@ from app.notifications.models import Follow, Notification
 from app.outbox import OutboxMessage
 from app.questions import services as threads
 
+pytestmark = pytest.mark.time_sensitive  # run again under a shifted clock (make test)
+
 
 def _notes(user, kind=None):
     db.session.rollback()

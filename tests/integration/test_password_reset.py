@@ -17,6 +17,8 @@ from tests import mailbox as smtp
 from tests.builders import PASSWORD
 from tests.mailbox import body, local_path
 
+pytestmark = pytest.mark.time_sensitive  # run again under a shifted clock (make test)
+
 NEW_PASSWORD = "a brand new lantern 42"
 
 

@@ -9,6 +9,8 @@ from app.extensions import db
 from app.models import AskDraft, SearchLog
 from app.search import indexer, insights
 
+pytestmark = pytest.mark.time_sensitive  # run again under a shifted clock (make test)
+
 TOKEN = "ab" * 16
 
 

@@ -2,6 +2,7 @@
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import update
 
 from app.clock import utcnow
@@ -10,6 +11,8 @@ from app.formatting import slugify
 from app.models import Question
 from app.questions import services
 from app.seo import routes
+
+pytestmark = pytest.mark.time_sensitive  # run again under a shifted clock (make test)
 
 NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 

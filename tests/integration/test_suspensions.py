@@ -13,6 +13,8 @@ from app.models import Answer, Comment, Question, User
 from app.moderation import services
 from app.moderation.models import Flag, Suspension
 
+pytestmark = pytest.mark.time_sensitive  # run again under a shifted clock (make test)
+
 
 def bearer(user):
     """An Authorization header with a fresh API token of the user."""

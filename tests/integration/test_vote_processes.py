@@ -35,7 +35,7 @@ def test_votes_from_several_processes_all_count(database_url, make, tmp_path):
     for worker in workers:
         worker.start()
     for worker in workers:
-        worker.join(timeout=120)
+        worker.join()
     assert [worker.exitcode for worker in workers] == [0] * PROCESSES
     db.session.rollback()
     assert answer.score == PROCESSES * VOTES_EACH

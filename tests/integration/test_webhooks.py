@@ -19,6 +19,8 @@ from app.questions import services as questions
 from app.webhooks import services
 from app.webhooks.models import Webhook
 
+pytestmark = pytest.mark.time_sensitive  # run again under a shifted clock (make test)
+
 
 class Receiver:
     """A real HTTP server on 127.0.0.1 that records every request and answers with `status`."""
@@ -45,7 +47,7 @@ class Receiver:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
-        self.thread.join(timeout=5)
+        self.thread.join()
 
 
 @pytest.fixture
