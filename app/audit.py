@@ -9,7 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models import NEVER_REUSE_IDS, User, utcnow
+from app.models import NEVER_REUSE_IDS, User
 
 
 class AuditEntry(db.Model):
@@ -31,7 +31,7 @@ class AuditEntry(db.Model):
     reason: Mapped[str | None] = mapped_column(Text)
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
 
     actor: Mapped[User | None] = relationship()
 

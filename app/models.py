@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.clock import utcnow  # noqa: F401 - column defaults; re-exported for old imports
+from app.clock import utcnow
 from app.extensions import db
 
 ROLES = ("member", "agent", "moderator", "admin")
@@ -46,7 +46,7 @@ class User(UserMixin, db.Model):
     reputation_points: Mapped[int] = mapped_column(default=0)
     # Part of the Flask-Login id: bumping it ends every session and remember cookie.
     session_version: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
     # A suspended member still reads (and stays signed in) but every write is refused until then.
     suspended_until: Mapped[datetime | None]
     suspension_reason: Mapped[str | None] = mapped_column(String(500))
@@ -94,7 +94,7 @@ class ApiToken(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     token_digest: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
@@ -146,9 +146,9 @@ class Question(db.Model):
     accepted_answer_id: Mapped[int | None] = mapped_column(
         ForeignKey("answers.id", use_alter=True, name="fk_questions_accepted_answer_id_answers")
     )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
     edited_at: Mapped[datetime | None]
-    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column()
     deleted_at: Mapped[datetime | None]
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[datetime | None]
@@ -226,7 +226,7 @@ class Answer(db.Model):
     body_source: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     score: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
     edited_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -265,7 +265,7 @@ class Comment(db.Model):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
     deleted_at: Mapped[datetime | None]
     hidden_at: Mapped[datetime | None]
     hidden_reason: Mapped[str | None] = mapped_column(String(20))
@@ -292,7 +292,7 @@ class QuestionVote(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), primary_key=True, index=True)
     value: Mapped[int]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
 
 
 class AnswerVote(db.Model):
@@ -304,7 +304,7 @@ class AnswerVote(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id"), primary_key=True, index=True)
     value: Mapped[int]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
 
 
 class SearchChange(db.Model):
@@ -320,6 +320,8 @@ class SearchChange(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # No foreign key: the log is history and may name a question whose row changed since.
     question_id: Mapped[int] = mapped_column(index=True)
+    # When the log row was written: bookkeeping of the log itself (a catch-up compares it with its own
+    # clock to tell an uncommitted id from a rolled-back one), not a moment of the community's.
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -333,7 +335,7 @@ class SearchLog(db.Model):
     kind: Mapped[str] = mapped_column(String(10))  # "search" or "suggest"
     query: Mapped[str] = mapped_column(String(300))
     result_count: Mapped[int]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
 
 
 class AskDraft(db.Model):
@@ -347,7 +349,7 @@ class AskDraft(db.Model):
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
     question_id: Mapped[int]  # the last suggestion opened
     opened_count: Mapped[int] = mapped_column(default=1)
-    opened_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    opened_at: Mapped[datetime] = mapped_column(index=True)
     posted_at: Mapped[datetime | None]
 
 
@@ -364,7 +366,7 @@ class Revision(db.Model):
     answer_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id"), index=True)
     number: Mapped[int]
     editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
     title: Mapped[str | None] = mapped_column(String(150))
     tags: Mapped[str | None] = mapped_column(String(200))
     body_source: Mapped[str] = mapped_column(Text)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.database import begin_write
 from app.extensions import db
-from app.models import NEVER_REUSE_IDS, utcnow
+from app.models import NEVER_REUSE_IDS
 
 # Seconds to wait after the 1st, 2nd, ... failed attempt; the last failure gives up.
 BACKOFF_SECONDS = (60, 300, 1800, 7200, 21600)
@@ -36,9 +36,9 @@ class OutboxMessage(db.Model):
     payload: Mapped[dict] = mapped_column(JSON)
     # What the message belongs to, for status pages (a webhook's id, an email's purpose).
     topic: Mapped[str | None] = mapped_column(String(100), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
     attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column()
     last_attempt_at: Mapped[datetime | None]
     last_status: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None]

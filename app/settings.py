@@ -22,7 +22,6 @@ from app import audit, permissions
 from app.database import begin_write
 from app.exceptions import NotFound, PermissionDenied, ValidationError
 from app.extensions import db
-from app.models import utcnow
 
 
 class Setting(db.Model):
@@ -32,7 +31,7 @@ class Setting(db.Model):
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[object] = mapped_column(JSON)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column()
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
@@ -145,7 +144,7 @@ def change(actor, name, raw_value, reason=None, *, now):
         after = default_of(definition)
     else:
         if row is None:
-            row = Setting(name=name, value=value)
+            row = Setting(name=name, value=value, updated_at=now)
             db.session.add(row)
         row.value, row.updated_at, row.updated_by_id = value, now, actor.id
         after = value

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models import NEVER_REUSE_IDS, Question, User, utcnow
+from app.models import NEVER_REUSE_IDS, Question, User
 
 STATUSES = ("new", "acknowledged", "in_progress", "waiting", "resolved")
 STATUS_LABELS = {
@@ -57,9 +57,9 @@ class CareItem(db.Model):
     sentiment: Mapped[int] = mapped_column(default=0)
     matched_words: Mapped[list] = mapped_column(JSON, default=list)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
     # Start of the current episode: the resolution clock restarts here when an item reopens.
-    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    opened_at: Mapped[datetime] = mapped_column()
     first_response_at: Mapped[datetime | None]
     first_response_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     waiting_since: Mapped[datetime | None]  # set while waiting on the customer: the clocks pause
@@ -72,7 +72,7 @@ class CareItem(db.Model):
     followup_asked_at: Mapped[datetime | None]  # "Did this solve your problem?" shown to the asker
     satisfied: Mapped[bool | None]
     satisfied_at: Mapped[datetime | None]
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column()
 
     question: Mapped[Question] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
@@ -103,7 +103,7 @@ class CareReason(db.Model):
     ref: Mapped[str] = mapped_column(String(40), default="")
     detail: Mapped[str | None] = mapped_column(Text)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
 
     item: Mapped[CareItem] = relationship(back_populates="reasons")
     actor: Mapped[User | None] = relationship()
@@ -123,7 +123,7 @@ class CareNote(db.Model):
     item_id: Mapped[int] = mapped_column(ForeignKey("care_items.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
 
     author: Mapped[User] = relationship()
 
@@ -136,7 +136,7 @@ class CareAgent(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     is_away: Mapped[bool] = mapped_column(default=False)
     backup_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column()
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     backup: Mapped[User | None] = relationship(foreign_keys=[backup_id])
@@ -155,7 +155,7 @@ class SameProblem(db.Model):
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     browser_hash: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
 
 
 class CareReminder(db.Model):
@@ -165,4 +165,4 @@ class CareReminder(db.Model):
 
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), primary_key=True)
     number: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()

@@ -361,7 +361,7 @@ def set_away(actor, agent, away, backup=None, *, now):
     begin_write(db.session)
     row = db.session.get(CareAgent, agent.id)
     if row is None:
-        row = CareAgent(user_id=agent.id)
+        row = CareAgent(user_id=agent.id, updated_at=now)
         db.session.add(row)
     before = {"is_away": row.is_away, "backup_id": row.backup_id}
     row.is_away, row.backup_id, row.updated_at = bool(away), backup.id if backup else None, now

@@ -5,7 +5,6 @@ from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-from app.models import utcnow
 
 
 class ImportedRecord(db.Model):
@@ -20,4 +19,4 @@ class ImportedRecord(db.Model):
     external_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     # The local row's id (for a vote or a link: the post it is on); no foreign key, as kinds differ.
     local_id: Mapped[int]
-    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    imported_at: Mapped[datetime] = mapped_column()

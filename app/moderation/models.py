@@ -7,7 +7,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models import NEVER_REUSE_IDS, User, utcnow
+from app.models import NEVER_REUSE_IDS, User
 
 POST_TYPES = ("question", "answer", "comment")
 
@@ -55,7 +55,7 @@ class ReviewItem(db.Model):
     hold_reason: Mapped[str | None] = mapped_column(String(300))  # why a held post waits
     status: Mapped[str] = mapped_column(String(10), default="pending")
     flag_count: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)  # waiting since
+    created_at: Mapped[datetime] = mapped_column()  # waiting since
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolution: Mapped[str | None] = mapped_column(String(20))  # the action: agree-hide, disagree, approve...
@@ -100,7 +100,7 @@ class Flag(db.Model):
     status: Mapped[str] = mapped_column(String(10), default="open")
     # Staff flags go to the care queue and never get a review item.
     review_item_id: Mapped[int | None] = mapped_column(ForeignKey("review_items.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -124,7 +124,7 @@ class Suspension(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     moderator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(String(500))
-    starts_at: Mapped[datetime] = mapped_column(default=utcnow)
+    starts_at: Mapped[datetime] = mapped_column()
     ends_at: Mapped[datetime]
     lifted_at: Mapped[datetime | None]
     lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

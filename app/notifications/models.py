@@ -5,7 +5,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models import NEVER_REUSE_IDS, Question, User, utcnow
+from app.models import NEVER_REUSE_IDS, Question, User
 
 # What a notification is about; the words the notifications page and emails use.
 KINDS = {
@@ -52,7 +52,7 @@ class Notification(db.Model):
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="SET NULL"))
     # A short excerpt (a comment, a moderator's reason) so the list reads without opening the post.
     excerpt: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
     read_at: Mapped[datetime | None]
     # Waiting for the member's next daily digest.
     email_pending: Mapped[bool] = mapped_column(default=False)
@@ -81,7 +81,7 @@ class Follow(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True,
                                              index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
 
 
 class EmailPreference(db.Model):
@@ -92,4 +92,4 @@ class EmailPreference(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     mode: Mapped[str] = mapped_column(String(20), default=DEFAULT_EMAIL_MODE)
     last_digest_at: Mapped[datetime | None]
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column()

@@ -19,7 +19,7 @@ from app.clock import request_now
 from app.database import begin_write
 from app.exceptions import NotFound, ValidationError
 from app.extensions import csrf, db, limiter
-from app.models import NEVER_REUSE_IDS, Answer, Question, utcnow
+from app.models import NEVER_REUSE_IDS, Answer, Question
 from app.questions.routes import question_url
 from app.seo import bp
 
@@ -39,8 +39,8 @@ class AnswerFeedback(db.Model):
     answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), index=True)
     browser_digest: Mapped[str] = mapped_column(String(64))
     helpful: Mapped[bool]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime] = mapped_column()
 
 
 def digest(token):

@@ -5,7 +5,7 @@ from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models import NEVER_REUSE_IDS, User, utcnow
+from app.models import NEVER_REUSE_IDS, User
 
 # Event names as deliveries carry them, with what admins read on the form.
 EVENTS = {
@@ -33,7 +33,7 @@ class Webhook(db.Model):
     secret: Mapped[str] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(default=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
     deleted_at: Mapped[datetime | None]
 
     created_by: Mapped[User | None] = relationship()
