@@ -1,4 +1,5 @@
 """Fixtures: an app on a throwaway database (SQLite, or PostgreSQL when TEST_POSTGRES_URL is set)."""
+from tests import faketime_compat  # noqa: F401, I001 - first: it may have to replace time.sleep
 import contextvars
 import os
 import uuid
