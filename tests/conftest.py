@@ -3,7 +3,6 @@ import contextvars
 import os
 import uuid
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from flask import has_app_context
@@ -14,6 +13,7 @@ from app import create_app
 from app.config import testing_config
 from app.extensions import db
 from tests import builders
+from tests.corpora import TESTDATA
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 
@@ -128,12 +128,9 @@ def sign_in(client):
     return sign_in_as
 
 
-TESTDATA = Path(__file__).resolve().parents[2] / "shared" / "testdata"
-
-
 @pytest.fixture(scope="session")
 def testdata():
-    """The folder of public hostile-input corpora beside the repository."""
+    """The folder of public hostile-input corpora, part of the repository (tests/data/README.md)."""
     if not TESTDATA.is_dir():
-        pytest.skip(f"hostile-input corpora not found at {TESTDATA}")
+        pytest.fail(f"hostile-input corpora not found at {TESTDATA}: they are part of the repository")
     return TESTDATA

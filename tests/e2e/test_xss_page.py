@@ -1,10 +1,8 @@
 """Pages full of public XSS payloads, loaded in a real browser: no script of theirs runs or even reaches the DOM."""
 import itertools
-import json
 import random
 import re
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -12,11 +10,11 @@ from playwright.sync_api import expect
 from app.auth import services as accounts
 from app.moderation import holds
 from app.questions import services as threads
+from tests import corpora
 from tests.e2e.conftest import PASSWORD, sign_in_through_form, unique_name
 
 pytestmark = pytest.mark.e2e
 
-TESTDATA = Path(__file__).resolve().parents[3] / "shared" / "testdata"
 SAMPLE_SIZE = 150
 # What rendered Markdown may contain, written out here rather than imported: if the sanitizer's
 # allow-list ever grows (an <iframe>, say), this test should notice.
@@ -113,10 +111,8 @@ def _comment(payload):
 
 @pytest.fixture(scope="module")
 def payload_sample():
-    """The sampled payloads from the shared hostile-input corpus."""
-    if not TESTDATA.is_dir():
-        pytest.skip(f"hostile-input corpora not found at {TESTDATA}")
-    sample = _sample(json.loads((TESTDATA / "xss_payloads.json").read_text(encoding="utf-8")))
+    """The sampled payloads from the hostile-input corpus of tests/data."""
+    sample = _sample(corpora.load("xss_payloads.json"))
     assert len(sample) == SAMPLE_SIZE
     return sample
 
