@@ -16,6 +16,32 @@ from tests import builders
 from tests.corpora import TESTDATA
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+# Tests of a service the suite cannot start itself: collected only when the variable gives its URL
+# (the CI sets them all); set but unreachable is then a failure in the test, never a skip.
+OPTIONAL_ENGINES = {
+    "postgres_only": ("TEST_POSTGRES_URL", "PostgreSQL"),
+    "needs_redis": ("TEST_REDIS_URL", "Redis"),
+}
+
+
+def pytest_report_header(config):
+    """Say which optional engines this run uses and which tests it leaves out."""
+    lines = []
+    for marker, (variable, name) in OPTIONAL_ENGINES.items():
+        if os.environ.get(variable):
+            lines.append(f"{name}: {variable} is set, tests marked {marker} run")
+        else:
+            lines.append(f"{name}: {variable} is not set, tests marked {marker} are deselected (not skipped)")
+    return lines
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect the tests whose optional engine has no URL in the environment."""
+    missing = {marker for marker, (variable, _) in OPTIONAL_ENGINES.items() if not os.environ.get(variable)}
+    deselected = [item for item in items if any(item.get_closest_marker(marker) for marker in missing)]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if item not in deselected]
 
 
 @contextmanager
