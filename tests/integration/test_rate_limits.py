@@ -101,11 +101,13 @@ def test_two_gunicorn_workers_share_the_limit_through_redis(tmp_path, redis_url)
            "RATELIMIT_STORAGE_URI": redis_url, "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}", "FLASK_APP": "wsgi"}
     subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=REPO_ROOT, env=env, check=True,
                    capture_output=True, timeout=120)
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-                              cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
+                                  cwd=REPO_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"
-        _wait_until_serving(base)
+        _wait_until_serving(base, server, log)
         statuses = []
         for _ in range(14):
             # A new connection (and often another worker) each time, with a valid form token.
@@ -123,12 +125,15 @@ def test_two_gunicorn_workers_share_the_limit_through_redis(tmp_path, redis_url)
         server.wait(timeout=30)
 
 
-def _wait_until_serving(base):
+def _wait_until_serving(base, server, log):
+    """Wait for the first page; a server that exits (a taken port, an import error) fails at once, with its log."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"gunicorn exited with {server.returncode}:\n{log.read_text(errors='replace')}")
         try:
             urllib.request.urlopen(f"{base}/sign-in", timeout=2).close()
             return
         except OSError:
             time.sleep(0.2)
-    raise AssertionError("gunicorn did not start within 30 s")
+    raise AssertionError(f"gunicorn did not start within 30 s:\n{log.read_text(errors='replace')}")
