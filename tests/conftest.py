@@ -3,15 +3,18 @@ import contextvars
 import os
 import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 
 import pytest
-from flask import has_app_context
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
 from app.config import testing_config
 from app.extensions import db
+from app.models import utcnow
 from tests import builders
 from tests.corpora import TESTDATA
 
@@ -152,6 +155,65 @@ def sign_in(client):
         assert response.status_code == 302, response.get_data(as_text=True)
         return response
     return sign_in_as
+
+
+@dataclass(frozen=True)
+class SeededDemo:
+    """The demo community as `flask seed-demo` loaded it, on an app whose database refuses writes."""
+
+    app: Flask
+    exit_code: int
+    output: str
+    started: datetime  # naive UTC, just before the command ran
+    finished: datetime  # and just after
+
+
+@pytest.fixture(scope="session")
+def _seeded_demo(tmp_path_factory):
+    """`flask seed-demo` once per run (per xdist worker), into a database and index of their own.
+
+    Seeding takes seconds, so the tests that only read the demo share it; its app connects
+    read-only, so a test that writes fails instead of changing what the others read.
+    """
+    folder = tmp_path_factory.mktemp("demo")
+    with _own_database(folder) as url:
+        config = testing_config(str(folder / "instance"), url, str(folder / "search_index"))
+        seeding = create_app(config)
+        with seeding.app_context():
+            db.create_all()
+            started = utcnow()
+            result = seeding.test_cli_runner().invoke(args=["seed-demo"])
+            finished = utcnow()
+            db.session.remove()
+            db.engine.dispose()
+        if result.exit_code != 0:
+            pytest.fail(f"flask seed-demo failed ({result.exit_code}):\n{result.output}")
+        reading = create_app(_read_only(config))
+        try:
+            yield SeededDemo(reading, result.exit_code, result.output, started, finished)
+        finally:
+            with reading.app_context():
+                db.engine.dispose()
+
+
+def _read_only(config):
+    """The same settings, on connections that refuse every write."""
+    url = make_url(config["SQLALCHEMY_DATABASE_URI"])
+    engine_options = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
+    if url.get_backend_name() == "sqlite":
+        url = url.set(database=f"file:{url.database}", query={"mode": "ro", "uri": "true"})
+    else:
+        engine_options["connect_args"] = {"options": "-c default_transaction_read_only=on"}
+    return {**config, "SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False),
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options}
+
+
+@pytest.fixture
+def demo_community(_seeded_demo):
+    """The seeded demo community, read-only, with its app context pushed for one test."""
+    with _seeded_demo.app.app_context():
+        yield _seeded_demo
+        db.session.remove()
 
 
 @pytest.fixture(scope="session")
