@@ -8,7 +8,7 @@ from app.auth import services as accounts
 
 @pytest.fixture
 def naughty_strings(testdata):
-    """The Big List of Naughty Strings."""
+    """The whole Big List of Naughty Strings (other tests take the class-stratified corpora.naughty_sample)."""
     strings = json.loads((testdata / "blns.json").read_text())
     assert len(strings) > 500
     return strings
@@ -21,7 +21,8 @@ CHUNKS = 8
 def test_naughty_strings_through_every_form_and_api_field(app, make, naughty_strings, sign_in, client, chunk):
     """Every string into every field: a page or a 4xx, never a 500, and the site keeps working.
 
-    In chunks, each on a thread of its own, so pages stay small and the chunks run in parallel.
+    The one path the whole list runs through (once per database engine). In chunks, each on a
+    thread of its own, so pages stay small and the chunks run in parallel.
     """
     member = make.user("tester")
     question = make.question(tags=["x200"])

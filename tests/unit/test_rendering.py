@@ -100,6 +100,7 @@ def load_payloads(name):
 
 
 def test_xss_payloads_leave_nothing_dangerous_in_posts():
+    """The whole XSS corpus: every post goes through this renderer (elsewhere tests take corpora.xss_sample)."""
     payloads = load_payloads("xss_payloads.json")
     assert len(payloads) > 3000
     failures = []
