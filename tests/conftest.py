@@ -1,10 +1,14 @@
 """Fixtures: an app on a throwaway database (SQLite, or PostgreSQL when TEST_POSTGRES_URL is set)."""
 import contextvars
+import fcntl
+import json
 import os
+import tempfile
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from flask import Flask, has_app_context
@@ -47,23 +51,45 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [item for item in items if item not in deselected]
 
 
+def _create_database(folder):
+    """A new empty database: an SQLite file in `folder`, or a PostgreSQL database of its own."""
+    if not POSTGRES_URL:
+        return f"sqlite:///{folder / 'peerdesk.db'}"
+    name = f"peerdesk_test_{uuid.uuid4().hex[:12]}"
+    admin = _admin_engine()
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        return admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        admin.dispose()
+
+
+def _drop_database(url):
+    """Drop a database made by _create_database (an SQLite file goes with its folder)."""
+    if not POSTGRES_URL:
+        return
+    admin = _admin_engine()
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def _admin_engine():
+    admin_url = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    return create_engine(admin_url, isolation_level="AUTOCOMMIT")
+
+
 @contextmanager
 def _own_database(folder):
     """A new empty database: an SQLite file in `folder`, or a PostgreSQL database dropped afterwards."""
-    if not POSTGRES_URL:
-        yield f"sqlite:///{folder / 'peerdesk.db'}"
-        return
-    admin_url = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-    name = f"peerdesk_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = _create_database(folder)
     try:
-        yield admin.url.set(database=name).render_as_string(hide_password=False)
+        yield url
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        _drop_database(url)
 
 
 @pytest.fixture(scope="session")
@@ -170,15 +196,57 @@ class SeededDemo:
 
 @pytest.fixture(scope="session")
 def _seeded_demo(tmp_path_factory):
-    """`flask seed-demo` once per run (per xdist worker), into a database and index of their own.
+    """`flask seed-demo` once per run, into a database and search index of their own.
 
-    Seeding takes seconds, so the tests that only read the demo share it; its app connects
-    read-only, so a test that writes fails instead of changing what the others read.
+    Seeding takes seconds, so the tests that only read the demo share one: the first xdist
+    worker that needs it seeds it under a lock, the others wait for it and open it, and the
+    last one to finish drops it. Its app connects read-only, so a test that writes fails
+    instead of changing what the other tests read.
     """
-    folder = tmp_path_factory.mktemp("demo")
-    with _own_database(folder) as url:
-        config = testing_config(str(folder / "instance"), url, str(folder / "search_index"))
-        seeding = create_app(config)
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's own folder, shared by its workers only
+    lock, state_file = root / "demo.lock", root / "demo.json"
+    with _locked(lock):
+        state = json.loads(state_file.read_text()) if state_file.exists() else _seed_demo(root)
+        state["users"] = state.get("users", 0) + 1
+        state_file.write_text(json.dumps(state))
+    folder = Path(state["folder"])
+    config = testing_config(str(folder / "instance"), state["url"], str(folder / "search_index"))
+    reading = create_app(_read_only(config))
+    try:
+        yield SeededDemo(reading, state["exit_code"], state["output"],
+                         datetime.fromisoformat(state["started"]), datetime.fromisoformat(state["finished"]))
+    finally:
+        with reading.app_context():
+            db.engine.dispose()
+        with _locked(lock):
+            state = json.loads(state_file.read_text())
+            state["users"] -= 1
+            if state["users"]:
+                state_file.write_text(json.dumps(state))
+            else:
+                state_file.unlink()
+                _drop_database(state["url"])
+
+
+@contextmanager
+def _locked(path):
+    """An exclusive lock on a file, between the processes of one run."""
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _seed_demo(root):
+    """Run `flask seed-demo` on a new database; what the shared fixture needs to open it again."""
+    folder = Path(tempfile.mkdtemp(prefix="demo-", dir=root))
+    url = _create_database(folder)
+    try:
+        seeding = create_app(testing_config(str(folder / "instance"), url, str(folder / "search_index")))
         with seeding.app_context():
             db.create_all()
             started = utcnow()
@@ -188,12 +256,11 @@ def _seeded_demo(tmp_path_factory):
             db.engine.dispose()
         if result.exit_code != 0:
             pytest.fail(f"flask seed-demo failed ({result.exit_code}):\n{result.output}")
-        reading = create_app(_read_only(config))
-        try:
-            yield SeededDemo(reading, result.exit_code, result.output, started, finished)
-        finally:
-            with reading.app_context():
-                db.engine.dispose()
+    except BaseException:
+        _drop_database(url)  # each worker then tries, and fails, on its own
+        raise
+    return {"folder": str(folder), "url": url, "exit_code": result.exit_code, "output": result.output,
+            "started": started.isoformat(), "finished": finished.isoformat()}
 
 
 def _read_only(config):
