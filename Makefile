@@ -41,7 +41,7 @@ system-packages:
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
-PYTEST := $(BIN)/python -m pytest -n 2 -q
+PYTEST := $(BIN)/python -m pytest -n 2 -q --durations=15
 
 # The whole suite: unit, integration and browser tests (on PostgreSQL when TEST_POSTGRES_URL is set).
 suite: $(VENV)/.dev system-packages
@@ -50,11 +50,12 @@ suite: $(VENV)/.dev system-packages
 # The rules that depend on dates again, with the machine's clock 40 and 400 days ahead:
 # a date bomb fails the day it is written, not weeks later. Only the wall clock moves: with a
 # faked monotonic clock every timed wait in a thread (Event.wait(0.5)) would sleep 400 days.
+# tests/faketime/sitecustomize.py mends time.sleep for libfaketime in every Python process.
 suite-shifted: $(VENV)/.dev system-packages
 	@for shift in +40d +400d; do \
 	  echo "== the clock moved $$shift: unit and time-sensitive integration tests"; \
-	  FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "$$shift" $(PYTEST) -m time_sensitive tests/unit tests/integration \
-	    || exit 1; \
+	  PYTHONPATH=tests/faketime FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "$$shift" \
+	    $(PYTEST) -m time_sensitive tests/unit tests/integration || exit 1; \
 	done
 
 test: lint suite suite-shifted

@@ -1,44 +1,96 @@
 """Fixtures: an app on a throwaway database (SQLite, or PostgreSQL when TEST_POSTGRES_URL is set)."""
-from tests import faketime_compat  # noqa: F401, I001 - first: it may have to replace time.sleep
 import contextvars
+import fcntl
+import json
 import os
+import tempfile
 import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import time_machine
-from flask import has_app_context
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
 from app.clock import utcnow
 from app.config import testing_config
 from app.extensions import db
 from tests import builders
+from tests.corpora import TESTDATA
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+# Tests of a service the suite cannot start itself: collected only when the variable gives its URL
+# (the CI sets them all); set but unreachable is then a failure in the test, never a skip.
+OPTIONAL_ENGINES = {
+    "postgres_only": ("TEST_POSTGRES_URL", "PostgreSQL"),
+    "needs_redis": ("TEST_REDIS_URL", "Redis"),
+}
+
+
+def pytest_report_header(config):
+    """Say which optional engines this run uses and which tests it leaves out."""
+    lines = []
+    for marker, (variable, name) in OPTIONAL_ENGINES.items():
+        if os.environ.get(variable):
+            lines.append(f"{name}: {variable} is set, tests marked {marker} run")
+        else:
+            lines.append(f"{name}: {variable} is not set, tests marked {marker} are deselected (not skipped)")
+    return lines
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect the tests whose optional engine has no URL in the environment."""
+    missing = {marker for marker, (variable, _) in OPTIONAL_ENGINES.items() if not os.environ.get(variable)}
+    deselected = [item for item in items if any(item.get_closest_marker(marker) for marker in missing)]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if item not in deselected]
+
+
+def _create_database(folder):
+    """A new empty database: an SQLite file in `folder`, or a PostgreSQL database of its own."""
+    if not POSTGRES_URL:
+        return f"sqlite:///{folder / 'peerdesk.db'}"
+    name = f"peerdesk_test_{uuid.uuid4().hex[:12]}"
+    admin = _admin_engine()
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        return admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        admin.dispose()
+
+
+def _drop_database(url):
+    """Drop a database made by _create_database (an SQLite file goes with its folder)."""
+    if not POSTGRES_URL:
+        return
+    admin = _admin_engine()
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def _admin_engine():
+    admin_url = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    return create_engine(admin_url, isolation_level="AUTOCOMMIT")
 
 
 @contextmanager
 def _own_database(folder):
     """A new empty database: an SQLite file in `folder`, or a PostgreSQL database dropped afterwards."""
-    if not POSTGRES_URL:
-        yield f"sqlite:///{folder / 'peerdesk.db'}"
-        return
-    admin_url = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-    name = f"peerdesk_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = _create_database(folder)
     try:
-        yield admin.url.set(database=name).render_as_string(hide_password=False)
+        yield url
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        _drop_database(url)
 
 
 @pytest.fixture(scope="session")
@@ -169,12 +221,109 @@ def sign_in(client):
     return sign_in_as
 
 
-TESTDATA = Path(__file__).resolve().parents[2] / "shared" / "testdata"
+@dataclass(frozen=True)
+class SeededDemo:
+    """The demo community as `flask seed-demo` loaded it, on an app whose database refuses writes."""
+
+    app: Flask
+    exit_code: int
+    output: str
+    started: datetime  # naive UTC, just before the command ran
+    finished: datetime  # and just after
+
+
+@pytest.fixture(scope="session")
+def _seeded_demo(tmp_path_factory):
+    """`flask seed-demo` once per run, into a database and search index of their own.
+
+    Seeding takes seconds, so the tests that only read the demo share one: the first xdist
+    worker that needs it seeds it under a lock, the others wait for it and open it, and the
+    last one to finish drops it. Its app connects read-only, so a test that writes fails
+    instead of changing what the other tests read.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's own folder, shared by its workers only
+    lock, state_file = root / "demo.lock", root / "demo.json"
+    with _locked(lock):
+        state = json.loads(state_file.read_text()) if state_file.exists() else _seed_demo(root)
+        state["users"] = state.get("users", 0) + 1
+        state_file.write_text(json.dumps(state))
+    folder = Path(state["folder"])
+    config = testing_config(str(folder / "instance"), state["url"], str(folder / "search_index"))
+    reading = create_app(_read_only(config))
+    try:
+        yield SeededDemo(reading, state["exit_code"], state["output"],
+                         datetime.fromisoformat(state["started"]), datetime.fromisoformat(state["finished"]))
+    finally:
+        with reading.app_context():
+            db.engine.dispose()
+        with _locked(lock):
+            state = json.loads(state_file.read_text())
+            state["users"] -= 1
+            if state["users"]:
+                state_file.write_text(json.dumps(state))
+            else:
+                state_file.unlink()
+                _drop_database(state["url"])
+
+
+@contextmanager
+def _locked(path):
+    """An exclusive lock on a file, between the processes of one run."""
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _seed_demo(root):
+    """Run `flask seed-demo` on a new database; what the shared fixture needs to open it again."""
+    folder = Path(tempfile.mkdtemp(prefix="demo-", dir=root))
+    url = _create_database(folder)
+    try:
+        seeding = create_app(testing_config(str(folder / "instance"), url, str(folder / "search_index")))
+        with seeding.app_context():
+            db.create_all()
+            started = utcnow()
+            result = seeding.test_cli_runner().invoke(args=["seed-demo"])
+            finished = utcnow()
+            db.session.remove()
+            db.engine.dispose()
+        if result.exit_code != 0:
+            pytest.fail(f"flask seed-demo failed ({result.exit_code}):\n{result.output}")
+    except BaseException:
+        _drop_database(url)  # each worker then tries, and fails, on its own
+        raise
+    return {"folder": str(folder), "url": url, "exit_code": result.exit_code, "output": result.output,
+            "started": started.isoformat(), "finished": finished.isoformat()}
+
+
+def _read_only(config):
+    """The same settings, on connections that refuse every write."""
+    url = make_url(config["SQLALCHEMY_DATABASE_URI"])
+    engine_options = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
+    if url.get_backend_name() == "sqlite":
+        url = url.set(database=f"file:{url.database}", query={"mode": "ro", "uri": "true"})
+    else:
+        engine_options["connect_args"] = {"options": "-c default_transaction_read_only=on"}
+    return {**config, "SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False),
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options}
+
+
+@pytest.fixture
+def demo_community(_seeded_demo):
+    """The seeded demo community, read-only, with its app context pushed for one test."""
+    with _seeded_demo.app.app_context():
+        yield _seeded_demo
+        db.session.remove()
 
 
 @pytest.fixture(scope="session")
 def testdata():
-    """The folder of public hostile-input corpora beside the repository."""
+    """The folder of public hostile-input corpora, part of the repository (tests/data/README.md)."""
     if not TESTDATA.is_dir():
-        pytest.skip(f"hostile-input corpora not found at {TESTDATA}")
+        pytest.fail(f"hostile-input corpora not found at {TESTDATA}: they are part of the repository")
     return TESTDATA

@@ -1,5 +1,4 @@
 """End-to-end fixtures: the real app served over HTTP, a headless Chromium, and a UI sign-up helper."""
-import os
 import re
 import shutil
 import threading
@@ -58,13 +57,10 @@ class _QuietHandler(WSGIRequestHandler):
 
 @pytest.fixture(scope="session")
 def chromium_path():
-    """Debian's chromium: Playwright cannot download its own browsers here."""
+    """Debian's chromium: Playwright cannot download its own browsers here. Missing, it fails the browser tests."""
     path = shutil.which("chromium")
     if path is None:
-        message = "chromium not found on PATH: install it with `apt-get install -y chromium`"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        pytest.fail("chromium not found on PATH: install it with `make browser` (apt-get install -y chromium)")
     return path
 
 

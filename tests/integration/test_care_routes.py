@@ -11,6 +11,7 @@ from app.care.models import CareItem, CareNote, SameProblem
 from app.clock import utcnow
 from app.extensions import db
 from app.questions import services as threads
+from tests import corpora
 
 pytestmark = pytest.mark.time_sensitive  # run again under a shifted clock (make test)
 
@@ -280,9 +281,10 @@ def test_api_unknown_item_is_404(client, make):
     assert client.get("/api/v1/care/items/424242", headers=_headers(make, "agent")).status_code == 404
 
 
-def test_hostile_notes_are_escaped(client, make, sign_in, queued, testdata):
+def test_hostile_notes_are_escaped(client, make, sign_in, queued):
+    """A plain script tag and the XSS sample of one payload in 100 from each of the corpus's 25 sources."""
     sign_in(make.user(role="agent"))
-    payloads = ["<script>alert(1)</script>", *json.loads((testdata / "xss_payloads.json").read_text())[:30]]
+    payloads = ["<script>alert(1)</script>", *(entry["payload"] for entry in corpora.xss_sample(every=100))]
     for payload in payloads:
         client.post(f"/staff/care/items/{queued[1].id}/notes", data={"body": payload})
     page = client.get(f"/staff/care/items/{queued[1].id}").get_data(as_text=True)
@@ -291,9 +293,15 @@ def test_hostile_notes_are_escaped(client, make, sign_in, queued, testdata):
 
 
 @pytest.mark.parametrize("chunk", range(2))
-def test_naughty_strings_through_every_care_field(app, client, make, sign_in, queued, testdata, chunk):
-    """Every other naughty string into every care form, filter and API field: a page or a 4xx, never a 500."""
-    strings = json.loads((testdata / "blns.json").read_text())[chunk::4]
+def test_naughty_strings_through_every_care_field(app, client, make, sign_in, queued, chunk):
+    """Naughty strings into every care form, filter and API field: a page or a 4xx, never a 500.
+
+    The naughty-string sample of tests/corpora.py (one in 8 of each of its 14 classes, at least
+    2 of each: control, zero-width and bidi characters, markup, right-to-left, combining marks,
+    emoji, wide East Asian, SQL, shell and format strings, numbers, punctuation, words...), half
+    of it per chunk; the whole list goes through the question forms and API in test_hostile_input.
+    """
+    strings = corpora.naughty_sample()[chunk::2]
     question, item = queued
     agent = make.user(role="agent")
     headers = {"Authorization": f"Bearer {accounts.create_api_token(agent, now=utcnow())}"}

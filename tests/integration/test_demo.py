@@ -21,24 +21,24 @@ def _count(model, *where):
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def test_seed_demo_loads_a_consistent_believable_community(runner):
-    started = utcnow()
-    result = runner.invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
-    assert result.output.startswith("Demo community loaded: 46 members, 5 staff, 160 questions, ")
-    assert "Search index caught up" in result.output
+# The demo_community tests only read the community that `flask seed-demo` loaded once for the
+# run, into a database of its own; the last two use the ordinary, emptied test database.
+
+
+def test_seed_demo_reports_what_it_loaded_and_catches_the_search_index_up(demo_community):
+    assert demo_community.exit_code == 0, demo_community.output
+    assert demo_community.output.startswith("Demo community loaded: 46 members, 5 staff, 160 questions, ")
+    assert "Search index caught up" in demo_community.output
     assert indexer.differences() == {"missing": [], "extra": [], "stale": []}
 
-    _check_accounts()
-    _check_threads()
-    _check_invariants()
-    _check_timestamps(started, utcnow())
+
+def test_the_same_seed_stores_what_the_planner_produces(demo_community):
     # Same seed, same community: what was stored is what the planner produces on its own.
     titles = db.session.scalars(select(Question.title).order_by(Question.id)).all()
     assert titles == [thread.title for thread in demo.plan(2026, now=utcnow()).threads]
 
 
-def _check_accounts():
+def test_demo_accounts_have_every_role_and_the_documented_password(demo_community):
     roles = Counter(db.session.scalars(select(User.role)))
     assert roles["member"] >= 40 and roles["agent"] == 3 and roles["moderator"] == 1 and roles["admin"] == 1
     admin, member = (db.session.scalar(select(User).where(User.username == name)) for name in ("admin", "demo"))
@@ -47,7 +47,7 @@ def _check_accounts():
     assert _count(Question, Question.author_id == member.id) >= 2
 
 
-def _check_threads():
+def test_demo_threads_are_varied_like_a_real_community(demo_community):
     questions = db.session.scalars(select(Question)).all()
     assert len(questions) >= 150 and len({q.title for q in questions}) == len(questions)
     assert all(1 <= len(q.tags) <= 5 for q in questions)
@@ -69,7 +69,7 @@ def _check_threads():
         assert _count(model, model.value == 1) > _count(model, model.value == -1) > 0
 
 
-def _check_invariants():
+def test_demo_counters_agree_with_what_they_count(demo_community):
     expected = reputation.points_from_history()
     for user_id, points in db.session.execute(select(User.id, User.reputation_points)):
         assert points == expected.get(user_id, 0), user_id
@@ -90,7 +90,8 @@ def _check_invariants():
     assert _count(Revision) == _count(Question) + _count(Answer)
 
 
-def _check_timestamps(started, finished):
+def test_demo_timestamps_follow_each_other_and_end_by_the_time_it_was_seeded(demo_community):
+    started, finished = demo_community.started, demo_community.finished
     questions = {q.id: q for q in db.session.scalars(select(Question))}
     asked = [q.created_at for q in questions.values()]
     assert min(asked) < started - timedelta(days=365) and max(asked) > started - timedelta(days=7)

@@ -344,9 +344,8 @@ def test_loading_data_can_notify_without_email(make, thread):
     assert _outbox_count(topic="notification:answer") == 1
 
 
-def test_the_demo_community_queues_no_email(runner):
-    result = runner.invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
+def test_the_demo_community_queues_no_email(demo_community):
+    assert demo_community.exit_code == 0, demo_community.output
     assert _outbox_count(kind="email") == 0
     assert db.session.scalar(select(func.count()).select_from(Notification)) > 0
 

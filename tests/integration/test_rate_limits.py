@@ -12,6 +12,7 @@ import urllib.request
 import uuid
 
 import pytest
+import redis
 
 from app import create_app
 from app.auth import services as accounts
@@ -20,7 +21,7 @@ from app.config import REPO_ROOT
 from app.extensions import db
 from tests import builders
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_URL = os.environ.get("TEST_REDIS_URL")  # tests marked needs_redis are only collected when it is set
 
 
 @pytest.fixture
@@ -73,13 +74,17 @@ def test_posting_shares_one_budget_across_questions_answers_comments_and_the_api
                     headers=headers).json["error"]["code"] == "too_many_requests"
 
 
-def _redis_available():
-    host, port = urllib.parse.urlsplit(REDIS_URL).hostname, urllib.parse.urlsplit(REDIS_URL).port or 6379
+@pytest.fixture
+def redis_url():
+    """TEST_REDIS_URL, checked: set but unreachable is a failure, never a skip."""
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
     try:
-        socket.create_connection((host, port), timeout=1).close()
-        return True
-    except OSError:
-        return False
+        client.ping()
+    except redis.RedisError as error:
+        pytest.fail(f"TEST_REDIS_URL={REDIS_URL} is set but Redis does not answer: {error}")
+    finally:
+        client.close()
+    return REDIS_URL
 
 
 def _free_port():
@@ -88,20 +93,22 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-@pytest.mark.skipif(not _redis_available(), reason=f"no Redis at {REDIS_URL}")
-def test_two_gunicorn_workers_share_the_limit_through_redis(tmp_path):
+@pytest.mark.needs_redis
+def test_two_gunicorn_workers_share_the_limit_through_redis(tmp_path, redis_url):
     """RELIABILITY.md 6: with per-process memory each worker would allow its own budget."""
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'limits.db'}", "SECRET_KEY": "limits-test",
            "SEARCH_INDEX_DIR": str(tmp_path / "index"), "RATELIMIT_ENABLED": "true",
-           "RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}", "FLASK_APP": "wsgi"}
+           "RATELIMIT_STORAGE_URI": redis_url, "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}", "FLASK_APP": "wsgi"}
     subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=REPO_ROOT, env=env, check=True,
                    capture_output=True)
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-                              cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
+                                  cwd=REPO_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"
-        _wait_until_serving(base, server)
+        _wait_until_serving(base, server, log)
         statuses = []
         for _ in range(14):
             # A new connection (and often another worker) each time, with a valid form token.
@@ -119,12 +126,13 @@ def test_two_gunicorn_workers_share_the_limit_through_redis(tmp_path):
         server.wait()
 
 
-def _wait_until_serving(base, server):
-    """Poll until gunicorn answers, however long a loaded machine takes to start it; fail if it exits."""
+def _wait_until_serving(base, server, log):
+    """Poll until gunicorn answers, however long a loaded machine takes to start it; one that exits
+    (a taken port, an import error) fails at once, with its log."""
     while server.poll() is None:
         try:
             urllib.request.urlopen(f"{base}/sign-in", timeout=30).close()
             return
         except OSError:
             time.sleep(0.2)
-    raise AssertionError(f"gunicorn exited with status {server.returncode} before serving")
+    raise AssertionError(f"gunicorn exited with {server.returncode}:\n{log.read_text(errors='replace')}")

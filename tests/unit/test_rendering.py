@@ -1,7 +1,6 @@
 """Tests for app.rendering: sanitizing, link rules, Markdown output and bounded rendering time."""
 
 import html
-import json
 import re
 import subprocess
 import sys
@@ -13,11 +12,7 @@ import pytest
 
 from app import rendering
 from app.rendering import MAX_BODY_LENGTH, RenderError, html_to_text, render_comment, render_markdown
-
-TESTDATA = Path(__file__).resolve().parents[3] / "shared" / "testdata"
-needs_testdata = pytest.mark.skipif(
-    not TESTDATA.is_dir(), reason=f"hostile-input corpora not found at {TESTDATA} (the shared folder beside the repo)"
-)
+from tests import corpora
 
 # The allow-list the project asked for, written out again so the tests check the module.
 ALLOWED_TAGS = {
@@ -98,14 +93,14 @@ def audit(markup, allowed_tags=ALLOWED_TAGS, allowed_attributes=ALLOWED_ATTRIBUT
 
 
 def load_payloads(name):
-    return [entry["payload"] for entry in json.loads((TESTDATA / name).read_text(encoding="utf-8"))]
+    return [entry["payload"] for entry in corpora.load(name)]
 
 
 # --- Hostile input ---------------------------------------------------------------------------
 
 
-@needs_testdata
 def test_xss_payloads_leave_nothing_dangerous_in_posts():
+    """The whole XSS corpus: every post goes through this renderer (elsewhere tests take corpora.xss_sample)."""
     payloads = load_payloads("xss_payloads.json")
     assert len(payloads) > 3000
     failures = []
@@ -119,7 +114,6 @@ def test_xss_payloads_leave_nothing_dangerous_in_posts():
     assert not failures, f"{len(failures)} payloads got through, first: {failures[:3]}"
 
 
-@needs_testdata
 def test_xss_payloads_leave_nothing_dangerous_in_comments():
     failures = []
     for payload in load_payloads("xss_payloads.json"):
@@ -129,9 +123,8 @@ def test_xss_payloads_leave_nothing_dangerous_in_comments():
     assert not failures, f"{len(failures)} payloads got through, first: {failures[:3]}"
 
 
-@needs_testdata
 def test_naughty_strings_render_and_convert_back_to_text():
-    for naughty in json.loads((TESTDATA / "blns.json").read_text(encoding="utf-8")):
+    for naughty in corpora.load("blns.json"):
         assert audit(render_markdown(naughty)) == []
         assert audit(render_comment(naughty), allowed_tags={"a"}, allowed_attributes={"a": {"href", "rel"}}) == []
         html_to_text(render_markdown(naughty))
