@@ -9,7 +9,7 @@ from app.clock import request_now
 from app.exceptions import ValidationError
 from app.questions.forms import ActionForm
 from app.web import show_errors
-from app.webhooks import bp, services
+from app.webhooks import bp, services, transport
 from app.webhooks.models import EVENTS
 
 
@@ -53,7 +53,8 @@ def index():
 def show(hook_id):
     """One webhook: its secret, events and recent deliveries with status and attempts."""
     hook = services.get_or_404(hook_id)
-    return render_template("webhooks/show.html", hook=hook, deliveries=services.deliveries(hook), events=EVENTS,
+    return render_template("webhooks/show.html", hook=hook, standard_secret=transport.standard_secret(hook.secret),
+                           deliveries=services.deliveries(hook), events=EVENTS,
                            action_form=ActionForm(), state=services.delivery_state)
 
 

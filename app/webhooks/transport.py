@@ -5,14 +5,22 @@ the WEBHOOKS_ALLOW_PRIVATE_ADDRESSES setting is on, every address the host name 
 to must be public; the connection then goes to the checked address itself (the name is
 kept for the Host header and TLS), so a DNS answer cannot change between check and use.
 Redirects are not followed: a 3xx is a failed delivery like any other non-2xx answer.
+
+Signatures follow Standard Webhooks (standardwebhooks, the specification's reference library):
+`webhook-signature` signs `id.timestamp.body`, so a captured delivery replayed later fails a
+receiver's timestamp check. The older `X-Peerdesk-Signature` (the body alone) is still sent for
+one release, for receivers that verify it today.
 """
+import base64
 import hashlib
 import hmac
 import http.client
 import socket
 import ssl
-import time
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
+
+import standardwebhooks
 
 from app import settings
 from app.extensions import db
@@ -24,8 +32,20 @@ USER_AGENT = "Peerdesk-Webhooks/1"
 
 
 def signature(secret, body):
-    """The signature header's value: sha256=<hex HMAC-SHA256 of the exact body bytes>."""
+    """The legacy X-Peerdesk-Signature value: sha256=<hex HMAC-SHA256 of the exact body bytes>."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def standard_secret(secret):
+    """The hook's secret as Standard Webhooks receivers take it: whsec_<base64 of the key bytes>."""
+    return "whsec_" + base64.b64encode(secret.encode()).decode()
+
+
+def standard_headers(secret, delivery_id, sent_at, body):
+    """webhook-id, webhook-timestamp and webhook-signature for one attempt sent at `sent_at`."""
+    signed = standardwebhooks.Webhook(secret.encode()).sign(delivery_id, sent_at, body.decode())
+    return {"webhook-id": delivery_id, "webhook-timestamp": str(int(sent_at.timestamp())),
+            "webhook-signature": signed}
 
 
 def _addresses(host, port):
@@ -75,12 +95,16 @@ def send(payload):
     secure = parts.scheme == "https"
     port = parts.port or (443 if secure else 80)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    # The network edge: the timestamp says when these bytes left, for the receiver's replay window.
+    sent_at = datetime.now(UTC).replace(microsecond=0)
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         "X-Peerdesk-Event": payload["event"],
+        **standard_headers(hook.secret, payload["delivery_id"], sent_at, body),
+        # Deprecated, kept for one release: the same id and moment, and the body-only signature.
         "X-Peerdesk-Delivery": payload["delivery_id"],
-        "X-Peerdesk-Timestamp": str(int(time.time())),
+        "X-Peerdesk-Timestamp": str(int(sent_at.timestamp())),
         "X-Peerdesk-Signature": signature(hook.secret, body),
     }
     timeout = settings.get(TIMEOUT)

@@ -3,10 +3,13 @@ import hashlib
 import hmac
 import json
 import threading
-from datetime import timedelta
+import time
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import standardwebhooks
+import time_machine
 from sqlalchemy import func, select
 
 from app import outbox
@@ -16,7 +19,7 @@ from app.exceptions import PermissionDenied, ValidationError
 from app.extensions import db
 from app.outbox import OutboxMessage
 from app.questions import services as questions
-from app.webhooks import services
+from app.webhooks import services, transport
 from app.webhooks.models import Webhook
 from tests import corpora
 
@@ -79,6 +82,46 @@ def deliver(now=None):
                                                            OutboxMessage.last_attempt_at == now)).all()
     delivered = sum(1 for message in tried if message.delivered_at == now)
     return delivered, len(tried) - delivered
+
+
+def _verify_standard(hook, request):
+    """What a Standard Webhooks receiver does, with the specification's reference library and the
+    secret as the hook's admin page shows it: checks the signature and a 5-minute timestamp window."""
+    return standardwebhooks.Webhook(transport.standard_secret(hook.secret)).verify(request["body"],
+                                                                                  request["headers"])
+
+
+def test_deliveries_carry_standard_webhooks_signatures(receiver, admin, make):
+    hook = services.create(admin, receiver.url, ["question.asked"], now=utcnow())
+    question = make.question()
+    assert deliver() == (1, 0)
+    [request] = receiver.requests
+    headers = request["headers"]
+    assert _verify_standard(hook, request)["data"]["question"]["id"] == question.id
+    assert headers["webhook-id"] == headers["X-Peerdesk-Delivery"] == json.loads(request["body"])["id"]
+    assert headers["webhook-timestamp"] == headers["X-Peerdesk-Timestamp"]
+    assert verify(hook.secret, request)  # the older header, kept for one release
+
+
+def test_a_replayed_delivery_fails_verification(receiver, admin, make):
+    """Captured once, sent again later: the signed timestamp is stale, and a fresh one breaks the signature."""
+    hook = services.create(admin, receiver.url, ["question.asked"], now=utcnow())
+    make.question()
+    assert deliver() == (1, 0)
+    [request] = receiver.requests
+    sent_at = datetime.fromtimestamp(int(request["headers"]["webhook-timestamp"]), UTC)
+    with time_machine.travel(sent_at + timedelta(minutes=6)):
+        with pytest.raises(standardwebhooks.WebhookVerificationError, match="too old"):
+            _verify_standard(hook, request)
+        forged = {**request, "headers": {**request["headers"],
+                                         "webhook-timestamp": str(int(time.time()))}}
+        with pytest.raises(standardwebhooks.WebhookVerificationError, match="No matching signature"):
+            _verify_standard(hook, forged)
+    with time_machine.travel(sent_at + timedelta(minutes=4)):
+        assert _verify_standard(hook, request)  # within the window it is still the genuine delivery
+    other = {**request, "body": request["body"].replace(b'"question.asked"', b'"answer.accepted"')}
+    with pytest.raises(standardwebhooks.WebhookVerificationError):
+        _verify_standard(hook, other)
 
 
 def test_a_question_asked_is_delivered_signed_to_a_subscribed_hook(receiver, admin, make):

@@ -20,7 +20,7 @@ EDGES = {
     "seo/helpful.py": "its own view",
     "moderation/wiring.py": "a request hook",
     "api/auth.py": "a request decorator",
-    "webhooks/transport.py": "the network edge: X-Peerdesk-Timestamp says when the bytes left",
+    "webhooks/transport.py": "the network edge: the signed timestamp says when the bytes left",
 }
 
 
