@@ -94,9 +94,10 @@ def register_request_hooks(app):
 
 def register_template_helpers(app):
     """Permissions and formatting helpers available in every template."""
-    from app import clock, formatting, permissions
+    from app import clock, formatting, permissions, urls
 
     app.jinja_env.globals.update(permissions.template_helpers(clock.request_now))
+    app.jinja_env.globals.update(urls.TEMPLATE_GLOBALS)
     app.jinja_env.filters.update(formatting.FILTERS)
 
 

@@ -14,9 +14,9 @@ from app.account.forms import (
 )
 from app.clock import request_now
 from app.exceptions import DomainError, NotFound, ValidationError
+from app.forms import ActionForm
 from app.notifications import services as notification_services
 from app.notifications.models import EMAIL_MODES
-from app.questions.forms import ActionForm
 from app.ratelimits import email_request_limit, email_target_limit, sign_in_limit
 from app.web import page_number, show_errors
 

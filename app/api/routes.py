@@ -7,12 +7,12 @@ from app.api.auth import token_required
 from app.clock import request_now
 from app.exceptions import MalformedRequest, ValidationError
 from app.extensions import db, limiter
-from app.formatting import slugify
 from app.models import Tag
 from app.questions import queries, services
 from app.ratelimits import posting_limit
 from app.search import insights, service
 from app.search.routes import request_from_args
+from app.urls import question_url
 from app.validation import MAX_ID, positive_int
 
 
@@ -137,7 +137,7 @@ def suggest():
     return {"results": [{
         "id": s.question.id,
         "title": s.question.title,
-        "url": url_for("questions.show", question_id=s.question.id, slug=slugify(s.question.title)),
+        "url": question_url(s.question),
         "resolved": s.question.is_resolved,
         "score": s.question.score,
         "answer_count": s.question.answer_count,

@@ -1,7 +1,7 @@
 """JSON shapes of the API's resources."""
-from flask import url_for
 
-from app.formatting import iso, slugify
+from app.formatting import iso
+from app.urls import member_url, question_url
 
 
 def author(user):
@@ -11,7 +11,7 @@ def author(user):
         "username": user.username,
         "reputation": user.reputation,
         "is_staff": user.is_staff,
-        "url": url_for("users.profile", user_id=user.id, slug=slugify(user.username), _external=True),
+        "url": member_url(user, external=True),
     }
 
 
@@ -20,7 +20,7 @@ def question_summary(question):
     return {
         "id": question.id,
         "title": question.title,
-        "url": url_for("questions.show", question_id=question.id, slug=slugify(question.title), _external=True),
+        "url": question_url(question, external=True),
         "score": question.score,
         "answer_count": question.answer_count,
         "view_count": question.view_count,

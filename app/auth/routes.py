@@ -8,6 +8,7 @@ from app.clock import request_now
 from app.exceptions import ValidationError
 from app.ratelimits import sign_in_limit, sign_up_limit
 from app.security import safe_next
+from app.urls import member_url
 from app.web import show_errors
 
 
@@ -72,5 +73,5 @@ def change_password():
         else:
             login_user(current_user._get_current_object())
             flash("Your password is changed. Other devices have been signed out.", "success")
-            return redirect(url_for("users.profile", user_id=current_user.id))
+            return redirect(member_url(current_user))
     return render_template("auth/change_password.html", form=form), 422 if form.errors else 200

@@ -9,7 +9,7 @@ from app.clock import request_now
 from app.exceptions import MalformedRequest, NotFound, PermissionDenied, ValidationError
 from app.extensions import db
 from app.models import Question, User
-from app.questions.routes import question_url
+from app.urls import question_url
 
 
 def _staff_token():

@@ -15,7 +15,7 @@ from app.extensions import csrf, db
 from app.models import Question, User
 from app.questions import queries
 from app.questions import services as threads
-from app.questions.routes import question_url
+from app.urls import question_url
 from app.validation import positive_int
 
 BROWSER_COOKIE = "peerdesk_same_problem"

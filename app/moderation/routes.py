@@ -14,8 +14,8 @@ from app.models import ROLES, Question, User
 from app.moderation import queries, services
 from app.moderation.forms import DecisionForm, FlagForm, NoteForm, RoleForm, SettingForm, SuspendForm
 from app.moderation.models import FLAG_REASONS, POST_TYPES, ReviewItem
-from app.questions.routes import question_url
 from app.security import is_safe_redirect
+from app.urls import question_url
 from app.validation import positive_int
 from app.web import page_number
 

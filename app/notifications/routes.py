@@ -6,11 +6,11 @@ from app import permissions
 from app.clock import request_now
 from app.exceptions import DomainError, ValidationError
 from app.extensions import csrf, db
+from app.forms import ActionForm
 from app.models import Question
 from app.notifications import bp, services
-from app.questions.forms import ActionForm
-from app.questions.routes import question_url
 from app.security import safe_next
+from app.urls import question_url
 from app.web import page_number
 
 

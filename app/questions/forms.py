@@ -43,8 +43,3 @@ class CloseForm(FlaskForm):
     reason = SelectField("Reason", choices=[SelectChoice(key, label) for key, label in CLOSE_REASONS.items()])
     duplicate_of = IntegerField("Original question id", validators=[Optional()])
 
-
-class ActionForm(FlaskForm):
-    """A button that changes something (accept, delete): CSRF only."""
-
-    next = HiddenField()

@@ -11,29 +11,17 @@ from app.clock import request_now
 from app.exceptions import ValidationError
 from app.extensions import db
 from app.formatting import slugify
+from app.forms import ActionForm
 from app.models import Question, Revision, Tag
 from app.moderation import holds
 from app.questions import bp, queries, services
-from app.questions.forms import ActionForm, AnswerForm, CloseForm, CommentForm, QuestionForm, VoteForm
+from app.questions.forms import AnswerForm, CloseForm, CommentForm, QuestionForm, VoteForm
 from app.ratelimits import posting_limit
 from app.rendering import RenderError, render_markdown
 from app.search import insights
+from app.urls import answer_url, question_url
 from app.validation import positive_int
 from app.web import page_number, show_errors
-
-
-def question_url(question, **kwargs):
-    """The canonical URL of a question page."""
-    return url_for("questions.show", question_id=question.id, slug=slugify(question.title), **kwargs)
-
-
-def answer_url(answer):
-    """The question page, scrolled to the answer."""
-    return question_url(answer.question, _anchor=f"answer-{answer.id}")
-
-
-bp.add_app_template_global(question_url)
-bp.add_app_template_global(answer_url)
 
 
 def _write_view_counts(connection, question_ids):

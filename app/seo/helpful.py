@@ -20,8 +20,8 @@ from app.database import begin_write
 from app.exceptions import NotFound, ValidationError
 from app.extensions import csrf, db, limiter
 from app.models import NEVER_REUSE_IDS, Answer, Question
-from app.questions.routes import question_url
 from app.seo import bp
+from app.urls import question_url
 
 COOKIE_NAME = "pd_browser"
 COOKIE_MAX_AGE = 2 * 365 * 86400

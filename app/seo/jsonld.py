@@ -1,11 +1,10 @@
 """schema.org QAPage structured data for question pages, as Google's Q&A guidelines describe it."""
 import json
 
-from flask import url_for
 from markupsafe import Markup
 
-from app.formatting import iso, slugify
-from app.questions.routes import question_url
+from app.formatting import iso
+from app.urls import member_url, question_url
 
 # Characters of a post's text: search engines need the gist, and every answer carries its url, which
 # Google's Q&A guidelines ask for when the text is partial. Keeps long threads from doubling in weight.
@@ -19,7 +18,7 @@ def _text(html):
 
 def _person(user):
     return {"@type": "Person", "name": user.username,
-            "url": url_for("users.profile", user_id=user.id, slug=slugify(user.username), _external=True)}
+            "url": member_url(user, external=True)}
 
 
 def _answer(answer):

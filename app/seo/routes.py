@@ -8,11 +8,12 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.clock import request_now
 from app.extensions import db
-from app.formatting import iso, slugify
+from app.formatting import iso
 from app.models import Answer, Question, Tag
 from app.seo import bp
 from app.seo.caching import cache_for
 from app.seo.jsonld import question_jsonld
+from app.urls import question_url
 
 # At most 50,000 URLs per sitemap file (sitemaps.org); tests lower it to see the split.
 SITEMAP_PAGE_SIZE = 50_000
@@ -99,7 +100,7 @@ def sitemap_questions(number):
         .offset((number - 1) * SITEMAP_PAGE_SIZE).limit(SITEMAP_PAGE_SIZE)).all()
     if not rows and number > 1:
         abort(404)
-    urls = [(url_for("questions.show", question_id=row.id, slug=slugify(row.title), _external=True),
+    urls = [(question_url(row, external=True),
              iso(max(filter(None, (row.last_activity_at, row.edited_at))))) for row in rows]
     cache_for(SITEMAP_SECONDS)
     return _xml("seo/sitemap.xml", urls=urls)
@@ -122,9 +123,9 @@ def _question_entries(query):
         query.where(*visible_questions()).options(joinedload(Question.author), selectinload(Question.tags))
         .order_by(Question.created_at.desc(), Question.id.desc()).limit(FEED_LENGTH)).all()
     return [{
-        "id": url_for("questions.show", question_id=q.id, _external=True),
+        "id": url_for("questions.show", question_id=q.id, _external=True),  # without the slug: a retitle keeps it
         "title": q.title,
-        "link": url_for("questions.show", question_id=q.id, slug=slugify(q.title), _external=True),
+        "link": question_url(q, external=True),
         "published": q.created_at,
         "updated": q.edited_at or q.created_at,
         "author": q.author.username,
@@ -170,7 +171,7 @@ def question_feed(question_id):
         select(Answer).where(Answer.question_id == question.id, *visible_answers())
         .options(joinedload(Answer.author)).order_by(Answer.created_at.desc(), Answer.id.desc())
         .limit(FEED_LENGTH)).all()
-    page_url = url_for("questions.show", question_id=question.id, slug=slugify(question.title), _external=True)
+    page_url = question_url(question, external=True)
     entries = [{
         "id": url_for("questions.answer_link", answer_id=answer.id, _external=True),
         "title": f"Answer by {answer.author.username}" + (" (accepted)" if answer.id == question.accepted_answer_id

@@ -1,7 +1,8 @@
 """Member list and public profiles."""
-from flask import redirect, render_template, url_for
+from flask import redirect, render_template
 
 from app.formatting import slugify
+from app.urls import member_url
 from app.users import bp, queries
 from app.web import page_number
 
@@ -18,5 +19,5 @@ def profile(user_id, slug=None):
     """A member's public profile: figures, questions and answers."""
     user = queries.get_user_or_404(user_id)
     if slug != slugify(user.username):
-        return redirect(url_for("users.profile", user_id=user.id, slug=slugify(user.username)), code=301)
+        return redirect(member_url(user), code=301)
     return render_template("users/profile.html", profile=queries.load_profile(user))

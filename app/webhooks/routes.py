@@ -7,7 +7,7 @@ from wtforms import SelectChoice, SelectMultipleField, StringField, widgets
 from app import permissions
 from app.clock import request_now
 from app.exceptions import ValidationError
-from app.questions.forms import ActionForm
+from app.forms import ActionForm
 from app.web import show_errors
 from app.webhooks import bp, services, transport
 from app.webhooks.models import EVENTS
