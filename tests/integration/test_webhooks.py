@@ -87,8 +87,8 @@ def deliver(now=None):
 def _verify_standard(hook, request):
     """What a Standard Webhooks receiver does, with the specification's reference library and the
     secret as the hook's admin page shows it: checks the signature and a 5-minute timestamp window."""
-    return standardwebhooks.Webhook(transport.standard_secret(hook.secret)).verify(request["body"],
-                                                                                  request["headers"])
+    webhook = standardwebhooks.Webhook(transport.standard_secret(hook.secret))
+    return webhook.verify(request["body"], request["headers"])
 
 
 def test_deliveries_carry_standard_webhooks_signatures(receiver, admin, make):
