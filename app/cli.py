@@ -9,7 +9,7 @@ from app.clock import utcnow
 from app.exceptions import DomainError, ValidationError
 from app.extensions import db
 from app.models import ROLES, Question, User
-from app.search import indexer
+from app.search import index_sync
 
 users_cli = AppGroup("users", help="Create members and staff, issue API tokens.")
 reputation_cli = AppGroup("reputation", help="Reputation maintenance.")
@@ -78,7 +78,7 @@ def seed_demo(if_empty, seed):
     except DomainError as error:
         raise click.ClickException(f"Demo data not loaded: {error.message}") from None
     click.echo("Demo community loaded: " + ", ".join(f"{count} {name}" for name, count in summary.items()) + ".")
-    click.echo(f"Search index caught up ({indexer.catch_up(now=utcnow())} logged changes applied).")
+    click.echo(f"Search index caught up ({index_sync.catch_up(now=utcnow())} logged changes applied).")
 
 
 def register(app):

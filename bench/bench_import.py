@@ -131,13 +131,13 @@ def run_import(dump, workdir, postgres, trace, search):
         peak = tracemalloc.get_traced_memory()[1] if trace else None
         result = {"seconds": seconds, "peak": peak, "created": dict(report.created)}
         if search == "compare":
-            from app.search import indexer
+            from app.search import index_sync
 
             started = time.perf_counter()
-            indexer.catch_up(now=utcnow())
+            index_sync.catch_up(now=utcnow())
             result["catch_up"] = time.perf_counter() - started
             started = time.perf_counter()
-            result["reindexed"] = indexer.reindex()
+            result["reindexed"] = index_sync.reindex()
             result["reindex"] = time.perf_counter() - started
     print(json.dumps(result))
 

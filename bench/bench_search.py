@@ -7,7 +7,7 @@ Run from the repository root (the full size takes several minutes):
 
 Builds a fresh SQLite database with the real migrations, fills it with bulk SQL (titles of 6-14
 words, bodies of 40-200, answers of 30-150, drawn from a Zipf-like vocabulary), times a full
-`indexer.reindex()` in-process, then serves the app with gunicorn -w 2 and times
+`index_sync.reindex()` in-process, then serves the app with gunicorn -w 2 and times
 GET /api/v1/suggest one request at a time for title prefixes (2-6 words, the last one cut short).
 The reference is a plain Whoosh title+body OR query for the same prefixes on the same index.
 --keep leaves the database and index in place; --reuse DIR measures them again (migrated to the
@@ -274,16 +274,16 @@ def _cpu_seconds():
 
 
 def time_reindex():
-    """A full `indexer.reindex()` in-process: (questions, wall seconds, CPU seconds, peak MB of a process)."""
+    """A full `index_sync.reindex()` in-process: (questions, wall seconds, CPU seconds, peak MB of a process)."""
     from app import create_app
     from app.extensions import db
-    from app.search import indexer
+    from app.search import index_sync
 
     app = create_app()
     with app.app_context():
         try:
             started, cpu = time.perf_counter(), _cpu_seconds()
-            count = indexer.reindex()
+            count = index_sync.reindex()
             peak_mb = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF,
                                                                         resource.RUSAGE_CHILDREN)) / 1024
             return count, time.perf_counter() - started, _cpu_seconds() - cpu, peak_mb
@@ -308,11 +308,11 @@ def reference_search(index_dir):
 
 
 def app_suggest(index_dir):
-    """The app's own `index.suggest()`, in-process: the Whoosh share of the endpoint's time."""
-    from app.search import index
+    """The app's own `whoosh_index.suggest()`, in-process: the Whoosh share of the endpoint's time."""
+    from app.search import whoosh_index
 
-    search_index = index.SearchIndex(index_dir)
-    return lambda text: index.suggest(search_index, text, limit=7)
+    search_index = whoosh_index.SearchIndex(index_dir)
+    return lambda text: whoosh_index.suggest(search_index, text, limit=7)
 
 
 # The server --------------------------------------------------------------------------------
@@ -482,7 +482,7 @@ def run(args, workdir):
                     f"goal p95 < {SUGGEST_GOAL_P95_MS} ms: {'met' if p95 < SUGGEST_GOAL_P95_MS else 'MISSED'}; "
                     f"{mean_found:.1f} results/query, {failures} failed")
     index_dir = str(workdir / "index")
-    for label, function in [("in-process index.suggest() (Whoosh share)", app_suggest(index_dir)),
+    for label, function in [("in-process whoosh_index.suggest() (Whoosh share)", app_suggest(index_dir)),
                             ("reference: plain Whoosh title+body OR", reference_search(index_dir))]:
         for text in warm_up:
             function(text)

@@ -992,18 +992,18 @@ def build_index(workdir, questions, rng):
     from app import create_app
     from app.config import testing_config
     from app.extensions import db
-    from app.search import indexer
+    from app.search import index_sync
 
     app = create_app(testing_config(str(workdir), f"sqlite:///{workdir / 'eval.db'}", str(workdir / "index")))
     with app.app_context():
         try:
             db.create_all()
             fill_database(questions, rng)
-            indexer.reindex()
+            index_sync.reindex()
         finally:
             db.session.remove()
             db.engine.dispose()
-    from app.search.index import SearchIndex
+    from app.search.whoosh_index import SearchIndex
 
     return SearchIndex(workdir / "index")
 
@@ -1067,26 +1067,26 @@ PRODUCT_ALIASES = (
 
 def app_suggest(groups=PRODUCT_ALIASES):
     """The app's own suggest(), as the endpoint calls it, with a deployment's synonym groups."""
-    from app.search import index
+    from app.search import whoosh_index
 
-    return lambda search_index, text, exclude_id: index.suggest(search_index, text, limit=TOP, exclude_id=exclude_id,
-                                                                synonym_groups=groups)[0]
+    return lambda search_index, text, exclude_id: whoosh_index.suggest(
+        search_index, text, limit=TOP, exclude_id=exclude_id, synonym_groups=groups)[0]
 
 
 def app_ranking(**options):
     """The app's ranking with one of its parts switched off, for the ablation rows."""
-    from app.search import index, suggest
+    from app.search import suggest, whoosh_index
 
     def run(search_index, text, exclude_id):
         reader = search_index.shared_searcher().reader()
-        return suggest.rank(reader, index._text, text, TOP, exclude_id, **options)
+        return suggest.rank(reader, whoosh_index._text, text, TOP, exclude_id, **options)
 
     return run
 
 
 def _parsed(search_index, query_text, group=None):
     """Ids of a parsed title+body query, one more than needed so an excluded question can drop out."""
-    from app.search.index import SCHEMA
+    from app.search.whoosh_index import SCHEMA
 
     parser = MultifieldParser(["title", "body"], SCHEMA, **({"group": group} if group else {}))
     with search_index.searcher() as searcher:
@@ -1110,7 +1110,7 @@ def previous_app_suggest(search_index, text, exclude_id):
     from whoosh.query import AndNot, Or, Prefix, Term
     from whoosh.scoring import BM25F
 
-    from app.search.index import _text
+    from app.search.whoosh_index import _text
 
     words = [token.text for token in _text(text)]
     if not words:
@@ -1131,7 +1131,7 @@ def whoosh_variant(fields=("title", "body", "accepted_answer"), scale=None, grou
     from whoosh.query import AndNot, DisjunctionMax, Or, Term
 
     from app.search import suggest
-    from app.search.index import _synonyms, _text
+    from app.search.whoosh_index import _synonyms, _text
 
     synonyms = _synonyms(tuple(groups)) if groups else {}
 
@@ -1158,7 +1158,7 @@ def whoosh_variant(fields=("title", "body", "accepted_answer"), scale=None, grou
 
 def methods():
     """(label, method) rows of the table; built late, after the app's modules can be imported."""
-    from app.search.index import _synonyms
+    from app.search.whoosh_index import _synonyms
 
     return [
         ("app suggest", app_suggest()),

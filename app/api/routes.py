@@ -10,7 +10,8 @@ from app.extensions import db, limiter
 from app.models import Tag
 from app.questions import queries, services
 from app.ratelimits import posting_limit
-from app.search import insights, service
+from app.search import insights
+from app.search import queries as search_queries
 from app.search.routes import request_from_args
 from app.urls import question_url
 from app.validation import MAX_ID, positive_int
@@ -117,7 +118,7 @@ def accept_answer(answer_id):
 @bp.get("/search")
 def search():
     """Search results as JSON: the same request and results as the search page."""
-    found = service.search(request_from_args(request.args))
+    found = search_queries.search(request_from_args(request.args))
     return {
         "items": [{**serializers.question_summary(question), "snippet": snippet} for question, snippet in found.items],
         "page": found.request.page,
@@ -132,7 +133,7 @@ def suggest():
     """Existing questions that may answer a draft: {"results": [...]}; a short query gives an empty list."""
     limit = positive_int(request.args.get("limit", "5"), maximum=1000) or 5
     exclude = positive_int(request.args.get("exclude", ""))
-    suggestions = service.suggest(request.args.get("q", ""), limit=min(limit, 10), exclude_id=exclude)
+    suggestions = search_queries.suggest(request.args.get("q", ""), limit=min(limit, 10), exclude_id=exclude)
     insights.log_query("suggest", request.args.get("q", ""), len(suggestions), now=request_now())
     return {"results": [{
         "id": s.question.id,

@@ -43,7 +43,7 @@ from app.models import (
     question_tags,
 )
 from app.rendering import render_comment
-from app.search import indexer
+from app.search import index_sync
 
 SEARCH_MODES = ("auto", "catch-up", "reindex", "none")
 REBUILD_RATIO = 10  # auto rebuilds the index when logged changes x this >= questions (see _update_search_index)
@@ -882,11 +882,11 @@ class StackExchangeImport:
             db.session.rollback()
             rebuild = self._logged_changes * REBUILD_RATIO >= max(total, 1)
         if rebuild:
-            count = indexer.reindex()
+            count = index_sync.reindex()
             self.report.notes.append(f"Search index rebuilt: {count:,} questions in "
                                      f"{time.perf_counter() - started:.1f} s.")
         else:
-            applied = indexer.catch_up(now=self.now)
+            applied = index_sync.catch_up(now=self.now)
             self.report.notes.append(f"Search index caught up: {applied:,} logged change(s) applied in "
                                      f"{time.perf_counter() - started:.1f} s.")
 

@@ -9,7 +9,7 @@ from app.extensions import db
 from app.models import CLOSE_REASONS, Answer, AnswerVote, Comment, Question, QuestionVote, Revision, Tag
 from app.moderation import holds
 from app.rendering import RenderError, render_comment, render_markdown
-from app.search.indexer import record_change
+from app.search.index_sync import record_change
 
 
 def _clean_and_render(body, minimum=validation.BODY_MIN):

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Question
-from app.search import indexer
+from app.search import index_sync
 
 search_cli = AppGroup("search", help="Build and check the search index.")
 
@@ -20,7 +20,7 @@ def reindex_command():
                               .where(Question.deleted_at.is_(None), Question.hidden_at.is_(None)))
     started = time.perf_counter()
     with click.progressbar(length=total, label="Indexing questions", show_pos=True) as bar:
-        count = indexer.reindex(progress=bar.update)
+        count = index_sync.reindex(progress=bar.update)
     seconds = time.perf_counter() - started
     click.echo(f"Indexed {count} questions in {seconds:.1f} s ({count / seconds if seconds else 0:.0f} docs/s).")
 
@@ -28,14 +28,14 @@ def reindex_command():
 @search_cli.command("catch-up")
 def catch_up_command():
     """Apply logged changes that are not in the index yet."""
-    click.echo(f"Applied {indexer.catch_up(now=utcnow())} logged change(s).")
+    click.echo(f"Applied {index_sync.catch_up(now=utcnow())} logged change(s).")
 
 
 @search_cli.command("check")
 def check_command():
     """Compare the index with the database; exit 1 listing the differences when they drift."""
-    indexer.catch_up(now=utcnow())
-    found = indexer.differences()
+    index_sync.catch_up(now=utcnow())
+    found = index_sync.differences()
     if not any(found.values()):
         click.echo("The index matches the database.")
         return
@@ -50,7 +50,7 @@ def _catch_up_after(app):
     """Bring the index up to date after a response that changed searchable content."""
     with app.app_context():
         try:
-            indexer.catch_up(now=utcnow())
+            index_sync.catch_up(now=utcnow())
         except Exception:  # the next catch-up repairs whatever this one missed
             app.logger.exception("Search index catch-up failed")
 

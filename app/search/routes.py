@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from app import permissions
 from app.clock import request_now
-from app.search import insights, service
+from app.search import insights, queries
 from app.seo import helpful
 from app.web import page_number
 
@@ -17,7 +17,7 @@ def request_from_args(args):
     """A SearchRequest from query-string arguments (the page and the API share it)."""
     resolved = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}.get(
         (args.get("resolved") or "").lower())
-    return service.parse_request(args.get("q", ""), tag=(args.get("tag") or "").lower() or None, resolved=resolved,
+    return queries.parse_request(args.get("q", ""), tag=(args.get("tag") or "").lower() or None, resolved=resolved,
                                  has_answers=(args.get("answered") or "").lower() in ("1", "true", "yes"),
                                  sort=args.get("sort", "relevance"), page=page_number())
 
@@ -28,7 +28,7 @@ def results():
     search_request = request_from_args(request.args)
     found = None
     if search_request.text or search_request.tag:
-        found = service.search(search_request)
+        found = queries.search(search_request)
         insights.log_query("search", request.args.get("q", ""), found.total, now=request_now())
     return render_template("search/results.html", found=found, search_request=search_request,
                            q=request.args.get("q", ""))

@@ -10,7 +10,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.models import AskDraft
 from app.questions import services as threads
-from app.search import indexer
+from app.search import index_sync
 from tests.e2e.conftest import PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -27,7 +27,7 @@ def answered(live_server):
                                         "It loses most of its charge while I sleep.", ["pulse"], now=utcnow())
         answer = threads.post_answer(helper, question, "Switch off the always-on display in Settings.", now=utcnow())
         threads.accept_answer(asker, answer, now=utcnow())
-        indexer.catch_up(now=utcnow())
+        index_sync.catch_up(now=utcnow())
         return question.id, question.title
 
 

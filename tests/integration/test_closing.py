@@ -4,7 +4,7 @@ import pytest
 from app.clock import utcnow
 from app.exceptions import PermissionDenied, ValidationError
 from app.questions import services
-from app.search import indexer
+from app.search import index_sync
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def test_search_and_suggestions_lead_to_the_original(client, make, pair):
     original, duplicate = pair
     services.close_question(make.user(role="moderator"), duplicate, "duplicate", duplicate_of_id=original.id,
                             now=utcnow())
-    indexer.catch_up(now=utcnow())
+    index_sync.catch_up(now=utcnow())
     results = client.get("/api/v1/suggest?q=zebrafish").json["results"]
     assert [r["id"] for r in results] == [original.id]
     items = client.get("/api/v1/search?q=zebrafish").json["items"]

@@ -12,7 +12,7 @@ from app.clock import utcnow
 from app.exceptions import Conflict
 from app.extensions import db
 from app.models import Answer, AnswerVote, Comment, Question, QuestionVote, Revision, Tag, User, question_tags
-from app.search import indexer
+from app.search import index_sync
 
 NOW = datetime(2026, 5, 1, 12, 0)
 
@@ -29,7 +29,7 @@ def test_seed_demo_reports_what_it_loaded_and_catches_the_search_index_up(demo_c
     assert demo_community.exit_code == 0, demo_community.output
     assert demo_community.output.startswith("Demo community loaded: 46 members, 5 staff, 160 questions, ")
     assert "Search index caught up" in demo_community.output
-    assert indexer.differences() == {"missing": [], "extra": [], "stale": []}
+    assert index_sync.differences() == {"missing": [], "extra": [], "stale": []}
 
 
 def test_the_same_seed_stores_what_the_planner_produces(demo_community):

@@ -13,7 +13,7 @@ from app.models import Answer, Comment, Question, Tag, User
 from app.moderation import holds, services
 from app.moderation.holds import PostingLimitReached
 from app.moderation.models import ReviewItem
-from app.search import indexer
+from app.search import index_sync
 from tests import corpora
 
 pytestmark = pytest.mark.time_sensitive  # run again under a shifted clock (make test)
@@ -51,7 +51,7 @@ def test_a_new_members_first_posts_wait_for_approval(app, make, client, asked, s
     assert asked.count(["question"]) == 2  # the staff question and the third one; never the held posts
     assert asked.count(["answer", "question"]) == 0
     assert db.session.scalar(select(Tag.question_count).where(Tag.name == "zeppelin")) == 1
-    indexer.catch_up(now=utcnow())
+    index_sync.catch_up(now=utcnow())
     assert [item["id"] for item in client.get("/api/v1/search?q=dimmed").json["items"]] == []
     assert client.get(f"/questions/{first.id}", follow_redirects=True).status_code == 404
     items = db.session.scalars(select(ReviewItem).order_by(ReviewItem.id)).all()
@@ -72,7 +72,7 @@ def test_approving_publishes_and_announces_rejecting_deletes(app, make, client, 
                     "approve", "welcome", now=utcnow())
     assert not db.session.get(Question, question.id).is_hidden and len(asked) == before + 1
     assert db.session.scalar(select(Tag.question_count).where(Tag.name == "yodel")) == 1
-    indexer.catch_up(now=utcnow())
+    index_sync.catch_up(now=utcnow())
     assert [item["id"] for item in client.get("/api/v1/search?q=yodel").json["items"]] == [question.id]
     services.decide(moderator, db.session.scalar(select(ReviewItem).where(ReviewItem.post_type == "answer")),
                     "reject", "advertising", now=utcnow())

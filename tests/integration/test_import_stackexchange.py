@@ -30,7 +30,7 @@ from app.models import (
 )
 from app.outbox import deliver_due
 from app.questions import services
-from app.search import indexer
+from app.search import index_sync
 from tests import corpora
 from tests import mailbox as smtp
 from tests.mailbox import body, local_path
@@ -415,34 +415,34 @@ def test_the_search_index_finds_imported_questions_and_matches_the_database(app,
     items = client.get("/api/v1/search?q=microwave").json["items"]
     assert [item["id"] for item in items] == [imported("question", 4)]
     assert client.get("/api/v1/search?q=laptop").json["items"][0]["id"] == imported("question", 1)
-    assert indexer.differences() == {"missing": [], "extra": [], "stale": []}
+    assert index_sync.differences() == {"missing": [], "extra": [], "stale": []}
 
 
 @pytest.mark.parametrize("mode", ["catch-up", "reindex"])
 def test_either_way_of_updating_the_index_leaves_it_matching_the_database(app, dump, make, mode):
     make.question(title="A question asked here before the import", tags=["x200"])
-    indexer.catch_up(now=utcnow())
+    index_sync.catch_up(now=utcnow())
     report = StackExchangeImport(dump, search=mode, now=utcnow()).run()
     expected = "Search index rebuilt: 4 questions" if mode == "reindex" else "Search index caught up"
     assert any(note.startswith(expected) for note in report.notes), report.notes
-    assert indexer.differences() == {"missing": [], "extra": [], "stale": []}
+    assert index_sync.differences() == {"missing": [], "extra": [], "stale": []}
 
 
 def test_auto_rebuilds_the_index_for_a_large_import_and_catches_up_for_a_small_one(app, dump, make, tmp_path):
     assert any(note.startswith("Search index rebuilt") for note in import_dump(dump, now=utcnow()).notes)
     for number in range(20):
         make.question(title=f"Existing community question number {number}", tags=["x200"])
-    indexer.catch_up(now=utcnow())
+    index_sync.catch_up(now=utcnow())
     small = write_dump(tmp_path / "small", posts=[question(1, "One more question from a small import", "<p>Hi.</p>")])
     assert any(note.startswith("Search index caught up") for note in import_dump(small, now=utcnow()).notes)
-    assert indexer.differences() == {"missing": [], "extra": [], "stale": []}
+    assert index_sync.differences() == {"missing": [], "extra": [], "stale": []}
 
 
 def test_search_none_leaves_the_log_for_catch_up(app, dump, client):
     report = StackExchangeImport(dump, search="none", now=utcnow()).run()
     assert any("flask search catch-up" in note for note in report.notes)
     assert client.get("/api/v1/search?q=microwave").json["items"] == []
-    indexer.catch_up(now=utcnow())
+    index_sync.catch_up(now=utcnow())
     assert [item["id"] for item in client.get("/api/v1/search?q=microwave").json["items"]] == [imported("question", 4)]
 
 

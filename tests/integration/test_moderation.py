@@ -12,7 +12,7 @@ from app.models import Answer, Comment, Question, Revision
 from app.moderation import services
 from app.moderation.models import Flag, ReviewItem
 from app.questions import services as threads
-from app.search import indexer
+from app.search import index_sync
 
 pytestmark = pytest.mark.time_sensitive  # run again under a shifted clock (make test)
 
@@ -257,11 +257,11 @@ def test_restoring_a_deleted_question_brings_back_its_tag_count_and_search_entry
     question = make.question(title="Quasar tablet screen flickers", tags=["quasar"])
     moderator = make.user(role="moderator")
     services.delete_post(moderator, question, now=utcnow())
-    indexer.catch_up(now=utcnow())
-    assert indexer.search_index().fingerprints().get(question.id) is None
+    index_sync.catch_up(now=utcnow())
+    assert index_sync.app_index().fingerprints().get(question.id) is None
     services.restore_post(moderator, question, now=utcnow())
-    indexer.catch_up(now=utcnow())
-    assert question.id in indexer.search_index().fingerprints()
+    index_sync.catch_up(now=utcnow())
+    assert question.id in index_sync.app_index().fingerprints()
     from app.models import Tag
     assert db.session.scalar(select(Tag.question_count).where(Tag.name == "quasar")) == 1
 
@@ -333,7 +333,7 @@ def test_closing_as_a_duplicate_is_audited_and_suggestions_lead_to_the_original(
     client.post(f"/questions/{duplicate.id}/close", data={"reason": "duplicate", "duplicate_of": original.id})
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "question.close"))
     assert entry.target_id == str(duplicate.id) and entry.after["duplicate_of"] == original.id
-    indexer.catch_up(now=utcnow())
+    index_sync.catch_up(now=utcnow())
     assert [item["id"] for item in client.get("/api/v1/search?q=kumquat").json["items"]] == [original.id]
     assert [r["id"] for r in client.get("/api/v1/suggest?q=kumquat face").json["results"]] == [original.id]
     page = client.get(f"/questions/{duplicate.id}", follow_redirects=True).get_data(as_text=True)

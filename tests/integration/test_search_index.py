@@ -9,17 +9,17 @@ from app.clock import utcnow
 from app.extensions import db
 from app.models import SearchChange
 from app.questions import services
-from app.search import index as search_index_module
-from app.search import indexer
-from app.search.index import SearchIndex
+from app.search import index_sync
+from app.search import whoosh_index as search_index_module
+from app.search.whoosh_index import SearchIndex
 
 pytestmark = pytest.mark.time_sensitive  # run again under a shifted clock (make test)
 
 
 def found(text, **filters):
     """Question ids the index returns for `text`, after catching up."""
-    indexer.catch_up(now=utcnow())
-    return search_index_module.search(indexer.search_index(), text, **filters).ids
+    index_sync.catch_up(now=utcnow())
+    return search_index_module.search(index_sync.app_index(), text, **filters).ids
 
 
 def test_an_asked_question_is_found(make):
@@ -64,7 +64,7 @@ def test_a_rolled_back_change_is_never_indexed(make):
     question = make.question(author, title="Original wording of the title")
     found("original")
     question.title = "Phantom wording that never committed"
-    indexer.record_change(question.id)
+    index_sync.record_change(question.id)
     db.session.flush()
     db.session.rollback()
     assert found("phantom") == [] and found("original") == [question.id]
@@ -86,16 +86,16 @@ def test_a_crash_between_commit_and_index_update_is_caught_up_by_the_next_proces
     # Nothing caught up (the process "died"); a fresh process opens the index anew.
     fresh = SearchIndex(app.config["SEARCH_INDEX_DIR"])
     assert fresh.cursor() == 0
-    indexer.catch_up(fresh, now=utcnow())
+    index_sync.catch_up(fresh, now=utcnow())
     assert search_index_module.search(fresh, "crash").ids == [question.id]
     assert fresh.cursor() == db.session.query(func.max(SearchChange.id)).scalar()
 
 
 def test_catch_up_is_idempotent(make):
     make.question(title="Idempotent catch-up leaves one document")
-    assert indexer.catch_up(now=utcnow()) == 1
-    assert indexer.catch_up(now=utcnow()) == 0
-    assert found("idempotent") and len(indexer.search_index().fingerprints()) == 1
+    assert index_sync.catch_up(now=utcnow()) == 1
+    assert index_sync.catch_up(now=utcnow()) == 0
+    assert found("idempotent") and len(index_sync.app_index().fingerprints()) == 1
 
 
 def test_a_recent_hole_in_the_log_holds_the_cursor_until_it_is_old(make, app):
@@ -105,14 +105,14 @@ def test_a_recent_hole_in_the_log_holds_the_cursor_until_it_is_old(make, app):
     from app.clock import utcnow
 
     make.question(title="Before the hole in the change log")
-    indexer.catch_up(now=utcnow())
-    before = indexer.search_index().cursor()
+    index_sync.catch_up(now=utcnow())
+    before = index_sync.app_index().cursor()
     db.session.add(SearchChange(id=before + 2, question_id=999999, created_at=utcnow()))
     db.session.commit()
-    indexer.catch_up(now=utcnow())
-    assert indexer.search_index().cursor() == before  # id before+1 may still commit
-    indexer.catch_up(now=utcnow() + indexer.GAP_GRACE + timedelta(seconds=1))
-    assert indexer.search_index().cursor() == before + 2
+    index_sync.catch_up(now=utcnow())
+    assert index_sync.app_index().cursor() == before  # id before+1 may still commit
+    index_sync.catch_up(now=utcnow() + index_sync.GAP_GRACE + timedelta(seconds=1))
+    assert index_sync.app_index().cursor() == before + 2
 
 
 def _index_in_process(database_url, folder, index_dir):
@@ -122,7 +122,7 @@ def _index_in_process(database_url, folder, index_dir):
 
     app = create_app(testing_config(folder, database_url, index_dir))
     with app.app_context():
-        indexer.catch_up(now=utcnow())
+        index_sync.catch_up(now=utcnow())
         db.engine.dispose()
 
 
@@ -139,12 +139,12 @@ def test_two_processes_catching_up_at_once_index_everything(make, app, database_
     assert [worker.exitcode for worker in workers] == [0, 0]
     fresh = SearchIndex(app.config["SEARCH_INDEX_DIR"])
     assert set(fresh.fingerprints()) == {q.id for q in questions}
-    assert indexer.differences(fresh) == {"missing": [], "extra": [], "stale": []}
+    assert index_sync.differences(fresh) == {"missing": [], "extra": [], "stale": []}
 
 
 def test_deleting_the_folder_and_reindexing_restores_everything(make, app, runner):
     questions = [make.question(title=f"Reindexed question about firmware {n}") for n in range(5)]
-    indexer.catch_up(now=utcnow())
+    index_sync.catch_up(now=utcnow())
     shutil.rmtree(app.config["SEARCH_INDEX_DIR"])
     app.extensions.pop("peerdesk_search_index")
     result = runner.invoke(args=["search", "reindex"])
@@ -155,21 +155,21 @@ def test_deleting_the_folder_and_reindexing_restores_everything(make, app, runne
 
 def test_a_rebuild_in_two_processes_matches_the_database(make, app):
     questions = [make.question(title=f"Rebuilt in parallel, question {n}") for n in range(12)]
-    indexer.catch_up(now=utcnow())
+    index_sync.catch_up(now=utcnow())
     hidden_by_edit = make.question(title="Changed after the rebuild began")
-    assert indexer.reindex(processes=2) == len(questions) + 1
-    assert indexer.differences() == {"missing": [], "extra": [], "stale": []}
+    assert index_sync.reindex(processes=2) == len(questions) + 1
+    assert index_sync.differences() == {"missing": [], "extra": [], "stale": []}
     assert sorted(found("parallel")) == sorted(q.id for q in questions)
     assert hidden_by_edit.id in found("rebuild")
-    assert indexer.search_index().cursor() > 0  # later changes continue from the log
+    assert index_sync.app_index().cursor() > 0  # later changes continue from the log
 
 
 def test_check_lists_drift_and_exits_non_zero(make, app, runner):
     kept, dropped = make.question(title="Kept in the index"), make.question(title="Dropped from the index")
-    indexer.catch_up(now=utcnow())
-    with indexer.search_index().writer() as writer:
+    index_sync.catch_up(now=utcnow())
+    with index_sync.app_index().writer() as writer:
         writer.remove(dropped.id)
-        writer.put(kept.id, {**indexer.build_document(kept, []), "fingerprint": "tampered"})
+        writer.put(kept.id, {**index_sync.build_document(kept, []), "fingerprint": "tampered"})
     result = runner.invoke(args=["search", "check"])
     assert result.exit_code == 1
     assert f"missing: 1 question(s): {dropped.id}" in result.output
@@ -182,11 +182,11 @@ def test_a_web_request_that_changes_content_updates_the_index_after_responding(c
                                                    "body": "Searchable straight away, no command needed.",
                                                    "tags": "search"})
     assert response.status_code == 302
-    assert len(search_index_module.search(indexer.search_index(), "straight").ids) == 1
+    assert len(search_index_module.search(index_sync.app_index(), "straight").ids) == 1
 
 
 @pytest.mark.parametrize("text", ['"unclosed phrase', "AND OR NOT", "tags:", "title:(", "*", "((((", "ü∂ƒ©", ""])
 def test_malformed_queries_never_raise(make, text):
     make.question()
-    indexer.catch_up(now=utcnow())
-    search_index_module.search(indexer.search_index(), text)
+    index_sync.catch_up(now=utcnow())
+    search_index_module.search(index_sync.app_index(), text)

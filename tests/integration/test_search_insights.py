@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.clock import utcnow
 from app.extensions import db
 from app.models import AskDraft, SearchLog
-from app.search import indexer, insights
+from app.search import index_sync, insights
 
 pytestmark = pytest.mark.time_sensitive  # run again under a shifted clock (make test)
 
@@ -16,7 +16,7 @@ TOKEN = "ab" * 16
 
 def test_searches_and_suggestions_are_logged_without_personal_data(client, make, sign_in):
     make.question(title="Beam soundbar has no sound over HDMI")
-    indexer.catch_up(now=utcnow())
+    index_sync.catch_up(now=utcnow())
     sign_in(make.user("searcher"))
     client.get("/search?q=soundbar+hdmi")
     client.get("/search?q=teleporter")

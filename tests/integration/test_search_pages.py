@@ -3,7 +3,7 @@ import pytest
 
 from app.clock import utcnow
 from app.questions import services
-from app.search import indexer
+from app.search import index_sync
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def community(make):
     pairing = make.question(title="Cannot pair Aurora speaker with my laptop", tags=["aurora", "bluetooth"])
     deleted = make.question(asker, title="Battery question that was deleted later", tags=["battery"])
     services.delete_question(asker, deleted, now=utcnow())
-    indexer.catch_up(now=utcnow())
+    index_sync.catch_up(now=utcnow())
     return resolved, open_question, pairing, deleted
 
 

@@ -3,7 +3,7 @@ from datetime import datetime
 
 import pytest
 
-from app.search import index, suggest
+from app.search import suggest, whoosh_index
 
 
 def _document(title, body="", resolved=False):
@@ -14,7 +14,7 @@ def _document(title, body="", resolved=False):
 @pytest.fixture
 def search_index(tmp_path):
     """Six questions about a brand's products."""
-    search_index = index.SearchIndex(tmp_path / "index")
+    search_index = whoosh_index.SearchIndex(tmp_path / "index")
     with search_index.writer() as writer:
         writer.put(1, _document("Battery drains overnight on the Pulse watch"))
         writer.put(2, _document("Earbuds will not pair with my laptop", resolved=True))
@@ -26,7 +26,7 @@ def search_index(tmp_path):
 
 
 def _ids(search_index, text, **options):
-    return index.suggest(search_index, text, **options)[0]
+    return whoosh_index.suggest(search_index, text, **options)[0]
 
 
 def test_the_word_being_typed_counts_as_a_prefix(search_index):
@@ -66,4 +66,4 @@ def test_common_terms_beyond_the_budget_still_rank_candidates(search_index, monk
 
 
 def test_empty_text(search_index):
-    assert index.suggest(search_index, "   ") == ([], ())
+    assert whoosh_index.suggest(search_index, "   ") == ([], ())

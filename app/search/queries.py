@@ -9,8 +9,8 @@ from app import settings
 from app.extensions import db
 from app.models import Answer, Question
 from app.rendering import html_to_text
-from app.search import index as search_index
-from app.search.indexer import search_index as app_index
+from app.search import whoosh_index as search_index
+from app.search.index_sync import app_index
 
 SYNONYMS = settings.define(
     "SEARCH_SYNONYMS", list, [],

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Answer, Question, SearchChange
 from app.rendering import html_to_text
-from app.search.index import SearchIndex
+from app.search.whoosh_index import SearchIndex
 
 BATCH_SIZE = 500
 MANY_QUESTIONS = 5000  # from here, a full rebuild uses a process per core: startup costs less than it saves
@@ -28,7 +28,7 @@ def record_change(question_id):
     db.session.info["search_changed"] = True
 
 
-def search_index():
+def app_index():
     """The app's index, opened once per process."""
     extensions = current_app.extensions
     if "peerdesk_search_index" not in extensions:
@@ -106,7 +106,7 @@ def catch_up(index=None, *, now):
     and then find little left to do. Re-applying a change is harmless, so a crash at any
     point loses nothing: the cursor only moves in the same commit as the documents.
     """
-    index = index or search_index()
+    index = index or app_index()
     read = 0
     while True:
         with index.writer() as writer:
@@ -131,7 +131,7 @@ def reindex(index=None, progress=None, processes=None):
 
     Large rebuilds analyse documents in one process per core (at most 4); `processes` overrides.
     """
-    index = index or search_index()
+    index = index or app_index()
     visible = (Question.deleted_at.is_(None), Question.hidden_at.is_(None))
     if processes is None:
         large = (db.session.scalar(select(func.count()).select_from(Question).where(*visible)) or 0) >= MANY_QUESTIONS
@@ -154,7 +154,7 @@ def reindex(index=None, progress=None, processes=None):
 
 def differences(index=None):
     """What the index and the database disagree on: {"missing": [...], "extra": [...], "stale": [...]}."""
-    index = index or search_index()
+    index = index or app_index()
     indexed = index.fingerprints()
     expected = {}
     ids = db.session.scalars(select(Question.id).order_by(Question.id)).all()
