@@ -40,6 +40,7 @@ system-packages:
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 PYTEST := $(BIN)/python -m pytest -n 2 -q --durations=15
 

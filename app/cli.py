@@ -81,7 +81,7 @@ def seed_demo(if_empty, seed):
     click.echo(f"Search index caught up ({index_sync.catch_up(now=utcnow())} logged changes applied).")
 
 
-def register(app):
+def init_app(app):
     """Attach the commands to the app's CLI."""
     app.cli.add_command(users_cli)
     app.cli.add_command(reputation_cli)

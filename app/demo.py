@@ -1355,9 +1355,10 @@ def _replay_care_sweeps(now):
     for hours_ago in (6, 3, 2, 1, 0.5, 0):
         sweep.run(now - timedelta(hours=hours_ago))
     # Agents at work: the most urgent items are claimed, and one waits on its customer.
+    from app.care import queries as care_queries
     from app.care import services as care
 
-    rows = care.queue(now)
+    rows = care_queries.queue(now)
     agents = db.session.scalars(select(User).where(User.role == "agent").order_by(User.id)).all()
     for (item, *_), agent in zip(rows[:len(agents)], agents, strict=False):
         care.claim(agent, item, now=now)

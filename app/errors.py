@@ -54,7 +54,7 @@ def handle_server_error(error):
     return render_template("errors/error.html", status=500, message=message), 500
 
 
-def register(app):
+def init_app(app):
     """Install the handlers on the app."""
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)

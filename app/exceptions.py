@@ -49,3 +49,10 @@ class Conflict(DomainError):
 
     status = 409
     code = "conflict"
+
+
+def must_exist(value, message):
+    """`value`, or NotFound with `message` when it is None: the one way a query says 404."""
+    if value is None:
+        raise NotFound(message)
+    return value

@@ -13,7 +13,6 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid, parseaddr
-from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from sqlalchemy import select
@@ -21,8 +20,8 @@ from sqlalchemy import select
 from app import outbox
 from app.extensions import db
 from app.models import User
+from app.urls import site_url
 
-DEFAULT_SITE_URL = "http://127.0.0.1:5000"
 DEFAULT_MAIL_FROM = "Lumen Community <no-reply@localhost>"
 SMTP_TIMEOUT_SECONDS = 30
 NOT_SENT_STATUS = "not sent: SMTP_HOST is not configured; the message was written to the log"
@@ -43,19 +42,6 @@ def _setting(name, default=None):
 def _flag(name):
     value = _setting(name, False)
     return value if isinstance(value, bool) else str(value).strip().lower() in {"1", "true", "yes", "on"}
-
-
-def site_url():
-    """The public base URL of the site, without a trailing slash."""
-    return str(_setting("SITE_URL", DEFAULT_SITE_URL)).rstrip("/")
-
-
-def external_url(endpoint, _anchor=None, **values):
-    """An absolute URL for emails, built without a request (workers and services have none)."""
-    parts = urlsplit(site_url())
-    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme)
-    url = adapter.build(endpoint, values, force_external=True)
-    return f"{url}#{_anchor}" if _anchor else url
 
 
 def _one_line(text, limit=200):
@@ -132,6 +118,6 @@ def send_email(payload):
     return f"sent to {host}:{port}"
 
 
-def register(app):
+def init_app(app):
     """Make the outbox send "email" messages with SMTP."""
     outbox.register_transport("email", send_email)

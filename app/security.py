@@ -68,7 +68,7 @@ def safe_next(target, default_endpoint="questions.index"):
     return target if is_safe_redirect(target) else url_for(default_endpoint)
 
 
-def register(app):
+def init_app(app):
     """Install the response hook and the cookie middleware."""
     app.after_request(add_security_headers)
     app.wsgi_app = SecureCookiesOverHttps(app.wsgi_app)

@@ -3,4 +3,9 @@ from flask import Blueprint
 
 bp = Blueprint("account", __name__)
 
-from app.account import routes  # noqa: E402,F401  (routes attach themselves to bp)
+
+def init_app(app):
+    """The account pages."""
+    from app.account import routes  # noqa: F401  (routes attach themselves to bp)
+
+    app.register_blueprint(bp)

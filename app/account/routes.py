@@ -1,5 +1,5 @@
 """Account settings pages under /account, and password reset by email."""
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, logout_user
 
 from app.account import bp, services
@@ -144,7 +144,7 @@ def revoke_token(token_id):
         try:
             services.revoke_token(current_user, token_id, now=request_now())
         except NotFound:
-            abort(404)
+            raise NotFound("That token does not exist.") from None
         except DomainError as error:
             flash(error.message, "error")
             return redirect(url_for("account.tokens"))

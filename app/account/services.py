@@ -1,14 +1,14 @@
 """Account settings: email change, API tokens, deleting the account, password reset by email."""
 from sqlalchemy import delete, func, select, update
 
-from app import mail
-from app.account import tokens
+from app import email_tokens, mail
 from app.auth import services as accounts
 from app.database import begin_write
 from app.exceptions import Conflict, ValidationError
 from app.extensions import db
 from app.models import ApiToken, User
 from app.notifications.models import EmailPreference, Follow, Notification
+from app.urls import site_url_for
 from app.validation import clean_text
 
 RESET_MAX_AGE_SECONDS = 3600
@@ -42,22 +42,23 @@ def request_email_change(user, password, new_email, *, now):
     if db.session.scalar(select(User.id).where(User.email == new_email)):
         db.session.rollback()
         raise ValidationError({"email": "Another account uses that email address."})
-    token = tokens.make("email-change", {"u": user.id, "old": tokens.fingerprint(user.email), "new": new_email}, now)
+    binding = {"u": user.id, "old": email_tokens.fingerprint(user.email), "new": new_email}
+    token = email_tokens.make("email-change", binding, now)
     mail.enqueue_email(new_email, "Confirm your new email address", "email_change", topic="account:email-change",
                        now=now, user=user, new_email=new_email,
-                       url=mail.external_url("account.confirm_email", token=token),
+                       url=site_url_for("account.confirm_email", token=token),
                        hours=EMAIL_CHANGE_MAX_AGE_SECONDS // 3600)
     db.session.commit()
     return new_email
 
 
 def _email_change_request(token, now):
-    data = tokens.read("email-change", token, now, EMAIL_CHANGE_MAX_AGE_SECONDS,
+    data = email_tokens.read("email-change", token, now, EMAIL_CHANGE_MAX_AGE_SECONDS,
                        message="This confirmation link is not valid.")
     user = db.session.get(User, data["u"]) if type(data.get("u")) is int else None
     if user is None or is_deleted(user) or not isinstance(data.get("new"), str):
         raise ValidationError({"token": "This confirmation link is not valid."})
-    if data.get("old") != tokens.fingerprint(user.email):
+    if data.get("old") != email_tokens.fingerprint(user.email):
         raise ValidationError({"token": "This link was already used, or your address changed since it was sent."})
     return user, data["new"]
 
@@ -79,7 +80,7 @@ def confirm_email_change(token, *, now):
     user.email = new_email
     mail.enqueue_email(old_email, "Your email address was changed", "email_changed", topic="account:email-changed",
                        now=now, user=user, new_email=new_email,
-                       reset_url=mail.external_url("account.request_password_reset"))
+                       reset_url=site_url_for("account.request_password_reset"))
     db.session.commit()
     return user
 
@@ -161,7 +162,7 @@ def delete_account(user, password, confirm_username, *, now):
 
 
 def _reset_binding(user):
-    return tokens.fingerprint(user.password_hash)
+    return email_tokens.fingerprint(user.password_hash)
 
 
 def request_password_reset(email, *, now):
@@ -175,16 +176,16 @@ def request_password_reset(email, *, now):
     if user is None or is_deleted(user):
         db.session.rollback()
         return
-    token = tokens.make("password-reset", {"u": user.id, "h": _reset_binding(user)}, now)
+    token = email_tokens.make("password-reset", {"u": user.id, "h": _reset_binding(user)}, now)
     mail.enqueue_email(user.email, "Reset your password", "password_reset", topic="account:password-reset",
-                       now=now, user=user, url=mail.external_url("account.reset_password", token=token),
+                       now=now, user=user, url=site_url_for("account.reset_password", token=token),
                        minutes=RESET_MAX_AGE_SECONDS // 60)
     db.session.commit()
 
 
 def user_for_reset(token, *, now):
     """The account a reset link is for, while the link is fresh and unused; ValidationError otherwise."""
-    data = tokens.read("password-reset", token, now, RESET_MAX_AGE_SECONDS,
+    data = email_tokens.read("password-reset", token, now, RESET_MAX_AGE_SECONDS,
                        message="This reset link is not valid.")
     user = db.session.get(User, data["u"]) if type(data.get("u")) is int else None
     if user is None or is_deleted(user):

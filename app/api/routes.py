@@ -3,7 +3,7 @@ from flask import current_app, g, request, url_for
 from sqlalchemy import select
 
 from app.api import bp, serializers
-from app.api.auth import token_required
+from app.auth.bearer import token_required
 from app.clock import request_now
 from app.exceptions import MalformedRequest, ValidationError
 from app.extensions import db, limiter

@@ -2,7 +2,7 @@
 from datetime import datetime
 
 import click
-from flask import Blueprint, current_app
+from flask import Blueprint
 from flask.cli import AppGroup
 from flask_login import current_user
 
@@ -28,25 +28,26 @@ def sweep_command(now_text):
     click.echo(str(sweep.run(now)))
 
 
-def register(app):
-    """Receivers, the CLI, the staff navigation count and the lazily started in-app sweep."""
+def care_open_count():
+    """Open items in the queue for staff's navigation badge (0 for everyone else)."""
     from app import permissions
-    from app.care import options, services, sweep  # noqa: F401  (options defines the settings)
+    from app.care import queries
 
-    services.connect_receivers()
+    return queries.open_count() if permissions.is_staff(current_user) else 0
+
+
+def init_app(app):
+    """The staff pages and API, the receivers that move the clocks, `flask care`, template helpers.
+
+    The in-app sweep is a background job (app.background, CARE_IN_APP_SWEEP).
+    """
+    from app.care import api, options, receivers, routes  # noqa: F401  (options defines the settings)
+    from app.extensions import csrf
+
+    app.register_blueprint(bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1/care")
+    csrf.exempt(api_bp)  # bearer tokens, never cookies, authenticate API writes
+    receivers.connect_receivers()
     app.cli.add_command(care_cli)
-
-    @app.context_processor
-    def care_navigation():
-        def care_open_count():
-            return services.open_count() if permissions.is_staff(current_user) else 0
-        return {"care_open_count": care_open_count}
-
-    @app.before_request
-    def start_sweeper():
-        # Off in tests unless a test turns it on; a multi-host install uses cron instead.
-        if app.config.get("CARE_IN_APP_SWEEP", not app.testing):
-            sweep.start_in_app(current_app._get_current_object())
-
-
-from app.care import api, models, routes  # noqa: E402,F401  (routes attach themselves to the blueprints)
+    app.jinja_env.globals.update(care_open_count=care_open_count, care_thread=routes.care_thread)
+    app.jinja_env.filters.update(care_duration=routes.care_duration)

@@ -2,8 +2,8 @@
 from flask import g, request, url_for
 
 from app import permissions
-from app.api.auth import token_required
-from app.care import api_bp, services
+from app.auth.bearer import token_required
+from app.care import api_bp, queries, services
 from app.care.models import CATEGORIES, STATUS_LABELS
 from app.clock import request_now
 from app.exceptions import MalformedRequest, NotFound, PermissionDenied, ValidationError
@@ -38,7 +38,7 @@ def serialize(item, now):
         "status": item.status,
         "category": item.category,
         "team": item.team,
-        "priority": services.effective_priority(item),
+        "priority": queries.effective_priority(item),
         "priority_overridden": item.priority_override is not None,
         "assignee": {"id": item.assignee.id, "username": item.assignee.username} if item.assignee else None,
         "reasons": [{"kind": r.kind, "detail": r.detail, "at": _iso(r.created_at)} for r in item.reasons],
@@ -71,7 +71,7 @@ def list_items():
             raise ValidationError({"assignee": "assignee is a user id or none."})
         assignee = int(assignee)
     now = request_now()
-    rows = services.queue(now, team=args.get("team") or None, assignee=assignee, category=category, status=status,
+    rows = queries.queue(now, team=args.get("team") or None, assignee=assignee, category=category, status=status,
                           reason=args.get("reason") or None)
     return {"items": [serialize(row[0], now) for row in rows], "total": len(rows)}
 
@@ -81,7 +81,7 @@ def list_items():
 def get_item(item_id):
     """One item."""
     _staff_token()
-    return serialize(services.get_item_or_404(item_id), request_now())
+    return serialize(queries.get_item_or_404(item_id), request_now())
 
 
 @api_bp.patch("/items/<id:item_id>")
@@ -93,7 +93,7 @@ def update_item(item_id):
     unknown = set(data) - {"status", "assignee", "category", "priority", "team"}
     if unknown:
         raise ValidationError({name: f"{name} cannot be changed here." for name in sorted(unknown)})
-    item = services.get_item_or_404(item_id)
+    item = queries.get_item_or_404(item_id)
     for name in ("status", "category", "priority", "team"):
         if name in data and not isinstance(data[name], str):
             raise ValidationError({name: f"{name} is a string."})
@@ -115,7 +115,7 @@ def update_item(item_id):
         item = services.assign(g.api_user, item, assignee, now=request_now())
     if "status" in data:
         item = services.set_status(g.api_user, item, data["status"], now=request_now())
-    return serialize(services.get_item_or_404(item_id), request_now())
+    return serialize(queries.get_item_or_404(item_id), request_now())
 
 
 @api_bp.post("/items")

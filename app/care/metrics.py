@@ -17,6 +17,7 @@ from app.care.models import CATEGORIES, STATUS_LABELS, CareItem
 from app.extensions import db
 from app.models import Answer, AnswerVote, Comment, Question, User
 from app.search import insights
+from app.visibility import not_deleted
 
 
 def median(values):
@@ -38,7 +39,7 @@ def _share(part, whole):
 
 def _questions(since, until):
     return list(db.session.scalars(select(Question).where(
-        Question.created_at >= since, Question.created_at < until, Question.deleted_at.is_(None))
+        Question.created_at >= since, Question.created_at < until, not_deleted(Question))
         .order_by(Question.id)))
 
 
@@ -51,7 +52,7 @@ def _responses(question_ids):
     for model in (Answer, Comment):
         rows = db.session.execute(
             select(model.question_id, model.created_at, model.author_id, staff).join(User, User.id == model.author_id)
-            .where(model.question_id.in_(question_ids), model.deleted_at.is_(None)))
+            .where(model.question_id.in_(question_ids), not_deleted(model)))
         for question_id, at, author_id, is_staff in rows:
             found[question_id].append((at, author_id, bool(is_staff)))
     for entries in found.values():
@@ -61,7 +62,7 @@ def _responses(question_ids):
 
 def _answer_authors(question_ids):
     rows = db.session.execute(select(Answer.question_id, Answer.id, User.role).join(User, User.id == Answer.author_id)
-                              .where(Answer.question_id.in_(question_ids), Answer.deleted_at.is_(None))) \
+                              .where(Answer.question_id.in_(question_ids), not_deleted(Answer))) \
         if question_ids else []
     by_question = defaultdict(list)
     for question_id, answer_id, role in rows:
@@ -179,7 +180,7 @@ def helpers(since, until, limit=10):
     """Members (not staff) with accepted answers and upvotes in the range: the people to thank."""
     accepted = Counter(dict(db.session.execute(
         select(Answer.author_id, func.count()).join(Question, Question.accepted_answer_id == Answer.id)
-        .where(Answer.created_at >= since, Answer.created_at < until, Answer.deleted_at.is_(None))
+        .where(Answer.created_at >= since, Answer.created_at < until, not_deleted(Answer))
         .group_by(Answer.author_id)).all()))
     votes = Counter(dict(db.session.execute(
         select(Answer.author_id, func.count()).join(AnswerVote, AnswerVote.answer_id == Answer.id)

@@ -7,13 +7,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app import audit, permissions, settings
-from app.care import bp, charts, metrics, options, services
+from app.care import bp, charts, metrics, options, queries, services
 from app.care.models import CATEGORIES, PRIORITIES, REASONS, STATUS_LABELS, CareNote, CareReminder
 from app.clock import request_now
-from app.exceptions import DomainError, ValidationError
+from app.exceptions import DomainError, NotFound, ValidationError
 from app.extensions import csrf, db
 from app.models import Question, User
-from app.questions import queries
+from app.questions import queries as thread_queries
 from app.questions import services as threads
 from app.urls import question_url
 from app.validation import positive_int
@@ -27,11 +27,10 @@ def _staff_only():
         abort(404 if not current_user.is_authenticated else 403)
 
 
-@bp.app_template_global()
 def care_thread(question):
     """What the thread shows about care: public status, same-problem count, the asker's follow-up."""
-    same_count, item = services.thread_care(question.id)
-    info = {"status": services.status_of(item), "same_count": same_count,
+    same_count, item = queries.thread_care(question.id)
+    info = {"status": queries.status_of(item), "same_count": same_count,
             "can_press": not question.is_resolved and not question.is_closed and not question.is_deleted,
             "item": item if permissions.is_staff(current_user) else None, "followup": False, "reminder": None}
     is_asker = current_user.is_authenticated and current_user.id == question.author_id
@@ -69,30 +68,30 @@ def queue():
     _staff_only()
     now = request_now()
     filters = _filters()
-    rows = services.queue(now, **filters)
-    staff = services.staff_members()
+    rows = queries.queue(now, **filters)
+    staff = queries.staff_members()
     return render_template(
         "care/queue.html", rows=rows, now=now, filters=filters, staff=staff, teams=settings.get(options.TEAMS),
-        categories=CATEGORIES, statuses=STATUS_LABELS, reasons=REASONS, loads=services.open_counts_by_assignee(),
-        away={user.id for user in staff if services.is_away(user)}, priority=services.effective_priority)
+        categories=CATEGORIES, statuses=STATUS_LABELS, reasons=REASONS, loads=queries.open_counts_by_assignee(),
+        away={user.id for user in staff if queries.is_away(user)}, priority=queries.effective_priority)
 
 
 @bp.get("/staff/care/items/<id:item_id>")
 def item(item_id):
     """One item: the thread to read and answer, reasons, clocks, triage, assignment, notes, history."""
     _staff_only()
-    care_item = services.get_item_or_404(item_id)
-    question = queries.get_question_or_404(care_item.question_id, current_user)
-    thread = queries.load_thread(question, current_user)
+    care_item = queries.get_item_or_404(item_id)
+    question = thread_queries.get_question_or_404(care_item.question_id, current_user)
+    thread = thread_queries.load_thread(question, current_user)
     now = request_now()
     first, resolution = services.sla.clocks(care_item, now)
     notes = db.session.scalars(select(CareNote).where(CareNote.item_id == care_item.id).order_by(CareNote.id)).all()
     history, _ = audit.entries(target_type="care_item", target_id=care_item.id, per_page=100)
     return render_template(
         "care/item.html", item=care_item, question=question, thread=thread, first=first, resolution=resolution,
-        now=now, notes=notes, history=history, staff=services.staff_members(), teams=settings.get(options.TEAMS),
+        now=now, notes=notes, history=history, staff=queries.staff_members(), teams=settings.get(options.TEAMS),
         categories=CATEGORIES, priorities=PRIORITIES, statuses=STATUS_LABELS,
-        priority=services.effective_priority(care_item), acknowledge_message=settings.get(options.ACKNOWLEDGE_MESSAGE),
+        priority=queries.effective_priority(care_item), acknowledge_message=settings.get(options.ACKNOWLEDGE_MESSAGE),
         answer_body=request.args.get("draft", ""))
 
 
@@ -103,7 +102,7 @@ def _back(item_id, anchor=None):
 def _act(item_id, action, success):
     """Run a staff action on an item; domain errors become a flash on the item page."""
     _staff_only()
-    care_item = services.get_item_or_404(item_id)
+    care_item = queries.get_item_or_404(item_id)
     try:
         action(care_item)
     except DomainError as error:
@@ -173,7 +172,7 @@ def note(item_id):
 def answer(item_id):
     """Answer the thread from the queue: an official answer, and the first response."""
     _staff_only()
-    care_item = services.get_item_or_404(item_id)
+    care_item = queries.get_item_or_404(item_id)
     try:
         threads.post_answer(current_user, care_item.question, request.form.get("body", ""), now=request_now())
     except DomainError as error:
@@ -212,7 +211,7 @@ def send():
     question_id = positive_int(request.form.get("question_id", ""))
     question = db.session.get(Question, question_id) if question_id else None
     if question is None:
-        abort(404)
+        raise NotFound("That question does not exist.")
     try:
         care_item = services.send_to_queue(current_user, question, request.form.get("note", ""), now=request_now())
     except DomainError as error:
@@ -241,9 +240,9 @@ def agents():
         else:
             flash(f"Availability saved{f'; {moved} item(s) handed to the backup' if moved else ''}.", "success")
         return redirect(url_for("care.agents"))
-    staff = services.staff_members()
-    rows = [(user, services._agent(user.id)) for user in staff]
-    return render_template("care/agents.html", rows=rows, staff=staff, loads=services.open_counts_by_assignee())
+    staff = queries.staff_members()
+    rows = [(user, queries.agent_settings(user.id)) for user in staff]
+    return render_template("care/agents.html", rows=rows, staff=staff, loads=queries.open_counts_by_assignee())
 
 
 # Measuring care ---------------------------------------------------------------------------
@@ -321,7 +320,7 @@ def same_problem(question_id):
     """ "I have this problem too": once per member, once per browser (a random cookie, stored hashed)."""
     if not _same_site():
         abort(403)
-    question = queries.get_question_or_404(question_id)
+    question = thread_queries.get_question_or_404(question_id)
     token = request.cookies.get(BROWSER_COOKIE, "")
     fresh = not (16 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum())
     if fresh:
@@ -351,7 +350,7 @@ def same_problem(question_id):
 @login_required
 def feedback(question_id):
     """The asker's answer to "Did this solve your problem?"."""
-    question = queries.get_question_or_404(question_id, current_user)
+    question = thread_queries.get_question_or_404(question_id, current_user)
     answer = request.form.get("solved")
     if answer not in ("yes", "no"):
         abort(400)
@@ -366,7 +365,6 @@ def feedback(question_id):
     return redirect(question_url(question, _anchor="care-status"))
 
 
-@bp.app_template_filter("care_duration")
 def care_duration(delta):
     """A timedelta as "2 h 5 min" (always positive; callers say left or overdue)."""
     seconds = abs(int(delta.total_seconds()))

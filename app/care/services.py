@@ -1,18 +1,18 @@
 """Care queue services: put threads in the queue, work items, follow up; every write checks who acts."""
 import hashlib
 import secrets
-from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import audit, permissions, settings, signals
 from app.care import options, rules, sla
 from app.care.models import CATEGORIES, PRIORITIES, CareAgent, CareItem, CareNote, CareReason, SameProblem
+from app.care.queries import agent_settings, effective_priority, is_away, item_for_question, same_problem_count
 from app.database import begin_write
 from app.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
 from app.extensions import db
-from app.models import Answer, Comment, Question, User
+from app.models import Question, User
 
 NOTE_MAX = 5000
 
@@ -36,7 +36,7 @@ def question_text(question):
     return f"{question.title}\n{question.body_source}"
 
 
-def _insert():
+def dialect_insert():
     return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[db.session.get_bind().dialect.name]
 
 
@@ -45,7 +45,7 @@ def _require_staff(actor):
         raise PermissionDenied("Only staff work the care queue.")
 
 
-def _touch_question(question_id):
+def touch_question(question_id):
     """The public thread shows care status: move its version so cached pages refresh."""
     db.session.execute(update(Question).where(Question.id == question_id).values(version=Question.version + 1))
 
@@ -59,36 +59,9 @@ def _lock_item(item_id):
     return item
 
 
-def item_for_question(question_id, lock=False):
-    """The care item of a question, or None."""
-    query = select(CareItem).where(CareItem.question_id == question_id)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return db.session.execute(query).scalar_one_or_none()
-
-
-def get_item_or_404(item_id):
-    """An item by id; raises NotFound."""
-    item = db.session.get(CareItem, item_id)
-    if item is None:
-        raise NotFound("That care item does not exist.")
-    return item
-
-
 def _snapshot(item):
     return {"status": item.status, "category": item.category, "team": item.team,
             "assignee_id": item.assignee_id, "priority": effective_priority(item)}
-
-
-def effective_priority(item):
-    """Staff's override, else the computed label."""
-    return item.priority_override or rules.priority_label(item.priority_score)
-
-
-def same_problem_count(question_id):
-    """How many people pressed "I have this problem too"."""
-    return db.session.scalar(select(func.count()).select_from(SameProblem)
-                             .where(SameProblem.question_id == question_id))
 
 
 def compute_priority(item, now, count=None):
@@ -115,7 +88,7 @@ def enqueue(question, reasons, now, actor=None, limits=None, reading=None, count
     reading = reading or rules.read_text(text, limits)
     category = rules.propose_category(reading, limits, text)
     team = routing[category] if routing and category in routing else options.team_for(category)
-    result = db.session.execute(_insert()(CareItem).values(
+    result = db.session.execute(dialect_insert()(CareItem).values(
         question_id=question.id, status="new", category=category, team=team,
         sentiment=reading.sentiment, matched_words=reading.matched_words, created_at=now, opened_at=now,
         updated_at=now, priority_score=0, paused_seconds=0, reopened_count=0,
@@ -140,7 +113,7 @@ def enqueue(question, reasons, now, actor=None, limits=None, reading=None, count
     item.updated_at = now
     compute_priority(item, now, count)
     db.session.flush()
-    _touch_question(question.id)
+    touch_question(question.id)
     if created:
         audit.record(actor, "care.create", "care_item", item.id, reason="; ".join(r.kind for r in added),
                      after=_snapshot(item), now=now)
@@ -154,7 +127,7 @@ def enqueue(question, reasons, now, actor=None, limits=None, reading=None, count
 REOPENING_KINDS = frozenset({"flagged", "not_solved", "manual"})
 
 
-class _Event:
+class QueueEvent:
     """A reason with a reference that tells repeated events apart (two flags, two notes)."""
 
     def __init__(self, kind, ref, detail):
@@ -181,7 +154,7 @@ def send_to_queue(actor, question, note, *, now):
     question = db.session.get(Question, question.id)
     if question is None or question.is_deleted:
         raise NotFound("That question does not exist.")
-    item, _ = enqueue(question, [_Event("manual", secrets.token_hex(6), note or None)], now, actor=actor)
+    item, _ = enqueue(question, [QueueEvent("manual", secrets.token_hex(6), note or None)], now, actor=actor)
     db.session.commit()
     return item
 
@@ -189,27 +162,17 @@ def send_to_queue(actor, question, note, *, now):
 # Working an item -------------------------------------------------------------------------
 
 
-def _agent(user_id):
-    return db.session.get(CareAgent, user_id)
-
-
-def is_away(user):
-    """Whether a staff member marked themselves away."""
-    agent = _agent(user.id) if user is not None else None
-    return bool(agent and agent.is_away)
-
-
 def _available(user):
     """Who actually gets an item meant for `user`: their backup while they are away (None if nobody)."""
     seen = set()
     while user is not None and is_away(user) and user.id not in seen:
         seen.add(user.id)
-        backup = _agent(user.id).backup
+        backup = agent_settings(user.id).backup
         user = backup if backup is not None and permissions.is_staff(backup) else None
     return user
 
 
-def _set_status(item, status, now):
+def move_status(item, status, now):
     """Move the status, pausing the clocks while waiting on the customer."""
     if item.waiting_since is not None and status != "waiting":
         item.paused_seconds += int(max((now - item.waiting_since).total_seconds(), 0))
@@ -219,13 +182,13 @@ def _set_status(item, status, now):
     item.status = status
 
 
-def _resolve(item, now, resolved_by, actor=None):
-    _set_status(item, "resolved", now)
+def resolve_item(item, now, resolved_by, actor=None):
+    move_status(item, "resolved", now)
     item.resolved_at, item.resolved_by = now, resolved_by
     item.followup_asked_at = now
     item.satisfied = item.satisfied_at = None
     note_breaches(item, now)
-    _touch_question(item.question_id)
+    touch_question(item.question_id)
     question = db.session.get(Question, item.question_id)
     if actor is not None and actor.id != question.author_id:
         # The asker who accepted an answer is on the thread already; anyone else's resolution asks them.
@@ -261,8 +224,8 @@ def claim(actor, item, *, now):
     before = _snapshot(item)
     item.assignee_id = actor.id
     if item.status in ("new", "acknowledged"):
-        _set_status(item, "in_progress", now)
-        _touch_question(item.question_id)
+        move_status(item, "in_progress", now)
+        touch_question(item.question_id)
     return _finish(actor, item, "care.claim", before, now)
 
 
@@ -298,12 +261,12 @@ def set_status(actor, item, status, *, now):
         db.session.rollback()
         return item
     if status == "resolved":
-        _resolve(item, now, "staff", actor=actor)
+        resolve_item(item, now, "staff", actor=actor)
         return _finish(actor, item, "care.resolve", before, now)
     if not item.is_open:
         _reopen(item, now)
-    _set_status(item, status, now)
-    _touch_question(item.question_id)
+    move_status(item, status, now)
+    touch_question(item.question_id)
     return _finish(actor, item, "care.status", before, now)
 
 
@@ -421,7 +384,7 @@ def press_same_problem(user, question, token=None, *, now):
     elif signed_in and mine is None and by_browser.user_id is None:
         by_browser.user_id = user.id  # the same person pressed before signing in: still one
     if counted:
-        _touch_question(question.id)
+        touch_question(question.id)
     db.session.commit()
     return same_problem_count(question.id), counted
 
@@ -437,9 +400,9 @@ def record_feedback(user, question, solved, *, now):
     item.satisfied, item.satisfied_at = bool(solved), now
     audit.record(user, "care.feedback", "care_item", item.id, after={"satisfied": bool(solved)}, now=now)
     if not solved:
-        enqueue(item.question, [_Event("not_solved", f"feedback-{item.reopened_count + 1}",
+        enqueue(item.question, [QueueEvent("not_solved", f"feedback-{item.reopened_count + 1}",
                                        "The asker said the resolution did not solve the problem")], now, actor=user)
-    _touch_question(item.question_id)
+    touch_question(item.question_id)
     db.session.commit()
     return item
 
@@ -451,197 +414,3 @@ def note_breaches(item, now, targets=None):
         if clock.breached and getattr(item, column) is None:
             setattr(item, column, min(now, clock.stopped_at or now))
             signals.care_item_breached.send(None, item=item, clock=clock.name, now=now)
-
-
-# Receivers: the thread's events move the clocks --------------------------------------------
-
-
-def _open_item(question_id):
-    item = item_for_question(question_id, lock=True)
-    return item if item is not None and item.is_open else None
-
-
-def _staff_responded(actor, item, at):
-    if item.first_response_at is None:
-        item.first_response_at, item.first_response_by_id = at, actor.id
-        note_breaches(item, at)
-    if item.status == "new":
-        _set_status(item, "acknowledged", at)
-    item.updated_at = at
-    audit.record(actor, "care.respond", "care_item", item.id, now=at)
-    _touch_question(item.question_id)
-
-
-def _customer_replied(item, at):
-    if item.status == "waiting":
-        _set_status(item, "in_progress", at)
-        item.updated_at = at
-
-
-def on_answer_posted(actor, answer, question, *, now, **extra):
-    """A staff answer is a first response; the asker's reply ends a wait."""
-    item = _open_item(question.id)
-    if item is None:
-        return
-    if permissions.is_staff(actor):
-        _staff_responded(actor, item, answer.created_at)
-    elif actor.id == question.author_id:
-        _customer_replied(item, answer.created_at)
-
-
-def on_comment_posted(actor, comment, question, answer=None, *, now, **extra):
-    """Staff comments respond; the asker's "it did not solve it" on a resolved thread reopens it."""
-    item = item_for_question(question.id, lock=True)
-    if item is not None and item.is_open:
-        if permissions.is_staff(actor):
-            _staff_responded(actor, item, comment.created_at)
-        elif actor.id == question.author_id:
-            _customer_replied(item, comment.created_at)
-        return
-    resolved = question.is_resolved or (item is not None and not item.is_open)
-    if not resolved or actor.id != question.author_id:
-        return
-    from app.care import lexicon
-
-    phrase = lexicon.says_not_solved(comment.body, settings.get(options.NOT_SOLVED_PHRASES))
-    if phrase:
-        enqueue(question, [_Event("not_solved", f"comment-{comment.id}", f"The asker commented: \u201c{phrase}\u201d")],
-                comment.created_at, actor=actor)
-
-
-def on_answer_accepted(actor, answer, question, *, now, **extra):
-    """An accepted answer resolves the item: by staff when a staff answer solved it."""
-    item = _open_item(question.id)
-    if item is None:
-        return
-    author = db.session.get(User, answer.author_id)
-    _resolve(item, now, "staff" if permissions.is_staff(author) else "community", actor=actor)
-    item.updated_at = item.resolved_at
-    audit.record(actor, "care.resolve", "care_item", item.id, reason="answer accepted", now=item.resolved_at)
-
-
-def on_answer_unaccepted(actor, question, *, now, **extra):
-    """Withdrawing the accepted answer puts an item it resolved back in the queue."""
-    item = item_for_question(question.id, lock=True)
-    if item is not None and not item.is_open:
-        enqueue(question, [_Event("not_solved", f"unaccepted-{item.reopened_count + 1}",
-                                  "The accepted answer was withdrawn")], now, actor=actor)
-
-
-def _question_of(post):
-    if isinstance(post, Question):
-        return post
-    if isinstance(post, Answer | Comment):
-        return db.session.get(Question, post.question_id)
-    question_id = getattr(post, "question_id", None)
-    return db.session.get(Question, question_id) if question_id else None
-
-
-def on_post_flagged(actor, flag, post, *, now, **extra):
-    """A flag for "needs staff attention" queues the thread, with the flagger's note."""
-    if getattr(flag, "reason", None) != "staff":
-        return
-    question_id = getattr(flag, "question_id", None)
-    question = db.session.get(Question, question_id) if question_id else _question_of(post)
-    if question is None or question.is_deleted:
-        return
-    ref = f"flag-{getattr(flag, 'id', None) or secrets.token_hex(6)}"
-    enqueue(question, [_Event("flagged", ref, getattr(flag, "text", None) or None)],
-            now, actor=actor)
-
-
-def on_question_asked(actor, question, *, now, **extra):
-    """A question that reads as a complaint goes to staff at once, not after the community window."""
-    reading = rules.read_text(question_text(question), thresholds())
-    if rules.is_complaint(reading, thresholds()):
-        enqueue(question, [rules.Reason("complaint", "Matched: " + ", ".join(reading.matched_words))],
-                question.created_at)
-
-
-def connect_receivers():
-    """Listen to the thread's signals (sent inside each write transaction)."""
-    signals.question_asked.connect(on_question_asked)
-    signals.answer_posted.connect(on_answer_posted)
-    signals.comment_posted.connect(on_comment_posted)
-    signals.answer_accepted.connect(on_answer_accepted)
-    signals.answer_unaccepted.connect(on_answer_unaccepted)
-    signals.post_flagged.connect(on_post_flagged)
-
-
-# Reading the queue -----------------------------------------------------------------------
-
-
-def open_counts_by_assignee():
-    """{user_id: open items} for agent load."""
-    rows = db.session.execute(select(CareItem.assignee_id, func.count()).where(
-        CareItem.status != "resolved", CareItem.assignee_id.is_not(None)).group_by(CareItem.assignee_id))
-    return dict(rows.all())
-
-
-def open_count():
-    """Open items in the queue (the staff navigation badge)."""
-    return db.session.scalar(select(func.count()).select_from(CareItem).where(CareItem.status != "resolved"))
-
-
-def staff_members():
-    """Every member of staff, by name."""
-    return list(db.session.scalars(select(User).where(User.role.in_(("agent", "moderator", "admin")))
-                                   .order_by(User.username)))
-
-
-def queue(now, team=None, assignee=None, category=None, status=None, reason=None):
-    """Items with their clocks, soonest breach first; status "open" (default) means not resolved.
-
-    `assignee` is a user id, "me" is resolved by the caller, "none" means unassigned.
-    """
-    query = select(CareItem).join(Question, Question.id == CareItem.question_id).where(Question.deleted_at.is_(None))
-    if status in (None, "", "open"):
-        query = query.where(CareItem.status != "resolved")
-    elif status != "all":
-        query = query.where(CareItem.status == status)
-    if team:
-        query = query.where(CareItem.team == team)
-    if category:
-        query = query.where(CareItem.category == category)
-    if assignee == "none":
-        query = query.where(CareItem.assignee_id.is_(None))
-    elif assignee:
-        query = query.where(CareItem.assignee_id == assignee)
-    if reason:
-        query = query.where(CareItem.id.in_(select(CareReason.item_id).where(CareReason.kind == reason)))
-    items = list(db.session.scalars(query.limit(2000)))
-    far = now + timedelta(days=36500)
-    rows = []
-    for item in items:
-        first, resolution = sla.clocks(item, now)
-        rows.append((item, first, resolution, sla.next_due(item, now) or far))
-    rows.sort(key=lambda row: (row[3], row[0].id))
-    return rows
-
-
-def thread_care(question_id):
-    """(same-problem count, care item or None) of a question in one query, for its page."""
-    count = (select(func.count()).select_from(SameProblem).where(SameProblem.question_id == question_id)
-             .scalar_subquery())
-    row = db.session.execute(select(count, CareItem).select_from(Question)
-                             .outerjoin(CareItem, CareItem.question_id == Question.id)
-                             .where(Question.id == question_id)).one_or_none()
-    return (row[0], row[1]) if row is not None else (0, None)
-
-
-def public_status(question_id):
-    """What everyone sees on the thread: ("notified" | "investigating" | "resolved", label) or None."""
-    return status_of(item_for_question(question_id))
-
-
-def status_of(item):
-    """The public care status of an item (None for no item, or one the community resolved)."""
-    if item is None:
-        return None
-    if item.status == "new":
-        return "notified", "Staff notified"
-    if item.is_open:
-        return "investigating", "Staff investigating"
-    if item.resolved_by == "staff":
-        return "resolved", "Resolved by staff"
-    return None

@@ -14,7 +14,6 @@ have no item, whatever moved them (reopened, unhidden, restored, an answer remov
 """
 import hashlib
 import json
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,11 +23,11 @@ from app import settings
 from app.care import lexicon, options, rules, sla
 from app.care.models import CATEGORIES, CareItem, CareReason, CareReminder, SameProblem
 from app.care.services import compute_priority, enqueue, note_breaches, notify_asker, question_text, thresholds
-from app.clock import utcnow
 from app.database import begin_write
 from app.extensions import db
 from app.models import Answer, Question
 from app.settings import Setting
+from app.visibility import not_deleted, public
 
 _ADVISORY_KEY = 5_110_002  # any fixed number: "the care sweep"
 _RECENT = timedelta(days=7)  # how far back a full sweep's text rules look at threads nobody queued yet
@@ -97,12 +96,12 @@ def _load_state():
 
 
 def _save_state(state, now):
-    from app.care.services import _insert
+    from app.care.services import dialect_insert
 
     value = {"at": state.at.isoformat(), "seen": state.seen.isoformat(), "caught_up": state.caught_up.isoformat(),
              "fingerprint": state.fingerprint}
     begin_write(db.session)
-    db.session.execute(_insert()(Setting).values(name=STATE_NAME, value=value, updated_at=now)
+    db.session.execute(dialect_insert()(Setting).values(name=STATE_NAME, value=value, updated_at=now)
                        .on_conflict_do_update(index_elements=["name"], set_={"value": value, "updated_at": now}))
     db.session.commit()
 
@@ -113,7 +112,7 @@ def _save_state(state, now):
 def _eligible():
     """Visible, open, unresolved questions without a resolved item (the time rules never re-queue those)."""
     resolved_item = exists().where(CareItem.question_id == Question.id, CareItem.status == "resolved")
-    return and_(Question.deleted_at.is_(None), Question.hidden_at.is_(None), Question.closed_at.is_(None),
+    return and_(public(Question), Question.closed_at.is_(None),
                 Question.accepted_answer_id.is_(None), ~resolved_item)
 
 
@@ -290,9 +289,9 @@ def _remind(now, state, batch_size, result):
     if most <= 0:
         return 0
     first_answer = (select(Answer.question_id, func.min(Answer.created_at).label("at"))
-                    .where(Answer.deleted_at.is_(None)).group_by(Answer.question_id).subquery())
+                    .where(not_deleted(Answer)).group_by(Answer.question_id).subquery())
     sent = (select(CareReminder.question_id, func.count().label("n")).group_by(CareReminder.question_id).subquery())
-    unresolved = (Question.deleted_at.is_(None), Question.hidden_at.is_(None), Question.closed_at.is_(None),
+    unresolved = (public(Question), Question.closed_at.is_(None),
                   Question.accepted_answer_id.is_(None), Question.answer_count > 0)
     query = (select(Question.id).join(first_answer, first_answer.c.question_id == Question.id)
              .outerjoin(sent, sent.c.question_id == Question.id)
@@ -323,48 +322,3 @@ def _remind(now, state, batch_size, result):
         db.session.commit()
         result.transactions += 1
     return count
-
-
-# The app's own sweep, for single-machine installs ------------------------------------------
-
-_started = set()
-_start_lock = threading.Lock()
-
-
-def start_in_app(app):
-    """Start the background sweeper once per process (lazily, on the first request)."""
-    with _start_lock:
-        if id(app) in _started:
-            return None
-        _started.add(id(app))
-    stop = threading.Event()
-    thread = threading.Thread(target=_loop, args=(app, stop), name="care-sweep", daemon=True)
-    thread.start()
-    app.extensions["care_sweeper"] = (thread, stop)
-    return thread
-
-
-def _loop(app, stop):
-    while not stop.is_set():
-        interval = 60
-        with app.app_context():
-            try:
-                interval = settings.get(options.SWEEP_INTERVAL_SECONDS)
-                if interval > 0:
-                    run(now=utcnow())  # this loop is an edge: each round reads the clock once
-            except Exception:  # the next round tries again; cron may also be sweeping
-                app.logger.exception("Care sweep failed")
-                db.session.rollback()
-            finally:
-                db.session.remove()
-        stop.wait(max(interval, 5) if interval > 0 else 60)
-
-
-def stop_in_app(app):
-    """Stop this app's sweeper (tests that turn it on)."""
-    entry = app.extensions.pop("care_sweeper", None)
-    if entry is not None:
-        entry[1].set()
-        entry[0].join(timeout=10)
-    _started.discard(id(app))
-    return entry is not None

@@ -97,6 +97,6 @@ def set_email(username, email):
                "page sends them a link to set a password.")
 
 
-def register(app):
+def init_app(app):
     """Attach the import commands to the app's CLI."""
     app.cli.add_command(import_cli)

@@ -2,7 +2,7 @@
 from flask import Blueprint, g, request
 
 from app import permissions
-from app.api.auth import token_required
+from app.auth.bearer import token_required
 from app.clock import request_now
 from app.errors import json_error
 from app.exceptions import MalformedRequest, ValidationError

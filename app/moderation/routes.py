@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app import audit, permissions, settings
 from app.clock import request_now
-from app.exceptions import DomainError, ValidationError
+from app.exceptions import DomainError, NotFound, ValidationError, must_exist
 from app.extensions import db
 from app.models import ROLES, Question, User
 from app.moderation import queries, services
@@ -17,6 +17,7 @@ from app.moderation.models import FLAG_REASONS, POST_TYPES, ReviewItem
 from app.security import is_safe_redirect
 from app.urls import question_url
 from app.validation import positive_int
+from app.visibility import is_shown_to
 from app.web import page_number
 
 bp = Blueprint("moderation", __name__)
@@ -79,17 +80,14 @@ def review_url(post_type, post_id):
     return url_for("moderation.review_post", post_type=post_type, post_id=post_id)
 
 
-bp.add_app_template_global(review_url)
-bp.add_app_template_global(post_url)
-
 
 def _post_or_404(post_type, post_id):
     if post_type not in POST_TYPES:
-        abort(404)
+        raise NotFound("There is no such kind of post.")
     try:
         return services.get_post(post_type, post_id)
     except DomainError:
-        abort(404)
+        raise NotFound("That post does not exist.") from None
 
 
 # Flags (members) ----------------------------------------------------------------------------
@@ -108,7 +106,7 @@ def flag(post_type, post_id):
             services.flag_post(current_user, post, form.reason.data, form.text.data, now=request_now())
         except (ValidationError, DomainError) as error:
             if error.status == 404:
-                abort(404)
+                raise NotFound("That post does not exist.") from None
             _flash_error(error)
         else:
             message = ("Thanks: Lumen staff will take a look." if form.reason.data == "staff"
@@ -116,7 +114,7 @@ def flag(post_type, post_id):
             flash(message, "success")
     db.session.rollback()
     post = _post_or_404(post_type, post_id)
-    if post.deleted_at is not None or (post.is_hidden and not permissions.can_see_hidden(current_user, post)):
+    if not is_shown_to(post, current_user):
         return redirect(url_for("questions.index"))
     return redirect(post_url(post_type, post))
 
@@ -151,7 +149,7 @@ def queue():
 @moderator_required
 def decide(item_id):
     """Agree, disagree or ignore (flags), approve or reject (held posts)."""
-    item = db.session.get(ReviewItem, item_id) or abort(404)
+    item = must_exist(db.session.get(ReviewItem, item_id), "That review item does not exist.")
     form = DecisionForm()
     if form.validate_on_submit():
         try:
@@ -188,7 +186,7 @@ def review_post(post_type, post_id):
 def post_action(post_type, post_id, action):
     """Hide, unhide, delete or restore a post."""
     if action not in POST_ACTIONS:
-        abort(404)
+        raise NotFound("There is no such action.")
     post = _post_or_404(post_type, post_id)
     form = NoteForm()
     if form.validate_on_submit():
@@ -207,8 +205,8 @@ def post_action(post_type, post_id, action):
 def thread_action(question_id, action):
     """Lock, unlock, or merge a duplicate's answers into its original."""
     if action not in THREAD_ACTIONS:
-        abort(404)
-    question = db.session.get(Question, question_id) or abort(404)
+        raise NotFound("There is no such action.")
+    question = must_exist(db.session.get(Question, question_id), "That question does not exist.")
     form = NoteForm()
     target = question
     if form.validate_on_submit():
@@ -230,7 +228,7 @@ def thread_action(question_id, action):
 @moderator_required
 def member(user_id):
     """A member's moderation record, and the form to suspend them or lift a suspension."""
-    user = db.session.get(User, user_id) or abort(404)
+    user = must_exist(db.session.get(User, user_id), "That member does not exist.")
     days = services.suggested_days(user)
     form = SuspendForm(formdata=None, until=(request_now() + timedelta(days=days)).date())
     return render_template("moderation/member.html", history=queries.author_history(user), form=form,
@@ -242,7 +240,7 @@ def member(user_id):
 @moderator_required
 def suspend(user_id):
     """Suspend a member until the chosen date."""
-    user = db.session.get(User, user_id) or abort(404)
+    user = must_exist(db.session.get(User, user_id), "That member does not exist.")
     form = SuspendForm()
     days = positive_int(request.form.get("days", ""), maximum=services.MAX_SUSPENSION_DAYS)
     if form.validate_on_submit() or days:
@@ -264,7 +262,7 @@ def suspend(user_id):
 @moderator_required
 def unsuspend(user_id):
     """Lift a suspension early."""
-    user = db.session.get(User, user_id) or abort(404)
+    user = must_exist(db.session.get(User, user_id), "That member does not exist.")
     form = NoteForm()
     if form.validate_on_submit():
         try:
@@ -310,7 +308,7 @@ def settings_page():
 def change_setting(name):
     """Save one setting (or reset it to its default), with a reason; audited."""
     if name not in settings.DEFINITIONS:
-        abort(404)
+        raise NotFound("There is no such setting.")
     form = SettingForm()
     if not form.validate_on_submit():
         abort(400)
@@ -342,7 +340,7 @@ def users():
 @admin_required
 def change_role(user_id):
     """Give a member a new role, with a reason; audited."""
-    user = db.session.get(User, user_id) or abort(404)
+    user = must_exist(db.session.get(User, user_id), "That member does not exist.")
     form = RoleForm()
     if form.validate_on_submit() or form.role.data in ROLES:
         try:

@@ -1,7 +1,7 @@
 """Moderation services: flags, decisions on the review queue, hiding, deleting, locking, merging, suspensions.
 
 Every action by staff is written to the audit log in the same transaction, moves the
-thread's version (page cache) and search change log through `_changed`, and sends
+thread's version (page cache) and search change log through `mark_changed`, and sends
 `signals.post_moderated` so the people concerned can be told.
 """
 from datetime import timedelta
@@ -16,8 +16,9 @@ from app.extensions import db
 from app.models import CLOSE_REASONS, ROLES, Answer, Comment, Question, Revision, User
 from app.moderation import holds
 from app.moderation.models import FLAG_REASONS, HIDING_REASONS, Flag, ReviewItem, Suspension
-from app.questions.services import _changed, _lock, _set_accepted
+from app.thread_writes import lock_row, mark_changed, set_accepted
 from app.validation import clean_text
+from app.visibility import is_public, is_shown_to
 
 FLAG_HIDE_THRESHOLD = settings.define(
     "FLAG_HIDE_THRESHOLD", int, 3,
@@ -142,7 +143,7 @@ def _check_visible_to(user, post):
     """NotFound unless the user can see the post (and its thread) at all."""
     question = post if isinstance(post, Question) else db.session.get(Question, post.question_id)
     for item in {post, question}:
-        if item.deleted_at is not None or (item.is_hidden and not permissions.can_see_hidden(user, item)):
+        if not is_shown_to(item, user):
             raise NotFound("That post is not available.")
 
 
@@ -160,7 +161,7 @@ def flag_post(user, post, reason, text=None, *, now):
     holds.refuse_if_suspended(user, now=now)
     post_type = post_type_of(post)
     begin_write(db.session)
-    post = _lock(type(post), post.id)
+    post = lock_row(type(post), post.id)
     _check_visible_to(user, post)
     if post.author_id == user.id:
         raise PermissionDenied("You cannot flag your own post. Edit or delete it instead.")
@@ -225,7 +226,7 @@ def _set_hidden(post, code, *, now):
         holds.move_counts(post, -1)
         post.hidden_at = now
     post.hidden_reason = code
-    _changed(thread_id_of(post), searchable=not isinstance(post, Comment))
+    mark_changed(thread_id_of(post), searchable=not isinstance(post, Comment))
 
 
 def _set_visible(post):
@@ -233,7 +234,7 @@ def _set_visible(post):
     if post.hidden_at is not None:
         post.hidden_at = post.hidden_reason = None
         holds.move_counts(post, +1)
-    _changed(thread_id_of(post), searchable=not isinstance(post, Comment))
+    mark_changed(thread_id_of(post), searchable=not isinstance(post, Comment))
 
 
 def _set_deleted(post, actor, *, now):
@@ -245,11 +246,11 @@ def _set_deleted(post, actor, *, now):
     if isinstance(post, Answer):
         question = db.session.get(Question, post.question_id)
         if question.accepted_answer_id == post.id:
-            _set_accepted(question, None)
+            set_accepted(question, None)
     post.deleted_at = now
     if not isinstance(post, Comment):
         post.deleted_by_id = actor.id
-    _changed(thread_id_of(post), searchable=not isinstance(post, Comment))
+    mark_changed(thread_id_of(post), searchable=not isinstance(post, Comment))
 
 
 def _set_restored(post):
@@ -261,7 +262,7 @@ def _set_restored(post):
         post.deleted_by_id = None
     if post.hidden_at is None:
         holds.move_counts(post, +1)
-    _changed(thread_id_of(post), searchable=not isinstance(post, Comment))
+    mark_changed(thread_id_of(post), searchable=not isinstance(post, Comment))
 
 
 def _announce_approved(post, now):
@@ -294,7 +295,7 @@ def decide(moderator, item, action, note=None, *, now):
         raise NotFound("That review item does not exist.")
     if not item.is_pending:
         raise Conflict(f"This item was already decided ({item.resolution}).")
-    post = _lock(MODELS[item.post_type], item.post_id)
+    post = lock_row(MODELS[item.post_type], item.post_id)
     _apply_decision(moderator, item, post, action, note, now)
     db.session.commit()
     return item
@@ -344,7 +345,7 @@ def _moderate_post(moderator, post, note, now):
     _require_moderator(moderator, now)
     note = _clean_note(note)
     begin_write(db.session)
-    return _lock(type(post), post.id), note, now
+    return lock_row(type(post), post.id), note, now
 
 
 def hide_post(moderator, post, note=None, *, now):
@@ -414,7 +415,7 @@ def lock_thread(moderator, question, note=None, *, now):
     if question.is_locked:
         raise Conflict("This thread is already locked.")
     question.locked_at, question.locked_by_id = now, moderator.id
-    _changed(question.id, searchable=False)
+    mark_changed(question.id, searchable=False)
     audit.record(moderator, "thread.lock", "question", question.id, note, before={"locked": False},
                  after={"locked": True}, now=now)
     _notify(moderator, question, "lock", note, now)
@@ -428,7 +429,7 @@ def unlock_thread(moderator, question, note=None, *, now):
     if not question.is_locked:
         raise Conflict("This thread is not locked.")
     question.locked_at = question.locked_by_id = None
-    _changed(question.id, searchable=False)
+    mark_changed(question.id, searchable=False)
     audit.record(moderator, "thread.unlock", "question", question.id, note, before={"locked": True},
                  after={"locked": False}, now=now)
     _notify(moderator, question, "unlock", note, now)
@@ -441,16 +442,16 @@ def merge_answers(moderator, duplicate, note=None, *, now):
     duplicate, note, now = _moderate_post(moderator, duplicate, note, now)
     if duplicate.duplicate_of_id is None:
         raise Conflict("Close this question as a duplicate of another first: its answers move to the original.")
-    original = _lock(Question, duplicate.duplicate_of_id)
+    original = lock_row(Question, duplicate.duplicate_of_id)
     if original.is_deleted:
         raise Conflict("The original question has been deleted.")
     answers = db.session.scalars(select(Answer).where(Answer.question_id == duplicate.id)).all()
     if not answers:
         raise Conflict("This question has no answers to merge.")
     if duplicate.accepted_answer_id is not None:
-        _set_accepted(duplicate, None)  # acceptance belongs to the asker of each question
+        set_accepted(duplicate, None)  # acceptance belongs to the asker of each question
     ids = [answer.id for answer in answers]
-    visible = sum(1 for a in answers if a.deleted_at is None and a.hidden_at is None)
+    visible = sum(1 for a in answers if is_public(a))
     db.session.execute(update(Answer).where(Answer.id.in_(ids)).values(question_id=original.id))
     for model in (Comment, Flag, ReviewItem):
         column = model.answer_id if model is Comment else model.post_id
@@ -462,8 +463,8 @@ def merge_answers(moderator, duplicate, note=None, *, now):
                        .values(answer_count=Question.answer_count - visible))
     db.session.execute(update(Question).where(Question.id == original.id)
                        .values(answer_count=Question.answer_count + visible, last_activity_at=now))
-    _changed(duplicate.id)
-    _changed(original.id)
+    mark_changed(duplicate.id)
+    mark_changed(original.id)
     audit.record(moderator, "thread.merge", "question", duplicate.id, note,
                  before={"question_id": duplicate.id, "answers": ids},
                  after={"question_id": original.id, "answers": ids}, now=now)
@@ -531,7 +532,7 @@ def suspend(moderator, member, until, reason, *, now):
     if until > now + timedelta(days=MAX_SUSPENSION_DAYS):
         raise ValidationError({"until": f"A suspension lasts at most {MAX_SUSPENSION_DAYS} days."})
     begin_write(db.session)
-    member = _lock(User, member.id)
+    member = lock_row(User, member.id)
     before = {"suspended_until": member.suspended_until.isoformat() if member.is_suspended(now) else None}
     member.suspended_until, member.suspension_reason = until, reason
     db.session.add(Suspension(user_id=member.id, moderator_id=moderator.id, reason=reason, starts_at=now,
@@ -549,7 +550,7 @@ def lift_suspension(moderator, member, reason=None, *, now):
     if not permissions.can_suspend(moderator, member, now=now):
         raise PermissionDenied("You cannot change this member's suspension.")
     begin_write(db.session)
-    member = _lock(User, member.id)
+    member = lock_row(User, member.id)
     if not member.is_suspended(now):
         raise Conflict("This member is not suspended.")
     before = {"suspended_until": member.suspended_until.isoformat()}
@@ -579,7 +580,7 @@ def change_role(admin, member, role, reason, *, now):
     if member.id == admin.id:
         raise PermissionDenied("Ask another admin to change your own role.")
     begin_write(db.session)
-    member = _lock(User, member.id)
+    member = lock_row(User, member.id)
     if member.role == role:
         db.session.rollback()
         return member

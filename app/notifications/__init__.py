@@ -3,15 +3,14 @@ from flask import Blueprint
 
 bp = Blueprint("notifications", __name__)
 
-from app.notifications import routes  # noqa: E402,F401  (routes attach themselves to bp)
 
-
-def register(app):
-    """Hook the feature into the app: receivers, the email transport, template helpers, `flask worker`."""
+def init_app(app):
+    """The notification pages, receivers, the email transport, template helpers and `flask worker`."""
     from app import mail
-    from app.notifications import receivers, services, worker
+    from app.notifications import receivers, routes, services, worker  # noqa: F401  (routes attach to bp)
 
+    app.register_blueprint(bp)
     receivers.connect_receivers()
-    mail.register(app)
+    mail.init_app(app)
     app.jinja_env.globals.update(unread_notifications=services.unread_count, is_following=services.is_following)
-    worker.register(app)
+    worker.init_app(app)

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import User
 from app.notifications import services
 from app.notifications.models import EmailPreference, Notification
+from app.urls import site_url, site_url_for
 
 DIGEST_HOUR = settings.define("DIGEST_HOUR_UTC", int, 8, "Hour of the day (UTC) when daily digests go out",
                               minimum=0, maximum=23)
@@ -70,15 +71,15 @@ def send_due_digests(*, now):
             "verb": item.verb,
             "title": item.question.title if item.question else "a post",
             "url": services.post_url(item.question, item.answer_id, item.comment_id) if item.question
-            else mail.site_url(),
+            else site_url(),
             "excerpt": item.excerpt,
         } for item in items]
         subject = f"Your daily summary: {total} notification{'' if total == 1 else 's'}"
         mail.enqueue_email(user.email, subject, "digest", user_id=user.id,
                            unsubscribe_url=services.unsubscribe_url(user.id, now=now), topic="digest", now=now,
                            user=user, entries=entries, more=total - len(entries),
-                           notifications_url=mail.external_url("notifications.index"),
-                           settings_url=mail.external_url("account.notifications"))
+                           notifications_url=site_url_for("notifications.index"),
+                           settings_url=site_url_for("account.notifications"))
         db.session.commit()
         sent += 1
     return sent

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from app import permissions
 from app.clock import request_now
-from app.exceptions import DomainError, ValidationError
+from app.exceptions import DomainError, NotFound, ValidationError
 from app.extensions import csrf, db
 from app.forms import ActionForm
 from app.models import Question
@@ -30,7 +30,7 @@ def open_notification(notification_id):
     try:
         notification = services.open_notification(current_user, notification_id, now=request_now())
     except DomainError:
-        abort(404)
+        raise NotFound("That notification does not exist.") from None
     question = notification.question
     gone = question is not None and (question.is_deleted or getattr(question, "is_hidden", False))
     if question is None or (gone and question.author_id != current_user.id and not permissions.is_moderator(
@@ -60,7 +60,7 @@ def mark_read(notification_id):
         try:
             services.mark_read(current_user, notification_id, now=request_now())
         except DomainError:
-            abort(404)
+            raise NotFound("That notification does not exist.") from None
     return redirect(url_for("notifications.index"))
 
 

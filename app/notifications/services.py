@@ -6,12 +6,10 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
-from app import mail
-from app.account import tokens
+from app import email_tokens, mail
 from app.database import begin_write
 from app.exceptions import NotFound, PermissionDenied, ValidationError
 from app.extensions import db
-from app.formatting import slugify
 from app.models import Question, User
 from app.notifications.models import (
     DEFAULT_EMAIL_MODE,
@@ -22,6 +20,8 @@ from app.notifications.models import (
     Follow,
     Notification,
 )
+from app.urls import question_url, site_url, site_url_for
+from app.visibility import not_deleted
 
 EXCERPT_MAX = 280
 
@@ -87,13 +87,13 @@ def _save_mode(user_id, mode, now):
 
 def unsubscribe_url(user_id, *, now):
     """The one-click link that stops notification email for this member, no sign-in needed."""
-    token = tokens.make("unsubscribe", {"u": user_id}, now)
-    return mail.external_url("notifications.unsubscribe", token=token)
+    token = email_tokens.make("unsubscribe", {"u": user_id}, now)
+    return site_url_for("notifications.unsubscribe", token=token)
 
 
 def unsubscribe_target(token, *, now):
     """The member an unsubscribe token names; ValidationError or NotFound for a bad link."""
-    data = tokens.read("unsubscribe", token, now, message="This unsubscribe link is not valid.")
+    data = email_tokens.read("unsubscribe", token, now, message="This unsubscribe link is not valid.")
     user = db.session.get(User, data["u"]) if type(data.get("u")) is int else None
     if user is None:
         raise NotFound("This unsubscribe link is not valid.")
@@ -116,7 +116,7 @@ def unsubscribe(token, *, now):
 def post_url(question, answer_id=None, comment_id=None):
     """The absolute URL of a post on its question page, for emails."""
     anchor = f"comment-{comment_id}" if comment_id else f"answer-{answer_id}" if answer_id else None
-    return mail.external_url("questions.show", question_id=question.id, slug=slugify(question.title), _anchor=anchor)
+    return question_url(question, external="site", _anchor=anchor)
 
 
 _email_off = contextvars.ContextVar("notification_email_off", default=False)
@@ -148,8 +148,8 @@ def notify(user, kind, actor=None, question=None, answer_id=None, comment_id=Non
             user.email, f"{actor_name} {notification.verb}: {title}", "notification", user_id=user.id,
             unsubscribe_url=unsubscribe_url(user.id, now=now), topic=f"notification:{kind}", now=now,
             user=user, notification=notification, actor_name=actor_name, title=title,
-            url=post_url(question, answer_id, comment_id) if question else mail.site_url(),
-            settings_url=mail.external_url("account.notifications"),
+            url=post_url(question, answer_id, comment_id) if question else site_url(),
+            settings_url=site_url_for("account.notifications"),
         )
     return notification
 
@@ -178,7 +178,7 @@ def is_following(user, question):
 def followed_questions(user, page, per_page=30):
     """The visible questions the member follows, most recently followed first."""
     query = (select(Question).join(Follow, Follow.question_id == Question.id)
-             .where(Follow.user_id == user.id, Question.deleted_at.is_(None))
+             .where(Follow.user_id == user.id, not_deleted(Question))
              .order_by(Follow.created_at.desc(), Question.id.desc()))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 

@@ -4,11 +4,10 @@ from flask import Blueprint
 bp = Blueprint("questions", __name__)
 
 
-@bp.app_context_processor
-def close_reasons():
-    """Labels of the reasons a question can be closed, for every template."""
+def init_app(app):
+    """The thread pages, and the labels of close reasons for every template."""
     from app.models import CLOSE_REASONS
+    from app.questions import routes  # noqa: F401  (routes attach themselves to bp)
 
-    return {"close_reasons": CLOSE_REASONS}
-
-from app.questions import routes  # noqa: E402,F401  (routes attach themselves to bp)
+    app.register_blueprint(bp)
+    app.jinja_env.globals.update(close_reasons=CLOSE_REASONS)

@@ -1,13 +1,13 @@
 """Read side of questions: lists with tabs and tags, and a thread in a fixed number of queries."""
 from dataclasses import dataclass, field
 
-from flask import abort
-from sqlalchemy import or_, select, true
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app import permissions
+from app.exceptions import NotFound, must_exist
 from app.extensions import db
 from app.models import Answer, Comment, Question, Tag
+from app.visibility import is_shown_to, is_visible_to, public, shown_to
 
 TABS = {
     "newest": ("Newest", [Question.created_at.desc()]),
@@ -24,7 +24,7 @@ def question_list_query(tab=DEFAULT_TAB, tag=None):
     """A select of visible questions for a tab, optionally within one tag, with authors and tags loaded."""
     if tab not in TABS:
         tab = DEFAULT_TAB
-    query = (select(Question).where(Question.deleted_at.is_(None), Question.hidden_at.is_(None))
+    query = (select(Question).where(public(Question))
              .options(joinedload(Question.author), selectinload(Question.tags)))
     if tab == "unanswered":
         query = query.where(Question.answer_count == 0)
@@ -44,36 +44,31 @@ def paginate_questions(tab, tag, page, per_page):
 
 
 def get_question_or_404(question_id, viewer=None):
-    """The question with this id; aborts with 404 if it does not exist, is deleted (unless moderator) or is
+    """The question with this id; raises NotFound if it does not exist, is deleted (unless moderator) or is
     hidden from `viewer` (only its author and moderators see a hidden or held question)."""
     question = db.session.execute(
         select(Question).where(Question.id == question_id)
         .options(joinedload(Question.author), selectinload(Question.tags), joinedload(Question.duplicate_of))
     ).scalar_one_or_none()
-    if question is None or (question.is_deleted and not permissions.can_see_deleted(viewer)):
-        abort(404)
-    if question.is_hidden and not permissions.can_see_hidden(viewer, question):
-        abort(404)
+    if question is None or not is_visible_to(question, viewer):
+        raise NotFound("That question does not exist.")
     return question
 
 
 def get_answer_or_404(answer_id, viewer=None):
-    """The answer with this id on a visible question; aborts with 404 otherwise (hidden ones count as
+    """The answer with this id on a visible question; raises NotFound otherwise (hidden ones count as
     visible only to their author and moderators)."""
     answer = db.session.get(Answer, answer_id)
-    if answer is None or answer.is_deleted or answer.question.is_deleted:
-        abort(404)
-    for post in (answer, answer.question):
-        if post.is_hidden and not permissions.can_see_hidden(viewer, post):
-            abort(404)
+    if answer is None or not (is_shown_to(answer, viewer) and is_shown_to(answer.question, viewer)):
+        raise NotFound("That answer does not exist.")
     return answer
 
 
 def get_comment_or_404(comment_id):
-    """The comment with this id; aborts with 404 if it does not exist or is deleted."""
-    comment = db.session.get(Comment, comment_id)
-    if comment is None or comment.deleted_at is not None:
-        abort(404)
+    """The comment with this id; raises NotFound if it does not exist or is deleted."""
+    comment = must_exist(db.session.get(Comment, comment_id), "That comment does not exist.")
+    if comment.is_deleted:
+        raise NotFound("That comment has been deleted.")
     return comment
 
 
@@ -87,15 +82,6 @@ class Thread:
     answer_comments: dict = field(default_factory=dict)
 
 
-def _shown_to(model, viewer):
-    """Posts visible to `viewer`: not hidden, or hidden but theirs, or anything for moderators."""
-    if permissions.is_moderator(viewer):
-        return true()
-    if viewer is not None and viewer.is_authenticated:
-        return or_(model.hidden_at.is_(None), model.author_id == viewer.id)
-    return model.hidden_at.is_(None)
-
-
 def load_thread(question, viewer=None):
     """Answers (accepted first, then by score, then oldest) and comments: two queries whatever the size.
 
@@ -105,13 +91,11 @@ def load_thread(question, viewer=None):
     if question.accepted_answer_id:
         order.insert(0, (Answer.id == question.accepted_answer_id).desc())
     answers = db.session.scalars(
-        select(Answer).where(Answer.question_id == question.id, Answer.deleted_at.is_(None),
-                             _shown_to(Answer, viewer))
+        select(Answer).where(Answer.question_id == question.id, shown_to(Answer, viewer))
         .options(joinedload(Answer.author)).order_by(*order)
     ).all()
     comments = db.session.scalars(
-        select(Comment).where(Comment.question_id == question.id, Comment.deleted_at.is_(None),
-                              _shown_to(Comment, viewer))
+        select(Comment).where(Comment.question_id == question.id, shown_to(Comment, viewer))
         .options(joinedload(Comment.author)).order_by(Comment.created_at, Comment.id)
     ).all()
     thread = Thread(question=question, answers=answers, question_comments=[])

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from app import page_cache, permissions, write_behind
 from app.clock import request_now
-from app.exceptions import ValidationError
+from app.exceptions import NotFound, ValidationError
 from app.extensions import db
 from app.formatting import slugify
 from app.forms import ActionForm
@@ -21,6 +21,7 @@ from app.rendering import RenderError, render_markdown
 from app.search import insights
 from app.urls import answer_url, question_url
 from app.validation import positive_int
+from app.visibility import is_public
 from app.web import page_number, show_errors
 
 
@@ -56,7 +57,7 @@ def tagged(name):
     """Questions carrying one tag, with the same tabs as the home list."""
     tag = db.session.scalar(select(Tag).where(Tag.name == name.lower()))
     if tag is None:
-        abort(404)
+        raise NotFound("There is no such tag.")
     tab = request.args.get("tab", queries.DEFAULT_TAB)
     tab = tab if tab in queries.TABS else queries.DEFAULT_TAB
     pagination = queries.paginate_questions(tab, tag, page_number(), current_app.config["QUESTIONS_PER_PAGE"])
@@ -78,8 +79,8 @@ def show(question_id, slug=None):
         # One cheap read decides: the version moves whenever anything the page shows changes.
         row = db.session.execute(select(Question.title, Question.version, Question.deleted_at, Question.hidden_at)
                                  .where(Question.id == question_id)).one_or_none()
-        if row is None or row.deleted_at is not None or row.hidden_at is not None:
-            abort(404)
+        if row is None or not is_public(row):
+            raise NotFound("That question does not exist.")
         key = (question_id, row.version, request.full_path)
         page = cache.get(key) if slug == slugify(row.title) else None
         if page is None:

@@ -9,7 +9,7 @@ from app.extensions import db
 from app.models import CLOSE_REASONS, Answer, AnswerVote, Comment, Question, QuestionVote, Revision, Tag
 from app.moderation import holds
 from app.rendering import RenderError, render_comment, render_markdown
-from app.search.index_sync import record_change
+from app.thread_writes import lock_row, mark_changed, set_accepted
 
 
 def _clean_and_render(body, minimum=validation.BODY_MIN):
@@ -19,16 +19,6 @@ def _clean_and_render(body, minimum=validation.BODY_MIN):
         return source, render_markdown(source)
     except RenderError as error:
         raise ValidationError({"body": str(error)}) from None
-
-
-def _lock(model, post_id):
-    """Re-read a row under a row lock (PostgreSQL; SQLite already holds the write lock)."""
-    post = db.session.execute(
-        select(model).where(model.id == post_id).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if post is None:
-        raise NotFound(f"That {model.__name__.lower()} does not exist.")
-    return post
 
 
 def _tags_named(names):
@@ -70,16 +60,9 @@ def _add_revision(editor, *, now, question=None, answer=None, reason=None):
     ))
 
 
-def _changed(question_id, searchable=True):
-    """Something a question page shows changed: move its version (the page cache key) and tell search."""
-    db.session.execute(update(Question).where(Question.id == question_id).values(version=Question.version + 1))
-    if searchable:
-        record_change(question_id)
-
-
 def _visible_question(question_id, viewer=None):
     """A question that is not deleted (nor hidden from `viewer`, when given), locked for update."""
-    question = _lock(Question, question_id)
+    question = lock_row(Question, question_id)
     if question.is_deleted:
         raise NotFound("That question has been deleted.")
     if viewer is not None and question.is_hidden and not permissions.can_see_hidden(viewer, question):
@@ -116,7 +99,7 @@ def ask_question(author, title, body, tags, *, now):
     else:
         holds.hold(question, "question", question.id, verdict, now=now)
     _add_revision(author, question=question, now=now)
-    _changed(question.id)
+    mark_changed(question.id)
     if verdict is None:  # a held question is announced when a moderator approves it
         signals.question_asked.send(author, question=question, now=now)
     db.session.commit()
@@ -155,7 +138,7 @@ def edit_question(editor, question, title, body, tags, reason=None, *, now):
     if verdict is not None and not question.is_hidden:
         holds.hold(question, "question", question.id, verdict, now=now, counted=True)
     _add_revision(editor, question=question, reason=reason, now=now)
-    _changed(question.id)
+    mark_changed(question.id)
     signals.question_edited.send(editor, question=question, now=now)
     db.session.commit()
     return question
@@ -173,7 +156,7 @@ def delete_question(actor, question, *, now):
     if not question.is_hidden:  # a hidden question was already taken out of the counts
         _count_tags(question.tags, -1)
     question.deleted_at, question.deleted_by_id = now, actor.id
-    _changed(question.id)
+    mark_changed(question.id)
     db.session.commit()
 
 
@@ -194,7 +177,7 @@ def close_question(actor, question, reason, duplicate_of_id=None, *, now):
             original = db.session.get(Question, original.duplicate_of_id)  # point at the root, never a chain
     question.closed_at, question.closed_by_id, question.close_reason = now, actor.id, reason
     question.duplicate_of_id = original.id if original else None
-    _changed(question.id)
+    mark_changed(question.id)
     signals.question_closed.send(actor, question=question, now=now)
     db.session.commit()
     return question
@@ -207,7 +190,7 @@ def reopen_question(actor, question, *, now):
     if not permissions.can_close(actor, question, now=now):
         raise PermissionDenied("Only moderators reopen questions.")
     question.closed_at = question.closed_by_id = question.close_reason = question.duplicate_of_id = None
-    _changed(question.id)
+    mark_changed(question.id)
     signals.question_reopened.send(actor, question=question, now=now)
     db.session.commit()
     return question
@@ -239,7 +222,7 @@ def post_answer(author, question, body, *, now):
     else:
         holds.hold(answer, "answer", question.id, verdict, now=now)
     _add_revision(author, answer=answer, now=now)
-    _changed(question.id)
+    mark_changed(question.id)
     if verdict is None:  # a held answer is announced when a moderator approves it
         signals.answer_posted.send(author, answer=answer, question=question, now=now)
     db.session.commit()
@@ -251,7 +234,7 @@ def edit_answer(editor, answer, body, reason=None, *, now):
     holds.refuse_if_suspended(editor, now=now)
     source, html = _clean_and_render(body, minimum=validation.ANSWER_MIN)
     begin_write(db.session)
-    answer = _lock(Answer, answer.id)
+    answer = lock_row(Answer, answer.id)
     if answer.is_deleted or answer.question.is_deleted:
         raise NotFound("That answer has been deleted.")
     if not permissions.can_edit(editor, answer, now=now):
@@ -265,7 +248,7 @@ def edit_answer(editor, answer, body, reason=None, *, now):
     if verdict is not None and not answer.is_hidden:
         holds.hold(answer, "answer", answer.question_id, verdict, now=now, counted=True)
     _add_revision(editor, answer=answer, reason=reason, now=now)
-    _changed(answer.question_id)
+    mark_changed(answer.question_id)
     signals.answer_edited.send(editor, answer=answer, question=answer.question, now=now)
     db.session.commit()
     return answer
@@ -275,19 +258,19 @@ def delete_answer(actor, answer, *, now):
     """Soft-delete an answer at `now` (not the accepted one, unless a moderator does it)."""
     holds.refuse_if_suspended(actor, now=now)
     begin_write(db.session)
-    answer = _lock(Answer, answer.id)
-    question = _lock(Question, answer.question_id)
+    answer = lock_row(Answer, answer.id)
+    question = lock_row(Question, answer.question_id)
     if not permissions.can_delete_answer(actor, answer, now=now):
         if answer.author_id == actor.id and answer.is_accepted:
             raise Conflict("The accepted answer cannot be deleted.")
         raise PermissionDenied("You can only delete your own answers.")
     if question.accepted_answer_id == answer.id:
-        _set_accepted(question, None)
+        set_accepted(question, None)
     if not answer.is_hidden:  # a hidden answer was already taken out of the count
         db.session.execute(update(Question).where(Question.id == question.id)
                            .values(answer_count=Question.answer_count - 1))
     answer.deleted_at, answer.deleted_by_id = now, actor.id
-    _changed(question.id)
+    mark_changed(question.id)
     db.session.commit()
 
 
@@ -313,7 +296,7 @@ def add_comment(author, question, text, answer=None, *, now):
                       body=body, body_html=render_comment(body), created_at=now)
     db.session.add(comment)
     question.last_activity_at = now
-    _changed(question.id, searchable=False)
+    mark_changed(question.id, searchable=False)
     db.session.flush()
     if verdict is not None:
         holds.hold(comment, "comment", question.id, verdict, now=now)
@@ -331,7 +314,7 @@ def delete_comment(actor, comment, *, now):
     if not permissions.can_delete_comment(actor, comment, now=now):
         raise PermissionDenied("You can only delete your own comments.")
     comment.deleted_at = now
-    _changed(comment.question_id, searchable=False)
+    mark_changed(comment.question_id, searchable=False)
     db.session.commit()
 
 
@@ -355,7 +338,7 @@ def cast_vote(user, post, value, *, now):
     vote_model, post_column, kind = _VOTES[model]
     holds.refuse_if_suspended(user, now=now)
     begin_write(db.session)
-    post = _lock(model, post.id)
+    post = lock_row(model, post.id)
     if post.is_hidden and not permissions.can_see_hidden(user, post):
         raise NotFound(f"That {kind} is not available.")
     if post.author_id == user.id:
@@ -378,7 +361,7 @@ def cast_vote(user, post, value, *, now):
         update(model).where(model.id == post.id).values(score=model.score + (new - old)).returning(model.score)
     ).scalar_one()
     reputation.add_points(post.author_id, reputation.vote_points(kind, new) - reputation.vote_points(kind, old))
-    _changed(post.id if kind == "question" else post.question_id)
+    mark_changed(post.id if kind == "question" else post.question_id)
     db.session.commit()
     return score
 
@@ -397,25 +380,12 @@ def user_votes(user, questions=(), answers=()):
     return tuple(result)
 
 
-def _set_accepted(question, answer):
-    """Point the question at a new accepted answer (or none), moving the reputation with it."""
-    if question.accepted_answer_id is not None:
-        previous = db.session.get(Answer, question.accepted_answer_id)
-        for user_id, points in reputation.acceptance_points(question.author_id, previous.author_id).items():
-            reputation.add_points(user_id, -points)
-    question.accepted_answer_id = answer.id if answer else None
-    _changed(question.id)
-    if answer is not None:
-        for user_id, points in reputation.acceptance_points(question.author_id, answer.author_id).items():
-            reputation.add_points(user_id, points)
-
-
 def accept_answer(user, answer, *, now):
     """Accept an answer at `now`, switching from any earlier one; the question becomes resolved."""
     holds.refuse_if_suspended(user, now=now)
     begin_write(db.session)
-    answer = _lock(Answer, answer.id)
-    question = _lock(Question, answer.question_id)
+    answer = lock_row(Answer, answer.id)
+    question = lock_row(Question, answer.question_id)
     if answer.is_deleted or question.is_deleted:
         raise NotFound("That answer has been deleted.")
     if answer.is_hidden or (question.is_hidden and not permissions.can_see_hidden(user, question)):
@@ -425,7 +395,7 @@ def accept_answer(user, answer, *, now):
     if question.accepted_answer_id == answer.id:
         db.session.rollback()
         return question
-    _set_accepted(question, answer)
+    set_accepted(question, answer)
     question.last_activity_at = now
     signals.answer_accepted.send(user, answer=answer, question=question, now=now)
     db.session.commit()
@@ -440,7 +410,7 @@ def unaccept_answer(user, question, *, now):
     if not permissions.can_accept(user, question, now=now):
         raise PermissionDenied("Only the person who asked can change the accepted answer.")
     if question.accepted_answer_id is not None:
-        _set_accepted(question, None)
+        set_accepted(question, None)
         signals.answer_unaccepted.send(user, question=question, now=now)
         db.session.commit()
     return question

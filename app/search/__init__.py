@@ -2,6 +2,7 @@
 import time
 
 import click
+from flask import Blueprint
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
@@ -9,7 +10,9 @@ from app.clock import utcnow
 from app.extensions import db
 from app.models import Question
 from app.search import index_sync
+from app.visibility import public
 
+bp = Blueprint("search", __name__)
 search_cli = AppGroup("search", help="Build and check the search index.")
 
 
@@ -17,7 +20,7 @@ search_cli = AppGroup("search", help="Build and check the search index.")
 def reindex_command():
     """Rebuild the whole index from the database."""
     total = db.session.scalar(select(func.count()).select_from(Question)
-                              .where(Question.deleted_at.is_(None), Question.hidden_at.is_(None)))
+                              .where(public(Question)))
     started = time.perf_counter()
     with click.progressbar(length=total, label="Indexing questions", show_pos=True) as bar:
         count = index_sync.reindex(progress=bar.update)
@@ -55,8 +58,11 @@ def _catch_up_after(app):
             app.logger.exception("Search index catch-up failed")
 
 
-def register(app):
-    """Install the commands and the after-response catch-up."""
+def init_app(app):
+    """The search page, the commands, and the catch-up after a response that changed searchable content."""
+    from app.search import routes  # noqa: F401  (routes attach themselves to bp)
+
+    app.register_blueprint(bp)
     app.cli.add_command(search_cli)
 
     @app.after_request

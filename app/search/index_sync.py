@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import Answer, Question, SearchChange
 from app.rendering import html_to_text
 from app.search.whoosh_index import SearchIndex
+from app.visibility import is_public, public
 
 BATCH_SIZE = 500
 MANY_QUESTIONS = 5000  # from here, a full rebuild uses a process per core: startup costs less than it saves
@@ -38,7 +39,7 @@ def app_index():
 
 def is_searchable(question):
     """Whether a question belongs in the index at all: not deleted, not hidden or held for review."""
-    return question.deleted_at is None and question.hidden_at is None
+    return is_public(question)
 
 
 def build_document(question, answers):
@@ -67,7 +68,7 @@ def _load(question_ids):
     ).all()
     answers = {}
     for answer in db.session.scalars(select(Answer).where(Answer.question_id.in_(question_ids),
-                                                           Answer.deleted_at.is_(None), Answer.hidden_at.is_(None))
+                                                           public(Answer))
                                      .order_by(Answer.id)):
         answers.setdefault(answer.question_id, []).append(answer)
     return [(question, answers.get(question.id, [])) for question in questions]
@@ -132,7 +133,7 @@ def reindex(index=None, progress=None, processes=None):
     Large rebuilds analyse documents in one process per core (at most 4); `processes` overrides.
     """
     index = index or app_index()
-    visible = (Question.deleted_at.is_(None), Question.hidden_at.is_(None))
+    visible = (public(Question))
     if processes is None:
         large = (db.session.scalar(select(func.count()).select_from(Question).where(*visible)) or 0) >= MANY_QUESTIONS
         processes = min(4, len(os.sched_getaffinity(0))) if large else 1

@@ -11,6 +11,7 @@ from app.models import Answer, Question
 from app.rendering import html_to_text
 from app.search import whoosh_index as search_index
 from app.search.index_sync import app_index
+from app.visibility import public
 
 SYNONYMS = settings.define(
     "SEARCH_SYNONYMS", list, [],
@@ -74,7 +75,7 @@ def _visible_questions(ids):
     if not ids:
         return []
     options = (joinedload(Question.author), selectinload(Question.tags))
-    visible = (Question.deleted_at.is_(None), Question.hidden_at.is_(None))
+    visible = (public(Question))
     rows = db.session.scalars(select(Question).where(Question.id.in_(ids), *visible).options(*options)).all()
     by_id = {question.id: question for question in rows}
     originals = {q.duplicate_of_id for q in rows if q.duplicate_of_id and q.duplicate_of_id not in by_id}
@@ -133,7 +134,7 @@ def _best_answers(questions):
     accepted = {q.id: q.accepted_answer_id for q in questions}
     best = {}
     for answer in db.session.scalars(select(Answer).where(Answer.question_id.in_(list(accepted)),
-                                                          Answer.deleted_at.is_(None), Answer.hidden_at.is_(None))
+                                                          public(Answer))
                                      .order_by(Answer.score.desc(), Answer.id)):
         current = best.get(answer.question_id)
         if current is None or answer.id == accepted[answer.question_id]:

@@ -1,16 +1,14 @@
 """The search page for visitors."""
 from datetime import timedelta
 
-from flask import Blueprint, abort, render_template, request
+from flask import abort, render_template, request
 from flask_login import current_user
 
 from app import permissions
 from app.clock import request_now
-from app.search import insights, queries
-from app.seo import helpful
+from app.helpfulness import services as helpful
+from app.search import bp, insights, queries
 from app.web import page_number
-
-bp = Blueprint("search", __name__)
 
 
 def request_from_args(args):

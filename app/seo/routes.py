@@ -2,18 +2,19 @@
 import math
 import re
 
-from flask import Response, abort, render_template, url_for
+from flask import Response, render_template, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.clock import request_now
+from app.exceptions import NotFound
 from app.extensions import db
 from app.formatting import iso
+from app.http_caching import cache_for
 from app.models import Answer, Question, Tag
 from app.seo import bp
-from app.seo.caching import cache_for
-from app.seo.jsonld import question_jsonld
 from app.urls import question_url
+from app.visibility import public
 
 # At most 50,000 URLs per sitemap file (sitemaps.org); tests lower it to see the split.
 SITEMAP_PAGE_SIZE = 50_000
@@ -30,23 +31,20 @@ DISALLOWED_PATHS = ("/staff/", "/admin/", "/moderation", "/care", "/account", "/
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-@bp.app_template_filter("xmlsafe")
 def xmlsafe(text):
     """Text with the characters XML cannot carry removed (the template escapes the rest)."""
     return _XML_INVALID.sub("", text or "")
 
 
-bp.add_app_template_global(question_jsonld)
-
 
 def visible_questions():
     """Conditions for a question anyone may read: not deleted, not hidden or held by moderation."""
-    return [Question.deleted_at.is_(None), Question.hidden_at.is_(None)]
+    return [public(Question)]
 
 
 def visible_answers():
     """Conditions for an answer anyone may read."""
-    return [Answer.deleted_at.is_(None), Answer.hidden_at.is_(None)]
+    return [public(Answer)]
 
 
 def indexable_questions():
@@ -93,13 +91,13 @@ def sitemap_pages():
 def sitemap_questions(number):
     """One file of question URLs in id order, each with the time its thread last changed."""
     if number < 1:
-        abort(404)
+        raise NotFound("There is no such sitemap.")
     rows = db.session.execute(
         select(Question.id, Question.title, Question.last_activity_at, Question.edited_at)
         .where(*indexable_questions()).order_by(Question.id)
         .offset((number - 1) * SITEMAP_PAGE_SIZE).limit(SITEMAP_PAGE_SIZE)).all()
     if not rows and number > 1:
-        abort(404)
+        raise NotFound("There is no such sitemap.")
     urls = [(question_url(row, external=True),
              iso(max(filter(None, (row.last_activity_at, row.edited_at))))) for row in rows]
     cache_for(SITEMAP_SECONDS)
@@ -155,7 +153,7 @@ def tag_feed(name):
     """The newest questions carrying one tag."""
     tag = db.session.scalar(select(Tag).where(Tag.name == name.lower()))
     if tag is None:
-        abort(404)
+        raise NotFound("There is no such tag.")
     entries = _question_entries(select(Question).where(Question.tags.any(Tag.id == tag.id)))
     return _feed(f"Newest questions tagged {tag.name}", url_for("seo.tag_feed", name=tag.name, _external=True),
                  url_for("questions.tagged", name=tag.name, _external=True), entries)
@@ -166,7 +164,7 @@ def question_feed(question_id):
     """New answers to one question, newest first."""
     question = db.session.scalar(select(Question).where(Question.id == question_id, *visible_questions()))
     if question is None:
-        abort(404)
+        raise NotFound("That question does not exist.")
     answers = db.session.scalars(
         select(Answer).where(Answer.question_id == question.id, *visible_answers())
         .options(joinedload(Answer.author)).order_by(Answer.created_at.desc(), Answer.id.desc())

@@ -3,4 +3,9 @@ from flask import Blueprint
 
 bp = Blueprint("users", __name__)
 
-from app.users import routes  # noqa: E402,F401  (routes attach themselves to bp)
+
+def init_app(app):
+    """The member list and profiles."""
+    from app.users import routes  # noqa: F401  (routes attach themselves to bp)
+
+    app.register_blueprint(bp)

@@ -1,12 +1,13 @@
 """Read side of members: a profile's figures and posts in a fixed number of queries."""
 from dataclasses import dataclass
 
-from flask import abort
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from app.exceptions import must_exist
 from app.extensions import db
 from app.models import Answer, Question, User
+from app.visibility import public
 
 PROFILE_LIST_LENGTH = 20
 
@@ -24,17 +25,14 @@ class Profile:
 
 
 def get_user_or_404(user_id):
-    """The user with this id; aborts with 404 if there is none."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
+    """The user with this id; raises NotFound if there is none."""
+    return must_exist(db.session.get(User, user_id), "That member does not exist.")
 
 
 def load_profile(user):
     """Counts and the latest visible questions and answers of a member (four queries)."""
-    visible_question = Question.deleted_at.is_(None) & Question.hidden_at.is_(None)
-    visible_answer = Answer.deleted_at.is_(None) & Answer.hidden_at.is_(None)
+    visible_question = public(Question)
+    visible_answer = public(Answer)
     counts = db.session.execute(select(
         select(func.count()).where(Question.author_id == user.id, visible_question).scalar_subquery(),
         select(func.count()).select_from(Answer).join(Question, Answer.question_id == Question.id)

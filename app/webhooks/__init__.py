@@ -3,4 +3,10 @@ from flask import Blueprint
 
 bp = Blueprint("webhooks", __name__)
 
-from app.webhooks import routes  # noqa: E402,F401  (routes attach themselves to bp)
+
+def init_app(app):
+    """The admin page, and the receivers that queue deliveries of community events."""
+    from app.webhooks import receivers, routes  # noqa: F401  (routes attach themselves to bp)
+
+    app.register_blueprint(bp)
+    receivers.connect_receivers()

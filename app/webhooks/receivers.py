@@ -1,28 +1,15 @@
 """Turn community events (app/signals.py) into webhook deliveries, inside the transaction that caused them."""
-import os
 from datetime import datetime
-from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, url_for
 from sqlalchemy import inspect as sa_inspect
 
 from app import outbox, signals
-from app.formatting import iso, slugify
+from app.formatting import iso
+from app.urls import link, question_url
 from app.webhooks import services, transport
 
-DEFAULT_SITE_URL = "http://127.0.0.1:5000"
 # Columns never sent to a receiver, whatever model they appear on.
 _PRIVATE_MARKS = ("hash", "secret", "token", "password", "email", "body_source", "body_html", "ip")
-
-
-def _url(endpoint, **values):
-    """An absolute URL: the request's host, or SITE_URL (as emails use) for a worker or sweep without a request."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    base = str(current_app.config.get("SITE_URL") or os.environ.get("SITE_URL") or DEFAULT_SITE_URL)
-    parts = urlsplit(base.rstrip("/"))
-    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme)
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def _actor(user):
@@ -35,7 +22,7 @@ def _question(question):
     return {
         "id": question.id,
         "title": question.title,
-        "url": _url("questions.show", question_id=question.id, slug=slugify(question.title)),
+        "url": question_url(question, external=True),
         "author": {"id": question.author_id, "username": question.author.username},
         "tags": [tag.name for tag in question.tags],
         "status": question.status,
@@ -47,7 +34,7 @@ def _answer(answer):
     return {
         "id": answer.id,
         "question_id": answer.question_id,
-        "url": _url("questions.answer_link", answer_id=answer.id),
+        "url": link("questions.answer_link", external=True, answer_id=answer.id),
         "author": {"id": answer.author_id, "username": answer.author.username},
         "score": answer.score,
         "created_at": iso(answer.created_at),

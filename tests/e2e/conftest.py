@@ -60,7 +60,7 @@ def chromium_path():
     """Debian's chromium: Playwright cannot download its own browsers here. Missing, it fails the browser tests."""
     path = shutil.which("chromium")
     if path is None:
-        pytest.fail("chromium not found on PATH: install it with `make browser` (apt-get install -y chromium)")
+        pytest.fail("chromium not found on PATH: install it with `make system-packages` (apt-get install -y chromium)")
     return path
 
 

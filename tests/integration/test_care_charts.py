@@ -10,8 +10,8 @@ from app import settings
 from app.care import options, services
 from app.care.models import CareItem
 from app.extensions import db
+from app.http_caching import static_version
 from app.questions import services as threads
-from app.seo.caching import static_version
 
 pytestmark = pytest.mark.time_sensitive  # run again under a shifted clock (make test)
 

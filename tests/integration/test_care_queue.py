@@ -6,9 +6,9 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from app import create_app, signals
+from app import background, create_app, signals
 from app.audit import AuditEntry
-from app.care import services, sweep
+from app.care import queries, services, sweep
 from app.care.models import CareItem, CareReason, CareReminder
 from app.clock import utcnow
 from app.exceptions import Conflict, PermissionDenied, ValidationError
@@ -107,7 +107,7 @@ def test_staff_answer_stops_first_response_and_acceptance_resolves(make, agent):
     threads.accept_answer(question.author, answer, now=utcnow())
     item = _item(question)
     assert item.status == "resolved" and item.resolved_by == "staff" and item.followup_asked_at is not None
-    assert services.public_status(question.id) == ("resolved", "Resolved by staff")
+    assert queries.public_status(question.id) == ("resolved", "Resolved by staff")
 
 
 def test_a_staff_comment_acknowledges_and_a_community_acceptance_counts_as_community(make, agent):
@@ -116,11 +116,11 @@ def test_a_staff_comment_acknowledges_and_a_community_acceptance_counts_as_commu
     threads.add_comment(agent, question, "We're looking into this.", now=utcnow())
     item = _item(question)
     assert item.status == "acknowledged" and item.first_response_at is not None
-    assert services.public_status(question.id) == ("investigating", "Staff investigating")
+    assert queries.public_status(question.id) == ("investigating", "Staff investigating")
     helper_answer = make.answer(question)
     threads.accept_answer(question.author, helper_answer, now=utcnow())
     assert _item(question).resolved_by == "community"
-    assert services.public_status(question.id) is None
+    assert queries.public_status(question.id) is None
 
 
 def test_no_reopens_and_yes_records_satisfaction(make, agent):
@@ -225,7 +225,7 @@ def test_assignment_claim_and_away_with_backup(make, agent):
         services.assign(backup, _item(other), agent, now=utcnow())
     services.set_away(agent, agent, False, now=utcnow())
     services.assign(agent, _item(other), agent, now=utcnow())
-    assert services.open_counts_by_assignee() == {agent.id: 1}
+    assert queries.open_counts_by_assignee() == {agent.id: 1}
     services.assign(agent, _item(other), None, now=utcnow())
     assert _item(other).assignee_id is None
     with pytest.raises(PermissionDenied):
@@ -237,7 +237,7 @@ def test_triage_reroutes_and_overrides_priority_and_everything_is_audited(make, 
     services.send_to_queue(agent, question, "", now=utcnow())
     services.triage(agent, _item(question), category="compliment", priority="urgent", now=utcnow())
     item = _item(question)
-    assert item.team == "marketing" and services.effective_priority(item) == "urgent"
+    assert item.team == "marketing" and queries.effective_priority(item) == "urgent"
     services.triage(agent, item, priority="auto", now=utcnow())
     assert _item(question).priority_override is None
     with pytest.raises(ValidationError):
@@ -322,14 +322,15 @@ def test_two_sweeps_at_once_create_no_duplicates(make, app):
 
 def test_the_in_app_sweeper_starts_lazily_only_when_turned_on(make, app, client):
     client.get("/")
-    assert "care_sweeper" not in app.extensions
+    assert background.running(app) == []
     app.config["CARE_IN_APP_SWEEP"] = True
     app.config["CARE_SWEEP_INTERVAL_SECONDS"] = 3600
     try:
         client.get("/")
-        assert "care_sweeper" in app.extensions
+        assert background.running(app) == ["care_sweep"]
     finally:
-        assert sweep.stop_in_app(app)
+        background.stop_all(app)
+    assert background.running(app) == []
 
 
 def test_admins_change_thresholds_and_lexicon_on_the_settings_page(client, make, sign_in):

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.auth import services as accounts
-from app.care import services, sweep
+from app.care import queries, services, sweep
 from app.care.models import CareItem, CareNote, SameProblem
 from app.clock import utcnow
 from app.extensions import db
@@ -201,9 +201,9 @@ def test_agents_set_their_availability(client, make, sign_in, queued):
     sign_in(agent)
     response = client.post("/staff/care/agents", data={"agent": agent.id, "away": "1", "backup": backup.id})
     assert response.status_code == 302
-    assert services.is_away(agent)
+    assert queries.is_away(agent)
     client.post("/staff/care/agents", data={"agent": backup.id, "away": "1", "backup": "none"})
-    assert not services.is_away(backup)  # agents set only their own
+    assert not queries.is_away(backup)  # agents set only their own
     assert client.post("/staff/care/agents", data={"agent": "x"}).status_code == 302
 
 

@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app import background, create_app, mail, outbox
 from app import config as app_config
-from app import create_app, mail, outbox
 from app.account import services as account_services
 from app.clock import utcnow
 from app.extensions import db
-from app.notifications import digest, services, worker
+from app.notifications import digest, services
 from app.notifications.models import Notification
 from app.outbox import OutboxMessage
 from tests import builders
@@ -109,10 +109,10 @@ def test_a_bad_unsubscribe_link_is_refused_kindly(client, token):
 
 
 def test_a_token_for_another_purpose_does_not_unsubscribe(app, client, make, thread):
-    from app.account import tokens
+    from app import email_tokens
 
     asker, _ = thread
-    token = tokens.make("password-reset", {"u": asker.id}, MORNING)
+    token = email_tokens.make("password-reset", {"u": asker.id}, MORNING)
     assert client.post(f"/email/unsubscribe/{token}").status_code == 400
     assert services.email_mode(asker.id) == "immediate"
 
@@ -306,7 +306,7 @@ def test_the_in_process_worker_delivers_after_the_request(database_url, _schema,
     config.update(OUTBOX_IN_PROCESS=True, OUTBOX_POLL_SECONDS=30)
     live = create_app(config)
     live.test_client_class = IsolatedClient
-    in_process = worker.in_process_worker(live)
+    in_process = background.thread_of(live, "outbox")
     assert in_process is not None
     with live.app_context(), smtp.configured(live) as box:
         try:
@@ -331,8 +331,8 @@ def test_the_in_process_worker_delivers_after_the_request(database_url, _schema,
 
 
 def test_the_in_process_worker_is_off_in_tests_unless_asked(app):
-    assert worker.in_process_worker(app) is None
-    assert "peerdesk_outbox_worker" not in app.extensions
+    assert background.thread_of(app, "outbox") is None
+    assert background.running(app) == []
 
 
 def test_loading_data_can_notify_without_email(make, thread):

@@ -10,9 +10,9 @@ from app import create_app
 from app.clock import utcnow
 from app.extensions import db
 from app.formatting import slugify
+from app.helpfulness import services as helpful
+from app.helpfulness.models import AnswerFeedback
 from app.questions import services
-from app.seo import helpful
-from app.seo.helpful import AnswerFeedback
 
 pytestmark = pytest.mark.time_sensitive  # run again under a shifted clock (make test)
 

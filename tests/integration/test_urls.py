@@ -23,3 +23,15 @@ def test_pages_link_members_and_questions_through_it(client, make):
     assert f'href="/users/{author.id}/grace"' in page
     assert f'<link rel="canonical" href="http://localhost/questions/{question.id}/' in page
     assert client.get(f"/users/{author.id}").headers["Location"] == f"/users/{author.id}/grace"
+
+
+def test_links_that_leave_the_site_use_site_url_with_or_without_a_request(app, make):
+    question = make.question(title="Lamp flickers at night")
+    app.config["SITE_URL"] = "https://help.brand.example/community/"
+    expected = f"https://help.brand.example/community/questions/{question.id}/lamp-flickers-at-night#answer-7"
+    assert urls.question_url(question, external="site", _anchor="answer-7") == expected  # a worker: no request
+    with app.test_request_context(base_url="http://internal.example:8000"):
+        assert urls.question_url(question, external="site", _anchor="answer-7") == expected
+        assert urls.question_url(question, external=True).startswith("http://internal.example:8000/questions/")
+    assert urls.question_url(question, external=True).startswith("https://help.brand.example/community/questions/")
+    assert urls.site_url() == "https://help.brand.example/community"

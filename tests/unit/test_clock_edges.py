@@ -1,4 +1,4 @@
-"""The clock is read only at the edges: services, rules and receivers take `now` (issue 10)."""
+"""The clock is read only at the edges: services, rules and receivers take `now`."""
 import ast
 from pathlib import Path
 
@@ -14,12 +14,12 @@ EDGES = {
     "importer/__init__.py": "the import commands",
     "search/__init__.py": "the search commands and the catch-up after a response",
     "notifications/worker.py": "each round of the outbox worker",
-    "care/sweep.py": "each round of the in-app sweeper thread (_loop only)",
+    "background.py": "each round of a background job's thread (PeriodicThread._round only)",
     "models.py": "the search change log's own write time (bookkeeping, not a community moment)",
     "formatting.py": "the `age` template filter, at the request's moment",
-    "seo/helpful.py": "its own view",
-    "moderation/wiring.py": "a request hook",
-    "api/auth.py": "a request decorator",
+    "helpfulness/routes.py": "its own view",
+    "moderation/hooks.py": "a request hook",
+    "auth/bearer.py": "a request decorator",
     "webhooks/transport.py": "the network edge: the signed timestamp says when the bytes left",
 }
 
@@ -67,9 +67,9 @@ def test_only_edges_read_the_clock():
     assert below_the_edge == [], "pass `now` in from the request, command or worker instead"
 
 
-def test_the_sweeper_reads_the_clock_only_in_its_loop():
-    reads = _clock_reads(ast.parse((APP / "care" / "sweep.py").read_text()))
-    assert reads and {name for _, name in reads} == {"_loop"}
+def test_background_jobs_read_the_clock_only_at_the_start_of_a_round():
+    reads = _clock_reads(ast.parse((APP / "background.py").read_text()))
+    assert reads and {name for _, name in reads} == {"_round"}
 
 
 def test_the_checker_finds_a_clock_read():

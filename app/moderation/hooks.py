@@ -1,11 +1,11 @@
-"""Hooking moderation into the app: blueprints, receivers, and the staff navigation's queue count."""
+"""Moderation's request hook (suspended members do not write) and the staff navigation's queue count."""
 from flask import request
 from flask_login import current_user
 
 from app import permissions
 from app.clock import request_now
 from app.exceptions import PermissionDenied
-from app.extensions import csrf
+from app.moderation.queries import pending_count
 
 # What a suspended member may still send: signing in and out, their own account and notification
 # settings, and Markdown previews. Every other write is refused, whichever feature it belongs to.
@@ -27,22 +27,5 @@ def queue_count():
     """Items waiting in the moderation queue, for moderators' navigation (0 for everyone else)."""
     if not permissions.can_moderate(current_user, now=request_now()):
         return 0
-    from app.moderation.queries import pending_count  # noqa: PLC0415 - only when a moderator renders a page
-
     return pending_count()
 
-
-def register(app):
-    """Mount the moderation pages and API, and connect the auditing receivers."""
-    from app.moderation import api, routes, services
-
-    app.register_blueprint(routes.bp)
-    app.register_blueprint(api.bp, url_prefix="/api/v1")
-    csrf.exempt(api.bp)  # bearer tokens, never cookies, authenticate API writes
-    services.connect_receivers()
-    app.before_request(refuse_writes_of_suspended)
-    from app.models import HIDDEN_REASONS
-    from app.moderation.models import FLAG_REASONS
-
-    app.jinja_env.globals.update(moderation_queue_count=queue_count, flag_reasons=FLAG_REASONS,
-                                 hidden_reasons=HIDDEN_REASONS)

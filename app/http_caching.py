@@ -120,7 +120,7 @@ class NoStoreWhenSettingCookies:
         return self.wsgi_app(environ, guarded_start_response)
 
 
-def register(app):
+def init_app(app):
     """Compression, cache headers and versioned static URLs; our hook runs before Flask-Compress's."""
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
     # Brotli first when a browser accepts several: on our pages it is 5-10% smaller than zstd at equal cost.

@@ -1,0 +1,183 @@
+"""Work beside the web process on a single-machine install: the care sweep and outbox delivery.
+
+Each job is a daemon thread per process, started on the process's first request (a fork copies
+no threads) and turned on by one switch: CARE_IN_APP_SWEEP and OUTBOX_IN_PROCESS, on by default
+outside tests. A deployment with several hosts turns them off and runs `flask care sweep` from
+cron and `flask worker` instead; the sweep's locks and the outbox's claims make both ways safe
+together. Each round is an edge: it reads the clock once and hands `now` to the service.
+"""
+import os
+import threading
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+
+from app import outbox, settings
+from app.care import options as care_options
+from app.care import sweep
+from app.clock import utcnow
+from app.extensions import db
+from app.notifications import digest
+
+DEFAULT_POLL_SECONDS = 10.0
+# Digests are checked at most this often: they are due once a day.
+DIGEST_CHECK_SECONDS = 60.0
+CARE_RETRY_SECONDS = 60
+
+
+class PeriodicThread:
+    """A daemon thread that runs `round(now)` in an app context; the round returns the seconds until the next."""
+
+    def __init__(self, app, name, round_, retry_seconds, wake_on=None):
+        self.app, self.name, self.round, self.retry_seconds = app, name, round_, retry_seconds
+        self.wake_on = wake_on  # (subscribe, unsubscribe) of an event that should start a round early
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = None
+        self._pid = None
+        self.rounds = 0
+
+    def ensure_started(self):
+        """Start the thread unless it runs in this process already (a fork copies no threads)."""
+        if self.started and self._pid == os.getpid() and self._thread.is_alive():
+            return  # every request asks: answer without the lock
+        with self._lock:
+            if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
+                return
+            self._stop.clear()
+            self._pid = os.getpid()
+            self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+            self._thread.start()
+            if self.wake_on:
+                self.wake_on[0](self.wake)
+
+    @property
+    def started(self):
+        """Whether this app started the thread."""
+        return self._thread is not None
+
+    def wake(self):
+        """Run the next round soon."""
+        self._wake.set()
+
+    def stop(self):
+        """Stop the thread and wait for it (tests; a daemon thread otherwise dies with its process)."""
+        if self.wake_on:
+            self.wake_on[1](self.wake)
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _run(self):
+        while not self._stop.is_set():
+            wait = self._round()
+            self._wake.wait(wait)
+            self._wake.clear()
+
+    def _round(self):
+        with self.app.app_context():
+            try:
+                return self.round(utcnow())  # this thread is an edge: each round reads the clock once
+            except Exception:  # noqa: BLE001 - a bad round must not end the thread; the next one retries
+                current_app.logger.exception("Background job %s failed", self.name)
+                db.session.rollback()
+                return self.retry_seconds
+            finally:
+                db.session.remove()
+                self.rounds += 1
+
+
+def _care_sweep(app):
+    """The care sweep every CARE_SWEEP_INTERVAL_SECONDS (an admin setting; 0 leaves it to cron)."""
+    def round_(now):
+        interval = settings.get(care_options.SWEEP_INTERVAL_SECONDS)
+        if interval <= 0:
+            return CARE_RETRY_SECONDS
+        sweep.run(now=now)
+        return max(interval, 5)
+
+    return PeriodicThread(app, "care-sweep", round_, CARE_RETRY_SECONDS)
+
+
+def _outbox_delivery(app):
+    """Digests when due and outbox delivery, every OUTBOX_POLL_SECONDS or as soon as a commit queues a message."""
+    poll = float(app.config.get("OUTBOX_POLL_SECONDS", os.environ.get("OUTBOX_POLL_SECONDS", DEFAULT_POLL_SECONDS)))
+    last_digest_check = [-DIGEST_CHECK_SECONDS]
+
+    def round_(now):
+        if time.monotonic() - last_digest_check[0] >= DIGEST_CHECK_SECONDS:
+            last_digest_check[0] = time.monotonic()
+            digest.send_due_digests(now=now)
+        outbox.deliver_due(now=now)
+        return poll
+
+    return PeriodicThread(app, "outbox-worker", round_, poll,
+                          wake_on=(outbox.on_commit_of_new_messages, outbox.stop_calling))
+
+
+@dataclass(frozen=True)
+class Job:
+    """One kind of background work and the switch that turns it on."""
+
+    name: str
+    switch: str
+    build: object  # app -> PeriodicThread
+
+
+JOBS = (
+    Job("care_sweep", "CARE_IN_APP_SWEEP", _care_sweep),
+    Job("outbox", "OUTBOX_IN_PROCESS", _outbox_delivery),
+)
+
+
+def is_on(app, job):
+    """Whether the job's switch is on: the app's config, then the environment, else on outside tests."""
+    value = app.config.get(job.switch, os.environ.get(job.switch))
+    if value is None:
+        return not app.testing
+    return value if isinstance(value, bool) else str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _threads(app):
+    return app.extensions.setdefault("peerdesk_background", {})
+
+
+def thread_of(app, name):
+    """The job's thread for this app (built, not started), or None while its switch is off."""
+    job = next(job for job in JOBS if job.name == name)
+    if not is_on(app, job):
+        return None
+    threads = _threads(app)
+    if name not in threads:
+        threads[name] = job.build(app)
+    return threads[name]
+
+
+def running(app):
+    """Names of the jobs whose thread was started in this app."""
+    return sorted(name for name, thread in _threads(app).items() if thread.started)
+
+
+def stop_all(app):
+    """Stop every started job of this app and forget them (tests that turn jobs on)."""
+    for thread in _threads(app).values():
+        if thread.started:
+            thread.stop()
+    app.extensions.pop("peerdesk_background", None)
+
+
+def start_switched_on():
+    """Request hook: start the jobs that are switched on (read per request, so a test can switch one on)."""
+    app = current_app._get_current_object()
+    for job in JOBS:
+        thread = thread_of(app, job.name)
+        if thread is not None:
+            thread.ensure_started()
+
+
+def init_app(app):
+    """Start the switched-on jobs lazily, on each process's first request."""
+    app.before_request(start_switched_on)

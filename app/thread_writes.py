@@ -1,0 +1,38 @@
+"""Writes to a thread that questions and moderation share: lock a post, mark the thread changed, move acceptance."""
+from sqlalchemy import select, update
+
+from app import reputation
+from app.exceptions import NotFound
+from app.extensions import db
+from app.models import Answer, Question
+from app.search.index_sync import record_change
+
+
+def lock_row(model, post_id):
+    """Re-read a row under a row lock (PostgreSQL; SQLite already holds the write lock); raises NotFound."""
+    post = db.session.execute(
+        select(model).where(model.id == post_id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if post is None:
+        raise NotFound(f"That {model.__name__.lower()} does not exist.")
+    return post
+
+
+def mark_changed(question_id, searchable=True):
+    """Something a question page shows changed: move its version (the page cache key) and tell search."""
+    db.session.execute(update(Question).where(Question.id == question_id).values(version=Question.version + 1))
+    if searchable:
+        record_change(question_id)
+
+
+def set_accepted(question, answer):
+    """Point the question at a new accepted answer (or none), moving the reputation with it."""
+    if question.accepted_answer_id is not None:
+        previous = db.session.get(Answer, question.accepted_answer_id)
+        for user_id, points in reputation.acceptance_points(question.author_id, previous.author_id).items():
+            reputation.add_points(user_id, -points)
+    question.accepted_answer_id = answer.id if answer else None
+    mark_changed(question.id)
+    if answer is not None:
+        for user_id, points in reputation.acceptance_points(question.author_id, answer.author_id).items():
+            reputation.add_points(user_id, points)
