@@ -24,7 +24,7 @@ ROLES = ("member", "agent", "moderator", "admin")
 STAFF_ROLES = frozenset({"agent", "moderator", "admin"})
 
 # SQLite reuses the ids of deleted rows without AUTOINCREMENT; a reused id could make a
-# stale search document point at an unrelated post (RELIABILITY.md 5).
+# stale search document point at an unrelated post.
 NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
 
 
@@ -311,7 +311,7 @@ class SearchChange(db.Model):
     """A committed change to a question's searchable content, written in the same transaction.
 
     The search index applies these in id order and keeps its place, so it can always catch
-    up after a crash, and never indexes what was rolled back (DESIGN.md principle 5).
+    up after a crash, and never indexes what was rolled back (docs/architecture.md, "How a write flows").
     """
 
     __tablename__ = "search_changes"

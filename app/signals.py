@@ -23,11 +23,11 @@ comment_posted = _signals.signal("comment-posted")  # comment, question, answer 
 question_closed = _signals.signal("question-closed")  # question
 question_reopened = _signals.signal("question-reopened")  # question
 
-# Moderation (issue 4) --------------------------------------------------------------------
+# Moderation ------------------------------------------------------------------------------
 post_flagged = _signals.signal("post-flagged")  # flag, post
 post_moderated = _signals.signal("post-moderated")  # post, action, reason
 
-# Care queue (issue 5) --------------------------------------------------------------------
+# Care queue ------------------------------------------------------------------------------
 care_item_created = _signals.signal("care-item-created")  # item
 care_item_breached = _signals.signal("care-item-breached")  # item, clock
 care_item_resolved = _signals.signal("care-item-resolved")  # item

@@ -25,7 +25,8 @@ def test_upgrade_matches_the_models_and_downgrade_undoes_it(fresh_database_url, 
                 "SELECT sql FROM sqlite_master WHERE type = 'table'").scalars().all() if dialect == "sqlite" else []
         assert differences == []
         assert "uq_users_username_lower" in indexes or dialect == "sqlite"
-        # Ids are never reused (RELIABILITY.md 5): no migration may rebuild a table without AUTOINCREMENT.
+        # Ids are never reused (a stale search document would point at another post):
+        # no migration may rebuild a table without AUTOINCREMENT.
         for table in ("users", "questions", "answers", "comments", "search_changes"):
             assert dialect != "sqlite" or any(f"CREATE TABLE {table} " in sql and "AUTOINCREMENT" in sql
                                               for sql in tables_sql), table

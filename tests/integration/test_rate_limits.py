@@ -95,7 +95,7 @@ def _free_port():
 
 @pytest.mark.needs_redis
 def test_two_gunicorn_workers_share_the_limit_through_redis(tmp_path, redis_url):
-    """RELIABILITY.md 6: with per-process memory each worker would allow its own budget."""
+    """With per-process memory each gunicorn worker would allow its own budget (20 of 60 through, not 5)."""
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'limits.db'}", "SECRET_KEY": "limits-test",
            "SEARCH_INDEX_DIR": str(tmp_path / "index"), "RATELIMIT_ENABLED": "true",

@@ -117,7 +117,7 @@ def vote_at_once(app, votes):
 
 
 def test_concurrent_votes_from_many_members_all_count(app, thread, make):
-    """Many threads vote on one post at once: the score is exact, no vote lost (RELIABILITY.md 3)."""
+    """Many threads vote on one post at once: the score is exact, no vote lost (a read-modify-write keeps 50 of 400)."""
     _, answer, _, answerer, _ = thread
     voter_ids = [make.user(f"crowd{number}").id for number in range(24)]
     assert vote_at_once(app, [(user_id, answer.id) for user_id in voter_ids]) == []
