@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test lint suite suite-shifted system-packages
+.PHONY: run test lint suite suite-shifted system-packages requirements
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,9 +17,26 @@ $(VENV)/.runtime: requirements.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements.txt
 	touch $@
 
+# requirements-dev.txt holds the runtime set too, at the same versions.
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
+
+# Compile requirements.in and requirements-dev.in into the pinned, hashed requirements.txt and
+# requirements-dev.txt, with pip-tools in a venv of its own. Pins already in the .txt files are
+# kept while they still fit; to move one: make requirements UPGRADE="--upgrade-package flask"
+# (or UPGRADE=--upgrade for all). The dev set is constrained to the runtime pins.
+PIP_TOOLS_VENV := .venv-pip-tools
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make requirements" $(PIP_TOOLS_VENV)/bin/pip-compile -q \
+    --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links $(UPGRADE)
+
+$(PIP_TOOLS_VENV)/bin/pip-compile:
+	$(PYTHON) -m venv $(PIP_TOOLS_VENV)
+	$(PIP_TOOLS_VENV)/bin/pip install -q pip-tools==7.6.2
+
+requirements: $(PIP_TOOLS_VENV)/bin/pip-compile
+	$(PIP_COMPILE) --output-file=requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file=requirements-dev.txt requirements-dev.in
 
 run: $(VENV)/.runtime
 	$(BIN)/flask db upgrade
