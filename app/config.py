@@ -3,6 +3,8 @@ import os
 import secrets
 from pathlib import Path
 
+# The checkout, where templates/, static/, migrations/ and instance/ live: the project is installed
+# editable (pyproject.toml), so app/ is imported from here and not from a copy in site-packages.
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
