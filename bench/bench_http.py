@@ -39,8 +39,6 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# bench/ is not a package: the app is importable only with the repository root on the path.
-sys.path.insert(0, str(REPO_ROOT))
 
 from processes import free_port, migrate, stop_process_group  # noqa: E402  (bench/ is the script's folder)
 

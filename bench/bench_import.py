@@ -24,9 +24,6 @@ import uuid
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
-
 WORDS = ("battery bluetooth pairing firmware update reset speaker earbuds charging case light blinks app phone "
          "watch volume microphone settings connection wifi router signal restart button seconds hold press "
          "screen display notification sync account password error message version latest").split()

@@ -1,16 +1,17 @@
-"""Time app.rendering on hostile Markdown and on an ordinary post; run: .venv/bin/python bench/bench_render.py"""
+"""Time app.rendering on hostile Markdown and on an ordinary post.
 
-import sys
+Run from the repository root, as a module: it takes its cases from tests/, which is not part of
+the installed project, and `-m` puts the current folder on the path:
+
+    .venv/bin/python -m bench.bench_render
+"""
+
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import markdown
 
-import markdown  # noqa: E402
-
-from app.rendering import MAX_BODY_LENGTH, RenderError, render_markdown  # noqa: E402
-from tests.unit.test_rendering import OTHER_SLOW_SHAPES, PATHOLOGICAL_PATTERNS, REALISTIC_POST, fill  # noqa: E402
+from app.rendering import MAX_BODY_LENGTH, RenderError, render_markdown
+from tests.unit.test_rendering import OTHER_SLOW_SHAPES, PATHOLOGICAL_PATTERNS, REALISTIC_POST, fill
 
 LENGTHS = (MAX_BODY_LENGTH // 4, MAX_BODY_LENGTH // 2, MAX_BODY_LENGTH)
 RUNS = 3

@@ -31,9 +31,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# bench/ is not a package: the app needs the repository root on the path, the vocabulary this folder.
-sys.path.insert(0, str(REPO_ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_search  # noqa: E402
 from whoosh.qparser import MultifieldParser, OrGroup  # noqa: E402
