@@ -95,7 +95,7 @@ def can_delete_answer(user, answer, *, now):
 
 def can_delete_comment(user, comment, *, now):
     """Authors and moderators delete comments."""
-    return _may_write(user, now) and comment.deleted_at is None and (comment.author_id == user.id or is_moderator(user))
+    return _may_write(user, now) and not comment.is_deleted and (comment.author_id == user.id or is_moderator(user))
 
 
 def can_close(user, question, *, now):

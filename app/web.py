@@ -2,6 +2,8 @@
 from flask import flash, request
 from werkzeug.routing import IntegerConverter
 
+from app import permissions
+from app.exceptions import NotFound, PermissionDenied
 from app.validation import MAX_ID, positive_int
 
 
@@ -13,6 +15,15 @@ def show_errors(form, error):
             field.errors = [*field.errors, message]
         else:
             flash(message, "error")
+
+
+def refuse_unless_staff(user):
+    """Staff pages: NotFound for visitors (nothing to see here), PermissionDenied for members."""
+    if permissions.is_staff(user):
+        return
+    if not user.is_authenticated:
+        raise NotFound("There is no such page.")
+    raise PermissionDenied("This page is for staff.")
 
 
 def page_number():

@@ -17,14 +17,14 @@ from app.questions import queries as thread_queries
 from app.questions import services as threads
 from app.urls import question_url
 from app.validation import positive_int
+from app.web import refuse_unless_staff
 
 BROWSER_COOKIE = "peerdesk_same_problem"
 
 
 def _staff_only():
     """Staff pages: 404 for visitors (nothing to see here), 403 for members."""
-    if not permissions.is_staff(current_user):
-        abort(404 if not current_user.is_authenticated else 403)
+    refuse_unless_staff(current_user)
 
 
 def care_thread(question):

@@ -44,6 +44,7 @@ from app.models import (
 )
 from app.rendering import render_comment
 from app.search import index_sync
+from app.visibility import not_deleted
 
 SEARCH_MODES = ("auto", "catch-up", "reindex", "none")
 REBUILD_RATIO = 10  # auto rebuilds the index when logged changes x this >= questions (see _update_search_index)
@@ -878,7 +879,7 @@ class StackExchangeImport:
         started = time.perf_counter()
         rebuild = self.search == "reindex"
         if self.search == "auto":
-            total = db.session.scalar(select(func.count()).select_from(Question).where(Question.deleted_at.is_(None)))
+            total = db.session.scalar(select(func.count()).select_from(Question).where(not_deleted(Question)))
             db.session.rollback()
             rebuild = self._logged_changes * REBUILD_RATIO >= max(total, 1)
         if rebuild:

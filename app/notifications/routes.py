@@ -67,16 +67,14 @@ def mark_read(notification_id):
 def _follow_action(question_id, follow):
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        if follow:
-            question = services.follow(current_user, question_id, now=request_now())
-            flash("You follow this question: new answers and staff replies will notify you.", "success")
-        else:
-            services.unfollow(current_user, question_id)
-            question = db.session.get(Question, question_id)
-            flash("You no longer follow this question.", "info")
-    except DomainError as error:
-        abort(error.status)
+    # A DomainError (no such question, not allowed) reaches the error handler: its status and message.
+    if follow:
+        question = services.follow(current_user, question_id, now=request_now())
+        flash("You follow this question: new answers and staff replies will notify you.", "success")
+    else:
+        services.unfollow(current_user, question_id)
+        question = db.session.get(Question, question_id)
+        flash("You no longer follow this question.", "info")
     back = request.form.get("next")
     if back:
         return redirect(safe_next(back))

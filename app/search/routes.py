@@ -1,14 +1,13 @@
 """The search page for visitors."""
 from datetime import timedelta
 
-from flask import abort, render_template, request
+from flask import render_template, request
 from flask_login import current_user
 
-from app import permissions
 from app.clock import request_now
 from app.helpfulness import services as helpful
 from app.search import bp, insights, queries
-from app.web import page_number
+from app.web import page_number, refuse_unless_staff
 
 
 def request_from_args(args):
@@ -35,8 +34,7 @@ def results():
 @bp.get("/staff/search")
 def staff_insights():
     """For staff: what people search for, what finds nothing, and questions deflected by existing answers."""
-    if not permissions.is_staff(current_user):
-        abort(404 if not current_user.is_authenticated else 403)
+    refuse_unless_staff(current_user)
     days = 30
     now = request_now()
     since = now - timedelta(days=days)
