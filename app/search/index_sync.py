@@ -133,16 +133,16 @@ def reindex(index=None, progress=None, processes=None):
     Large rebuilds analyse documents in one process per core (at most 4); `processes` overrides.
     """
     index = index or app_index()
-    visible = (public(Question))
+    visible = public(Question)
     if processes is None:
-        large = (db.session.scalar(select(func.count()).select_from(Question).where(*visible)) or 0) >= MANY_QUESTIONS
+        large = (db.session.scalar(select(func.count()).select_from(Question).where(visible)) or 0) >= MANY_QUESTIONS
         processes = min(4, len(os.sched_getaffinity(0))) if large else 1
         db.session.rollback()
     with index.writer(processes=processes, memory_mb=REBUILD_MEMORY_MB) as writer:
         # Changes logged from here on are applied later; applying one twice is harmless.
         last_change = db.session.scalar(select(func.max(SearchChange.id))) or 0
         writer.clear()
-        ids = db.session.scalars(select(Question.id).where(*visible).order_by(Question.id)).all()
+        ids = db.session.scalars(select(Question.id).where(visible).order_by(Question.id)).all()
         for start in range(0, len(ids), BATCH_SIZE):
             batch = ids[start:start + BATCH_SIZE]
             _apply(writer, batch, fresh=True)

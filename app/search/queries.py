@@ -75,13 +75,13 @@ def _visible_questions(ids):
     if not ids:
         return []
     options = (joinedload(Question.author), selectinload(Question.tags))
-    visible = (public(Question))
-    rows = db.session.scalars(select(Question).where(Question.id.in_(ids), *visible).options(*options)).all()
+    visible = public(Question)
+    rows = db.session.scalars(select(Question).where(Question.id.in_(ids), visible).options(*options)).all()
     by_id = {question.id: question for question in rows}
     originals = {q.duplicate_of_id for q in rows if q.duplicate_of_id and q.duplicate_of_id not in by_id}
     if originals:
         by_id.update({q.id: q for q in db.session.scalars(
-            select(Question).where(Question.id.in_(originals), *visible).options(*options))})
+            select(Question).where(Question.id.in_(originals), visible).options(*options))})
     ordered, seen = [], set()
     for question_id in ids:
         question = by_id.get(question_id)
