@@ -19,7 +19,8 @@ reindex` in a subprocess (the command an operator runs), then asks each method i
 Methods: the product's suggest (app.search.queries.suggest: index ids in, visible questions out,
 with answer excerpts), its ranking alone (the index part, for latency), the ranking without its
 built-in synonym groups, and two plain Whoosh baselines: BM25F over titles with the last word a
-prefix, and BM25 over title and body (an OR of the words).
+prefix, and BM25 over title and body (an OR of the words); with `pip install wordllama` (bench
+only), also an embedding-only ranking: cosine similarity of static embeddings of title and body.
 
 Every question is split by a fixed hash of its title into a tuning half and a held-out half;
 tuning decisions look at the tuning half only, and the held-out half shows whether they generalise.
@@ -150,6 +151,59 @@ def title_body_bm25(text, exclude_id):
     return _search(MultifieldParser(["title", "body"], SCHEMA, group=OrGroup).parse(text), exclude_id)
 
 
+class EmbeddingOnly:
+    """Baseline: cosine similarity of static sentence embeddings (wordllama, weights in its package), nothing else.
+
+    Optional: `pip install wordllama` (bench only, not a product dependency). Questions are
+    embedded as title and body text once, when the first query comes.
+    """
+
+    name = "embedding only (wordllama 256d)"
+
+    def __init__(self):
+        from pathlib import Path as _Path
+
+        import wordllama
+
+        # disable_download: the weights and tokenizer ship in the package; nothing is fetched.
+        self.model = wordllama.WordLlama.load("l2_supercat", dim=256, cache_dir=_Path(wordllama.__file__).parent,
+                                              disable_download=True)
+        self.ids = self.matrix = None
+
+    def _build(self):
+        import numpy
+        from sqlalchemy import select
+
+        from app.extensions import db
+        from app.models import Question
+        from app.rendering import html_to_text
+        from app.visibility import public
+
+        rows = db.session.execute(select(Question.id, Question.title, Question.body_html).where(public(Question))
+                                  .order_by(Question.id)).all()
+        self.ids = [row.id for row in rows]
+        vectors = self.model.embed([f"{row.title}\n{html_to_text(row.body_html)[:1000]}" for row in rows])
+        self.matrix = vectors / numpy.maximum(numpy.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+
+    def __call__(self, text, exclude_id):
+        import numpy
+
+        if self.matrix is None:
+            self._build()
+        query = self.model.embed([text])[0]
+        scores = self.matrix @ (query / max(numpy.linalg.norm(query), 1e-9))
+        best = numpy.argsort(-scores)[:TOP + 3]
+        return [self.ids[i] for i in best]
+
+
+def embedding_method():
+    """The embedding baseline, or None when wordllama is not installed."""
+    try:
+        return EmbeddingOnly()
+    except ImportError:
+        return None
+
+
 METHODS = {
     "suggest (product)": product_suggest,
     "suggest, ranking only": suggest_ranking,
@@ -211,9 +265,15 @@ def evaluate(dump):
             found, originals = tasks()
             print(f"\n== {dump.name}: {len(found['half-typed'])} questions, {len(found['duplicates'])} duplicate "
                   f"links (import and index: {import_seconds:.1f} s)")
-            print(f"{'method':24} {'half-typed s@5':>15} {'MRR':>6} {'duplicates r@5':>15} {'MRR':>6}"
+            print(f"{'method':32} {'half-typed s@5':>15} {'MRR':>6} {'duplicates r@5':>15} {'MRR':>6}"
                   f" {'p50 ms':>7} {'p95 ms':>7}   tuning / held-out s@5 ; r@5")
-            for name, method in METHODS.items():
+            methods = dict(METHODS)
+            embedding = embedding_method()
+            if embedding is not None:
+                methods[embedding.name] = embedding
+            else:
+                print("(embedding baseline skipped: `pip install wordllama` to include it)")
+            for name, method in methods.items():
                 for text, exclude_id, _, _ in found["half-typed"][:20]:
                     method(text, exclude_id)  # warm the searcher and caches
                 typed, latencies = score(method, found["half-typed"], originals)
@@ -222,7 +282,7 @@ def evaluate(dump):
                 halves = " / ".join(f"{typed.get(h, (float('nan'),))[0]:.3f}" for h in ("tuning", "held-out"))
                 dup_halves = " / ".join(f"{duplicates[h][0]:.2f}" if h in duplicates else "-"
                                         for h in ("tuning", "held-out"))
-                print(f"{name:24} {typed['all'][0]:>15.3f} {typed['all'][1]:>6.3f} {dup_all[0]:>15.3f} "
+                print(f"{name:32} {typed['all'][0]:>15.3f} {typed['all'][1]:>6.3f} {dup_all[0]:>15.3f} "
                       f"{dup_all[1]:>6.3f} {statistics.median(latencies):>7.2f} {percentile(latencies, 0.95):>7.2f}"
                       f"   {halves} ; {dup_halves}")
             db.session.remove()
