@@ -54,6 +54,8 @@ def load_config(instance_path):
         # A server connection can die between requests (a restart); a file cannot.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("sqlite")},
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR", str(REPO_ROOT / "search_index")),
+        # Semantic suggestions (app.search.semantic): on when the model's package is installed.
+        "SEARCH_SEMANTIC": _env_bool("SEARCH_SEMANTIC", True),
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "peerdesk"),

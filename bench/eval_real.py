@@ -16,11 +16,13 @@ reindex` in a subprocess (the command an operator runs), then asks each method i
 * latency: p50 and p95 of one call, over the half-typed queries (in-process: the index and,
   for suggest, the database query for visible questions; HTTP adds about 2 ms, docs/benchmarks.md).
 
-Methods: the product's suggest (app.search.queries.suggest: index ids in, visible questions out,
-with answer excerpts), its ranking alone (the index part, for latency), the ranking without its
-built-in synonym groups, and two plain Whoosh baselines: BM25F over titles with the last word a
-prefix, and BM25 over title and body (an OR of the words); with `pip install wordllama` (bench
-only), also an embedding-only ranking: cosine similarity of static embeddings of title and body.
+Methods: the product's suggest (app.search.queries.suggest: lexical and semantic rankings fused,
+visible questions out, with answer excerpts), the same with the semantic half off, the lexical
+ranking alone (the index part, for latency), that ranking with the demo's synonym groups (built
+in until this evaluation), two plain Whoosh baselines (BM25F over titles with the last word a
+prefix; BM25 over title and body, an OR of the words), and embedding-only rankings (cosine
+similarity of title-and-body vectors): the product's model, and with `pip install wordllama`
+(bench only) a static one. --tune adds the fusion's constants over a grid.
 
 Every question is split by a fixed hash of its title into a tuning half and a held-out half;
 tuning decisions look at the tuning half only, and the held-out half shows whether they generalise.
@@ -102,7 +104,7 @@ def product_suggest(text, exclude_id):
 
 
 def suggest_ranking(text, exclude_id):
-    """The product's ranking alone (index ids, built-in and configured synonyms), without the database query."""
+    """The product's lexical ranking alone (index ids, configured synonyms), without the database query."""
     from app import settings
     from app.search import whoosh_index
     from app.search.index_sync import app_index
@@ -112,13 +114,14 @@ def suggest_ranking(text, exclude_id):
                                 synonym_groups=settings.get(SYNONYMS))[0]
 
 
-def suggest_without_synonyms(text, exclude_id):
-    """The product's ranking with no synonym groups at all (built-in or a deployment's)."""
-    from app.search import suggest, whoosh_index
+def suggest_with_demo_synonyms(text, exclude_id):
+    """The product's lexical ranking with the demo's synonym groups (built in until this evaluation)."""
+    from app.demo import content
+    from app.search import whoosh_index
     from app.search.index_sync import app_index
 
-    reader = app_index().shared_searcher().reader()
-    return suggest.rank(reader, whoosh_index._text, text, TOP + 2, exclude_id, synonyms={})
+    return whoosh_index.suggest(app_index(), text, limit=TOP + 2, exclude_id=exclude_id,
+                                synonym_groups=content.load().synonyms)[0]
 
 
 def _search(query, exclude_id):
@@ -152,62 +155,111 @@ def title_body_bm25(text, exclude_id):
 
 
 class EmbeddingOnly:
-    """Baseline: cosine similarity of static sentence embeddings (wordllama, weights in its package), nothing else.
+    """Baseline: cosine similarity of sentence embeddings of title and body, nothing else.
 
-    Optional: `pip install wordllama` (bench only, not a product dependency). Questions are
-    embedded as title and body text once, when the first query comes.
+    Questions are embedded as the product embeds them (app.search.embeddings.question_text),
+    once, when the first query comes.
     """
 
-    name = "embedding only (wordllama 256d)"
-
-    def __init__(self):
-        from pathlib import Path as _Path
-
-        import wordllama
-
-        # disable_download: the weights and tokenizer ship in the package; nothing is fetched.
-        self.model = wordllama.WordLlama.load("l2_supercat", dim=256, cache_dir=_Path(wordllama.__file__).parent,
-                                              disable_download=True)
+    def __init__(self, name, encode):
+        self.name, self.encode = name, encode
         self.ids = self.matrix = None
 
     def _build(self):
-        import numpy
         from sqlalchemy import select
 
         from app.extensions import db
         from app.models import Question
         from app.rendering import html_to_text
+        from app.search.embeddings import question_text
         from app.visibility import public
 
         rows = db.session.execute(select(Question.id, Question.title, Question.body_html).where(public(Question))
                                   .order_by(Question.id)).all()
         self.ids = [row.id for row in rows]
-        vectors = self.model.embed([f"{row.title}\n{html_to_text(row.body_html)[:1000]}" for row in rows])
-        self.matrix = vectors / numpy.maximum(numpy.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+        self.matrix = self.encode([question_text(row.title, html_to_text(row.body_html)) for row in rows])
 
     def __call__(self, text, exclude_id):
         import numpy
 
         if self.matrix is None:
             self._build()
-        query = self.model.embed([text])[0]
-        scores = self.matrix @ (query / max(numpy.linalg.norm(query), 1e-9))
-        best = numpy.argsort(-scores)[:TOP + 3]
-        return [self.ids[i] for i in best]
+        scores = self.matrix @ self.encode([text])[0]
+        return [self.ids[i] for i in numpy.argsort(-scores)[:TOP + 3]]
 
 
-def embedding_method():
-    """The embedding baseline, or None when wordllama is not installed."""
+def wordllama_encode():
+    """WordLlama l2_supercat 256-d static embeddings (`pip install wordllama`, bench only), or None."""
     try:
-        return EmbeddingOnly()
+        import numpy
+        import wordllama
     except ImportError:
         return None
+    # The weights and tokenizer are read from the package folder; disable_download: nothing is fetched.
+    model = wordllama.WordLlama.load("l2_supercat", dim=256, cache_dir=Path(wordllama.__file__).parent,
+                                     disable_download=True)
+
+    def encode(texts):
+        vectors = model.embed(list(texts))
+        return vectors / numpy.maximum(numpy.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+    return encode
+
+
+def embedding_methods():
+    """{name: method} for the embedding-only baselines whose models are installed."""
+    from app.search import embeddings
+
+    found = {}
+    encoder = embeddings.encoder()
+    if encoder is not None:
+        found["embedding only (MiniLM-L6 int8)"] = EmbeddingOnly("minilm", encoder.encode)
+    else:
+        print(f"(MiniLM baseline skipped: {embeddings.unavailable_reason()})")
+    static = wordllama_encode()
+    if static is not None:
+        found["embedding only (WordLlama 256)"] = EmbeddingOnly("wordllama", static)
+    else:
+        print("(WordLlama baseline skipped: `pip install wordllama` to include it)")
+    return found
+
+
+def suggest_lexical_only(text, exclude_id):
+    """The product's suggest with the semantic half switched off (SEARCH_SEMANTIC=false)."""
+    from flask import current_app
+
+    current_app.config["SEARCH_SEMANTIC"] = False
+    try:
+        return product_suggest(text, exclude_id)
+    finally:
+        current_app.config["SEARCH_SEMANTIC"] = True
+
+
+def hybrid_with(min_words, weight, k, floor):
+    """The product's fusion with other constants, over its own lexical ranking (for --tune)."""
+    def method(text, exclude_id):
+        from app.search import semantic
+
+        return semantic.hybrid(suggest_ranking_candidates(text, exclude_id), text, exclude_id=exclude_id,
+                               min_words=min_words, weight=weight, k=k, min_similarity=floor)
+    return method
+
+
+def suggest_ranking_candidates(text, exclude_id):
+    """The lexical candidates the product fuses (as many as it takes)."""
+    from app import settings
+    from app.search import whoosh_index
+    from app.search.index_sync import app_index
+    from app.search.queries import SYNONYMS
+
+    return whoosh_index.suggest(app_index(), text, limit=TOP + 2, exclude_id=exclude_id,
+                                synonym_groups=settings.get(SYNONYMS))[0]
 
 
 METHODS = {
     "suggest (product)": product_suggest,
+    "suggest, lexical only": suggest_lexical_only,
     "suggest, ranking only": suggest_ranking,
-    "suggest, no synonyms": suggest_without_synonyms,
+    "ranking + demo synonyms": suggest_with_demo_synonyms,
     "title-prefix BM25F": title_prefix_bm25f,
     "title+body BM25": title_body_bm25,
 }
@@ -251,7 +303,7 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))]
 
 
-def evaluate(dump):
+def evaluate(dump, tune=False):
     """Import one dump and print the table of every method on both tasks."""
     from app import create_app
     from app.extensions import db
@@ -260,19 +312,19 @@ def evaluate(dump):
         env, import_seconds = import_dump(dump, Path(folder))
         os.environ.update({key: env[key] for key in ("DATABASE_URL", "SEARCH_INDEX_DIR", "SECRET_KEY",
                                                      "RATELIMIT_ENABLED", "CARE_IN_APP_SWEEP", "OUTBOX_IN_PROCESS")})
+
         app = create_app()
         with app.app_context(), app.test_request_context():
             found, originals = tasks()
             print(f"\n== {dump.name}: {len(found['half-typed'])} questions, {len(found['duplicates'])} duplicate "
                   f"links (import and index: {import_seconds:.1f} s)")
-            print(f"{'method':32} {'half-typed s@5':>15} {'MRR':>6} {'duplicates r@5':>15} {'MRR':>6}"
+            print(f"{'method':34} {'half-typed s@5':>15} {'MRR':>6} {'duplicates r@5':>15} {'MRR':>6}"
                   f" {'p50 ms':>7} {'p95 ms':>7}   tuning / held-out s@5 ; r@5")
-            methods = dict(METHODS)
-            embedding = embedding_method()
-            if embedding is not None:
-                methods[embedding.name] = embedding
-            else:
-                print("(embedding baseline skipped: `pip install wordllama` to include it)")
+            methods = {**METHODS, **embedding_methods()}
+            if tune:
+                methods.update({f"tune: words>={w} w={x} k={k} floor={f}": hybrid_with(w, x, k, f)
+                                for w in (3, 4, 5) for x in (0.5, 1.0, 2.0) for k in (5, 20)
+                                for f in (0.0, 0.3, 0.4, 0.5)})
             for name, method in methods.items():
                 for text, exclude_id, _, _ in found["half-typed"][:20]:
                     method(text, exclude_id)  # warm the searcher and caches
@@ -282,7 +334,7 @@ def evaluate(dump):
                 halves = " / ".join(f"{typed.get(h, (float('nan'),))[0]:.3f}" for h in ("tuning", "held-out"))
                 dup_halves = " / ".join(f"{duplicates[h][0]:.2f}" if h in duplicates else "-"
                                         for h in ("tuning", "held-out"))
-                print(f"{name:32} {typed['all'][0]:>15.3f} {typed['all'][1]:>6.3f} {dup_all[0]:>15.3f} "
+                print(f"{name:34} {typed['all'][0]:>15.3f} {typed['all'][1]:>6.3f} {dup_all[0]:>15.3f} "
                       f"{dup_all[1]:>6.3f} {statistics.median(latencies):>7.2f} {percentile(latencies, 0.95):>7.2f}"
                       f"   {halves} ; {dup_halves}")
             db.session.remove()
@@ -293,6 +345,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dumps", type=Path, default=DEFAULT_DUMPS, help="A folder of dump folders.")
     parser.add_argument("--only", nargs="*", help="Names of the dump folders to evaluate (default: all).")
+    parser.add_argument("--tune", action="store_true", help="Also the fusion constants over a grid.")
     args = parser.parse_args()
     dumps = sorted(path for path in args.dumps.iterdir() if (path / "Posts.xml").exists())
     if args.only:
@@ -301,7 +354,7 @@ def main():
         raise SystemExit(f"No dump folders with a Posts.xml in {args.dumps}.")
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores; top {TOP}")
     for dump in dumps:
-        evaluate(dump)
+        evaluate(dump, args.tune)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ search_cli = AppGroup("search", help="Build and check the search index.")
 
 @search_cli.command("reindex")
 def reindex_command():
-    """Rebuild the whole index from the database."""
+    """Rebuild the whole index from the database (stored vectors are reused, missing ones computed)."""
     total = db.session.scalar(select(func.count()).select_from(Question)
                               .where(public(Question)))
     started = time.perf_counter()
@@ -38,6 +38,7 @@ def catch_up_command():
 def check_command():
     """Compare the index with the database; exit 1 listing the differences when they drift."""
     index_sync.catch_up(now=utcnow())
+    click.echo(f"Semantic suggestions: {index_sync.semantic_status()[1]}.")
     found = index_sync.differences()
     if not any(found.values()):
         click.echo("The index matches the database.")

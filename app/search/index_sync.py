@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Answer, Question, SearchChange
 from app.rendering import html_to_text
+from app.search import embeddings, vectors
 from app.search.whoosh_index import SearchIndex
 from app.visibility import is_public, public
 
@@ -75,17 +76,41 @@ def _load(question_ids):
 
 
 def _apply(writer, question_ids, fresh=False):
-    """Write the current state of these questions into the index (`fresh`: it holds none of them)."""
-    found = set()
+    """Write the current state of these questions into the index (`fresh`: it holds none of them).
+
+    Their vectors are brought up to date (and committed) before the index commits, so that a
+    question the index holds has its vector whenever the model is there.
+    """
+    found, texts = set(), {}
     for question, answers in _load(question_ids):
         found.add(question.id)
         if is_searchable(question):
-            (writer.add if fresh else writer.put)(question.id, build_document(question, answers))
+            document = build_document(question, answers)
+            (writer.add if fresh else writer.put)(question.id, document)
+            texts[question.id] = embeddings.question_text(question.title, document["body"])
         elif not fresh:
             writer.remove(question.id)
     if not fresh:
         for missing in set(question_ids) - found:
             writer.remove(missing)
+    encoder = semantic_encoder()
+    if encoder is not None and vectors.store(encoder, texts):
+        db.session.commit()
+
+
+def semantic_encoder():
+    """The sentence-embedding model, unless it is missing or switched off (SEARCH_SEMANTIC=false)."""
+    return embeddings.encoder() if current_app.config["SEARCH_SEMANTIC"] else None
+
+
+def semantic_status():
+    """(whether vectors are in use, a sentence that says which model or why not)."""
+    if not current_app.config["SEARCH_SEMANTIC"]:
+        return False, "switched off (SEARCH_SEMANTIC=false): suggestions are lexical only"
+    encoder = embeddings.encoder()
+    if encoder is None:
+        return False, f"unavailable, {embeddings.unavailable_reason()}: suggestions are lexical only"
+    return True, f"on, model {encoder.name}"
 
 
 def _advance(cursor, rows, now):
@@ -154,18 +179,32 @@ def reindex(index=None, progress=None, processes=None):
 
 
 def differences(index=None):
-    """What the index and the database disagree on: {"missing": [...], "extra": [...], "stale": [...]}."""
+    """What the index and the database disagree on: {"missing": [...], "extra": [...], "stale": [...]}.
+
+    With the embedding model in use, also the searchable questions whose stored vector is
+    missing or was computed from other text or by another model.
+    """
     index = index or app_index()
     indexed = index.fingerprints()
-    expected = {}
+    expected, texts = {}, {}
     ids = db.session.scalars(select(Question.id).order_by(Question.id)).all()
     for start in range(0, len(ids), BATCH_SIZE):
         for question, answers in _load(ids[start:start + BATCH_SIZE]):
             if is_searchable(question):
-                expected[question.id] = build_document(question, answers)["fingerprint"]
+                document = build_document(question, answers)
+                expected[question.id] = document["fingerprint"]
+                texts[question.id] = embeddings.question_text(question.title, document["body"])
         db.session.expire_all()
-    return {
+    found = {
         "missing": sorted(set(expected) - set(indexed)),
         "extra": sorted(set(indexed) - set(expected)),
         "stale": sorted(qid for qid in set(expected) & set(indexed) if expected[qid] != indexed[qid]),
     }
+    encoder = semantic_encoder()
+    if encoder is not None:
+        current = {row.question_id for row in db.session.execute(
+            select(vectors.QuestionVector.question_id, vectors.QuestionVector.text_hash)
+            .where(vectors.QuestionVector.model == encoder.name))
+            if row.question_id in texts and row.text_hash == embeddings.text_hash(texts[row.question_id])}
+        found["without a current vector"] = sorted(set(texts) - current)
+    return found

@@ -9,14 +9,15 @@ from app import settings
 from app.extensions import db
 from app.models import Answer, Question
 from app.rendering import html_to_text
+from app.search import semantic
 from app.search import whoosh_index as search_index
 from app.search.index_sync import app_index
 from app.visibility import public
 
 SYNONYMS = settings.define(
     "SEARCH_SYNONYMS", list, [],
-    "Extra words that mean the same for suggestions, one group a line (e.g. what customers call your products: "
-    "'buds earbuds'); added to the built-in support vocabulary")
+    "Words that mean the same for suggestions, one group a line (e.g. what customers call your products: "
+    "'buds earbuds'); none are built in")
 PER_PAGE = 20
 MAX_QUERY_LENGTH = 300
 _IS_FILTER = re.compile(r"(?<!\S)(is:resolved|is:unresolved|has:answers?)(?!\S)", re.IGNORECASE)
@@ -106,25 +107,42 @@ def search(request):
 
 @dataclass
 class Suggestion:
-    """A question that may already answer what someone is typing."""
+    """A question that may already answer what someone is typing, with an excerpt of what would help most."""
 
     question: Question
     snippet: str
+    excerpt_of: str = "question"  # "accepted answer", "top answer" or "question": where the snippet comes from
 
 
 def suggest(text, limit=5, exclude_id=None):
-    """Up to `limit` visible questions for a draft title (and body); empty for under two characters."""
+    """Up to `limit` visible questions for a draft, lexical and semantic; empty under two characters.
+
+    A solved question's excerpt is its accepted answer: the asker may need nothing more.
+    """
     text = (text or "")[:MAX_QUERY_LENGTH]
     if len(text.strip()) < 2:
         return []
-    ids, terms = search_index.suggest(app_index(), text, limit=limit + 2, exclude_id=exclude_id,
-                                      synonym_groups=settings.get(SYNONYMS))
+    lexical, terms = search_index.suggest(app_index(), text, limit=limit + 2, exclude_id=exclude_id,
+                                          synonym_groups=settings.get(SYNONYMS))
+    ids = semantic.hybrid(lexical, text, exclude_id=exclude_id)[:limit + 2]
     questions = [q for q in _visible_questions(ids) if q.id != exclude_id][:limit]
     best = _best_answers(questions)
-    return [Suggestion(question, search_index.snippet(html_to_text(best[question.id].body_html), terms, length=160)
-                       if question.id in best else search_index.snippet(html_to_text(question.body_html), terms,
-                                                                        length=160))
-            for question in questions]
+    found = []
+    for question in questions:
+        answer = best.get(question.id)
+        source = answer.body_html if answer is not None else question.body_html
+        excerpt_of = ("question" if answer is None else
+                      "accepted answer" if answer.id == question.accepted_answer_id else "top answer")
+        found.append(Suggestion(question, search_index.snippet(html_to_text(source), terms, length=160), excerpt_of))
+    return found
+
+
+def duplicate_candidates(question, limit=5):
+    """The visible questions most like this one, best first: what a moderator closing it as a duplicate picks from.
+
+    The ask form's ranking, given the whole title (every word complete, so the semantic half joins).
+    """
+    return [suggestion.question for suggestion in suggest(f"{question.title} ", limit=limit, exclude_id=question.id)]
 
 
 def _best_answers(questions):

@@ -1,0 +1,56 @@
+"""The semantic half of suggestions, and its fusion with the lexical ranking.
+
+The lexical ranking (app.search.suggest) is what finds a question while its title is still
+being typed; sentence embeddings find the question asked in other words ("tyre" for "tire",
+"shifting is noisy" for "chain rubs the derailleur"). The two rankings are fused by reciprocal
+rank: a question scores weight / (RRF_K + rank) in each ranking it appears in. The embedding
+of a draft of one or two words is mostly noise, so the semantic half joins from
+SEMANTIC_MIN_WORDS complete words on. bench/eval_real.py measured the constants on the
+tuning half of real communities; docs/benchmarks.md has the figures.
+"""
+from app.search.index_sync import semantic_encoder
+from app.search.vectors import app_vectors
+
+SEMANTIC_MIN_WORDS = 4
+SEMANTIC_CANDIDATES = 20
+SEMANTIC_WEIGHT = 1.0
+RRF_K = 5
+MIN_SIMILARITY = 0.3  # cosine: below it a question is about something else (other parts of a bicycle: 0.1-0.25)
+
+
+def complete_words(text):
+    """The words of a draft that are finished: all but the last unless the draft ends in a space."""
+    words = text.split()
+    return words if text[-1:].isspace() else words[:-1]
+
+
+def nearest_questions(text, limit=SEMANTIC_CANDIDATES, exclude_id=None, min_similarity=MIN_SIMILARITY):
+    """Ids of the questions whose stored vectors are nearest the text's, nearest first; [] without the model."""
+    encoder = semantic_encoder()
+    if encoder is None or not text.strip():
+        return []
+    vectors = app_vectors(encoder)
+    query = encoder.encode([text])[0]
+    return [question_id for question_id, similarity in vectors.nearest(query, limit + 1)
+            if question_id != exclude_id and similarity >= min_similarity][:limit]
+
+
+def fuse(rankings, k=RRF_K):
+    """One ranking from several [(ids best first, weight)], by weighted reciprocal rank; ties keep first-seen order."""
+    scores, order = {}, {}
+    for ids, weight in rankings:
+        for rank, question_id in enumerate(ids, start=1):
+            scores[question_id] = scores.get(question_id, 0.0) + weight / (k + rank)
+            order.setdefault(question_id, len(order))
+    return sorted(scores, key=lambda question_id: (-scores[question_id], order[question_id]))
+
+
+def hybrid(lexical, text, exclude_id=None, min_words=SEMANTIC_MIN_WORDS, weight=SEMANTIC_WEIGHT, k=RRF_K,
+           min_similarity=MIN_SIMILARITY):
+    """The lexical ranking of a draft fused with the semantic one once the draft has `min_words` complete words."""
+    words = complete_words(text)
+    if len(words) < min_words:
+        return lexical
+    semantic = nearest_questions(" ".join(words), exclude_id=exclude_id, min_similarity=min_similarity)
+    return fuse([(lexical, 1.0), (semantic, weight)], k) if semantic else lexical
+
