@@ -135,6 +135,18 @@ def change(actor, name, raw_value, reason=None, *, now):
             value = definition.parse(raw_value)
         except ValueError as error:
             raise ValidationError({name: str(error)}) from None
+    return _save(actor, definition, value, reason, now)
+
+
+def preset(name, value, reason, *, now):
+    """Save a value on the deployment's behalf, not an admin's (demo data): audited with no actor."""
+    definition = DEFINITIONS[name]
+    return _save(None, definition, definition.parse(value), reason, now)
+
+
+def _save(actor, definition, value, reason, now):
+    """Store `value` (None: back to the default) with its audit entry, and commit."""
+    name = definition.name
     begin_write(db.session)
     row = db.session.get(Setting, name)
     before = row.value if row is not None else default_of(definition)
@@ -146,7 +158,7 @@ def change(actor, name, raw_value, reason=None, *, now):
         if row is None:
             row = Setting(name=name, value=value, updated_at=now)
             db.session.add(row)
-        row.value, row.updated_at, row.updated_by_id = value, now, actor.id
+        row.value, row.updated_at, row.updated_by_id = value, now, actor.id if actor else None
         after = value
     audit.record(actor, "setting.change", "setting", name, reason,
                  before={"value": json.loads(json.dumps(before))}, after={"value": after}, now=now)

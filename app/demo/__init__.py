@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, or_, select, update
 
+from app import settings
 from app.auth import services as accounts
 from app.database import begin_write
 from app.demo import content
@@ -15,6 +16,7 @@ from app.moderation import holds
 from app.moderation import services as moderation
 from app.notifications import services as notification_services
 from app.questions import services as threads
+from app.search.queries import SYNONYMS
 
 HISTORY = timedelta(days=548)
 QUESTIONS = 160
@@ -376,6 +378,8 @@ def seed(seed=2026, *, now):
     """
     community = plan(seed, now=now)
     users = _create_accounts(community.accounts, now)
+    settings.preset(SYNONYMS, list(_CONTENT.synonyms), "What the demo community's members call the same thing",
+                    now=now)
     stamps = _Timestamps()
     with notification_services.without_email():  # fictional members: notifications, but no email
         with holds.trusted_load():  # written by us: no new-member holds or hourly posting limits

@@ -54,6 +54,7 @@ class Content:
 
     password: str
     email_domain: str
+    synonyms: tuple  # the demo's SEARCH_SYNONYMS, one group a line
     moderator: str
     agents: dict  # username: the first name they sign with
     members: tuple
@@ -87,8 +88,9 @@ def load():
 def parse(texts):
     """Content from {file name: TOML text}; raises ContentError naming the file and the key at fault."""
     community, phrases = (_toml(name, texts[name]) for name in (COMMUNITY, PHRASES))
-    top = _fields(community, COMMUNITY, {"accounts": _table, "official_reply": _table, "products": _table,
-                                         "topics": _tables})
+    top = _fields(community, COMMUNITY, {"accounts": _table, "search": _table, "official_reply": _table,
+                                         "products": _table, "topics": _tables})
+    search = _fields(top["search"], f"{COMMUNITY} [search]", {"synonyms": _texts()})
     accounts = _fields(top["accounts"], f"{COMMUNITY} [accounts]", {
         "password": _text(), "email_domain": _text(), "moderator": _text(), "agents": _tables,
         "members": _texts(),
@@ -128,7 +130,7 @@ def parse(texts):
     for name in ("tech_followups", "general_followups"):
         values[name] = tuple(tuple(_fields(table, f"{PHRASES} [[{name}]] {number}", *followup).values())
                              for number, table in enumerate(values[name], 1))
-    return Content(password=accounts["password"], email_domain=accounts["email_domain"],
+    return Content(password=accounts["password"], email_domain=accounts["email_domain"], synonyms=search["synonyms"],
                    moderator=accounts["moderator"], agents=agents, members=members, products=products,
                    topics=topics, **values)
 

@@ -9,11 +9,11 @@ their postings. bench/eval_relevance.py measures the ranking and bench/bench_sea
 speed; docs/benchmarks.md has the figures.
 
 A typed word counts once, as the best of its terms: the word itself or one of its synonyms
-(at half weight), and for the word still being typed, its likeliest completions.
+(at half weight; a deployment's SEARCH_SYNONYMS, the product ships none), and for the word
+still being typed, its likeliest completions.
 """
 import heapq
 import math
-from importlib import resources
 
 COMPLETIONS = 8  # the most frequent title terms the word being typed may become
 TITLE_POSTINGS = 4000  # title postings read per request, rarest terms first: bounds the cost
@@ -26,11 +26,10 @@ TITLE_LENGTH_NORM = 0.5  # a short title that matches is more focused than a lon
 RESOLVED_LIFT = 1.15  # when relevance is close, a thread with an accepted answer comes first
 
 
-def synonym_table(analyzer, extra_groups=()):
-    """{stem: {other stems of its group}}: the built-in groups plus a deployment's own (one group a line)."""
-    lines = resources.files(__package__).joinpath("synonyms.txt").read_text(encoding="utf-8").splitlines()
+def synonym_table(analyzer, groups=()):
+    """{stem: {other stems of its group}} from a deployment's groups (one group of words a line)."""
     table = {}
-    for line in [*lines, *extra_groups]:
+    for line in groups:
         if line.lstrip().startswith("#"):
             continue
         stems = list(dict.fromkeys(token.text for token in analyzer(line)))

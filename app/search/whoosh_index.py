@@ -251,7 +251,7 @@ def suggest(index, text, limit=5, exclude_id=None, synonym_groups=()):
 
     The last word counts as a prefix, stems and synonyms match, and resolved questions get a
     small lift so that, when relevance is close, a thread with an accepted answer comes first.
-    `synonym_groups` are a deployment's own lines of words meaning the same (see synonyms.txt).
+    `synonym_groups` are a deployment's own lines of words meaning the same (SEARCH_SYNONYMS).
     """
     terms = tuple(token.text for token in _text(text))
     if not text.strip():

@@ -32,6 +32,17 @@ def test_seed_demo_reports_what_it_loaded_and_catches_the_search_index_up(demo_c
     assert index_sync.differences() == {"missing": [], "extra": [], "stale": [], "without a current vector": []}
 
 
+def test_the_demo_brings_its_own_synonyms_as_a_setting_the_product_ships_none(demo_community):
+    from app import settings
+    from app.audit import AuditEntry
+    from app.search.queries import SYNONYMS
+
+    assert settings.default_of(settings.DEFINITIONS[SYNONYMS]) == []
+    assert "earbuds earbud earphones buds bud" in settings.get(SYNONYMS)
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.target_id == SYNONYMS)).one()
+    assert entry.actor_id is None and entry.after["value"] == settings.get(SYNONYMS)
+
+
 def test_the_same_seed_stores_what_the_planner_produces(demo_community):
     # Same seed, same community: what was stored is what the planner produces on its own.
     titles = db.session.scalars(select(Question.title).order_by(Question.id)).all()
