@@ -132,10 +132,15 @@ SCHEMAS = {
     "Suggestions": {
         "type": "object", "required": ["results"],
         "properties": {"results": {"type": "array", "maxItems": 10, "items": {
-            "type": "object", "required": ["id", "title", "url", "resolved", "score", "answer_count", "snippet"],
+            "type": "object",
+            "required": ["id", "title", "url", "resolved", "score", "answer_count", "snippet", "excerpt_of"],
             "properties": {"id": {"type": "integer"}, "title": {"type": "string"}, "url": {"type": "string"},
                            "resolved": {"type": "boolean"}, "score": {"type": "integer"},
-                           "answer_count": {"type": "integer"}, "snippet": {"type": "string"}}}}},
+                           "answer_count": {"type": "integer"},
+                           "snippet": {"type": "string", "description": "HTML-escaped text, matches in <mark>."},
+                           "excerpt_of": {"type": "string", "enum": ["accepted answer", "top answer", "question"],
+                                          "description": "Where the snippet comes from: a solved question's "
+                                                         "accepted answer, else its best-scored answer."}}}}},
     },
     "NewQuestion": {
         "type": "object", "required": ["title", "body", "tags"],

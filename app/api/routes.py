@@ -143,6 +143,7 @@ def suggest():
         "score": s.question.score,
         "answer_count": s.question.answer_count,
         "snippet": s.snippet,
+        "excerpt_of": s.excerpt_of,
     } for s in suggestions]}
 
 

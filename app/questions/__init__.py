@@ -5,9 +5,11 @@ bp = Blueprint("questions", __name__)
 
 
 def init_app(app):
-    """The thread pages, and the labels of close reasons for every template."""
+    """The thread pages; for every template, the labels of close reasons and the duplicate candidates."""
     from app.models import CLOSE_REASONS
     from app.questions import routes  # noqa: F401  (routes attach themselves to bp)
+    from app.search.queries import duplicate_candidates
 
     app.register_blueprint(bp)
-    app.jinja_env.globals.update(close_reasons=CLOSE_REASONS)
+    # duplicate_candidates runs a search: the page calls it only inside the close box, for moderators.
+    app.jinja_env.globals.update(close_reasons=CLOSE_REASONS, duplicate_candidates=duplicate_candidates)

@@ -41,5 +41,7 @@ class CloseForm(FlaskForm):
     """A moderator closes a question, naming the original when it is a duplicate."""
 
     reason = SelectField("Reason", choices=[SelectChoice(key, label) for key, label in CLOSE_REASONS.items()])
-    duplicate_of = IntegerField("Original question id", validators=[Optional()])
+    # One of the questions the search ranks most like this one (radio buttons), or any id typed in.
+    candidate = IntegerField("Original", validators=[Optional()])
+    duplicate_of = IntegerField("or another question's id", validators=[Optional()])
 

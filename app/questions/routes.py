@@ -374,7 +374,8 @@ def close(question_id):
     question = queries.get_question_or_404(question_id, current_user)
     form = CloseForm()
     if form.validate_on_submit():
-        services.close_question(current_user, question, form.reason.data, duplicate_of_id=form.duplicate_of.data,
+        original = form.duplicate_of.data or form.candidate.data  # a typed id wins over a ticked candidate
+        services.close_question(current_user, question, form.reason.data, duplicate_of_id=original,
                                 now=request_now())
         flash("The question is closed.", "success")
     elif form.errors:

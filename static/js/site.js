@@ -125,6 +125,13 @@
         const snippet = document.createElement("p");
         snippet.className = "suggestion-snippet";
         snippet.innerHTML = item.snippet;  // escaped by the server, with matches in <mark>
+        if (item.excerpt_of === "accepted answer") {
+          // A solved thread shows its accepted answer: the asker may need nothing more.
+          const label = document.createElement("strong");
+          label.className = "suggestion-source";
+          label.textContent = "Accepted answer: ";
+          snippet.prepend(label);
+        }
         option.append(link, meta, snippet);
         // Keep focus in the input (so blur does not close the list), then follow the click.
         option.addEventListener("mousedown", (event) => event.preventDefault());

@@ -32,6 +32,31 @@ def test_a_moderator_closes_a_duplicate_and_the_page_points_to_the_original(clie
     assert client.get(f"/api/v1/questions/{duplicate.id}").json["status"] == "closed"
 
 
+def test_the_close_box_offers_the_most_alike_questions_first_and_closes_onto_the_one_ticked(
+        client, make, sign_in, pair):
+    original, duplicate = pair
+    make.question(title="Pulse watch strap snapped at the pin", body="The strap broke after a week of use.")
+    index_sync.catch_up(now=utcnow())
+    sign_in(make.user("mod", role="moderator"))
+    page = client.get(f"/questions/{duplicate.id}", follow_redirects=True).get_data(as_text=True)
+    start = page.index('class="duplicate-candidates"')
+    box = page[start:page.index("</fieldset>", start)]
+    assert box.index(f'value="{original.id}"') < box.index("strap snapped")  # no shared content word: the meaning
+    assert f'value="{duplicate.id}"' not in box
+    response = client.post(f"/questions/{duplicate.id}/close", data={"reason": "duplicate", "candidate": original.id})
+    assert response.status_code == 302
+    assert client.get(f"/api/v1/questions/{duplicate.id}").json["status"] == "closed"
+    page = client.get(f"/questions/{duplicate.id}", follow_redirects=True).get_data(as_text=True)
+    assert "This question has been answered before." in page and original.title in page
+
+
+def test_members_see_no_close_box_and_no_candidates(client, make, sign_in, pair):
+    _, duplicate = pair
+    sign_in(make.user())
+    page = client.get(f"/questions/{duplicate.id}", follow_redirects=True).get_data(as_text=True)
+    assert "duplicate-candidates" not in page and "Close question" not in page
+
+
 def test_search_and_suggestions_lead_to_the_original(client, make, pair):
     original, duplicate = pair
     services.close_question(make.user(role="moderator"), duplicate, "duplicate", duplicate_of_id=original.id,
@@ -43,6 +68,19 @@ def test_search_and_suggestions_lead_to_the_original(client, make, pair):
     assert [item["id"] for item in items] == [original.id]
     ids = [r["id"] for r in client.get(f"/api/v1/suggest?q=zebrafish&exclude={original.id}").json["results"]]
     assert original.id not in ids
+
+
+def test_a_solved_suggestion_shows_its_accepted_answer_and_says_so(client, make, pair):
+    original, _ = pair
+    index_sync.catch_up(now=utcnow())
+    results = client.get("/api/v1/suggest?q=factory reset the pulse wa").json["results"]
+    first = results[0]
+    assert first["id"] == original.id and first["excerpt_of"] == "accepted answer"
+    assert "hold the crown for ten seconds" in first["snippet"]
+    unanswered = make.question(title="Factory reset of the Pulse dock", body="Is there a reset pin on the dock?")
+    index_sync.catch_up(now=utcnow())
+    results = client.get("/api/v1/suggest?q=factory reset of the pulse do").json["results"]
+    assert {r["id"]: r["excerpt_of"] for r in results}[unanswered.id] == "question"
 
 
 def test_closed_questions_take_no_answers(make, pair):

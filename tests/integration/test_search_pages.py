@@ -68,8 +68,9 @@ def test_suggest_treats_the_last_word_as_a_prefix(client, community):
     results = client.get("/api/v1/suggest?q=watch+batt").json["results"]
     assert results and results[0]["id"] == resolved.id
     first = results[0]
-    assert set(first) == {"id", "title", "url", "resolved", "score", "answer_count", "snippet"}
+    assert set(first) == {"id", "title", "url", "resolved", "score", "answer_count", "snippet", "excerpt_of"}
     assert first["resolved"] is True and "always-on" in first["snippet"]
+    assert first["excerpt_of"] == "accepted answer"
 
 
 def test_suggest_short_queries_limits_and_exclusion(client, community):
