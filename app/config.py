@@ -56,6 +56,8 @@ def load_config(instance_path):
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR", str(REPO_ROOT / "search_index")),
         # Semantic suggestions (app.search.semantic): on when the model's package is installed.
         "SEARCH_SEMANTIC": _env_bool("SEARCH_SEMANTIC", True),
+        # The content's language (a two-letter code): stemming and stop words follow it (app/search/whoosh_index.py).
+        "SEARCH_LANGUAGE": os.environ.get("SEARCH_LANGUAGE", "en").strip().lower(),
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "peerdesk"),

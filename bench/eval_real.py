@@ -63,9 +63,9 @@ def split_of(title):
     return "tuning" if hashlib.sha256(title.encode("utf-8")).digest()[0] % 2 == 0 else "held-out"
 
 
-def import_dump(dump, workdir):
+def import_dump(dump, workdir, language):
     """Import a dump through `flask import stackexchange` into a fresh database and index; returns the env."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
+    env = {**os.environ, "SEARCH_LANGUAGE": language, "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
            "SEARCH_INDEX_DIR": str(workdir / "index"), "SECRET_KEY": "bench-only", "RATELIMIT_ENABLED": "false",
            "CARE_IN_APP_SWEEP": "false", "OUTBOX_IN_PROCESS": "false", "FLASK_APP": "wsgi"}
     flask = [sys.executable, "-m", "flask"]
@@ -135,13 +135,13 @@ def _search(query, exclude_id):
 
 def title_prefix_bm25f(text, exclude_id):
     """Baseline: BM25F over titles, an OR of the typed words (analysed as indexed) and the last one as a prefix."""
-    from app.search.whoosh_index import _text
+    from app.search.index_sync import app_index
 
     words = text.split()
     if not words:
         return []
     complete, last = words[:-1], words[-1].lower().strip("?!.,:;\"'()")
-    clauses = [Term("title", token.text) for token in _text(" ".join(complete))]
+    clauses = [Term("title", token.text) for token in app_index().analyzer(" ".join(complete))]
     if last:
         clauses.append(Prefix("title", last))
     return _search(Or(clauses), exclude_id) if clauses else []
@@ -149,9 +149,9 @@ def title_prefix_bm25f(text, exclude_id):
 
 def title_body_bm25(text, exclude_id):
     """Baseline: BM25 over title and body, an OR of the words."""
-    from app.search.whoosh_index import SCHEMA
+    from app.search.index_sync import app_index
 
-    return _search(MultifieldParser(["title", "body"], SCHEMA, group=OrGroup).parse(text), exclude_id)
+    return _search(MultifieldParser(["title", "body"], app_index().schema, group=OrGroup).parse(text), exclude_id)
 
 
 class EmbeddingOnly:
@@ -239,7 +239,7 @@ def hybrid_with(min_words, weight, k, floor):
     def method(text, exclude_id):
         from app.search import semantic
 
-        return semantic.hybrid(suggest_ranking_candidates(text, exclude_id), text, exclude_id=exclude_id,
+        return semantic.hybrid(lambda: suggest_ranking_candidates(text, exclude_id), text, exclude_id=exclude_id,
                                min_words=min_words, weight=weight, k=k, min_similarity=floor)
     return method
 
@@ -303,15 +303,16 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))]
 
 
-def evaluate(dump, tune=False):
+def evaluate(dump, tune=False, language="en"):
     """Import one dump and print the table of every method on both tasks."""
     from app import create_app
     from app.extensions import db
 
     with tempfile.TemporaryDirectory(prefix="peerdesk-eval-real-") as folder:
-        env, import_seconds = import_dump(dump, Path(folder))
+        env, import_seconds = import_dump(dump, Path(folder), language)
         os.environ.update({key: env[key] for key in ("DATABASE_URL", "SEARCH_INDEX_DIR", "SECRET_KEY",
-                                                     "RATELIMIT_ENABLED", "CARE_IN_APP_SWEEP", "OUTBOX_IN_PROCESS")})
+                                                     "SEARCH_LANGUAGE", "RATELIMIT_ENABLED", "CARE_IN_APP_SWEEP",
+                                                     "OUTBOX_IN_PROCESS")})
 
         app = create_app()
         with app.app_context(), app.test_request_context():
@@ -345,6 +346,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dumps", type=Path, default=DEFAULT_DUMPS, help="A folder of dump folders.")
     parser.add_argument("--only", nargs="*", help="Names of the dump folders to evaluate (default: all).")
+    parser.add_argument("--language", default="en", help="The dumps' content language (SEARCH_LANGUAGE).")
     parser.add_argument("--tune", action="store_true", help="Also the fusion constants over a grid.")
     args = parser.parse_args()
     dumps = sorted(path for path in args.dumps.iterdir() if (path / "Posts.xml").exists())
@@ -354,7 +356,7 @@ def main():
         raise SystemExit(f"No dump folders with a Posts.xml in {args.dumps}.")
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores; top {TOP}")
     for dump in dumps:
-        evaluate(dump, args.tune)
+        evaluate(dump, args.tune, args.language)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,11 @@ def catch_up_command():
 def check_command():
     """Compare the index with the database; exit 1 listing the differences when they drift."""
     index_sync.catch_up(now=utcnow())
-    click.echo(f"Semantic suggestions: {index_sync.semantic_status()[1]}.")
+    index = index_sync.app_index()
+    click.echo(f"Language: {index.language}. Semantic suggestions: {index_sync.semantic_status()[1]}.")
+    if index.built_language() != index.language:
+        click.echo(f"The index was built for language {index.built_language()}: run `flask search reindex`.")
+        raise SystemExit(1)
     found = index_sync.differences()
     if not any(found.values()):
         click.echo("The index matches the database.")
@@ -62,6 +66,11 @@ def _catch_up_after(app):
 def init_app(app):
     """The search page, the commands, and the catch-up after a response that changed searchable content."""
     from app.search import routes  # noqa: F401  (routes attach themselves to bp)
+    from app.search.whoosh_index import LANGUAGES
+
+    if app.config["SEARCH_LANGUAGE"] not in LANGUAGES:
+        raise RuntimeError(f"SEARCH_LANGUAGE={app.config['SEARCH_LANGUAGE']!r} is not one the search can stem: "
+                           f"choose one of {', '.join(LANGUAGES)}.")
 
     app.register_blueprint(bp)
     app.cli.add_command(search_cli)

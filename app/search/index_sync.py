@@ -34,7 +34,8 @@ def app_index():
     """The app's index, opened once per process."""
     extensions = current_app.extensions
     if "peerdesk_search_index" not in extensions:
-        extensions["peerdesk_search_index"] = SearchIndex(current_app.config["SEARCH_INDEX_DIR"])
+        extensions["peerdesk_search_index"] = SearchIndex(current_app.config["SEARCH_INDEX_DIR"],
+                                                          current_app.config["SEARCH_LANGUAGE"])
     return extensions["peerdesk_search_index"]
 
 
@@ -99,14 +100,20 @@ def _apply(writer, question_ids, fresh=False):
 
 
 def semantic_encoder():
-    """The sentence-embedding model, unless it is missing or switched off (SEARCH_SEMANTIC=false)."""
-    return embeddings.encoder() if current_app.config["SEARCH_SEMANTIC"] else None
+    """The sentence-embedding model, unless it is missing, switched off or not for the community's language."""
+    config = current_app.config
+    return embeddings.encoder() if config["SEARCH_SEMANTIC"] and config["SEARCH_LANGUAGE"] in \
+        embeddings.LANGUAGES else None
 
 
 def semantic_status():
     """(whether vectors are in use, a sentence that says which model or why not)."""
-    if not current_app.config["SEARCH_SEMANTIC"]:
+    config = current_app.config
+    if not config["SEARCH_SEMANTIC"]:
         return False, "switched off (SEARCH_SEMANTIC=false): suggestions are lexical only"
+    if config["SEARCH_LANGUAGE"] not in embeddings.LANGUAGES:
+        return False, (f"off: the model reads {', '.join(embeddings.LANGUAGES)} only and SEARCH_LANGUAGE is "
+                       f"{config['SEARCH_LANGUAGE']}: suggestions are lexical only")
     encoder = embeddings.encoder()
     if encoder is None:
         return False, f"unavailable, {embeddings.unavailable_reason()}: suggestions are lexical only"
@@ -163,6 +170,8 @@ def reindex(index=None, progress=None, processes=None):
         large = (db.session.scalar(select(func.count()).select_from(Question).where(visible)) or 0) >= MANY_QUESTIONS
         processes = min(4, len(os.sched_getaffinity(0))) if large else 1
         db.session.rollback()
+    if index.built_language() != index.language:
+        index.recreate()  # the configured language changed: the analyzer is part of the schema
     with index.writer(processes=processes, memory_mb=REBUILD_MEMORY_MB) as writer:
         # Changes logged from here on are applied later; applying one twice is harmless.
         last_change = db.session.scalar(select(func.max(SearchChange.id))) or 0

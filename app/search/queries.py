@@ -100,7 +100,8 @@ def search(request):
                                has_answers=request.has_answers, sort=request.sort, page=request.page,
                                per_page=PER_PAGE)
     questions = _visible_questions(hits.ids)
-    items = [(question, search_index.snippet(html_to_text(question.body_html), hits.terms))
+    analyzer = app_index().analyzer
+    items = [(question, search_index.snippet(html_to_text(question.body_html), hits.terms, analyzer=analyzer))
              for question in questions]
     return SearchResults(request, items, hits.total, hits.corrected)
 
@@ -122,19 +123,22 @@ def suggest(text, limit=5, exclude_id=None):
     text = (text or "")[:MAX_QUERY_LENGTH]
     if len(text.strip()) < 2:
         return []
-    lexical, terms = search_index.suggest(app_index(), text, limit=limit + 2, exclude_id=exclude_id,
-                                          synonym_groups=settings.get(SYNONYMS))
-    ids = semantic.hybrid(lexical, text, exclude_id=exclude_id)[:limit + 2]
+    index, synonyms = app_index(), settings.get(SYNONYMS)
+    ids = semantic.hybrid(lambda: search_index.suggest(index, text, limit=limit + 2, exclude_id=exclude_id,
+                                                       synonym_groups=synonyms)[0],
+                          text, exclude_id=exclude_id)[:limit + 2]
+    terms = search_index.text_terms(index, text)
     questions = [q for q in _visible_questions(ids) if q.id != exclude_id][:limit]
     best = _best_answers(questions)
-    found = []
+    suggestions = []
     for question in questions:
         answer = best.get(question.id)
         source = answer.body_html if answer is not None else question.body_html
         excerpt_of = ("question" if answer is None else
                       "accepted answer" if answer.id == question.accepted_answer_id else "top answer")
-        found.append(Suggestion(question, search_index.snippet(html_to_text(source), terms, length=160), excerpt_of))
-    return found
+        suggestions.append(Suggestion(question, search_index.snippet(html_to_text(source), terms, length=160,
+                                                                     analyzer=index.analyzer), excerpt_of))
+    return suggestions
 
 
 def duplicate_candidates(question, limit=5):

@@ -7,7 +7,13 @@ rank: a question scores weight / (RRF_K + rank) in each ranking it appears in. T
 of a draft of one or two words is mostly noise, so the semantic half joins from
 SEMANTIC_MIN_WORDS complete words on. bench/eval_real.py measured the constants on the
 tuning half of real communities; docs/benchmarks.md has the figures.
+
+The model encodes the draft in a thread of its own while the lexical ranking runs: onnxruntime
+releases the GIL, the lexical ranking is pure Python, so the two overlap on a web worker.
 """
+import functools
+from concurrent.futures import ThreadPoolExecutor
+
 from app.search.index_sync import semantic_encoder
 from app.search.vectors import app_vectors
 
@@ -29,10 +35,18 @@ def nearest_questions(text, limit=SEMANTIC_CANDIDATES, exclude_id=None, min_simi
     encoder = semantic_encoder()
     if encoder is None or not text.strip():
         return []
-    vectors = app_vectors(encoder)
-    query = encoder.encode([text])[0]
+    return _nearest(app_vectors(encoder), encoder.encode([text])[0], limit, exclude_id, min_similarity)
+
+
+def _nearest(vectors, query, limit, exclude_id, min_similarity):
     return [question_id for question_id, similarity in vectors.nearest(query, limit + 1)
             if question_id != exclude_id and similarity >= min_similarity][:limit]
+
+
+@functools.cache
+def _encoding_thread():
+    """The process's one thread for encoding drafts (started on first use, so after a server forks)."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="peerdesk-encode")
 
 
 def fuse(rankings, k=RRF_K):
@@ -45,12 +59,19 @@ def fuse(rankings, k=RRF_K):
     return sorted(scores, key=lambda question_id: (-scores[question_id], order[question_id]))
 
 
-def hybrid(lexical, text, exclude_id=None, min_words=SEMANTIC_MIN_WORDS, weight=SEMANTIC_WEIGHT, k=RRF_K,
+def hybrid(rank_lexically, text, exclude_id=None, min_words=SEMANTIC_MIN_WORDS, weight=SEMANTIC_WEIGHT, k=RRF_K,
            min_similarity=MIN_SIMILARITY):
-    """The lexical ranking of a draft fused with the semantic one once the draft has `min_words` complete words."""
+    """The lexical ranking of a draft (`rank_lexically()`: its ids) fused with the semantic one from `min_words` words.
+
+    The draft is encoded while `rank_lexically` runs.
+    """
     words = complete_words(text)
-    if len(words) < min_words:
-        return lexical
-    semantic = nearest_questions(" ".join(words), exclude_id=exclude_id, min_similarity=min_similarity)
+    encoder = semantic_encoder() if len(words) >= min_words else None
+    if encoder is None:
+        return rank_lexically()
+    vectors = app_vectors(encoder)  # here: it reads the database through this thread's session
+    encoding = _encoding_thread().submit(encoder.encode, [" ".join(words)])
+    lexical = rank_lexically()
+    semantic = _nearest(vectors, encoding.result()[0], SEMANTIC_CANDIDATES, exclude_id, min_similarity)
     return fuse([(lexical, 1.0), (semantic, weight)], k) if semantic else lexical
 

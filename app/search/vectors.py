@@ -24,6 +24,7 @@ EXACT_LIMIT = 25_000
 COARSE_DIMENSIONS = 64
 COARSE_CANDIDATES = 256
 BASIS_SAMPLE = 4096
+SYNC_CHUNK = 5000
 
 
 class QuestionVector(db.Model):
@@ -88,27 +89,34 @@ class VectorSet:
         return self._count
 
     def sync(self):
-        """Read the rows written since the last sync (one indexed query when nothing changed)."""
+        """Read the rows written since the last sync (one indexed query when nothing changed).
+
+        In chunks, so that the first sync of a large community never holds every row at once.
+        """
         import numpy
 
         with self._lock:
-            rows = db.session.execute(
+            result = db.session.execute(
                 select(QuestionVector.question_id, QuestionVector.vector, QuestionVector.revision)
                 .where(QuestionVector.model == self.model, QuestionVector.revision > self._revision)
-            ).all()
-            if not rows:
-                return
-            self._grow(self._count + sum(row.question_id not in self._rows for row in rows))
-            for row in rows:
-                position = self._rows.get(row.question_id)
-                if position is None:
-                    position = self._rows[row.question_id] = self._count
-                    self._ids[position] = row.question_id
-                    self._count += 1
-                self._matrix[position] = numpy.frombuffer(row.vector, dtype=numpy.float32)
-                if self._basis is not None:
-                    self._coarse[position] = self._matrix[position] @ self._basis
-            self._revision = max(self._revision, max(row.revision for row in rows))
+                .execution_options(yield_per=SYNC_CHUNK))
+            revision = self._revision
+            if not self._count:  # the first sync: room for all at once, not by doubling
+                self._grow(db.session.scalar(select(func.count()).select_from(QuestionVector)
+                                             .where(QuestionVector.model == self.model)) or 0)
+            for rows in result.partitions():
+                self._grow(self._count + sum(row.question_id not in self._rows for row in rows))
+                for row in rows:
+                    position = self._rows.get(row.question_id)
+                    if position is None:
+                        position = self._rows[row.question_id] = self._count
+                        self._ids[position] = row.question_id
+                        self._count += 1
+                    self._matrix[position] = numpy.frombuffer(row.vector, dtype=numpy.float32)
+                    if self._basis is not None:
+                        self._coarse[position] = self._matrix[position] @ self._basis
+                    revision = max(revision, row.revision)
+            self._revision = revision
             if self._basis is None and self._count > EXACT_LIMIT:
                 self._project()
 

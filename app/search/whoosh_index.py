@@ -8,9 +8,10 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import qparser
-from whoosh.analysis import StemmingAnalyzer
+from whoosh.analysis import LanguageAnalyzer, StemFilter, StemmingAnalyzer
 from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight, htmlescape
+from whoosh.lang import has_stemmer, languages
 from whoosh.qparser import MultifieldParser
 from whoosh.query import And, Every, NullQuery, NumericRange, Phrase, Term
 
@@ -21,32 +22,66 @@ from app.search import suggest as suggest_ranking
 CURSOR_DOC_ID = "cursor"
 WRITER_TIMEOUT_SECONDS = 10  # one writer: 8 writers with no wait lost 175 of 200 writes
 
-_text = StemmingAnalyzer()
+# The content languages the index can stem (Whoosh's Snowball stemmers); SEARCH_LANGUAGE picks one.
+LANGUAGES = tuple(sorted(code for code in set(languages) if len(code) == 2 and has_stemmer(code)))
 
-SCHEMA = Schema(
-    id=ID(stored=True, unique=True),
-    title=TEXT(analyzer=_text, field_boost=3.0),
-    body=TEXT(analyzer=_text),
-    # Answers hold most of the text: without word positions (phrases match titles and bodies
-    # only) a full reindex takes 17% less CPU.
-    accepted_answer=TEXT(analyzer=_text, field_boost=1.5, phrase=False),
-    answers=TEXT(analyzer=_text, phrase=False),
-    tags=KEYWORD(lowercase=True, commas=False, scorable=True),
-    score=NUMERIC(sortable=True, signed=True),
-    answer_count=NUMERIC(sortable=True),
-    resolved=BOOLEAN(stored=True),
-    created_at=DATETIME(sortable=True),
-    fingerprint=STORED(),
-    cursor=STORED(),
-)
+
+def analyzer_for(language):
+    """Words as the index keeps them: lowercased, stop words out, stemmed for the community's language.
+
+    English keeps the Porter stemmer and short stop list the index has always used (what the
+    suggestion ranking was measured with); other languages get their Snowball stemmer and stop words.
+    """
+    if language == "en":
+        return StemmingAnalyzer()
+    if language not in LANGUAGES:
+        raise ValueError(f"No stemmer for language {language!r}; choose one of {', '.join(LANGUAGES)}.")
+    return LanguageAnalyzer(language)
+
+
+def language_of(analyzer):
+    """The language an analyzer stems for ("en" for the Porter stemmer)."""
+    stems = [item for item in getattr(analyzer, "items", ()) if isinstance(item, StemFilter)]
+    return (stems[0].lang or "en") if stems else "en"
+
+
+def schema_for(language):
+    """The index's fields, with text analysed for `language`."""
+    text = analyzer_for(language)
+    return Schema(
+        id=ID(stored=True, unique=True),
+        title=TEXT(analyzer=text, field_boost=3.0),
+        body=TEXT(analyzer=text),
+        # Answers hold most of the text: without word positions (phrases match titles and bodies
+        # only) a full reindex takes 17% less CPU.
+        accepted_answer=TEXT(analyzer=text, field_boost=1.5, phrase=False),
+        answers=TEXT(analyzer=text, phrase=False),
+        tags=KEYWORD(lowercase=True, commas=False, scorable=True),
+        score=NUMERIC(sortable=True, signed=True),
+        answer_count=NUMERIC(sortable=True),
+        resolved=BOOLEAN(stored=True),
+        created_at=DATETIME(sortable=True),
+        fingerprint=STORED(),
+        cursor=STORED(),
+    )
+
+
+SCHEMA = schema_for("en")
+_text = SCHEMA["title"].analyzer  # English, for callers without an index at hand (benchmarks)
 
 
 class SearchIndex:
-    """A Whoosh index in a folder, created on first use."""
+    """A Whoosh index in a folder, created on first use for the community's language.
 
-    def __init__(self, path):
+    An index keeps the analyzer it was built with; when the configured language differs, it
+    goes on with its own until a rebuild (`stale_language` says so, `flask search check` tells).
+    """
+
+    def __init__(self, path, language="en"):
         self.path = Path(path)
+        self.language = language
         self._index = None
+        self._schema = None
         self._shared = threading.local()
 
     def _open(self):
@@ -58,8 +93,32 @@ class SearchIndex:
                 if whoosh_index.exists_in(self.path):
                     self._index = whoosh_index.open_dir(self.path)
                 else:
-                    self._index = whoosh_index.create_in(self.path, SCHEMA)
+                    self._index = whoosh_index.create_in(self.path, schema_for(self.language))
         return self._index
+
+    @property
+    def schema(self):
+        """The fields as this index was built (read once: Whoosh reads and unpickles its TOC file at every access)."""
+        if self._schema is None:
+            self._schema = self._open().schema
+        return self._schema
+
+    @property
+    def analyzer(self):
+        """How this index analyses text (its language's)."""
+        return self.schema["title"].analyzer
+
+    def built_language(self):
+        """The language the index was built for."""
+        return language_of(self.analyzer)
+
+    def recreate(self):
+        """Empty the index with the configured language's schema (the start of a full rebuild)."""
+        with open(self.path / ".create.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self._index = whoosh_index.create_in(self.path, schema_for(self.language))
+        self._schema = None
+        self._shared = threading.local()
 
     @contextmanager
     def writer(self, processes=1, memory_mb=None):
@@ -190,25 +249,25 @@ class Hits:
     terms: tuple = ()
 
 
-def parse(text):
+def parse(text, schema=SCHEMA):
     """A Whoosh query for members' search syntax: words, "phrases", tags:name; None when empty."""
-    parser = MultifieldParser(SEARCH_FIELDS, SCHEMA)
+    parser = MultifieldParser(SEARCH_FIELDS, schema)
     parser.remove_plugin_class(qparser.WildcardPlugin)  # a leading * would scan every term
     parser.remove_plugin_class(qparser.BoostPlugin)
-    query = parser.parse(text).accept(_phrases_where_positions_are).normalize()
+    query = parser.parse(text).accept(functools.partial(_phrases_where_positions_are, schema)).normalize()
     return None if query is NullQuery else query
 
 
-def _phrases_where_positions_are(query):
+def _phrases_where_positions_are(schema, query):
     """Phrases match the fields that keep word positions (titles and bodies); elsewhere they match nothing."""
-    if isinstance(query, Phrase) and not SCHEMA[query.fieldname].format.supports("positions"):
+    if isinstance(query, Phrase) and not schema[query.fieldname].format.supports("positions"):
         return NullQuery
     return query
 
 
 def search(index, text, tag=None, resolved=None, has_answers=None, sort="relevance", page=1, per_page=20):
     """Run a search; filters narrow it, `sort` orders it. Returns Hits (ids only: callers load rows)."""
-    query = parse(text)
+    query = parse(text, index.schema)
     filters = []
     if tag:
         filters.append(Term("tags", tag))
@@ -235,10 +294,10 @@ def search(index, text, tag=None, resolved=None, has_answers=None, sort="relevan
         return Hits(ids, results.total, corrected, terms)
 
 
-def snippet(text, terms, length=240):
-    """The best fragment of `text` around the terms, HTML-escaped, with matches in <mark>."""
+def snippet(text, terms, length=240, analyzer=_text):
+    """The best fragment of `text` around the terms (analysed by `analyzer`), HTML-escaped, with matches in <mark>."""
     if terms:
-        fragment = highlight(text, terms, _text, ContextFragmenter(maxchars=length, surround=60),
+        fragment = highlight(text, terms, analyzer, ContextFragmenter(maxchars=length, surround=60),
                              HtmlFormatter(tagname="mark", between=" … "), top=2)
         if fragment:
             return fragment
@@ -253,16 +312,22 @@ def suggest(index, text, limit=5, exclude_id=None, synonym_groups=()):
     small lift so that, when relevance is close, a thread with an accepted answer comes first.
     `synonym_groups` are a deployment's own lines of words meaning the same (SEARCH_SYNONYMS).
     """
-    terms = tuple(token.text for token in _text(text))
+    analyzer = index.analyzer
+    terms = text_terms(index, text)
     if not text.strip():
         return [], terms
     reader = index.shared_searcher().reader()
-    ids = suggest_ranking.rank(reader, _text, text, limit=limit, exclude_id=exclude_id,
-                               synonyms=_synonyms(tuple(synonym_groups)))
+    ids = suggest_ranking.rank(reader, analyzer, text, limit=limit, exclude_id=exclude_id,
+                               synonyms=_synonyms(tuple(synonym_groups), language_of(analyzer)))
     return ids, terms
 
 
+def text_terms(index, text):
+    """The index terms of a text (as the index analyses it), for highlighting."""
+    return tuple(token.text for token in index.analyzer(text))
+
+
 @functools.lru_cache(maxsize=8)
-def _synonyms(groups):
-    """The synonym table for these extra groups, built once."""
-    return suggest_ranking.synonym_table(_text, groups)
+def _synonyms(groups, language="en"):
+    """The synonym table for these groups in a language, built once."""
+    return suggest_ranking.synonym_table(analyzer_for(language), groups)

@@ -42,6 +42,7 @@ def test_suggestions_appear_and_work_with_the_keyboard(page, register_member, an
     expect(title_box).to_have_attribute("aria-expanded", "true")
     expect(option).to_contain_text("Resolved")
     expect(option).to_contain_text("always-on display")
+    expect(option.locator(".suggestion-source")).to_have_text("Accepted answer:")
 
     title_box.press("ArrowDown")
     expect(page.get_by_role("option").first).to_have_attribute("aria-selected", "true")
@@ -72,6 +73,12 @@ def test_the_header_search_box_suggests_and_searches(page, answered):
     expect(option).to_be_visible()
     option.click()
     page.wait_for_url(f"**/questions/{question_id}/**")
+
+    page.go_back()
+    # Asked in other words (four words or more, so the semantic half joins).
+    page.get_by_role("combobox", name="Search").press_sequentially("my smartwatch loses power while sleeping ",
+                                                                   delay=10)
+    expect(page.get_by_role("option").filter(has_text=title)).to_be_visible()
 
     page.get_by_role("combobox", name="Search").fill("battery overnight")
     page.get_by_role("combobox", name="Search").press("Enter")

@@ -27,8 +27,8 @@ def test_the_word_still_being_typed_is_left_out_of_the_semantic_query(draft, com
 def test_a_short_draft_keeps_the_lexical_ranking_without_asking_the_model(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the model was asked for a two-word draft")
-    monkeypatch.setattr(semantic, "nearest_questions", refuse)
-    assert semantic.hybrid([5, 6], "brake pads squeal") == [5, 6]
+    monkeypatch.setattr(semantic, "semantic_encoder", refuse)
+    assert semantic.hybrid(lambda: [5, 6], "brake pads squeal") == [5, 6]
 
 
 def _unit_rows(count, dimension, seed):
