@@ -239,7 +239,7 @@ def hybrid_with(min_words, weight, k, floor):
     def method(text, exclude_id):
         from app.search import semantic
 
-        return semantic.hybrid(lambda: suggest_ranking_candidates(text, exclude_id), text, exclude_id=exclude_id,
+        return semantic.hybrid(suggest_ranking_candidates(text, exclude_id), text, exclude_id=exclude_id,
                                min_words=min_words, weight=weight, k=k, min_similarity=floor)
     return method
 
