@@ -249,6 +249,11 @@ def title_prefixes(titles, count, rng):
     return prefixes
 
 
+def typed_keystrokes(titles, count, rng):
+    """What the ask form sends while `count` titles are typed a keystroke at a time (from the second character)."""
+    return [title[:end] for title in rng.sample(titles, min(count, len(titles))) for end in range(2, len(title) + 1)]
+
+
 # Measuring ---------------------------------------------------------------------------------
 
 
@@ -535,13 +540,18 @@ def run(args, workdir):
     print(f"\nLatency of {len(queries)} title prefixes, one at a time, after {len(warm_up)} warm-up queries "
           f"(e.g. {queries[0]!r}, {queries[1]!r})")
     print(f"{'':<44} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    keystrokes = typed_keystrokes(titles, args.typed, rng)
     with gunicorn(workdir) as port:
         timings, failures, mean_found = suggest_over_http(port, warm_up, queries)
+        typing, typing_failures, _ = suggest_over_http(port, [], keystrokes)
         workers = worker_memory(port)
+    failures += typing_failures
     p95 = percentiles(timings)[1]
     print_latencies("GET /api/v1/suggest via gunicorn -w 2", timings,
                     f"goal p95 < {SUGGEST_GOAL_P95_MS} ms: {'met' if p95 < SUGGEST_GOAL_P95_MS else 'MISSED'}; "
                     f"{mean_found:.1f} results/query, {failures} failed")
+    print_latencies(f"the same, {args.typed} titles typed key by key", typing,
+                    f"{len(keystrokes)} requests, as the ask form sends them (a word's semantic ranking is reused)")
     print(f"Resident memory of each gunicorn worker after the run: {workers}")
     index_dir = str(workdir / "index")
     for label, function in [("in-process whoosh_index.suggest() (Whoosh share)", app_suggest(index_dir)),
@@ -559,6 +569,7 @@ def main():
     parser.add_argument("--answers", type=int, default=3, help="answers per question")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--queries", type=int, default=500, help="title prefixes to time")
+    parser.add_argument("--typed", type=int, default=20, help="titles typed a keystroke at a time")
     parser.add_argument("--real-vectors", action="store_true",
                         help="compute every question's vector with the model (most of an hour at 100,000)")
     parser.add_argument("--model-sample", type=int, default=500, help="questions the model is timed on")

@@ -60,7 +60,21 @@ def hybrid(lexical, text, exclude_id=None, min_words=SEMANTIC_MIN_WORDS, weight=
     encoder = semantic_encoder() if len(words) >= min_words else None
     if encoder is None:
         return lexical
-    semantic = _nearest(app_vectors(encoder), encoder.encode([" ".join(words)])[0], SEMANTIC_CANDIDATES,
-                        exclude_id, min_similarity)
+    semantic = _semantic_ranking(encoder, " ".join(words), exclude_id, min_similarity)
     return fuse([(lexical, 1.0), (semantic, weight)], k) if semantic else lexical
+
+
+def _semantic_ranking(encoder, words, exclude_id, min_similarity):
+    """The semantic ids for these complete words.
+
+    While someone types, the complete words change once a word and the draft at every
+    keystroke: the ranking of the same words is remembered until the stored vectors change.
+    """
+    vectors = app_vectors(encoder)
+    key = (vectors.revision, words, exclude_id, min_similarity)  # with the revision: never a ranking of older vectors
+    ids = vectors.recall(key)
+    if ids is None:
+        ids = _nearest(vectors, encoder.encode([words])[0], SEMANTIC_CANDIDATES, exclude_id, min_similarity)
+        vectors.remember(key, ids)
+    return ids
 

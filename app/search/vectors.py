@@ -13,6 +13,7 @@ COARSE_CANDIDATES.
 numpy comes with the model's packages: nothing here runs without them.
 """
 import threading
+from collections import OrderedDict
 
 from flask import current_app
 from sqlalchemy import ForeignKey, LargeBinary, String, delete, func, select
@@ -25,6 +26,7 @@ COARSE_DIMENSIONS = 64
 COARSE_CANDIDATES = 256
 BASIS_SAMPLE = 4096
 SYNC_CHUNK = 5000
+REMEMBERED = 2048
 
 
 class QuestionVector(db.Model):
@@ -84,9 +86,30 @@ class VectorSet:
         self._matrix = numpy.zeros((0, dimension), dtype=numpy.float32)
         self._basis = None  # (dimension, COARSE_DIMENSIONS), once the set is past EXACT_LIMIT
         self._coarse = None
+        self._remembered = OrderedDict()  # what callers computed from the set as it is (recall/remember)
 
     def __len__(self):
         return self._count
+
+    @property
+    def revision(self):
+        """The newest revision read: the set is the same as long as it does not move."""
+        return self._revision
+
+    def recall(self, key):
+        """What was remembered under `key` since the set last changed, or None."""
+        with self._lock:
+            found = self._remembered.get(key)
+            if found is not None:
+                self._remembered.move_to_end(key)
+            return found
+
+    def remember(self, key, value):
+        """Keep `value` under `key` until the set changes (the oldest go first past REMEMBERED)."""
+        with self._lock:
+            self._remembered[key] = value
+            while len(self._remembered) > REMEMBERED:
+                self._remembered.popitem(last=False)
 
     def sync(self):
         """Read the rows written since the last sync (one indexed query when nothing changed).
@@ -116,6 +139,8 @@ class VectorSet:
                     if self._basis is not None:
                         self._coarse[position] = self._matrix[position] @ self._basis
                     revision = max(revision, row.revision)
+            if revision != self._revision:
+                self._remembered.clear()
             self._revision = revision
             if self._basis is None and self._count > EXACT_LIMIT:
                 self._project()

@@ -60,6 +60,23 @@ def test_vectors_are_written_through_the_change_log_and_follow_edits(make, commu
     assert _suggested("Front wheel of my bike wobbles since I hit a hole ")[0] == flat.id
 
 
+def test_typing_within_a_word_reuses_the_semantic_ranking_until_a_vector_changes(make, community, monkeypatch):
+    flat, _ = community
+    assert flat.id in _suggested("Why does a bicycle tire deflate ov")
+    encoder = embeddings.encoder()
+    calls = []
+    real_encode = type(encoder).encode
+    monkeypatch.setattr(type(encoder), "encode", lambda self, texts: calls.append(texts) or real_encode(self, texts))
+    assert flat.id in _suggested("Why does a bicycle tire deflate ove")  # same complete words
+    assert flat.id in _suggested("Why does a bicycle tire deflate overn")
+    assert calls == []
+    other = make.question(title="My bicycle tyre went flat overnight again", body="Same problem as everyone, it seems.")
+    index_sync.catch_up(now=utcnow())
+    calls.clear()
+    assert other.id in _suggested("Why does a bicycle tire deflate overni")  # new vectors: computed again
+    assert calls == [["Why does a bicycle tire deflate"]]
+
+
 def test_applying_a_change_that_leaves_the_text_alone_computes_nothing(make, community):
     flat, _ = community
     revision = _vector(flat.id).revision

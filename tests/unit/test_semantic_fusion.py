@@ -69,3 +69,14 @@ def test_past_the_exact_limit_the_two_stage_search_still_finds_the_nearest(monke
     assert vector_set._coarse.shape == (len(vector_set._ids), vectors.COARSE_DIMENSIONS)
     assert two_stage[0] == exact[0] == 8
     assert len(set(two_stage) & set(exact)) >= 3  # an approximation: the shortlist may miss a far neighbour
+
+
+def test_what_is_remembered_is_forgotten_when_the_set_changes():
+    vector_set = vectors.VectorSet("test-model", 8)
+    vector_set.remember(("a draft",), [1, 2])
+    assert vector_set.recall(("a draft",)) == [1, 2]
+    assert vector_set.recall(("another draft",)) is None
+    for number in range(vectors.REMEMBERED + 1):
+        vector_set.remember((number,), [number])
+    assert vector_set.recall(("a draft",)) is None  # the oldest went first
+    assert vector_set.recall((vectors.REMEMBERED,)) == [vectors.REMEMBERED]
