@@ -124,9 +124,9 @@ def suggest(text, limit=5, exclude_id=None):
     if len(text.strip()) < 2:
         return []
     index, synonyms = app_index(), settings.get(SYNONYMS)
-    lexical = search_index.suggest(index, text, limit=limit + 2, exclude_id=exclude_id, synonym_groups=synonyms)[0]
+    lexical, terms = search_index.suggest(index, text, limit=limit + 2, exclude_id=exclude_id,
+                                          synonym_groups=synonyms)
     ids = semantic.hybrid(lexical, text, exclude_id=exclude_id)[:limit + 2]
-    terms = search_index.text_terms(index, text)
     questions = [q for q in _visible_questions(ids) if q.id != exclude_id][:limit]
     best = _best_answers(questions)
     suggestions = []

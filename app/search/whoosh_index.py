@@ -74,7 +74,7 @@ class SearchIndex:
     """A Whoosh index in a folder, created on first use for the community's language.
 
     An index keeps the analyzer it was built with; when the configured language differs, it
-    goes on with its own until a rebuild (`stale_language` says so, `flask search check` tells).
+    goes on with its own until a rebuild (`built_language` says which; `flask search check` tells).
     """
 
     def __init__(self, path, language="en"):
@@ -313,18 +313,13 @@ def suggest(index, text, limit=5, exclude_id=None, synonym_groups=()):
     `synonym_groups` are a deployment's own lines of words meaning the same (SEARCH_SYNONYMS).
     """
     analyzer = index.analyzer
-    terms = text_terms(index, text)
+    terms = tuple(token.text for token in analyzer(text))
     if not text.strip():
         return [], terms
     reader = index.shared_searcher().reader()
     ids = suggest_ranking.rank(reader, analyzer, text, limit=limit, exclude_id=exclude_id,
                                synonyms=_synonyms(tuple(synonym_groups), language_of(analyzer)))
     return ids, terms
-
-
-def text_terms(index, text):
-    """The index terms of a text (as the index analyses it), for highlighting."""
-    return tuple(token.text for token in index.analyzer(text))
 
 
 @functools.lru_cache(maxsize=8)
