@@ -55,6 +55,24 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+def _closed_before_written(app):
+    """The app's responses read whole and closed before the server writes them (no endpoint streams).
+
+    Werkzeug's development server closes a response only after draining the socket it wrote to;
+    when the browser has already dropped that connection (a navigation cancelling a script's
+    download), the read raises first, the response (an open static file) is left to the garbage
+    collector, and its ResourceWarning fails whichever test is running then.
+    """
+    def wsgi(environ, start_response):
+        iterable = app(environ, start_response)
+        try:
+            return [b"".join(iterable)]
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+    return wsgi
+
+
 @pytest.fixture(scope="session")
 def chromium_path():
     """Debian's chromium: Playwright cannot download its own browsers here. Missing, it fails the browser tests."""
@@ -81,7 +99,7 @@ def live_server(tmp_path_factory):
         errors.append(exception)
 
     got_request_exception.connect(record, app)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    server = make_server("127.0.0.1", 0, _closed_before_written(app), threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
     thread.start()
     try:
