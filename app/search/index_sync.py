@@ -101,23 +101,21 @@ def _apply(writer, question_ids, fresh=False):
 
 def semantic_encoder():
     """The sentence-embedding model, unless it is missing, switched off or not for the community's language."""
-    config = current_app.config
-    return embeddings.encoder() if config["SEARCH_SEMANTIC"] and config["SEARCH_LANGUAGE"] in \
-        embeddings.LANGUAGES else None
+    return semantic_status()[0]
 
 
 def semantic_status():
-    """(whether vectors are in use, a sentence that says which model or why not)."""
+    """(the encoder in use or None, a sentence that says which model or why none)."""
     config = current_app.config
     if not config["SEARCH_SEMANTIC"]:
-        return False, "switched off (SEARCH_SEMANTIC=false): suggestions are lexical only"
+        return None, "switched off (SEARCH_SEMANTIC=false): suggestions are lexical only"
     if config["SEARCH_LANGUAGE"] not in embeddings.LANGUAGES:
-        return False, (f"off: the model reads {', '.join(embeddings.LANGUAGES)} only and SEARCH_LANGUAGE is "
-                       f"{config['SEARCH_LANGUAGE']}: suggestions are lexical only")
+        return None, (f"off: the model reads {', '.join(embeddings.LANGUAGES)} only and SEARCH_LANGUAGE is "
+                      f"{config['SEARCH_LANGUAGE']}: suggestions are lexical only")
     encoder = embeddings.encoder()
     if encoder is None:
-        return False, f"unavailable, {embeddings.unavailable_reason()}: suggestions are lexical only"
-    return True, f"on, model {encoder.name}"
+        return None, f"unavailable, {embeddings.unavailable_reason()}: suggestions are lexical only"
+    return encoder, f"on, model {encoder.name}"
 
 
 def _advance(cursor, rows, now):

@@ -20,6 +20,7 @@ from sqlalchemy import ForeignKey, LargeBinary, String, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
+from app.search.embeddings import text_hash
 
 EXACT_LIMIT = 25_000
 COARSE_DIMENSIONS = 64
@@ -48,8 +49,6 @@ def store(encoder, texts):
     Returns how many were computed. In the caller's transaction.
     """
     import numpy
-
-    from app.search.embeddings import text_hash
 
     if not texts:
         return 0

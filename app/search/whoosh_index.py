@@ -87,14 +87,18 @@ class SearchIndex:
     def _open(self):
         """Open the index, creating it once even when several processes start together."""
         if self._index is None:
-            self.path.mkdir(parents=True, exist_ok=True)
-            with open(self.path / ".create.lock", "w") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)
-                if whoosh_index.exists_in(self.path):
-                    self._index = whoosh_index.open_dir(self.path)
-                else:
-                    self._index = whoosh_index.create_in(self.path, schema_for(self.language))
+            self._create(replace=False)
         return self._index
+
+    def _create(self, replace):
+        """Under the folder's lock: open the index there (unless `replace`), else create it for the language."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.path / ".create.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not replace and whoosh_index.exists_in(self.path):
+                self._index = whoosh_index.open_dir(self.path)
+            else:
+                self._index = whoosh_index.create_in(self.path, schema_for(self.language))
 
     @property
     def schema(self):
@@ -114,9 +118,7 @@ class SearchIndex:
 
     def recreate(self):
         """Empty the index with the configured language's schema (the start of a full rebuild)."""
-        with open(self.path / ".create.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            self._index = whoosh_index.create_in(self.path, schema_for(self.language))
+        self._create(replace=True)
         self._schema = None
         self._shared = threading.local()
 
