@@ -8,7 +8,7 @@ of a draft of one or two words is mostly noise, so the semantic half joins from
 SEMANTIC_MIN_WORDS complete words on. bench/eval_real.py measured the constants on the
 tuning half of real communities; docs/benchmarks.md has the figures.
 """
-from app.search.index_sync import semantic_encoder
+from app.search.index_sync import app_index, semantic_encoder
 from app.search.vectors import app_vectors
 
 SEMANTIC_MIN_WORDS = 4
@@ -29,7 +29,8 @@ def nearest_questions(text, limit=SEMANTIC_CANDIDATES, exclude_id=None, min_simi
     encoder = semantic_encoder()
     if encoder is None or not text.strip():
         return []
-    return _nearest(app_vectors(encoder), encoder.encode([text])[0], limit, exclude_id, min_similarity)
+    vectors = app_vectors(encoder, app_index().commit_key())
+    return _nearest(vectors, encoder.encode([text])[0], limit, exclude_id, min_similarity)
 
 
 def _nearest(vectors, query, limit, exclude_id, min_similarity):
@@ -70,7 +71,7 @@ def _semantic_ranking(encoder, words, exclude_id, min_similarity):
     While someone types, the complete words change once a word and the draft at every
     keystroke: the ranking of the same words is remembered until the stored vectors change.
     """
-    vectors = app_vectors(encoder)
+    vectors = app_vectors(encoder, app_index().commit_key())
     key = (vectors.revision, words, exclude_id, min_similarity)  # with the revision: never a ranking of older vectors
     ids = vectors.recall(key)
     if ids is None:

@@ -5,15 +5,23 @@ microseconds a document), so an OR query over the common words of a draft costs 
 milliseconds at 100,000 questions. Here the cost is bounded whatever is typed: read the
 postings of the rarest terms only, within a fixed budget, add up BM25's idf per document,
 then check the common terms for the best few dozen candidates only, by skipping through
-their postings. bench/eval_relevance.py measures the ranking and bench/bench_search.py the
+their postings. The postings read in full are decoded once per index segment and kept as
+arrays (IndexCache), so that while someone types, a keystroke costs array sums, not Whoosh's
+per-posting Python. bench/eval_real.py measures the ranking and bench/bench_search.py the
 speed; docs/benchmarks.md has the figures.
 
 A typed word counts once, as the best of its terms: the word itself or one of its synonyms
 (at half weight; a deployment's SEARCH_SYNONYMS, the product ships none), and for the word
 still being typed, its likeliest completions.
 """
-import heapq
 import math
+import threading
+import weakref
+from collections import OrderedDict
+
+import numpy
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
 
 COMPLETIONS = 8  # the most frequent title terms the word being typed may become
 TITLE_POSTINGS = 4000  # title postings read per request, rarest terms first: bounds the cost
@@ -24,6 +32,8 @@ SYNONYM_WEIGHT = 0.5
 BODY_WEIGHT = 0.9
 TITLE_LENGTH_NORM = 0.5  # a short title that matches is more focused than a long one
 RESOLVED_LIFT = 1.15  # when relevance is close, a thread with an accepted answer comes first
+READER_MEMO = 10_000  # entries computed per commit (completions of what was typed) before they start again
+CACHED_POSTINGS = 4_000_000  # document numbers kept decoded per process (16 MB): the titles of 400,000 questions
 
 
 def synonym_table(analyzer, groups=()):
@@ -47,7 +57,18 @@ def split_draft(analyzer, text):
 
 
 def _completions(reader, analyzer, partial):
-    """Title terms the partial word may stand for: its likeliest completions, its stem, a stem it overshot."""
+    """Title terms the partial word may stand for: its likeliest completions, its stem, a stem it overshot.
+
+    Listing a prefix's terms costs milliseconds at 100,000 questions: once per commit and prefix.
+    """
+    memo = CACHE.of_reader(reader)
+    key = ("completions", partial)
+    if key not in memo:
+        memo[key] = _find_completions(reader, analyzer, partial)
+    return memo[key]
+
+
+def _find_completions(reader, analyzer, partial):
     found = {term.decode() if isinstance(term, bytes) else term
              for _, term in reader.most_frequent_terms("title", COMPLETIONS, prefix=partial)}
     found.update(token.text for token in analyzer(partial) if reader.doc_frequency("title", token.text))
@@ -64,37 +85,103 @@ def _idf(documents, frequency):
     return math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
 
 
-def _postings(reader, field, term):
-    """Global document numbers of the live documents containing a term."""
-    for leaf, offset in reader.leaf_readers():
-        if (field, term) not in leaf:
-            continue
-        deleted = leaf.is_deleted if leaf.has_deletions() else None
-        for docnum in leaf.postings(field, term).all_ids():
-            if deleted is None or not deleted(docnum):
-                yield docnum + offset
+class IndexCache:
+    """What suggestions read from the index, kept: decoded postings per segment, and a memo per commit.
+
+    A segment never changes once written (a deletion only marks it), so a term's postings in a
+    segment are decoded once (the least recently used dropped past a budget), and the documents
+    deleted since are masked per reader.
+    """
+
+    def __init__(self, budget=CACHED_POSTINGS):
+        self._budget = budget
+        self._size = 0
+        self._decoded = OrderedDict()  # (segment id, field, term) -> int32 array of the segment's document numbers
+        self._per_reader = weakref.WeakKeyDictionary()  # reader -> {what is computed once per commit}
+        self._lock = threading.Lock()
+
+    def live(self, reader, field, term):
+        """The reader's document numbers of the live documents containing a term, ascending."""
+        parts = [self._segment(leaf, field, term) + offset
+                 for leaf, offset in reader.leaf_readers() if (field, term) in leaf]
+        ids = numpy.concatenate(parts) if len(parts) > 1 else parts[0] if parts else numpy.zeros(0, numpy.int32)
+        mask = self._live_mask(reader)
+        return ids if mask is None else ids[mask[ids]]
+
+    def _segment(self, leaf, field, term):
+        key = (leaf.segment().segment_id(), field, term)
+        with self._lock:
+            ids = self._decoded.get(key)
+            if ids is not None:
+                self._decoded.move_to_end(key)
+                return ids
+        ids = _all_ids(leaf.postings(field, term))
+        with self._lock:
+            self._decoded[key] = ids
+            self._size += len(ids)
+            while self._size > self._budget and len(self._decoded) > 1:
+                self._size -= len(self._decoded.popitem(last=False)[1])
+        return ids
+
+    def of_reader(self, reader):
+        """A dict that lives as long as `reader` (one commit of the index): what is computed once per commit."""
+        with self._lock:
+            memo = self._per_reader.get(reader)
+            if memo is None or len(memo) > READER_MEMO:
+                memo = self._per_reader[reader] = {}
+            return memo
+
+    def _live_mask(self, reader):
+        """None when no document is deleted, else True for every document that is not."""
+        if not reader.has_deletions():
+            return None
+        memo = self.of_reader(reader)
+        if "live" not in memo:
+            mask = numpy.ones(reader.doc_count_all(), dtype=bool)
+            for leaf, offset in reader.leaf_readers():
+                if leaf.has_deletions():
+                    mask[[offset + docnum for docnum in leaf.segment().deleted_docs()]] = False
+            memo["live"] = mask
+        return memo["live"]
 
 
-def _having(reader, field, term, docnums):
-    """Those of the sorted `docnums` that contain a term, by skipping through its postings."""
-    matcher = reader.postings(field, term)
-    for docnum in docnums:
-        if not matcher.is_active():
-            return
-        if matcher.id() < docnum:
-            matcher.skip_to(docnum)
-        if matcher.is_active() and matcher.id() == docnum:
-            yield docnum
+CACHE = IndexCache()
 
 
-def _gather(reader, field, concepts, budget, weight=1.0):
-    """Per concept {docnum: best weight}, from the rarest terms within `budget` postings; the rest deferred.
+def _all_ids(matcher):
+    """Every document number of a segment's postings of a term, ascending (the caller masks deleted ones).
+
+    Whoosh's own all_ids() costs a Python call a posting (2.6 us here); its format stores them in
+    blocks of up to 128 that decode at once, ten times faster for a common term.
+    """
+    if isinstance(matcher, FilterMatcher):  # the segment's deletions: masked by the caller instead
+        matcher = matcher.child
+    if not isinstance(matcher, W3LeafMatcher):  # a rare term's postings, inlined in the term index
+        return numpy.fromiter(matcher.all_ids(), dtype=numpy.int32)
+    blocks = []
+    while matcher.is_active():
+        matcher._read_ids()  # Whoosh 2.7's block reader (its last release)
+        blocks.append(numpy.asarray(matcher._ids, dtype=numpy.int32))
+        matcher._next_block()
+    return numpy.concatenate(blocks) if blocks else numpy.zeros(0, dtype=numpy.int32)
+
+
+def _having(sorted_ids, docnums):
+    """Those of `docnums` that are in the ascending array `sorted_ids`."""
+    if not len(sorted_ids):
+        return []
+    positions = numpy.minimum(numpy.searchsorted(sorted_ids, docnums), len(sorted_ids) - 1)
+    return [int(docnum) for docnum in numpy.asarray(docnums)[sorted_ids[positions] == docnums]]
+
+
+def _gather(reader, field, concepts, budget, weight=1.0, cache=CACHE):
+    """Per concept, each document's best weight (an array), from the rarest terms within `budget`; the rest deferred.
 
     A concept is one typed word: the word and its synonyms, or the completions of the partial
     word. A document scores the best of a concept's terms, not their sum.
     """
     documents = reader.doc_count_all() or 1
-    found = [{} for _ in concepts]
+    found = [numpy.zeros(documents, dtype=numpy.float64) for _ in concepts]
     terms = sorted((reader.doc_frequency(field, term), index, term, share)
                    for index, concept in enumerate(concepts) for term, share in concept)
     deferred, spent = [], 0
@@ -106,11 +193,19 @@ def _gather(reader, field, concepts, budget, weight=1.0):
             deferred.append((index, term, value))
             continue
         spent += frequency
-        best = found[index]
-        for docnum in _postings(reader, field, term):
-            if best.get(docnum, 0.0) < value:
-                best[docnum] = value
+        ids = cache.live(reader, field, term)
+        found[index][ids] = numpy.maximum(found[index][ids], value)
     return found, deferred
+
+
+def _best(matching, scores, count):
+    """The `count` best-scored of the matching document numbers, in ascending order (ties: the lower number)."""
+    if len(matching) > count:
+        # The count-th best score, then everything above it and the lowest-numbered of those equal to it.
+        threshold = numpy.partition(scores[matching], len(matching) - count)[len(matching) - count]
+        above, equal = matching[scores[matching] > threshold], matching[scores[matching] == threshold]
+        matching = numpy.sort(numpy.concatenate([above, equal[:count - len(above)]]))
+    return [int(docnum) for docnum in matching]
 
 
 def rank(reader, analyzer, text, limit=5, exclude_id=None, synonyms=None, use_body=True):
@@ -125,23 +220,21 @@ def rank(reader, analyzer, text, limit=5, exclude_id=None, synonyms=None, use_bo
     body = []
     if use_body and len(words) >= BODY_MIN_WORDS:
         body, _ = _gather(reader, "body", concepts[:len(words)], BODY_POSTINGS, BODY_WEIGHT)
-    elif use_body and len(set().union(*title)) < limit and not deferred:
+    elif use_body and numpy.count_nonzero(numpy.sum(title, axis=0) if title else 0) < limit and not deferred:
         # Few titles match a short draft: bodies may still hold the word ("zebrafish" in a
         # question about watch faces). The word being typed counts as typed here.
         typed = concepts[:len(words)] + [[(token.text, 1.0)] for token in analyzer(partial)]
         body, _ = _gather(reader, "body", typed, BODY_POSTINGS, BODY_WEIGHT)
-    scores = {}
-    for found in title + body:
-        for docnum, value in found.items():
-            scores[docnum] = scores.get(docnum, 0.0) + value
-    if not scores:
+    scores = numpy.sum(title + body, axis=0) if title + body else numpy.zeros(0)
+    matching = numpy.flatnonzero(scores)
+    if not len(matching):
         return []
-    candidates = sorted(heapq.nlargest(RESCORE, scores, key=scores.get))
+    candidates = _best(matching, scores, RESCORE)
     for index, term, value in deferred:  # common title terms: only the candidates are checked
         best = title[index]
-        for docnum in _having(reader, "title", term, candidates):
-            if best.get(docnum, 0.0) < value:
-                scores[docnum] += value - best.get(docnum, 0.0)
+        for docnum in _having(CACHE.live(reader, "title", term), candidates):
+            if best[docnum] < value:
+                scores[docnum] += value - best[docnum]
                 best[docnum] = value
     average = reader.field_length("title") / (reader.doc_count_all() or 1) or 1.0
 

@@ -143,7 +143,10 @@ class SearchIndex:
             writer.cancel()
             raise
         wrapper.close()
-        writer.commit()
+        if wrapper.changed:
+            writer.commit()
+        else:  # a catch-up that found nothing: no new commit, so readers keep what they cached
+            writer.cancel()
 
     @contextmanager
     def searcher(self, **kwargs):
@@ -163,6 +166,16 @@ class SearchIndex:
         self._shared.searcher = searcher
         return searcher
 
+    def commit_key(self):
+        """What identifies the latest commit this thread reads: its generation and the ids of its segments.
+
+        Whatever is written through the change log (the stored vectors too) is in the database
+        before the index commit that follows it, so a reader of the index syncs again when this moves.
+        """
+        reader = self.shared_searcher().reader()
+        segments = [leaf.segment() for leaf, _ in reader.leaf_readers()]  # None: an empty index's reader
+        return reader.generation(), tuple(segment.segment_id() for segment in segments if segment is not None)
+
     def cursor(self):
         """The id of the last change-log row applied (0 for a new index)."""
         with self.searcher() as searcher:
@@ -181,6 +194,7 @@ class IndexWriter:
     def __init__(self, writer):
         self._writer = writer
         self._committed = None
+        self.changed = False  # whether anything was written: only then is there something to commit
 
     def _searcher(self):
         """One searcher on the committed index for this writer's lookups.
@@ -213,18 +227,22 @@ class IndexWriter:
 
     def add(self, question_id, document):
         """Add a question's document to an index known not to hold it (after `clear`): no lookup."""
+        self.changed = True
         self._writer.add_document(id=str(question_id), **document)
 
     def remove(self, question_id):
         """Drop a question's document, if any."""
+        self.changed = True
         self._writer.delete_by_term("id", str(question_id), searcher=self._searcher())
 
     def set_cursor(self, change_id):
         """Record the change-log position reached, in the same commit."""
+        self.changed = True
         self._writer.update_document(id=CURSOR_DOC_ID, cursor=int(change_id))
 
     def clear(self):
         """Delete every document (a full reindex follows)."""
+        self.changed = True
         self._writer.delete_by_query(Every())
 
 

@@ -1,6 +1,6 @@
 """Semantic suggestions: vectors follow the change log into the database, and the ask form finds other wordings."""
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.clock import utcnow
 from app.extensions import db
@@ -75,6 +75,28 @@ def test_typing_within_a_word_reuses_the_semantic_ranking_until_a_vector_changes
     calls.clear()
     assert other.id in _suggested("Why does a bicycle tire deflate overni")  # new vectors: computed again
     assert calls == [["Why does a bicycle tire deflate"]]
+
+
+def test_the_stored_vectors_are_read_again_only_after_an_index_commit(make, community):
+    flat, _ = community
+    statements = []
+
+    def count(_connection, _cursor, statement, *_):
+        if "question_vectors" in statement:
+            statements.append(statement)
+
+    _suggested(DRAFT)
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert flat.id in _suggested(DRAFT + "again ")
+        assert statements == []  # no commit since the last sync: not even the one indexed query
+        other = make.question(title="Bicycle tire deflates every night", body="Tube is new, valve seems fine.")
+        index_sync.catch_up(now=utcnow())
+        statements.clear()
+        assert other.id in _suggested(DRAFT + "once more ")
+        assert statements  # the new commit: the rows written since were read
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_applying_a_change_that_leaves_the_text_alone_computes_nothing(make, community):

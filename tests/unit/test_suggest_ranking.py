@@ -58,6 +58,50 @@ def test_exclusion_limit_and_removed_documents(search_index):
     assert 1 not in _ids(search_index, "battery drains")  # the shared searcher sees the new commit
 
 
+def test_a_cached_segment_forgets_documents_deleted_after_it_was_read(search_index):
+    assert _ids(search_index, "earbuds pair")[:2] == [2, 5]  # the segment's postings are now decoded and kept
+    with search_index.writer() as writer:
+        writer.remove(2)
+    assert _ids(search_index, "earbuds pair") == [5]
+
+
+def test_the_word_being_typed_completes_to_terms_of_the_latest_commit(search_index):
+    assert _ids(search_index, "zebr") == []  # remembered for this commit only
+    with search_index.writer() as writer:
+        writer.put(7, _document("Zebra strap fades in the sun"))
+    assert _ids(search_index, "zebr") == [7]
+
+
+def test_block_decoding_matches_whoosh_for_long_and_filtered_postings(tmp_path):
+    # 300 documents share "common": its postings span three blocks of Whoosh's format.
+    index = whoosh_index.SearchIndex(tmp_path / "long")
+    with index.writer() as writer:
+        for number in range(1, 301):
+            writer.put(number, _document(f"common word number{number}"))
+    with index.writer() as writer:
+        for number in range(1, 301, 7):
+            writer.remove(number)
+    reader = index.shared_searcher().reader()
+    for leaf, _ in reader.leaf_readers():
+        matcher = leaf.postings("title", "common")
+        decoded = suggest._all_ids(leaf.postings("title", "common"))
+        assert list(decoded) == sorted(set(decoded))
+        assert set(matcher.all_ids()) <= set(decoded.tolist())  # deleted ones too: the caller masks them
+    live = suggest.CACHE.live(reader, "title", "common")
+    assert len(live) == 300 - len(range(1, 301, 7))
+    ids = {int(reader.stored_fields(int(docnum))["id"]) for docnum in live}
+    assert ids == set(range(1, 301)) - set(range(1, 301, 7))
+
+
+def test_the_decoded_postings_stay_within_their_budget(search_index):
+    cache = suggest.IndexCache(budget=3)
+    reader = search_index.shared_searcher().reader()
+    for term in ("earbud", "pair", "laptop", "case"):
+        cache.live(reader, "title", term)
+    assert cache._size <= 3
+    assert len(cache.live(reader, "title", "earbud")) == 2  # dropped, read again
+
+
 def test_common_terms_beyond_the_budget_still_rank_candidates(search_index, monkeypatch):
     # With no postings budget, every title term is deferred and checked only for candidates,
     # which then come from the body: the ranking must still use the deferred title terms.
