@@ -89,7 +89,8 @@ def _vote(post):
     value = _json_object().get("value")
     if not isinstance(value, int) or isinstance(value, bool):
         raise ValidationError({"value": "value must be 1 (up), -1 (down) or 0 (withdraw)."})
-    return {"score": services.cast_vote(g.api_user, post, value, now=request_now())}
+    # v1 clients rely on the documented toggle; the web pages set the vote explicitly instead.
+    return {"score": services.cast_vote(g.api_user, post, value, now=request_now(), same_again_withdraws=True)}
 
 
 @bp.post("/questions/<id:question_id>/vote")

@@ -329,15 +329,15 @@ def _diff(old, new):
 
 
 def _vote(post):
-    """Shared by question and answer votes: JSON for scripts, a redirect for plain forms."""
+    """Set the member's vote as asked (1, -1 or 0): JSON of the vote and score for scripts, None for plain forms."""
     form = VoteForm()
-    if not form.validate_on_submit():
+    # The form names the vote wanted, never "the other one": a tab showing stale state asks for what it shows.
+    if not form.validate_on_submit() or form.value.data is None:
         abort(400)
-    score = services.cast_vote(current_user, post, form.value.data if form.value.data is not None else 0,
-                               now=request_now())
+    score = services.cast_vote(current_user, post, form.value.data, now=request_now())
     if request.accept_mimetypes.best == "application/json":
-        return jsonify(score=score)
-    return None
+        return jsonify(score=score, vote=form.value.data)
+    return None  # the page the caller redirects to shows the vote and score as they now stand
 
 
 @bp.post("/questions/<id:question_id>/vote")

@@ -326,11 +326,13 @@ _VOTES = {
 }
 
 
-def cast_vote(user, post, value, *, now):
-    """Vote on a question or answer: 1 up, -1 down, 0 withdraw; the same vote again withdraws it.
+def cast_vote(user, post, value, *, now, same_again_withdraws=False):
+    """Set the user's vote on a question or answer (1 up, -1 down, 0 none); returns the post's new score.
 
-    Returns the post's new score. The post row is locked and the score and reputation
-    change by SQL expressions in one transaction, so concurrent votes all count.
+    Setting, not toggling, makes a repeated request (a second tab, a retry) harmless; the API keeps its
+    documented toggle, the same vote again withdrawing it, through `same_again_withdraws`. The post row
+    is locked and the score and reputation change by SQL expressions in one transaction, so concurrent
+    votes all count.
     """
     if type(value) is not int or value not in (-1, 0, 1):
         raise ValidationError({"value": "A vote is 1 (up), -1 (down) or 0 (withdraw)."})
@@ -347,7 +349,7 @@ def cast_vote(user, post, value, *, now):
         raise NotFound(f"That {kind} has been deleted.")
     vote = db.session.get(vote_model, (user.id, post.id))
     old = vote.value if vote else 0
-    new = 0 if value == old else value
+    new = 0 if same_again_withdraws and value == old else value
     if new == old:
         db.session.rollback()
         return post.score

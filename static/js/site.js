@@ -57,10 +57,19 @@
     });
     const data = await response.json();
     if (!response.ok) { window.alert(data.error?.message || "Your vote could not be recorded."); return; }
-    form.querySelector("[data-score]").textContent = data.score;
-    const wasActive = button.classList.contains("is-active");
-    form.querySelectorAll(".vote").forEach((b) => { b.classList.remove("is-active"); b.setAttribute("aria-pressed", "false"); });
-    if (!wasActive) { button.classList.add("is-active"); button.setAttribute("aria-pressed", "true"); }
+    showVote(form, data);
+  }
+
+  // The page shows the vote and score the server answered, not what this tab guessed: another tab may have voted.
+  function showVote(form, { score, vote: current }) {
+    form.querySelector("[data-score]").textContent = score;
+    form.querySelectorAll(".vote[data-direction]").forEach((arrow) => {
+      const direction = Number(arrow.dataset.direction);
+      const lit = current === direction;
+      arrow.classList.toggle("is-active", lit);
+      arrow.setAttribute("aria-pressed", String(lit));
+      arrow.value = String(lit ? 0 : direction);  // pressing a lit arrow asks for no vote
+    });
   }
 
   // Suggestions while asking: existing threads that may answer the question before it is posted.

@@ -156,8 +156,8 @@ def test_voting_through_the_page_answers_json_for_scripts(client, thread, make, 
     _, _, other = thread
     sign_in(make.user("fan"))
     response = client.post(f"/answers/{other.id}/vote", data={"value": "1"}, headers={"Accept": "application/json"})
-    assert response.status_code == 200 and response.json == {"score": 2}
-    response = client.post(f"/answers/{other.id}/vote", data={"value": "1"})
+    assert response.status_code == 200 and response.json == {"score": 2, "vote": 1}
+    response = client.post(f"/answers/{other.id}/vote", data={"value": "0"})  # the lit arrow asks for no vote
     assert response.status_code == 302
     db.session.expire_all()
     assert other.score == 1

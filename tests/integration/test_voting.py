@@ -1,5 +1,6 @@
-"""Votes: one per member per post, toggling, switching, scores and reputation kept exact."""
+"""Votes: one per member per post, set explicitly, switching, scores and reputation kept exact."""
 import threading
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
@@ -30,10 +31,20 @@ def test_upvote_raises_score_and_author_reputation(thread):
     assert asker.reputation == 1 + 5
 
 
-def test_same_vote_again_withdraws_it(thread):
+def test_the_same_vote_again_keeps_it(thread):
+    """A vote says what the member wants, so sending it twice (two tabs, a retry) changes nothing the second time."""
     _, answer, _, answerer, voter = thread
     services.cast_vote(voter, answer, 1, now=utcnow())
-    assert services.cast_vote(voter, answer, 1, now=utcnow()) == 0
+    assert services.cast_vote(voter, answer, 1, now=utcnow()) == 1
+    db.session.expire_all()
+    assert answerer.reputation == 1 + 10
+    assert db.session.get(AnswerVote, (voter.id, answer.id)).value == 1
+
+
+def test_the_api_may_still_ask_for_the_same_vote_again_to_withdraw_it(thread):
+    _, answer, _, answerer, voter = thread
+    services.cast_vote(voter, answer, 1, now=utcnow(), same_again_withdraws=True)
+    assert services.cast_vote(voter, answer, 1, now=utcnow(), same_again_withdraws=True) == 0
     db.session.expire_all()
     assert answerer.reputation == 1
     assert db.session.scalar(select(func.count()).select_from(AnswerVote)) == 0
@@ -91,6 +102,103 @@ def test_no_vote_on_deleted_posts(thread):
         services.cast_vote(voter, answer, 1, now=utcnow())
 
 
+def vote_in_page(client, answer, value):
+    """What the page's script sends: the vote the member wants, answered with JSON."""
+    return client.post(f"/answers/{answer.id}/vote", data={"value": str(value)}, headers={"Accept": "application/json"})
+
+
+def test_two_tabs_sending_up_keep_one_up_vote(client, thread, sign_in):
+    _, answer, _, answerer, voter = thread
+    sign_in(voter)
+    for _tab in range(2):
+        response = vote_in_page(client, answer, 1)
+        assert response.status_code == 200 and response.json == {"score": 1, "vote": 1}
+    db.session.expire_all()
+    assert answerer.reputation == 1 + 10
+
+
+def test_a_stale_tab_withdrawing_a_vote_already_withdrawn_sees_none_and_zero(client, thread, sign_in):
+    _, answer, _, answerer, voter = thread
+    sign_in(voter)
+    vote_in_page(client, answer, 1)
+    assert vote_in_page(client, answer, 0).json == {"score": 0, "vote": 0}  # the first tab withdraws
+    response = vote_in_page(client, answer, 0)  # the second still shows the arrow lit, and withdraws too
+    assert response.status_code == 200 and response.json == {"score": 0, "vote": 0}
+    db.session.expire_all()
+    assert answerer.reputation == 1
+
+
+def test_a_stale_tab_voting_down_switches_and_says_so(client, thread, sign_in):
+    _, answer, _, answerer, voter = thread
+    sign_in(voter)
+    vote_in_page(client, answer, 1)
+    assert vote_in_page(client, answer, -1).json == {"score": -1, "vote": -1}
+    db.session.expire_all()
+    assert answerer.reputation_points == -2
+
+
+@pytest.mark.parametrize("data", [{}, {"value": ""}, {"value": "up"}, {"value": "2"}])
+def test_a_page_vote_must_say_which_vote(client, thread, sign_in, data):
+    _, answer, _, _, voter = thread
+    sign_in(voter)
+    response = client.post(f"/answers/{answer.id}/vote", data=data, headers={"Accept": "application/json"})
+    assert response.status_code in (400, 422)
+    db.session.expire_all()
+    assert answer.score == 0
+
+
+class VoteBoxes(HTMLParser):
+    """The page's vote boxes in order (the question's first): each its score and {direction: (value, pressed, lit)}."""
+
+    def __init__(self):
+        super().__init__()
+        self.boxes, self._in_score = [], False
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        classes = (attributes.get("class") or "").split()
+        if "data-vote-box" in attributes:
+            self.boxes.append({"score": None, "buttons": {}})
+        elif tag == "span" and "data-score" in attributes:
+            self._in_score = True
+        elif tag == "button" and "vote" in classes:
+            direction = "up" if "vote-up" in classes else "down"
+            self.boxes[-1]["buttons"][direction] = (attributes.get("value"), attributes.get("aria-pressed"),
+                                                    "is-active" in classes)
+
+    def handle_data(self, data):
+        if self._in_score:
+            self.boxes[-1]["score"], self._in_score = data.strip(), False
+
+
+def question_vote_box(page):
+    """The question's vote box as the page shows it."""
+    parser = VoteBoxes()
+    parser.feed(page)
+    return parser.boxes[0]
+
+
+def test_without_javascript_two_tabs_sending_up_show_one_up_vote(client, thread, sign_in):
+    question, _, _, _, voter = thread
+    sign_in(voter)
+    for _tab in range(2):
+        response = client.post(f"/questions/{question.id}/vote", data={"value": "1"}, follow_redirects=True)
+        assert response.status_code == 200
+    box = question_vote_box(response.get_data(as_text=True))
+    # The lit arrow asks for no vote when pressed again; the other asks for its own direction.
+    assert box == {"score": "1", "buttons": {"up": ("0", "true", True), "down": ("-1", "false", False)}}
+
+
+def test_without_javascript_a_stale_withdrawal_shows_no_vote(client, thread, sign_in):
+    question, _, _, _, voter = thread
+    sign_in(voter)
+    client.post(f"/questions/{question.id}/vote", data={"value": "-1"})
+    client.post(f"/questions/{question.id}/vote", data={"value": "0"})
+    response = client.post(f"/questions/{question.id}/vote", data={"value": "0"}, follow_redirects=True)
+    box = question_vote_box(response.get_data(as_text=True))
+    assert box == {"score": "0", "buttons": {"up": ("1", "false", False), "down": ("-1", "false", False)}}
+
+
 def vote_at_once(app, votes):
     """Cast (user_id, answer_id) up-votes from one thread each, released together; returns their errors."""
     errors, start = [], threading.Barrier(len(votes))
@@ -128,9 +236,9 @@ def test_concurrent_votes_from_many_members_all_count(app, thread, make):
 
 
 def test_one_member_double_clicking_keeps_one_vote(app, thread):
-    """The same member sending the same vote twice at once: withdrawn or kept, never counted twice."""
-    _, answer, _, _, voter = thread
+    """The same member sending the same vote twice at once: kept, never counted twice."""
+    _, answer, _, answerer, voter = thread
     assert vote_at_once(app, [(voter.id, answer.id)] * 2) == []
     db.session.expire_all()
-    votes = db.session.scalar(select(func.count()).select_from(AnswerVote))
-    assert answer.score == votes and votes in (0, 1)
+    assert db.session.scalar(select(func.count()).select_from(AnswerVote)) == 1
+    assert (answer.score, answerer.reputation_points) == (1, 10)
