@@ -1,8 +1,11 @@
 """Rate limits for sign-in, sign-up and posting, set from config (RATELIMIT_* settings)."""
-from flask import current_app, request
+from datetime import UTC
+
+from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
+from app.clock import request_now
 from app.extensions import limiter
 from app.models import ApiToken
 
@@ -24,8 +27,37 @@ def _setting(name):
 
 sign_in_limit = limiter.limit(_setting("RATELIMIT_SIGN_IN"), methods=["POST"],
                               error_message="Too many sign-in attempts. Wait a minute and try again.")
-sign_up_limit = limiter.limit(_setting("RATELIMIT_SIGN_UP"), methods=["POST"],
-                              error_message="Too many accounts created from this address. Try again later.")
+
+
+def count_sign_up():
+    """Mark this request as one that created an account: only those count towards the sign-up limit."""
+    g.account_created = True
+
+
+def _created_an_account(response):
+    """Whether this request created an account (the view says so through count_sign_up)."""
+    return g.get("account_created", False)
+
+
+def _in_words(seconds):
+    """A wait as a person says it: "in 42 minutes", "in 3 hours"."""
+    minutes = max(1, round(seconds / 60))
+    if minutes < 120:
+        return f"in {minutes} minute{'s' if minutes != 1 else ''}"
+    return f"in {round(minutes / 60)} hours"
+
+
+def _sign_up_refused():
+    """The refusal, with when the breached limit lifts (the same moment as the Retry-After header)."""
+    breached = limiter.current_limit  # set before the refusal is raised: the limit this request breached
+    seconds_left = breached.reset_at - request_now().replace(tzinfo=UTC).timestamp() if breached else None
+    when = _in_words(seconds_left) if breached else "later"
+    return f"Too many accounts were created from this address. You can create another account {when}."
+
+
+# Only accounts actually created count: form mistakes must not lock a newcomer out.
+sign_up_limit = limiter.limit(_setting("RATELIMIT_SIGN_UP"), methods=["POST"], deduct_when=_created_an_account,
+                              error_message=_sign_up_refused)
 # One bucket for questions, answers and comments together, across the web and the API.
 posting_limit = limiter.shared_limit(_setting("RATELIMIT_POSTING"), scope="posting", key_func=member_or_address,
                                      methods=["POST"],

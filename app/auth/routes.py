@@ -6,7 +6,7 @@ from app.auth import bp, services
 from app.auth.forms import ChangePasswordForm, RegisterForm, SignInForm, SignOutForm
 from app.clock import request_now
 from app.exceptions import ValidationError
-from app.ratelimits import sign_in_limit, sign_up_limit
+from app.ratelimits import count_sign_up, sign_in_limit, sign_up_limit
 from app.security import safe_next
 from app.urls import member_url
 from app.web import show_errors
@@ -25,6 +25,7 @@ def register():
         except ValidationError as error:
             show_errors(form, error)
         else:
+            count_sign_up()
             login_user(user)
             flash(f"Welcome to the community, {user.username}!", "success")
             return redirect(safe_next(request.args.get("next")))

@@ -10,15 +10,18 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from datetime import timedelta
 
 import pytest
 import redis
+from sqlalchemy import select
 
 from app import create_app
 from app.auth import services as accounts
 from app.clock import utcnow
 from app.config import REPO_ROOT
 from app.extensions import db
+from app.models import User
 from tests import builders
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")  # tests marked needs_redis are only collected when it is set
@@ -44,11 +47,32 @@ def test_sign_in_attempts_are_limited(limited_app):
     assert client.get("/sign-in").status_code == 200  # reading the form is never limited
 
 
-def test_sign_ups_are_limited(limited_app):
-    client = limited_app.test_client()
-    statuses = [client.post("/register", data={"username": "a", "email": "b", "password": "c", "confirm": "c"})
-                .status_code for _ in range(3)]
-    assert statuses == [422, 422, 429]
+def _sign_up(app, username, *, confirm=builders.PASSWORD, **headers):
+    """Submit the register form from a new visitor (same address, no session) and return the response."""
+    return app.test_client().post("/register", headers=headers, data={
+        "username": username, "email": f"{username}@example.org", "password": builders.PASSWORD, "confirm": confirm})
+
+
+def test_failed_sign_up_attempts_do_not_count_towards_the_limit(limited_app):
+    mistakes = [_sign_up(limited_app, "newcomer", confirm="a typo").status_code for _ in range(5)]
+    assert mistakes == [422] * 5
+    assert _sign_up(limited_app, "newcomer").status_code == 302
+    assert db.session.scalar(select(User).filter_by(username="newcomer")) is not None
+
+
+def test_accounts_created_are_limited_and_the_refusal_says_when_it_lifts(limited_app, clock):
+    assert [_sign_up(limited_app, name).status_code for name in ("first", "second")] == [302, 302]
+    clock.advance(timedelta(minutes=18))
+    refused = _sign_up(limited_app, "third")
+    assert refused.status_code == 429
+    assert "You can create another account in 42 minutes." in refused.get_data(as_text=True)
+    assert 41 * 60 <= int(refused.headers["Retry-After"]) <= 42 * 60 + 1
+    as_json = _sign_up(limited_app, "third", Accept="application/json")
+    assert as_json.status_code == 429
+    assert "in 42 minutes" in as_json.json["error"]["message"]
+    assert db.session.scalar(select(User).filter_by(username="third")) is None
+    clock.advance(timedelta(minutes=43))
+    assert _sign_up(limited_app, "third").status_code == 302
 
 
 def test_posting_shares_one_budget_across_questions_answers_comments_and_the_api(limited_app, make):

@@ -20,6 +20,7 @@ EDGES = {
     "helpfulness/routes.py": "its own view",
     "moderation/hooks.py": "a request hook",
     "auth/bearer.py": "a request decorator",
+    "ratelimits.py": "a refused request's message: when the limit lifts, at the request's moment",
     "webhooks/transport.py": "the network edge: the signed timestamp says when the bytes left",
 }
 
