@@ -1,6 +1,7 @@
 """Post bodies (Markdown) and comments (plain text) to safe HTML, and HTML back to text.
 
-The only importer of markdown and bleach.  Raw HTML typed in a post is shown as text, since
+The only renderer (app.moderation.holds reads bleach's list of domains, nothing more).
+Raw HTML typed in a post is shown as text, since
 Markdown's HTML support is off.  Markdown's output is cleaned by bleach against an allow-list:
 other tags are escaped (shown as text), other attributes and comments are dropped.  Links keep
 an href only for http, https, mailto or relative URLs, checked here as bleach misses some

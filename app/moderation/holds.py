@@ -5,11 +5,13 @@ Staff are never held or limited. A held post is saved hidden (hidden_reason "hel
 author and moderators, until a moderator approves or rejects it.
 """
 import re
+import unicodedata
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bleach.linkifier import TLDS
 from sqlalchemy import func, select, update
 
 from app import permissions, settings
@@ -44,7 +46,24 @@ NEW_MEMBER_ANSWERS_PER_HOUR = settings.define(
 # Set while trusted code loads content in bulk (the demo community, an import): no holds, no limits.
 _trusted_load = ContextVar("trusted_load", default=False)
 
-_URL = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>()\[\]\"']+")
+# An address with a scheme, a protocol-relative "//host" (rendered as a link too) or "www." is a link whatever its
+# host. Markdown, HTML and autolinks need no pattern of their own: their address is found inside them.
+_ADDRESS_WITH_SCHEME = re.compile(
+    r"(?i)(?:\bhttps?://|(?<![\w:/])//(?=[\w-]++\.[\w-])|\bwww\.)[^\s<>()\[\]{}\"'`]++")
+# A bare "example.com/free": only a top-level domain that bleach's linkify knows, and a path or query, make one,
+# since "holds.py", "node.js" or a lone "example.com" are more often files and names. That list predates the
+# newer domains (".xyz", ".shop"): "spam.xyz/free" is missed bare, though "https://spam.xyz/free" is counted.
+# bleach's own URL_RE is not used as is: it backtracks quadratically on "((((" or "a-a-a-" runs, which in a post
+# of 30,000 characters cost it seconds to tens of seconds. Here a match starts only where a run of name characters
+# starts, and every repeat is possessive or bounded by a literal, so the scan stays linear.
+_BARE_ADDRESS = re.compile(
+    r"(?i)(?<![\w.@/-])(?:[\w-]++\.)+(?:" + "|".join(sorted(TLDS, key=len, reverse=True)) + r")"
+    r"(?::\d++)?(?:/|\?(?=\w))[^\s<>()\[\]{}\"'`|\\^]*+")  # a "?" that ends a question is no query
+_SCHEME = re.compile(r"(?i)^(?:https?:)?//")
+# Sentence punctuation and Markdown emphasis that follow an address are not part of it.
+_ADDRESS_TRAILER = ".,;:!?*_~"
+# Anything that is not a letter or a digit separates words when phrases are matched; underscores too.
+_WORD_SEPARATORS = re.compile(r"[\W_]+")
 
 
 class PostingLimitReached(DomainError):
@@ -102,16 +121,39 @@ def check_posting_limit(user, kind, *, now):
             "Please wait a little: the limit lifts as you spend more time in the community.")
 
 
+def _address_key(address):
+    """One spelling per address: without its scheme or trailing punctuation, in lower case."""
+    return _SCHEME.sub("", address.rstrip(_ADDRESS_TRAILER)).lower()
+
+
 def link_count(text):
-    """Distinct web addresses in a post's source (Markdown links and bare addresses alike)."""
-    return len({match.group().rstrip(".,;:!?").lower() for match in _URL.finditer(text or "")})
+    """Distinct web addresses in a post's source: Markdown, HTML and autolinks, bare URLs and bare domain/paths."""
+    # Distinct, as the rule always counted: a Markdown link whose text is its own URL, or one address repeated,
+    # is one link for a reader, and "more than N links" means N different places a post sends them.
+    text = text or ""
+    addresses = {_address_key(match.group()) for match in _ADDRESS_WITH_SCHEME.finditer(text)}
+    # Blanked out first, so the host or path of an address already counted is not counted again as a bare one.
+    rest = _ADDRESS_WITH_SCHEME.sub(" ", text)
+    addresses |= {_address_key(match.group()) for match in _BARE_ADDRESS.finditer(rest)}
+    return len(addresses)
+
+
+def _words(text):
+    """Text reduced to its words for phrase matching: NFKC, casefolded, invisible characters dropped, one space."""
+    folded = unicodedata.normalize("NFKC", text or "").casefold()
+    # A soft hyphen or zero-width space shows as nothing, so "give\u00adaway" reads, and must match, as "giveaway".
+    visible = "".join(char for char in folded if unicodedata.category(char) != "Cf")
+    return _WORD_SEPARATORS.sub(" ", visible).strip()
 
 
 def forbidden_phrase(text):
-    """The first forbidden phrase the text contains (any case, any spacing), or None."""
-    folded = " ".join((text or "").casefold().split())
+    """The first forbidden phrase the text contains as whole words (any case, spacing or punctuation), or None."""
+    # Padded with spaces, so a phrase matches whole words only: "crypto giveaway" is in "crypto-giveaway!" but
+    # not in "cryptogiveawayz", and a short phrase does not catch the longer words that contain it.
+    words = f" {_words(text)} "
     for phrase in settings.get(FORBIDDEN_PHRASES):
-        if " ".join(phrase.casefold().split()) in folded:
+        wanted = _words(phrase)
+        if wanted and f" {wanted} " in words:  # a phrase of punctuation alone would match every post
             return phrase
     return None
 

@@ -19,6 +19,7 @@ from tests import corpora
 pytestmark = pytest.mark.time_sensitive  # run again under a shifted clock (make test)
 
 LINKS = "See https://a.example/1 and https://b.example/2 and https://c.example/3 for the details."
+BARE_LINKS = "Cheap at pills-shop.com/buy, then deals.net/order?id=7 and bestprice.org/free for the rest."
 
 
 @pytest.fixture
@@ -102,6 +103,60 @@ def test_link_heavy_posts_from_low_reputation_members_are_held(app, make):
 def test_link_counting():
     assert holds.link_count("[docs](https://x.example/a) and https://x.example/a. Also www.y.example") == 2
     assert holds.link_count("no links at all, just example.com") == 0
+
+
+def test_every_way_of_writing_an_address_counts_as_a_link():
+    post = ('[one](https://a.example/1), <a href="https://b.example/2">two</a>, <https://c.example/3>, '
+            "https://d.example/4, www.e.example/5, shop.com/free and [seven](//g.example/7)")
+    assert holds.link_count(post) == 7
+
+
+def test_an_address_written_several_ways_counts_once():
+    assert holds.link_count("https://shop.com/free, shop.com/free and (shop.com/free). **shop.com/free**") == 1
+
+
+def test_names_that_only_look_like_addresses_are_not_links():
+    text = ("Just example.com, my holds.py and README.md, node.js/express, mail me@example.com, version 2.0/3.1, "
+            "C:/Users/me/app.py and src/app.py. Is the bug in main.py?")
+    assert holds.link_count(text) == 0
+
+
+def test_bare_addresses_from_a_low_reputation_member_are_held(app, make):
+    app.config.update(HOLD_LINKS_OVER=2, HOLD_REPUTATION_BELOW=10)
+    answer = make.answer(make.question(), make.user(), body=BARE_LINKS)
+    assert answer.hidden_reason == "held"
+    assert "3 links" in db.session.scalar(select(ReviewItem.hold_reason))
+
+
+@pytest.mark.parametrize("variant", ["crypto-giveaway", "Crypto_Giveaway", "crypto. giveaway", "ｃｒｙｐｔｏ giveaway",
+                                     "CRYPTO — GIVEAWAY", "crypto give\u00adaway"])
+def test_punctuation_case_and_compatibility_forms_do_not_hide_a_phrase(app, make, variant):
+    app.config["FORBIDDEN_PHRASES"] = ["crypto giveaway"]
+    answer = make.answer(make.question(), make.user(), body=f"Join the {variant} now, it is great.")
+    assert answer.hidden_reason == "phrase"
+
+
+def test_phrases_are_normalised_like_the_text_and_keep_word_boundaries(app):
+    app.config["FORBIDDEN_PHRASES"] = ["--!!--", "Crypto-Giveaway!"]
+    assert holds.forbidden_phrase("the CRYPTO giveaway") == "Crypto-Giveaway!"
+    assert holds.forbidden_phrase("cryptogiveawayz and supercrypto giveaway") is None
+    assert holds.forbidden_phrase("nothing forbidden here") is None  # a phrase of punctuation alone matches nothing
+
+
+def test_an_ordinary_post_with_one_link_and_a_giveaway_is_not_held(app, make):
+    app.config.update(FORBIDDEN_PHRASES=["crypto giveaway"], HOLD_LINKS_OVER=1, HOLD_REPUTATION_BELOW=10)
+    body = "We ran a giveaway for crypto fans last year: the winners are listed at https://shop.example/news."
+    answer = make.answer(make.question(), make.user(), body=body)
+    assert not answer.is_hidden and db.session.scalar(select(ReviewItem)) is None
+
+
+def test_hostile_texts_are_screened_without_error(app):
+    """The naughty-string sample and inputs that make naive URL patterns backtrack (quadratic: tens of seconds)."""
+    app.config["FORBIDDEN_PHRASES"] = ["crypto giveaway"]
+    pathological = ["a-" * 15_000, "(" * 30_000, "a." * 15_000, "www." * 7_500, "/" * 30_000, "-_" * 15_000]
+    for text in corpora.naughty_sample() + pathological:
+        assert holds.link_count(text) >= 0
+        assert holds.forbidden_phrase(text) is None, text
 
 
 def test_forbidden_phrases_hold_by_default_and_reject_when_set(app, make):
