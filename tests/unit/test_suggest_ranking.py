@@ -93,6 +93,16 @@ def test_block_decoding_matches_whoosh_for_long_and_filtered_postings(tmp_path):
     assert ids == set(range(1, 301)) - set(range(1, 301, 7))
 
 
+def test_completions_from_kept_vocabularies_match_whoosh_across_segments(search_index):
+    with search_index.writer() as writer:  # a second segment, sharing terms with the first
+        writer.put(8, _document("Earbuds earpiece earring case"))
+    reader = search_index.shared_searcher().reader()
+    assert len(list(reader.leaf_readers())) == 2
+    for prefix in ("ea", "c", "p", "zz", ""):
+        expected = [term.decode() for _, term in reader.most_frequent_terms("title", 8, prefix=prefix)]
+        assert suggest.CACHE.most_frequent_terms(reader, "title", prefix, 8) == expected
+
+
 def test_the_decoded_postings_stay_within_their_budget(search_index):
     cache = suggest.IndexCache(budget=3)
     reader = search_index.shared_searcher().reader()
