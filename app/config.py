@@ -79,6 +79,7 @@ STATIC_SETTINGS = {
     "RATELIMIT_SIGN_IN": "10 per minute; 50 per hour",
     "RATELIMIT_SIGN_UP": "5 per hour",
     "RATELIMIT_POSTING": "20 per minute; 200 per hour",
+    "RATELIMIT_SUGGEST_OPENED": "10 per minute; 60 per hour",
     "PASSWORD_HASH_METHOD": "scrypt",
     "QUESTIONS_PER_PAGE": 30,
     "WRITE_BEHIND_SECONDS": 5.0,

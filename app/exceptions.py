@@ -51,6 +51,16 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class EditConflict(Conflict):
+    """An edit started from an older revision than the saved one; `current` is the version saved since."""
+
+    code = "edit_conflict"
+
+    def __init__(self, message, current):
+        super().__init__(message)
+        self.current = current
+
+
 def must_exist(value, message):
     """`value`, or NotFound with `message` when it is None: the one way a query says 404."""
     if value is None:

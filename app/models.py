@@ -253,7 +253,7 @@ class Answer(db.Model):
 
 
 class Comment(db.Model):
-    """A short plain-text comment on a question or, when answer_id is set, on an answer."""
+    """A short comment (inline Markdown) on a question or, when answer_id is set, on an answer."""
 
     __tablename__ = "comments"
     __table_args__ = (NEVER_REUSE_IDS,)
@@ -266,6 +266,7 @@ class Comment(db.Model):
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column()
+    edited_at: Mapped[datetime | None]  # the last edit; the text before each edit is a CommentRevision
     deleted_at: Mapped[datetime | None]
     hidden_at: Mapped[datetime | None]
     hidden_reason: Mapped[str | None] = mapped_column(String(20))
@@ -371,5 +372,19 @@ class Revision(db.Model):
     tags: Mapped[str | None] = mapped_column(String(200))
     body_source: Mapped[str] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(String(300))
+
+    editor: Mapped[User] = relationship()
+
+
+class CommentRevision(db.Model):
+    """A comment's text as it was before one edit, with who edited it and when."""
+
+    __tablename__ = "comment_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    edited_at: Mapped[datetime] = mapped_column()
+    editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
     editor: Mapped[User] = relationship()

@@ -93,6 +93,14 @@ def can_delete_answer(user, answer, *, now):
     return answer.author_id == user.id and not answer.is_accepted
 
 
+def can_edit_comment(user, comment, edit_window, *, now):
+    """Authors edit their comment for `edit_window()` after posting it; moderators edit any comment at any time."""
+    if not _may_write(user, now) or comment.is_deleted:
+        return False
+    # The window is a function, asked only about an author's own comment: reading it costs a query (a setting).
+    return is_moderator(user) or (comment.author_id == user.id and now - comment.created_at <= edit_window())
+
+
 def can_delete_comment(user, comment, *, now):
     """Authors and moderators delete comments."""
     return _may_write(user, now) and not comment.is_deleted and (comment.author_id == user.id or is_moderator(user))

@@ -1,4 +1,4 @@
-"""Rate limits for sign-in, sign-up and posting, set from config (RATELIMIT_* settings)."""
+"""Rate limits for sign-in, sign-up, posting and ask-form reports, set from config (RATELIMIT_* settings)."""
 from datetime import UTC
 
 from flask import current_app, g, request
@@ -79,3 +79,7 @@ email_request_limit = limiter.limit(_setting_or("RATELIMIT_EMAIL_REQUESTS", "5 p
 email_target_limit = limiter.limit(_setting_or("RATELIMIT_EMAIL_TARGET", "3 per hour"), methods=["POST"],
                                    key_func=_requested_address,
                                    error_message="Too many emails were requested for that address. Try again later.")
+
+# Reports of suggestions opened on the ask form feed the deflection figure: one person must not be able to pad it.
+suggestion_opened_limit = limiter.limit(_setting("RATELIMIT_SUGGEST_OPENED"), key_func=member_or_address,
+                                        methods=["POST"], error_message="Too many reports. Try again later.")

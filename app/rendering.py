@@ -1,4 +1,4 @@
-"""Post bodies (Markdown) and comments (plain text) to safe HTML, and HTML back to text.
+"""Post bodies (Markdown) and comments (inline Markdown) to safe HTML, and HTML back to text.
 
 The only renderer (app.moderation.holds reads bleach's list of domains, nothing more).
 Raw HTML typed in a post is shown as text, since
@@ -7,6 +7,11 @@ other tags are escaped (shown as text), other attributes and comments are droppe
 an href only for http, https, mailto or relative URLs, checked here as bleach misses some
 (``javascript:123``), and all get ``rel="nofollow ugc noopener"``; an image needs an https or
 site-relative (``/...``) source, otherwise its alt text is shown.
+
+Posts and comments follow one rule: a bare http(s) address in text becomes a link (bleach's
+linkify, in the same pass as the cleaning, so the link rules above apply to it), except inside
+code and existing links.  A comment is one line of a post: the same inline Markdown (code,
+emphasis, links), and no block elements (paragraphs, headings, lists, quotes, images).
 
 Python-Markdown has quadratic paths (issue #798) and, with bleach, costs about 100 microseconds
 per HTML element, so rendering is bounded: quotes and lists nested deeper than MAX_NESTING are
@@ -24,6 +29,7 @@ from itertools import pairwise
 import bleach
 import markdown
 from bleach.html5lib_shim import Filter
+from bleach.linkifier import LinkifyFilter
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.extensions.tables import TableExtension
@@ -84,6 +90,9 @@ _ALLOWED_ATTRIBUTES = {
     "code": _allow_language_class,
 }
 _LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+# A comment is inline: the tags inline Markdown makes, and on links the attributes posts allow.
+_COMMENT_TAGS = frozenset({"a", "code", "em", "strong"})
+_COMMENT_ATTRIBUTES = {"a": _ALLOWED_ATTRIBUTES["a"]}
 
 
 class RenderError(ValueError):
@@ -353,6 +362,31 @@ def _markdown_to_html(text):
     return md.convert(text).replace(_FENCE_BREAK, "")
 
 
+# Everything but the paragraph, which is the one line a comment is.
+_BLOCK_PROCESSORS = ("empty", "indent", "code", "hashheader", "setextheader", "hr", "olist", "ulist", "quote",
+                     "reference")
+# Images and hard line breaks are not inline text; references need definitions, which are blocks.
+_NON_COMMENT_INLINE = ("image_link", "image_reference", "short_image_ref", "reference", "short_reference",
+                       "linebreak")
+
+
+class _InlineOnly(Extension):
+    """Leaves Markdown only its paragraph block and the inline formatting a comment may use."""
+
+    def extendMarkdown(self, md):
+        for name in _BLOCK_PROCESSORS:
+            md.parser.blockprocessors.deregister(name)
+        for name in _NON_COMMENT_INLINE:
+            md.inlinePatterns.deregister(name)
+
+
+def _inline_markdown_to_html(line):
+    """Run Python-Markdown on one line of inline Markdown; returns the paragraph's content."""
+    md = markdown.Markdown(extensions=[_BoundedMarkdown(), _InlineOnly()], output_format="html")
+    paragraph = md.convert(line)
+    return paragraph.removeprefix("<p>").removesuffix("</p>")
+
+
 # --- Sanitizing ------------------------------------------------------------------------------
 
 _URL_IGNORED_CHARS_RE = re.compile(r"[\x00-\x20\x7f-\x9f\s]+")
@@ -387,67 +421,10 @@ def _image_url_allowed(url):
     return cleaned.startswith("/") and not cleaned.startswith(("//", "/\\"))
 
 
-class _LinkPolicyFilter(Filter):
-    """Enforces this module's link and image rules on bleach's cleaned token stream."""
-
-    def __iter__(self):
-        for token in super().__iter__():
-            if token["type"] in ("StartTag", "EmptyTag"):
-                attributes = token["data"]
-                if token["name"] == "a":
-                    href = attributes.get((None, "href"))
-                    if href is not None and not _link_url_allowed(href):
-                        del attributes[(None, "href")]
-                    attributes[(None, "rel")] = LINK_REL
-                elif token["name"] == "img" and not _image_url_allowed(attributes.get((None, "src"), "")):
-                    token = {"type": "Characters", "data": attributes.get((None, "alt"), "")}
-            yield token
-
-
-_cleaner = bleach.Cleaner(
-    tags=_ALLOWED_TAGS,
-    attributes=_ALLOWED_ATTRIBUTES,
-    protocols=_LINK_SCHEMES,
-    strip=False,
-    strip_comments=True,
-    filters=[_LinkPolicyFilter],
-)
-# bleach's Cleaner keeps parser state and is not thread-safe.
-_cleaner_lock = threading.Lock()
-
-# Markdown's own output: tags never contain a raw < or > (attribute values are escaped).
-_TAG_OR_TEXT_ENTITY_RE = re.compile(r"<[^<>]*>|&(?:amp|lt|gt|quot);")
-_STANDIN_ENTITIES = str.maketrans({standin: entity for entity, standin in _TEXT_ENTITY_STANDINS.items()})
-
-
-def _sanitize(markup):
-    """Clean Markdown's output with bleach, then apply the link and image rules."""
-    # html5lib decodes entities in text slowly (30,000 "&lt;" take half a second), so those
-    # Markdown escaped itself are swapped for stand-ins while bleach runs.
-    swapped = _TAG_OR_TEXT_ENTITY_RE.sub(
-        lambda match: _TEXT_ENTITY_STANDINS.get(match.group(), match.group()), markup
-    )
-    with _cleaner_lock:
-        cleaned = _cleaner.clean(swapped)
-    return cleaned.translate(_STANDIN_ENTITIES)
-
-
-# --- Public interface ------------------------------------------------------------------------
-
-
-def render_markdown(source: str) -> str:
-    """Markdown source of a post -> sanitized HTML."""
-    text = _normalize(source)
-    if len(text) > MAX_BODY_LENGTH:
-        raise RenderError(f"A post can be at most {MAX_BODY_LENGTH:,} characters long.")
-    text = _prepare_lines(text)
-    try:
-        return _sanitize(_markdown_to_html(text))
-    except RecursionError:
-        raise RenderError("This post is nested too deeply to display.") from None
-
-
-_COMMENT_URL_RE = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.IGNORECASE)
+# A bare web address: a scheme, then anything up to whitespace, a quote, a backtick or markup (the text entities
+# of Markdown's output are stand-ins while bleach runs; "&amp;" is part of addresses, "&lt;" and the others are not).
+# Possessive, and a match starts only at a word boundary before its scheme, so the scan stays linear.
+_BARE_URL_RE = re.compile(r"\bhttps?://[^\s<>\"'`\U000f0002-\U000f0004]++", re.IGNORECASE)
 _URL_TRAILING_PUNCTUATION = ".,:;!?"
 
 
@@ -466,19 +443,94 @@ def _trim_url(url):
     return url[:end]
 
 
+class _BareUrlFilter(LinkifyFilter):
+    """Makes bare http(s) addresses links, outside code and links; _LinkPolicyFilter then applies the link rules."""
+
+    def __init__(self, source):
+        # No callbacks: _LinkPolicyFilter, next in line, sets rel and checks every href, old and new alike.
+        super().__init__(source, callbacks=[], skip_tags={"pre", "code"}, parse_email=False, url_re=_BARE_URL_RE)
+
+    def strip_non_url_bits(self, fragment):
+        url = _trim_url(fragment)
+        return url, "", fragment[len(url):]
+
+
+class _LinkPolicyFilter(Filter):
+    """Enforces this module's link and image rules on bleach's cleaned token stream."""
+
+    def __iter__(self):
+        for token in super().__iter__():
+            if token["type"] in ("StartTag", "EmptyTag"):
+                attributes = token["data"]
+                if token["name"] == "a":
+                    href = attributes.get((None, "href"))
+                    if href is not None and not _link_url_allowed(href):
+                        del attributes[(None, "href")]
+                    attributes[(None, "rel")] = LINK_REL
+                elif token["name"] == "img" and not _image_url_allowed(attributes.get((None, "src"), "")):
+                    token = {"type": "Characters", "data": attributes.get((None, "alt"), "")}
+            yield token
+
+
+_post_cleaner = bleach.Cleaner(
+    tags=_ALLOWED_TAGS,
+    attributes=_ALLOWED_ATTRIBUTES,
+    protocols=_LINK_SCHEMES,
+    strip=False,
+    strip_comments=True,
+    filters=[_BareUrlFilter, _LinkPolicyFilter],
+)
+_comment_cleaner = bleach.Cleaner(
+    tags=_COMMENT_TAGS,
+    attributes=_COMMENT_ATTRIBUTES,
+    protocols=_LINK_SCHEMES,
+    strip=False,
+    strip_comments=True,
+    filters=[_BareUrlFilter, _LinkPolicyFilter],
+)
+# bleach's Cleaner keeps parser state and is not thread-safe.
+_cleaner_lock = threading.Lock()
+
+# Markdown's own output: tags never contain a raw < or > (attribute values are escaped).
+_TAG_OR_TEXT_ENTITY_RE = re.compile(r"<[^<>]*>|&(?:amp|lt|gt|quot);")
+_STANDIN_ENTITIES = str.maketrans({standin: entity for entity, standin in _TEXT_ENTITY_STANDINS.items()})
+
+
+def _sanitize(markup, cleaner=_post_cleaner):
+    """Clean Markdown's output with bleach, link bare addresses, then apply the link and image rules."""
+    # html5lib decodes entities in text slowly (30,000 "&lt;" take half a second), so those
+    # Markdown escaped itself are swapped for stand-ins while bleach runs.
+    swapped = _TAG_OR_TEXT_ENTITY_RE.sub(
+        lambda match: _TEXT_ENTITY_STANDINS.get(match.group(), match.group()), markup
+    )
+    with _cleaner_lock:
+        cleaned = cleaner.clean(swapped)
+    return cleaned.translate(_STANDIN_ENTITIES)
+
+
+# --- Public interface ------------------------------------------------------------------------
+
+
+def render_markdown(source: str) -> str:
+    """Markdown source of a post -> sanitized HTML."""
+    text = _normalize(source)
+    if len(text) > MAX_BODY_LENGTH:
+        raise RenderError(f"A post can be at most {MAX_BODY_LENGTH:,} characters long.")
+    text = _prepare_lines(text)
+    try:
+        return _sanitize(_markdown_to_html(text))
+    except RecursionError:
+        raise RenderError("This post is nested too deeply to display.") from None
+
+
 def render_comment(text: str) -> str:
-    """Plain-text comment -> escaped HTML with http/https links made clickable (no markdown)."""
-    text = _normalize(text)
-    parts = []
-    position = 0
-    for match in _COMMENT_URL_RE.finditer(text):
-        url = _trim_url(match.group())
-        parts.append(html.escape(text[position:match.start()]))
-        escaped_url = html.escape(url)
-        parts.append(f'<a href="{escaped_url}" rel="{LINK_REL}">{escaped_url}</a>')
-        position = match.start() + len(url)
-    parts.append(html.escape(text[position:]))
-    return "".join(parts)
+    """Comment text -> sanitized HTML: inline Markdown and bare links as in a post's paragraph, no blocks."""
+    # Blank lines would start new paragraphs: a comment's lines are one paragraph, as they are shown on one line.
+    line = "\n".join(part for part in _normalize(text).split("\n") if part.strip())
+    try:
+        return _sanitize(_inline_markdown_to_html(line), _comment_cleaner)
+    except RecursionError:
+        raise RenderError("This comment is nested too deeply to display.") from None
 
 
 # Quote-aware, so a ">" inside an attribute value does not end the tag; possessive, and never

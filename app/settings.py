@@ -3,15 +3,19 @@
 Each feature defines its settings where it uses them:
 
     UNANSWERED_MINUTES = settings.define("CARE_UNANSWERED_MINUTES", int, 60,
-                                         "Minutes a question may wait for a first answer", minimum=1)
+                                         "Minutes a question may wait for a first answer", minimum=1,
+                                         label="Minutes before an unanswered question needs care")
 
 and reads the current value with `settings.get("CARE_UNANSWERED_MINUTES")`. A value is, in
 order: what an admin saved (a row in `settings`), the app config (tests set it there), the
-environment variable of the same name, the default. Every change is audited.
+environment variable of the same name, the default. Every change needs a reason and is audited;
+saving the value a setting already has changes nothing. The settings page groups settings by the
+feature (package of app/) that defines them.
 """
 import json
 import os
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app, g, has_request_context
@@ -22,6 +26,19 @@ from app import audit, permissions
 from app.database import begin_write
 from app.exceptions import NotFound, PermissionDenied, ValidationError
 from app.extensions import db
+from app.models import User
+from app.validation import clean_text
+
+# The heading of each feature's settings, in the order of the settings page; a feature missing here still gets a
+# group, headed by its package name, after these.
+GROUP_HEADINGS = {
+    "care": "Care queue",
+    "moderation": "Moderation and holds",
+    "search": "Search",
+    "notifications": "Notifications",
+    "webhooks": "Webhooks",
+}
+REASON_MAX = 500
 
 
 class Setting(db.Model):
@@ -45,6 +62,8 @@ class Definition:
     description: str
     minimum: float | None = None
     maximum: float | None = None
+    label: str = ""
+    group: str = ""
 
     def parse(self, raw):
         """A value of the right type from a form field, an environment string or JSON; ValueError if not."""
@@ -77,10 +96,21 @@ class Definition:
 DEFINITIONS: dict[str, Definition] = {}
 
 
-def define(name, type_, default, description, minimum=None, maximum=None):
-    """Declare a setting (once, at import); returns its name for use with `get`."""
-    DEFINITIONS[name] = Definition(name, type_, default, description, minimum, maximum)
+def define(name, type_, default, description, minimum=None, maximum=None, *, label=None, group=None):
+    """Declare a setting (once, at import) with its human label and page group; returns its name for `get`."""
+    if group is None:
+        # The feature that defines a setting is its group: a new setting lands under its feature's heading.
+        group = _heading_of(sys._getframe(1).f_globals.get("__name__", ""))
+    label = label or name.replace("_", " ").capitalize()
+    DEFINITIONS[name] = Definition(name, type_, default, description, minimum, maximum, label, group)
     return name
+
+
+def _heading_of(module_name):
+    """The group heading of settings defined in `module_name`: its feature package's ("app.care.options")."""
+    parts = module_name.split(".")
+    feature = parts[1] if len(parts) > 1 and parts[0] == "app" else parts[0]
+    return GROUP_HEADINGS.get(feature) or feature.replace("_", " ").capitalize() or "Other"
 
 
 def _saved():
@@ -104,37 +134,106 @@ def get(name):
 
 def default_of(definition):
     """The value without an admin override: app config, then environment, then the built-in default."""
+    return _fallback(definition)[0]
+
+
+def _fallback(definition):
+    """The value without an admin override and where it comes from: "config", "environment" or "default"."""
     if definition.name in current_app.config:
-        return current_app.config[definition.name]
+        return current_app.config[definition.name], "config"
     if definition.name in os.environ:
         try:
-            return definition.parse(os.environ[definition.name])
+            return definition.parse(os.environ[definition.name]), "environment"
         except ValueError:
             current_app.logger.warning("Ignoring %s=%r: not a valid value", definition.name,
                                        os.environ[definition.name])
-    return definition.default
+    return definition.default, "default"
+
+
+@dataclass(frozen=True)
+class Current:
+    """A setting as the settings page shows it: its value, where that comes from, and the value without override.
+
+    `source` is "changed" (saved here: by `changed_by`, a username, or by the deployment when None, at
+    `changed_at`), "config", "environment" or "default".
+    """
+
+    definition: Definition
+    value: object
+    source: str
+    fallback: object
+    changed_by: str | None = None
+    changed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Group:
+    """The settings of one feature, under its heading."""
+
+    heading: str
+    settings: list[Current] = field(default_factory=list)
 
 
 def overview():
-    """Every defined setting with its current value and whether an admin overrode it, by name."""
-    saved = _saved()
-    return [(definition, saved.get(name, default_of(definition)), name in saved)
-            for name, definition in sorted(DEFINITIONS.items())]
+    """Every defined setting with its current value and its source, grouped by feature (in definition order)."""
+    rows = {row.name: (row, username) for row, username in db.session.execute(
+        select(Setting, User.username).outerjoin(User, User.id == Setting.updated_by_id))}
+    groups = {}
+    for name, definition in DEFINITIONS.items():
+        fallback, source = _fallback(definition)
+        if name in rows:
+            row, username = rows[name]
+            current = Current(definition, row.value, "changed", fallback, username, row.updated_at)
+        else:
+            current = Current(definition, fallback, source, fallback)
+        groups.setdefault(definition.group, Group(definition.group)).settings.append(current)
+    page_order = {heading: position for position, heading in enumerate(GROUP_HEADINGS.values())}
+    return sorted(groups.values(), key=lambda group: (page_order.get(group.heading, len(page_order)), group.heading))
 
 
-def change(actor, name, raw_value, reason=None, *, now):
-    """Save an admin's value (audited); `raw_value` None returns the setting to its default."""
+def summary(value):
+    """A short human reading of a value for messages and buttons: "yes", "none", "60", "refund, scam"."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        text = ", ".join(str(item) for item in value)
+        return "none" if not value else text if len(text) <= 60 else f"{len(value)} entries"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, int):
+        return str(value)
+    text = str(value)
+    return f"“{text}”" if len(text) <= 60 else f"“{text[:57]}…”"
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a save did: the value afterwards, and whether anything was stored (False: it already was so)."""
+
+    value: object
+    changed: bool
+
+
+def change(actor, name, raw_value, reason, *, now):
+    """Save an admin's value with a reason (audited); `raw_value` None returns the setting to its default.
+
+    A value equal to the current one stores and audits nothing, reason or not.
+    """
     if not permissions.is_admin(actor):
         raise PermissionDenied("Only admins change settings.")
     definition = DEFINITIONS.get(name)
     if definition is None:
         raise NotFound("There is no such setting.")
-    value = None
+    errors, value = {}, None
     if raw_value is not None:
         try:
             value = definition.parse(raw_value)
         except ValueError as error:
-            raise ValidationError({name: str(error)}) from None
+            errors[name] = str(error)
+    if errors:
+        # Both problems at once, so the admin fixes the form in one go.
+        reason_error = _clean_reason(reason)[1]
+        raise ValidationError(errors | ({"reason": reason_error} if reason_error else {}))
     return _save(actor, definition, value, reason, now)
 
 
@@ -144,15 +243,36 @@ def preset(name, value, reason, *, now):
     return _save(None, definition, definition.parse(value), reason, now)
 
 
+def _clean_reason(reason):
+    """The trimmed reason (None when blank) and the error to show if it cannot be used (None when it can)."""
+    if reason is not None and not isinstance(reason, str):
+        return None, "Give the reason as text."
+    text = clean_text(reason).strip() or None
+    if text is None:
+        return None, "Say why you change this setting, in a few words: the audit log keeps your reason."
+    if len(text) > REASON_MAX:
+        return None, f"Keep the reason under {REASON_MAX} characters."
+    return text, None
+
+
 def _save(actor, definition, value, reason, now):
-    """Store `value` (None: back to the default) with its audit entry, and commit."""
+    """Store `value` (None: back to the default) with its audit entry and commit, if it changes: then with a reason."""
     name = definition.name
     begin_write(db.session)
     row = db.session.get(Setting, name)
     before = row.value if row is not None else default_of(definition)
+    # Resetting removes an override even when its value equals the default: the setting follows the environment
+    # again. Saving the value already in effect stores nothing, so no override appears that no one meant.
+    unchanged = row is None if value is None else before == value and type(before) is type(value)
+    if unchanged:
+        db.session.rollback()
+        return Change(before, False)
+    reason, reason_error = _clean_reason(reason)
+    if reason_error:
+        db.session.rollback()
+        raise ValidationError({"reason": reason_error})
     if value is None:
-        if row is not None:
-            db.session.delete(row)
+        db.session.delete(row)
         after = default_of(definition)
     else:
         if row is None:
@@ -165,4 +285,4 @@ def _save(actor, definition, value, reason, now):
     db.session.commit()
     if has_request_context():
         g.pop("saved_settings", None)
-    return after
+    return Change(after, True)

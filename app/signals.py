@@ -25,7 +25,7 @@ question_reopened = _signals.signal("question-reopened")  # question
 
 # Moderation ------------------------------------------------------------------------------
 post_flagged = _signals.signal("post-flagged")  # flag, post
-post_moderated = _signals.signal("post-moderated")  # post, action, reason
+post_moderated = _signals.signal("post-moderated")  # post, action, reason, flagged_as (the reasons of the flags)
 
 # Care queue ------------------------------------------------------------------------------
 care_item_created = _signals.signal("care-item-created")  # item

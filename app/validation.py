@@ -67,7 +67,7 @@ def clean_body(value, field="body", minimum=BODY_MIN):
 
 
 def clean_comment(value):
-    """A comment: plain text, 2-600 characters on one or a few lines."""
+    """A comment: inline Markdown, 2-600 characters on one or a few lines (blank ones are refused)."""
     text = _require_text("body", value).strip()
     _check_length("body", "Comment", text, COMMENT_MIN, COMMENT_MAX)
     return text

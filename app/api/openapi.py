@@ -8,6 +8,7 @@ from copy import deepcopy
 from flask import render_template, request, url_for
 
 from app.api import bp
+from app.models import CLOSE_REASONS
 from app.validation import MAX_ID
 
 JSON = "application/json"
@@ -85,13 +86,25 @@ SCHEMAS = {
     "QuestionSummary": {
         "type": "object",
         "required": ["id", "title", "url", "score", "answer_count", "view_count", "accepted_answer_id", "status",
-                     "tags", "author", "created_at", "last_activity_at"],
+                     "closed", "duplicate_of", "tags", "author", "created_at", "last_activity_at"],
         "properties": {
             "id": {"type": "integer"}, "title": {"type": "string"}, "url": {"type": "string", "format": "uri"},
             "score": {"type": "integer"}, "answer_count": {"type": "integer", "minimum": 0},
             "view_count": {"type": "integer", "minimum": 0},
             "accepted_answer_id": {"type": "integer", "nullable": True},
             "status": {"type": "string", "enum": ["open", "resolved", "closed"]},
+            "closed": {
+                "type": "object", "nullable": True, "required": ["reason", "closed_at"],
+                "description": "Why and when a moderator closed the question; null while it is open.",
+                "properties": {"reason": {"type": "string", "enum": list(CLOSE_REASONS)}, "closed_at": TIME},
+            },
+            "duplicate_of": {
+                "type": "object", "nullable": True, "required": ["id", "title", "url"],
+                "description": "The original a question closed as a duplicate points to (its answers may help); "
+                               "null otherwise.",
+                "properties": {"id": {"type": "integer"}, "title": {"type": "string"},
+                               "url": {"type": "string", "format": "uri"}},
+            },
             "tags": {"type": "array", "items": {"type": "string"}},
             "author": _ref("Author"), "created_at": TIME, "last_activity_at": TIME,
         },
@@ -127,6 +140,8 @@ SCHEMAS = {
                 "properties": {"snippet": {"type": "string", "description": "HTML with <mark> around matches."}}}]}},
             "page": {"type": "integer"}, "pages": {"type": "integer"}, "total": {"type": "integer"},
             "did_you_mean": {"type": "string", "nullable": True},
+            "notice": {"type": "string", "nullable": True,
+                       "description": "Why the query as typed could not be run (only words left out, say)."},
         },
     },
     "Suggestions": {
@@ -160,7 +175,8 @@ SCHEMAS = {
                  "properties": {"accepted_answer_id": {"type": "integer"}}},
     "SuggestionOpened": {
         "type": "object", "required": ["draft", "question_id"],
-        "properties": {"draft": {"type": "string", "pattern": "^[0-9a-f]{16,64}$"},
+        "properties": {"draft": {"type": "string", "pattern": "^[0-9a-f]{16,64}$",
+                                 "description": "The draft token the ask form was given in this session."},
                        "question_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}},
 }
 
@@ -250,8 +266,11 @@ PATHS = {
     "/suggest/opened": {
         "post": {
             "tags": [READ], "summary": "Report that a suggestion was opened while writing a draft",
+            "description": "For the ask form: `draft` must be the token the form was given in this browser "
+                           "session (sent with the session cookie); reports are rate limited.",
             "operationId": "suggestionOpened", "requestBody": _body(_ref("SuggestionOpened")),
-            "responses": {"204": {"description": "Noted."}, **_errors("400", "404", "413", "422", "429")},
+            "responses": {"204": {"description": "Noted."}, **_errors("400", "404", "413", "422", "429"),
+                          "403": _error("The draft was not started in this browser session.")},
         },
     },
     "/openapi.json": {

@@ -1,15 +1,15 @@
 """API v1 endpoints. Reads are public; writes need a bearer token."""
-from flask import current_app, g, request, url_for
+from flask import current_app, g, request, session, url_for
 from sqlalchemy import select
 
 from app.api import bp, serializers
 from app.auth.bearer import token_required
 from app.clock import request_now
-from app.exceptions import MalformedRequest, ValidationError
-from app.extensions import db, limiter
+from app.exceptions import MalformedRequest, PermissionDenied, ValidationError
+from app.extensions import db
 from app.models import Tag
 from app.questions import queries, services
-from app.ratelimits import posting_limit
+from app.ratelimits import posting_limit, suggestion_opened_limit
 from app.search import insights
 from app.search import queries as search_queries
 from app.search.routes import request_from_args
@@ -126,6 +126,7 @@ def search():
         "pages": found.pages,
         "total": found.total,
         "did_you_mean": found.corrected,
+        "notice": found.notice,
     }
 
 
@@ -149,13 +150,16 @@ def suggest():
 
 
 @bp.post("/suggest/opened")
-@limiter.limit("60 per hour")
+@suggestion_opened_limit
 def suggestion_opened():
-    """The ask form reports that a suggestion was opened during draft {draft, question_id}: 204."""
+    """The ask form reports that a suggestion was opened during this session's draft {draft, question_id}: 204."""
     data = _json_object()
     token, question_id = data.get("draft"), data.get("question_id")
     # An id beyond what the database holds would overflow the query on PostgreSQL: it is simply not a question.
     if not insights.valid_draft_token(token) or type(question_id) is not int or not 0 < question_id <= MAX_ID:
-        raise ValidationError({"draft": "Send draft (the form's random hex token) and question_id (a number)."})
+        raise ValidationError({"draft": "Send draft (the ask form's draft token) and question_id (a number)."})
+    # The session cookie is the proof here, not a bearer token: a token made up elsewhere must not count.
+    if token not in insights.session_drafts(session):
+        raise PermissionDenied("That draft was not started in this browser session: reload the ask form.")
     insights.suggestion_opened(token, queries.get_question_or_404(question_id).id, now=request_now())
     return "", 204

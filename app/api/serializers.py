@@ -2,6 +2,7 @@
 
 from app.formatting import iso
 from app.urls import member_url, question_url
+from app.visibility import is_public
 
 
 def author(user):
@@ -15,6 +16,21 @@ def author(user):
     }
 
 
+def closing(question):
+    """Why and when a question was closed, or None while it is open."""
+    if not question.is_closed:
+        return None
+    return {"reason": question.close_reason, "closed_at": iso(question.closed_at)}
+
+
+def original_of(question):
+    """The question a closed duplicate points to ({id, title, url}), or None (also once the original is removed)."""
+    original = question.duplicate_of if question.duplicate_of_id else None
+    if original is None or not is_public(original):
+        return None
+    return {"id": original.id, "title": original.title, "url": question_url(original, external=True)}
+
+
 def question_summary(question):
     """A question in a list."""
     return {
@@ -26,6 +42,8 @@ def question_summary(question):
         "view_count": question.view_count,
         "accepted_answer_id": question.accepted_answer_id,
         "status": question.status,
+        "closed": closing(question),
+        "duplicate_of": original_of(question),
         "tags": [tag.name for tag in question.tags],
         "author": author(question.author),
         "created_at": iso(question.created_at),

@@ -23,25 +23,32 @@ from app.moderation.models import ReviewItem
 HOLD_FIRST_POSTS = settings.define(
     "HOLD_FIRST_POSTS", int, 0,
     "Hold this many of a member's first posts (questions, answers, comments) for approval; 0 holds none",
-    minimum=0, maximum=20)
+    minimum=0, maximum=20, label="First posts held for approval")
 HOLD_LINKS_OVER = settings.define(
     "HOLD_LINKS_OVER", int, 2,
     "Hold posts with more than this many links, from members below the reputation threshold", minimum=0,
-    maximum=100)
+    maximum=100, label="Links a post may have before it is held")
 HOLD_REPUTATION_BELOW = settings.define(
-    "HOLD_REPUTATION_BELOW", int, 10, "Members below this reputation have link-heavy posts held", minimum=0)
+    "HOLD_REPUTATION_BELOW", int, 10, "Members below this reputation have link-heavy posts held", minimum=0,
+    label="Reputation that lifts the link limit")
 FORBIDDEN_PHRASES = settings.define(
     "FORBIDDEN_PHRASES", list, [],
-    "Phrases (one per line, any case) that hold a post for review, or reject it (see FORBIDDEN_PHRASES_REJECT)")
+    "Phrases (one per line, any case) that hold a post for review, or reject it (see “Reject posts with a "
+    "forbidden phrase”)",
+    label="Forbidden phrases")
 FORBIDDEN_PHRASES_REJECT = settings.define(
     "FORBIDDEN_PHRASES_REJECT", bool, False,
-    "Reject posts containing a forbidden phrase outright instead of holding them for review")
+    "Reject posts containing a forbidden phrase outright instead of holding them for review",
+    label="Reject posts with a forbidden phrase")
 NEW_MEMBER_DAYS = settings.define(
-    "NEW_MEMBER_DAYS", int, 3, "A member counts as new for this many days after joining", minimum=0, maximum=365)
+    "NEW_MEMBER_DAYS", int, 3, "A member counts as new for this many days after joining", minimum=0, maximum=365,
+    label="Days a member counts as new")
 NEW_MEMBER_QUESTIONS_PER_HOUR = settings.define(
-    "NEW_MEMBER_QUESTIONS_PER_HOUR", int, 3, "Questions a new member may ask per hour", minimum=1)
+    "NEW_MEMBER_QUESTIONS_PER_HOUR", int, 3, "Questions a new member may ask per hour", minimum=1,
+    label="Questions per hour for new members")
 NEW_MEMBER_ANSWERS_PER_HOUR = settings.define(
-    "NEW_MEMBER_ANSWERS_PER_HOUR", int, 10, "Answers a new member may post per hour", minimum=1)
+    "NEW_MEMBER_ANSWERS_PER_HOUR", int, 10, "Answers a new member may post per hour", minimum=1,
+    label="Answers per hour for new members")
 
 # Set while trusted code loads content in bulk (the demo community, an import): no holds, no limits.
 _trusted_load = ContextVar("trusted_load", default=False)

@@ -298,27 +298,30 @@ def audit_log():
 @bp.get("/admin/settings")
 @admin_required
 def settings_page():
-    """Every setting with its value, default and a form to change it."""
-    return render_template("admin/settings.html", overview=settings.overview(), form=SettingForm(formdata=None),
-                           errors={})
+    """Every setting, grouped by feature, with its value, where the value comes from and a form to change it."""
+    return render_template("admin/settings.html", groups=settings.overview(), summary=settings.summary,
+                           form=SettingForm(formdata=None), failed=None, errors={})
 
 
 @bp.post("/admin/settings/<name>")
 @admin_required
 def change_setting(name):
-    """Save one setting (or reset it to its default), with a reason; audited."""
-    if name not in settings.DEFINITIONS:
-        raise NotFound("There is no such setting.")
+    """Save one setting (or reset it to its default), with a reason; audited, unless the value stays the same."""
+    definition = must_exist(settings.DEFINITIONS.get(name), "There is no such setting.")
     form = SettingForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        value = settings.change(current_user, name, None if form.reset.data else (form.value.data or ""),
-                                reason=(form.reason.data or "").strip()[:500] or None, now=request_now())
+        change = settings.change(current_user, name, None if form.reset.data else (form.value.data or ""),
+                                 form.reason.data, now=request_now())
     except ValidationError as error:
-        return render_template("admin/settings.html", overview=settings.overview(), form=form,
-                               errors={name: error.errors.get(name, error.message)}), 422
-    flash(f"{name} is now {value!r}.", "success")
+        errors = {"value": error.errors.get(name), "reason": error.errors.get("reason")}
+        return render_template("admin/settings.html", groups=settings.overview(), summary=settings.summary,
+                               form=form, failed=name, errors=errors), 422
+    if change.changed:
+        flash(f"{definition.label} is now {settings.summary(change.value)}.", "success")
+    else:
+        flash(f"No change: {definition.label} is already {settings.summary(change.value)}.", "info")
     return redirect(url_for("moderation.settings_page", _anchor=f"setting-{name}"))
 
 

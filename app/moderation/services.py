@@ -23,9 +23,10 @@ from app.visibility import is_public, is_shown_to
 FLAG_HIDE_THRESHOLD = settings.define(
     "FLAG_HIDE_THRESHOLD", int, 3,
     "Spam or abuse flags that hide a post at once, pending review (one moderator's flag always does)",
-    minimum=1, maximum=100)
+    minimum=1, maximum=100, label="Flags that hide a post")
 FLAG_DAILY_LIMIT = settings.define(
-    "FLAG_DAILY_LIMIT", int, 20, "Flags one member may raise in 24 hours", minimum=1, maximum=1000)
+    "FLAG_DAILY_LIMIT", int, 20, "Flags one member may raise in 24 hours", minimum=1, maximum=1000,
+    label="Flags per member per day")
 
 MODELS = {"question": Question, "answer": Answer, "comment": Comment}
 # Suggested suspension lengths in days: the first offence, the second, the third, then any later one.
@@ -93,9 +94,9 @@ def _post_state(post):
     return state
 
 
-def _notify(actor, post, action, reason, now):
-    """Tell other features (notifications) what happened to the post."""
-    signals.post_moderated.send(actor, post=post, action=action, reason=reason, now=now)
+def _notify(actor, post, action, reason, now, flagged_as=()):
+    """Tell other features (notifications) what happened to the post, and the reasons of the flags that led to it."""
+    signals.post_moderated.send(actor, post=post, action=action, reason=reason, flagged_as=tuple(flagged_as), now=now)
 
 
 # Flag accuracy -------------------------------------------------------------------------------
@@ -203,9 +204,9 @@ def flag_post(user, post, reason, text=None, *, now):
 def _hide_if_flagged_enough(post, post_type, moderator, now):
     """Hide the post pending review once its open spam/abuse flags weigh as much as the threshold."""
     threshold = settings.get(FLAG_HIDE_THRESHOLD)
-    weight = db.session.scalar(select(func.coalesce(func.sum(Flag.weight), 0)).where(
-        Flag.post_type == post_type, Flag.post_id == post.id, Flag.status == "open",
-        Flag.reason.in_(HIDING_REASONS)))
+    counting = (Flag.post_type == post_type, Flag.post_id == post.id, Flag.status == "open",
+                Flag.reason.in_(HIDING_REASONS))
+    weight = db.session.scalar(select(func.coalesce(func.sum(Flag.weight), 0)).where(*counting))
     if not moderator and weight < threshold * FULL_WEIGHT:
         return
     before = _post_state(post)
@@ -214,7 +215,9 @@ def _hide_if_flagged_enough(post, post_type, moderator, now):
            else f"spam or abuse flags reached the threshold of {threshold}")
     audit.record(moderator or None, "post.hide", post_type, post.id, why, before=before, after=_post_state(post),
                  now=now)
-    _notify(moderator or None, post, "hide", why, now)
+    # The author hears of the flags' reasons, not the audit's wording (which names the moderator who flagged).
+    flagged_as = db.session.scalars(select(Flag.reason).where(*counting)).all()
+    _notify(moderator or None, post, "hide", None, now, flagged_as=flagged_as)
 
 
 # Visibility ------------------------------------------------------------------------------------
@@ -321,7 +324,7 @@ def _apply_decision(moderator, item, post, action, note, now):
     audit.record(moderator, f"review.{action}", item.post_type, item.post_id, note,
                  before={**before, "review": "pending", "flags": item.flag_count},
                  after={**_post_state(post), "review": status}, now=now)
-    _notify(moderator, post, action, note, now)
+    _notify(moderator, post, action, note, now, flagged_as=[flag.reason for flag in item.flags])
 
 
 def _decide_pending(moderator, post, action, note, now):

@@ -2,7 +2,6 @@
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import selectinload
 
 from app import mail, settings
 from app.database import begin_write
@@ -13,7 +12,7 @@ from app.notifications.models import EmailPreference, Notification
 from app.urls import site_url, site_url_for
 
 DIGEST_HOUR = settings.define("DIGEST_HOUR_UTC", int, 8, "Hour of the day (UTC) when daily digests go out",
-                              minimum=0, maximum=23)
+                              minimum=0, maximum=23, label="Hour of the daily digest (UTC)")
 # A digest lists this many notifications and says how many more wait on the site.
 DIGEST_LIMIT = 50
 
@@ -36,6 +35,19 @@ def _due_user_ids(slot):
     ))
 
 
+def _entry(item, user_id):
+    """One notification as the digest lists it; as on the notifications page, a removed thread or post is not shown."""
+    thread_gone = item.question_removed_for(user_id)
+    return {
+        "who": item.actor_name,
+        "verb": item.verb,
+        "title": "a question that was removed" if thread_gone else item.question.title if item.question else "a post",
+        "url": services.post_url(item.question, item.answer_id, item.comment_id) if item.question else site_url(),
+        "excerpt": None if thread_gone else item.shown_excerpt,
+        "removed": None if thread_gone else item.removed_post,
+    }
+
+
 def send_due_digests(*, now):
     """Queue the digests that are due, one transaction per member; returns how many were queued.
 
@@ -55,7 +67,7 @@ def send_due_digests(*, now):
         ).rowcount
         pending = select(Notification).where(Notification.user_id == user_id, Notification.email_pending.is_(True))
         items = list(db.session.scalars(
-            pending.options(selectinload(Notification.actor), selectinload(Notification.question))
+            pending.options(*services.NOTIFIED_POSTS)
             .order_by(Notification.created_at, Notification.id).limit(DIGEST_LIMIT)))
         user = db.session.get(User, user_id)
         if claimed != 1 or not items or user is None:
@@ -66,14 +78,7 @@ def send_due_digests(*, now):
                                                       Notification.email_pending.is_(True),
                                                       Notification.created_at <= now)
                            .values(email_pending=False))
-        entries = [{
-            "who": item.actor_name,
-            "verb": item.verb,
-            "title": item.question.title if item.question else "a post",
-            "url": services.post_url(item.question, item.answer_id, item.comment_id) if item.question
-            else site_url(),
-            "excerpt": item.excerpt,
-        } for item in items]
+        entries = [_entry(item, user_id) for item in items]
         subject = f"Your daily summary: {total} notification{'' if total == 1 else 's'}"
         mail.enqueue_email(user.email, subject, "digest", user_id=user.id,
                            unsubscribe_url=services.unsubscribe_url(user.id, now=now), topic="digest", now=now,

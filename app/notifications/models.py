@@ -5,23 +5,27 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models import NEVER_REUSE_IDS, Question, User
+from app.models import NEVER_REUSE_IDS, Answer, Comment, Question, User
 
 # What a notification is about; the words the notifications page and emails use.
 KINDS = {
     "answer": "answered your question",
     "comment": "commented on your post",
     "accepted": "accepted your answer",
+    "staff_accepted": "accepted an answer to your question for you",
     "mention": "mentioned you",
     "staff_reply": "replied as Lumen staff on a question you follow",
     "followed_answer": "answered a question you follow",
     "moderation": "reviewed your post",
+    "duplicate": "closed your question as a duplicate of",
     # Sent by the care queue (app/care): a nudge to accept an answer, and staff closing a care item.
     "care_reminder": "reminds you that your question has answers",
     "care_followup": "marked your question as resolved",
 }
+# Kinds whose excerpt is a message written for the recipient; every other kind quotes the post it is about.
+MESSAGE_KINDS = frozenset({"moderation", "staff_accepted", "duplicate", "care_reminder", "care_followup"})
 # Who a notification is from when no member acted (the system or an anonymous moderator).
-NO_ACTOR = {"moderation": "A moderator"}
+NO_ACTOR = {"moderation": "A moderator", "duplicate": "A moderator"}
 SYSTEM_NAME = "Lumen Community"
 
 EMAIL_MODES = {
@@ -59,6 +63,8 @@ class Notification(db.Model):
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     question: Mapped[Question | None] = relationship()
+    answer: Mapped[Answer | None] = relationship()
+    comment: Mapped[Comment | None] = relationship()
 
     @property
     def actor_name(self):
@@ -71,6 +77,27 @@ class Notification(db.Model):
     def verb(self):
         """What happened, in words: 'answered your question'."""
         return KINDS.get(self.kind, "notified you")
+
+    @property
+    def removed_post(self):
+        """'an answer that was removed' once the answer or comment it quotes is hidden or deleted; else None."""
+        if self.kind in MESSAGE_KINDS:  # a message to the recipient quotes nobody's post
+            return None
+        for post, name in ((self.comment, "a comment"), (self.answer, "an answer")):
+            if post is not None and (post.is_hidden or post.is_deleted):
+                return f"{name} that was removed"
+        return None
+
+    @property
+    def shown_excerpt(self):
+        """The excerpt to show: none once the post it quotes was removed (spam must not live on in the bell)."""
+        return None if self.removed_post else self.excerpt
+
+    def question_removed_for(self, user_id):
+        """Whether the thread was deleted or hidden since, for a member who did not ask it."""
+        question = self.question
+        return (question is not None and (question.is_deleted or question.is_hidden)
+                and question.author_id != user_id)
 
 
 class Follow(db.Model):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app import signals
 from app.extensions import db
 from app.models import Answer, Comment, Question, Revision, User
-from app.notifications import services
+from app.notifications import services, wording
 from app.notifications.mentions import find_mentions, mentioned_users
 
 
@@ -101,22 +101,40 @@ def _on_answer_edited(sender, answer, question, *, now, **extra):
 
 
 def _on_answer_accepted(sender, answer, question, *, now, **extra):
+    if sender.id != question.author_id:  # staff chose for the asker, who must hear of it
+        services.notify(db.session.get(User, question.author_id), "staff_accepted", actor=sender, question=question,
+                        answer_id=answer.id, excerpt=wording.accepted_for_asker(sender, answer, question), now=now)
+        if answer.author_id == question.author_id:
+            return  # the asker's own answer: told once, as the asker
     recipients = _Recipients(sender, now)
     recipients.add(db.session.get(User, answer.author_id), "accepted")
     recipients.send(question, answer_id=answer.id, excerpt=answer.body_source)
 
 
-def _on_post_moderated(sender, post, action, reason=None, *, now, **extra):
+def _on_question_closed(sender, question, *, now, **extra):
+    """Closed as a duplicate: the asker hears where the answers are, from "a moderator" (not who, as for decisions).
+
+    Only the asker: the answers may solve their problem, while followers can read the notice on the thread.
+    """
+    if question.duplicate_of_id is None or question.author_id == sender.id:
+        return
+    original = db.session.get(Question, question.duplicate_of_id)
+    # The notification is about the original, so its title and link lead to the answers.
+    services.notify(db.session.get(User, question.author_id), "duplicate", question=original,
+                    excerpt=f"Your question “{question.title}” was closed as a duplicate of “{original.title}” "
+                            "by a moderator: its answers may solve your problem.", now=now)
+
+
+def _on_post_moderated(sender, post, action, reason=None, *, now, flagged_as=(), **extra):
     """A moderator's decision reaches the author of the post, whatever kind of post it is, signed "a moderator"."""
     if sender is not None and post.author_id == sender.id:  # None: the system acted (automatic hide)
         return
     author = db.session.get(User, post.author_id)
     question = db.session.get(Question, post.id if isinstance(post, Question) else post.question_id)
-    words = str(action).replace("_", " ").replace("-", " ")
+    notice = wording.moderation_notice(post, question, action, reason, flagged_as, by_moderator=sender is not None)
     services.notify(author, "moderation", question=question,
                     answer_id=post.id if isinstance(post, Answer) else getattr(post, "answer_id", None),
-                    comment_id=post.id if isinstance(post, Comment) else None,
-                    excerpt=f"Decision: {words}." + (f" Reason: {reason}" if reason else ""), now=now)
+                    comment_id=post.id if isinstance(post, Comment) else None, excerpt=notice, now=now)
 
 
 RECEIVERS = (
@@ -126,6 +144,7 @@ RECEIVERS = (
     (signals.answer_edited, _on_answer_edited),
     (signals.comment_posted, _on_comment_posted),
     (signals.answer_accepted, _on_answer_accepted),
+    (signals.question_closed, _on_question_closed),
     (signals.post_moderated, _on_post_moderated),
 )
 

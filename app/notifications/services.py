@@ -4,7 +4,7 @@ import contextvars
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import email_tokens, mail
 from app.database import begin_write
@@ -14,6 +14,7 @@ from app.models import Question, User
 from app.notifications.models import (
     DEFAULT_EMAIL_MODE,
     EMAIL_MODES,
+    MESSAGE_KINDS,
     NO_ACTOR,
     SYSTEM_NAME,
     EmailPreference,
@@ -24,14 +25,16 @@ from app.urls import question_url, site_url, site_url_for
 from app.visibility import not_deleted
 
 EXCERPT_MAX = 280
+# A message to the recipient names the post and says why (a moderator's reason is up to 500 characters): kept whole.
+MESSAGE_MAX = 1000
 
 
-def _excerpt(text):
+def _excerpt(text, maximum=EXCERPT_MAX):
     """A one-paragraph preview of a post or reason for the list and the email."""
     if not text:
         return None
     line = " ".join(str(text).split())
-    return line if len(line) <= EXCERPT_MAX else line[: EXCERPT_MAX - 1] + "…"
+    return line if len(line) <= maximum else line[: maximum - 1] + "…"
 
 
 def _insert_ignoring_duplicates(model, values, keys):
@@ -136,7 +139,8 @@ def notify(user, kind, actor=None, question=None, answer_id=None, comment_id=Non
     """Add a notification for `user` to the current transaction, and email it as they chose (`mode`, if known)."""
     notification = Notification(user_id=user.id, kind=kind, actor_id=actor.id if actor else None,
                                 question_id=question.id if question else None, answer_id=answer_id,
-                                comment_id=comment_id, excerpt=_excerpt(excerpt), created_at=now)
+                                comment_id=comment_id, created_at=now,
+                                excerpt=_excerpt(excerpt, MESSAGE_MAX if kind in MESSAGE_KINDS else EXCERPT_MAX))
     mode = "none" if _email_off.get() else mode or email_mode(user.id)
     if mode == "daily":
         notification.email_pending = True
@@ -178,7 +182,7 @@ def is_following(user, question):
 def followed_questions(user, page, per_page=30):
     """The visible questions the member follows, most recently followed first."""
     query = (select(Question).join(Follow, Follow.question_id == Question.id)
-             .where(Follow.user_id == user.id, not_deleted(Question))
+             .where(Follow.user_id == user.id, not_deleted(Question)).options(joinedload(Question.duplicate_of))
              .order_by(Follow.created_at.desc(), Question.id.desc()))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
@@ -207,6 +211,10 @@ def unfollow(user, question_id):
 
 # Reading and marking read --------------------------------------------------------------
 
+# What the list and the digest show of a notification: who, the thread, and whether the quoted post is still there.
+NOTIFIED_POSTS = (selectinload(Notification.actor), selectinload(Notification.question),
+                  selectinload(Notification.answer), selectinload(Notification.comment))
+
 
 def unread_count(user):
     """How many notifications the member has not read (the bell's number)."""
@@ -217,9 +225,9 @@ def unread_count(user):
 
 
 def page_for(user, page, per_page=30):
-    """The member's notifications, newest first, with actors and questions loaded."""
+    """The member's notifications, newest first, with actors and the posts they are about loaded."""
     query = (select(Notification).where(Notification.user_id == user.id)
-             .options(selectinload(Notification.actor), selectinload(Notification.question))
+             .options(*NOTIFIED_POSTS)
              .order_by(Notification.created_at.desc(), Notification.id.desc()))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 

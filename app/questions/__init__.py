@@ -5,11 +5,13 @@ bp = Blueprint("questions", __name__)
 
 
 def init_app(app):
-    """The thread pages; for every template, the labels of close reasons and the duplicate candidates."""
+    """The thread pages; for every template, close reasons, duplicate candidates and the comment edit window."""
     from app.models import CLOSE_REASONS
     from app.questions import routes  # noqa: F401  (routes attach themselves to bp)
+    from app.questions.services import comment_edit_window
     from app.search.queries import duplicate_candidates
 
     app.register_blueprint(bp)
     # duplicate_candidates runs a search: the page calls it only inside the close box, for moderators.
-    app.jinja_env.globals.update(close_reasons=CLOSE_REASONS, duplicate_candidates=duplicate_candidates)
+    app.jinja_env.globals.update(close_reasons=CLOSE_REASONS, duplicate_candidates=duplicate_candidates,
+                                 comment_edit_window=comment_edit_window)

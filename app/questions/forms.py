@@ -13,7 +13,7 @@ class QuestionForm(FlaskForm):
     title = StringField("Title", render_kw={"maxlength": TITLE_MAX, "autocomplete": "off"})
     body = TextAreaField("Details", render_kw={"maxlength": BODY_MAX, "rows": 12})
     tags = StringField("Tags", render_kw={"autocomplete": "off"})
-    draft = HiddenField()  # a random token the ask form's script makes, to learn about deflected drafts
+    draft = HiddenField()  # this session's draft token (app.search.insights), to learn about deflected drafts
     reason = StringField("Edit summary", render_kw={"maxlength": 300})
 
 
@@ -24,11 +24,30 @@ class AnswerForm(FlaskForm):
     reason = StringField("Edit summary", render_kw={"maxlength": 300})
 
 
+class QuestionEditForm(QuestionForm):
+    """Edit a question, from the revision the form was opened at."""
+
+    # Saving checks it, so an edit begun before someone else's save never overwrites that save unseen.
+    base_revision = HiddenField()
+
+
+class AnswerEditForm(AnswerForm):
+    """Edit an answer, from the revision the form was opened at."""
+
+    base_revision = HiddenField()  # as on QuestionEditForm
+
+
 class CommentForm(FlaskForm):
     """A comment on a question or an answer."""
 
     body = TextAreaField("Comment", render_kw={"maxlength": COMMENT_MAX, "rows": 2})
     answer_id = HiddenField()
+
+
+class CommentEditForm(FlaskForm):
+    """New text for a comment, from the edit box under it."""
+
+    body = TextAreaField("Comment", render_kw={"maxlength": COMMENT_MAX, "rows": 2})
 
 
 class VoteForm(FlaskForm):

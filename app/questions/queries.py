@@ -24,8 +24,9 @@ def question_list_query(tab=DEFAULT_TAB, tag=None):
     """A select of visible questions for a tab, optionally within one tag, with authors and tags loaded."""
     if tab not in TABS:
         tab = DEFAULT_TAB
+    # The original of a closed duplicate too: each row names it.
     query = (select(Question).where(public(Question))
-             .options(joinedload(Question.author), selectinload(Question.tags)))
+             .options(joinedload(Question.author), selectinload(Question.tags), joinedload(Question.duplicate_of)))
     if tab == "unanswered":
         query = query.where(Question.answer_count == 0)
     elif tab == "unresolved":

@@ -2,20 +2,29 @@
 import difflib
 from collections import Counter
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select, update
 
 from app import page_cache, permissions, write_behind
 from app.clock import request_now
-from app.exceptions import NotFound, ValidationError
+from app.exceptions import EditConflict, NotFound, PermissionDenied, ValidationError
 from app.extensions import db
 from app.formatting import slugify
 from app.forms import ActionForm
 from app.models import Question, Revision, Tag
 from app.moderation import holds
 from app.questions import bp, queries, services
-from app.questions.forms import AnswerForm, CloseForm, CommentForm, QuestionForm, VoteForm
+from app.questions.forms import (
+    AnswerEditForm,
+    AnswerForm,
+    CloseForm,
+    CommentEditForm,
+    CommentForm,
+    QuestionEditForm,
+    QuestionForm,
+    VoteForm,
+)
 from app.ratelimits import posting_limit
 from app.rendering import RenderError, render_markdown
 from app.search import insights
@@ -128,12 +137,14 @@ def ask():
         except ValidationError as error:
             show_errors(form, error)
         else:
-            insights.draft_posted(form.draft.data, now=request_now())
+            insights.session_posted_a_question(session, now=request_now())
             if question.is_hidden:
                 flash("Thanks! A moderator will look at your question before others can see it.", "info")
             else:
                 flash("Your question is posted. You will see answers here.", "success")
             return redirect(question_url(question))
+    # The server gives the draft its token, tied to this session, whatever a previous page sent.
+    form.draft.data = insights.draft_for_ask_form(session, now=request_now())
     return render_template("questions/ask.html", form=form), 422 if form.errors else 200
 
 
@@ -179,17 +190,22 @@ def comment(question_id):
     return _show_with_forms(question, comment_form=form)
 
 
-def _show_with_forms(question, answer_form=None, comment_form=None):
-    """Re-render the question page with a failed form's input and errors kept (422)."""
+def _show_with_forms(question, answer_form=None, comment_form=None, edited_comment=None, status=422):
+    """Re-render the question page with a failed form's input and errors kept (422 unless told).
+
+    `edited_comment` is (comment id, its edit form) when a comment's edit failed: its box shows them.
+    """
     question = queries.get_question_or_404(question.id, current_user)
     thread = queries.load_thread(question, current_user)
     question_votes, answer_votes = services.user_votes(current_user, [question], thread.answers)
+    edited_comment_id, comment_edit_form = edited_comment or (None, None)
     return render_template(
         "questions/show.html", thread=thread, question=question,
         question_vote=question_votes.get(question.id, 0), answer_votes=answer_votes,
         answer_form=answer_form or AnswerForm(formdata=None), comment_form=comment_form or CommentForm(formdata=None),
         action_form=ActionForm(), close_form=CloseForm(formdata=None),
-    ), 422
+        edited_comment_id=edited_comment_id, comment_edit_form=comment_edit_form,
+    ), status
 
 
 @bp.post("/preview")
@@ -213,6 +229,21 @@ def _edit_summary(form):
     return (form.reason.data or "").strip()[:300] or None
 
 
+def _base_revision(form):
+    """The revision an edit form was opened at; None from a page served before forms carried it; 400 if garbled."""
+    value = (form.base_revision.data or "").strip()
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= 9):
+        abort(400)
+    return int(value)
+
+
+def _edit_page_status(form, conflict):
+    """409 when someone saved in between, 422 for field errors, else 200."""
+    return 409 if conflict else 422 if form.errors else 200
+
+
 @bp.route("/questions/<id:question_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_question(question_id):
@@ -221,20 +252,26 @@ def edit_question(question_id):
     if not permissions.can_edit(current_user, question, now=request_now()):
         holds.refuse_if_suspended(current_user, now=request_now())  # a 403 that says why and until when
         abort(403)
-    form = QuestionForm()
+    form, conflict = QuestionEditForm(), None
     if request.method == "GET":
         form.title.data, form.body.data = question.title, question.body_source
         form.tags.data = " ".join(t.name for t in question.tags)
+        form.base_revision.data = str(services.revision_number(question))
     if form.validate_on_submit():
         try:
             services.edit_question(current_user, question, form.title.data, form.body.data, form.tags.data,
-                                   reason=_edit_summary(form), now=request_now())
+                                   reason=_edit_summary(form), base_revision=_base_revision(form), now=request_now())
         except ValidationError as error:
             show_errors(form, error)
+        except EditConflict as error:
+            conflict = error
+            # The member merges against the version shown, so their next save starts from it.
+            form.base_revision.data = str(error.current.revision)
         else:
             flash("Your edit is saved.", "success")
             return redirect(question_url(question))
-    return render_template("questions/edit_question.html", form=form, question=question), 422 if form.errors else 200
+    return (render_template("questions/edit_question.html", form=form, question=question, conflict=conflict),
+            _edit_page_status(form, conflict))
 
 
 @bp.route("/answers/<id:answer_id>/edit", methods=["GET", "POST"])
@@ -245,18 +282,24 @@ def edit_answer(answer_id):
     if not permissions.can_edit(current_user, answer, now=request_now()):
         holds.refuse_if_suspended(current_user, now=request_now())
         abort(403)
-    form = AnswerForm()
+    form, conflict = AnswerEditForm(), None
     if request.method == "GET":
         form.body.data = answer.body_source
+        form.base_revision.data = str(services.revision_number(answer))
     if form.validate_on_submit():
         try:
-            services.edit_answer(current_user, answer, form.body.data, reason=_edit_summary(form), now=request_now())
+            services.edit_answer(current_user, answer, form.body.data, reason=_edit_summary(form),
+                                 base_revision=_base_revision(form), now=request_now())
         except ValidationError as error:
             show_errors(form, error)
+        except EditConflict as error:
+            conflict = error
+            form.base_revision.data = str(error.current.revision)  # as for questions
         else:
             flash("Your edit is saved.", "success")
             return redirect(answer_url(answer))
-    return render_template("questions/edit_answer.html", form=form, answer=answer), 422 if form.errors else 200
+    return (render_template("questions/edit_answer.html", form=form, answer=answer, conflict=conflict),
+            _edit_page_status(form, conflict))
 
 
 @bp.post("/questions/<id:question_id>/delete")
@@ -279,6 +322,26 @@ def delete_answer(answer_id):
         services.delete_answer(current_user, answer, now=request_now())
         flash("The answer was deleted.", "success")
     return redirect(question_url(answer.question))
+
+
+@bp.post("/comments/<id:comment_id>/edit")
+@login_required
+def edit_comment(comment_id):
+    """Change a comment's text from the edit box under it; a refusal or an error shows in that box."""
+    comment = queries.get_comment_or_404(comment_id)
+    question = queries.get_question_or_404(comment.question_id, current_user)
+    form, status = CommentEditForm(), 422
+    if form.validate_on_submit():
+        try:
+            services.edit_comment(current_user, comment, form.body.data, now=request_now())
+        except ValidationError as error:
+            show_errors(form, error)
+        except PermissionDenied as error:  # the edit window has closed (or it is not theirs): say so by the text
+            form.body.errors = [*form.body.errors, error.message]
+            status = 403
+        else:
+            return redirect(question_url(question, _anchor=f"comment-{comment.id}"))
+    return _show_with_forms(question, edited_comment=(comment.id, form), status=status)
 
 
 @bp.post("/comments/<id:comment_id>/delete")
@@ -362,8 +425,12 @@ def accept(answer_id):
     """Accept an answer: the question is resolved."""
     answer = queries.get_answer_or_404(answer_id, current_user)
     if ActionForm().validate_on_submit():
-        services.accept_answer(current_user, answer, now=request_now())
-        flash("Answer accepted: the question is marked resolved.", "success")
+        question = services.accept_answer(current_user, answer, now=request_now())
+        if question.author_id == current_user.id:
+            flash("Answer accepted: the question is marked resolved.", "success")
+        else:
+            flash("Answer accepted on the asker's behalf: they have been told, and they can still choose another.",
+                  "success")
     return redirect(answer_url(answer))
 
 

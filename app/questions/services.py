@@ -1,15 +1,33 @@
 """Services for questions, answers and comments: every write to a thread goes through here."""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app import permissions, reputation, signals, validation
+from app import audit, permissions, reputation, settings, signals, validation
+from app.audit import AuditEntry
 from app.database import begin_write
-from app.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
+from app.exceptions import Conflict, EditConflict, NotFound, PermissionDenied, ValidationError
 from app.extensions import db
-from app.models import CLOSE_REASONS, Answer, AnswerVote, Comment, Question, QuestionVote, Revision, Tag
+from app.models import (
+    CLOSE_REASONS,
+    Answer,
+    AnswerVote,
+    Comment,
+    CommentRevision,
+    Question,
+    QuestionVote,
+    Revision,
+    Tag,
+)
 from app.moderation import holds
 from app.rendering import RenderError, render_comment, render_markdown
 from app.thread_writes import lock_row, mark_changed, set_accepted
+
+COMMENT_EDIT_MINUTES = settings.define(
+    "COMMENT_EDIT_MINUTES", int, 5, "Minutes after posting a comment during which its author may still edit it "
+    "(moderators edit comments at any time)", minimum=0)
 
 
 def _clean_and_render(body, minimum=validation.BODY_MIN):
@@ -42,15 +60,59 @@ def _count_tags(tags, step):
         )
 
 
+def _latest_revision(post):
+    """The newest revision of a question or answer, or None when it has none."""
+    owner = Revision.question_id == post.id if isinstance(post, Question) else Revision.answer_id == post.id
+    return db.session.scalars(select(Revision).where(owner).order_by(Revision.number.desc()).limit(1)).first()
+
+
+def revision_number(post):
+    """The number of a post's newest revision (0 when it has none): what an edit form says it started from."""
+    latest = _latest_revision(post)
+    return latest.number if latest else 0
+
+
+@dataclass(frozen=True)
+class SavedVersion:
+    """A post as saved at one revision, shown beside a member's own text when their edit conflicts with it."""
+
+    revision: int
+    body_source: str
+    body_html: str
+    editor_name: str | None
+    saved_at: datetime | None
+    title: str | None = None  # questions only, like tags
+    tags: str | None = None
+
+
+def _refuse_stale_edit(post, base_revision):
+    """Refuse an edit begun from another revision than the newest: saving it would silently undo that save.
+
+    Call with the post's row locked, so no save can land between this check and the caller's own.
+    """
+    latest = _latest_revision(post)
+    number = latest.number if latest else 0
+    if base_revision is None or base_revision == number:
+        return
+    is_question = isinstance(post, Question)
+    current = SavedVersion(
+        revision=number, body_source=post.body_source, body_html=post.body_html,
+        editor_name=latest.editor.username if latest else None, saved_at=latest.created_at if latest else None,
+        title=post.title if is_question else None,
+        tags=" ".join(t.name for t in post.tags) if is_question else None,
+    )
+    db.session.rollback()
+    raise EditConflict("Someone saved a newer version of this post while you were editing. Nothing was "
+                       "overwritten: compare it with your text, merge what you need and save again.", current)
+
+
 def _add_revision(editor, *, now, question=None, answer=None, reason=None):
     """Snapshot a post after a save; revision 1 is the original."""
     post = question or answer
-    owner = Revision.question_id == question.id if question else Revision.answer_id == answer.id
-    latest = db.session.scalar(select(Revision.number).where(owner).order_by(Revision.number.desc()).limit(1))
     db.session.add(Revision(
         question_id=question.id if question else None,
         answer_id=answer.id if answer else None,
-        number=(latest or 0) + 1,
+        number=revision_number(post) + 1,
         editor_id=editor.id,
         title=question.title if question else None,
         tags=" ".join(t.name for t in question.tags) if question else None,
@@ -115,8 +177,12 @@ def _validated_question_fields(title, body, tags):
     })
 
 
-def edit_question(editor, question, title, body, tags, reason=None, *, now):
-    """Change a question's title, body and tags at `now`, keeping a revision; returns it."""
+def edit_question(editor, question, title, body, tags, reason=None, *, now, base_revision=None):
+    """Change a question's title, body and tags at `now`, keeping a revision; returns it.
+
+    With `base_revision` (the revision the edit started from), an edit that would overwrite a newer save
+    raises EditConflict instead; the same edit again (a double submit) saves nothing and succeeds.
+    """
     holds.refuse_if_suspended(editor, now=now)
     fields = _validated_question_fields(title, body, tags)
     begin_write(db.session)
@@ -129,6 +195,7 @@ def edit_question(editor, question, title, body, tags, reason=None, *, now):
     if (question.title, question.body_source, [t.name for t in old_tags]) == (fields["title"], source, fields["tags"]):
         db.session.rollback()
         return question
+    _refuse_stale_edit(question, base_revision)
     new_tags = _tags_named(fields["tags"])
     _count_tags([t for t in old_tags if t not in new_tags], -1)
     _count_tags([t for t in new_tags if t not in old_tags], +1)
@@ -172,7 +239,8 @@ def close_question(actor, question, reason, duplicate_of_id=None, *, now):
     if reason == "duplicate":
         original = db.session.get(Question, duplicate_of_id) if type(duplicate_of_id) is int else None
         if original is None or original.is_deleted or original.id == question.id:
-            raise ValidationError({"duplicate_of": "Give the id of another, visible question as the original."})
+            raise ValidationError({"duplicate_of": "Pick the original (find it by its title) or give the id of "
+                                                  "another, visible question."})
         if original.duplicate_of_id is not None:
             original = db.session.get(Question, original.duplicate_of_id)  # point at the root, never a chain
     question.closed_at, question.closed_by_id, question.close_reason = now, actor.id, reason
@@ -229,8 +297,8 @@ def post_answer(author, question, body, *, now):
     return answer
 
 
-def edit_answer(editor, answer, body, reason=None, *, now):
-    """Change an answer's body at `now`, keeping a revision; returns it."""
+def edit_answer(editor, answer, body, reason=None, *, now, base_revision=None):
+    """Change an answer's body at `now`, keeping a revision; returns it (`base_revision` as for edit_question)."""
     holds.refuse_if_suspended(editor, now=now)
     source, html = _clean_and_render(body, minimum=validation.ANSWER_MIN)
     begin_write(db.session)
@@ -242,6 +310,7 @@ def edit_answer(editor, answer, body, reason=None, *, now):
     if answer.body_source == source:
         db.session.rollback()
         return answer
+    _refuse_stale_edit(answer, base_revision)
     verdict = holds.screen(editor, source, new_post=False)
     answer.body_source, answer.body_html, answer.edited_at = source, html, now
     answer.question.last_activity_at = now
@@ -277,10 +346,24 @@ def delete_answer(actor, answer, *, now):
 # Comments ----------------------------------------------------------------------------
 
 
+def _clean_and_render_comment(text):
+    """Check a comment and render it at save time: (text, safe HTML)."""
+    body = validation.clean_comment(text)
+    try:
+        return body, render_comment(body)
+    except RenderError as error:
+        raise ValidationError({"body": str(error)}) from None
+
+
+def comment_edit_window():
+    """How long after posting a comment its author may still edit it."""
+    return timedelta(minutes=settings.get(COMMENT_EDIT_MINUTES))
+
+
 def add_comment(author, question, text, answer=None, *, now):
     """Comment on a question, or on one of its answers, at `now`; returns the comment."""
     holds.refuse_if_suspended(author, now=now)
-    body = validation.clean_comment(text)
+    body, html = _clean_and_render_comment(text)
     begin_write(db.session)
     question = _visible_question(question.id, viewer=author)
     if answer is not None:
@@ -293,7 +376,7 @@ def add_comment(author, question, text, answer=None, *, now):
         raise PermissionDenied("Sign in to comment.")
     verdict = holds.screen(author, body)
     comment = Comment(question_id=question.id, answer_id=answer.id if answer else None, author_id=author.id,
-                      body=body, body_html=render_comment(body), created_at=now)
+                      body=body, body_html=html, created_at=now)
     db.session.add(comment)
     question.last_activity_at = now
     mark_changed(question.id, searchable=False)
@@ -302,6 +385,34 @@ def add_comment(author, question, text, answer=None, *, now):
         holds.hold(comment, "comment", question.id, verdict, now=now)
     else:  # a held comment is announced when a moderator approves it
         signals.comment_posted.send(author, comment=comment, question=question, answer=answer, now=now)
+    db.session.commit()
+    return comment
+
+
+def edit_comment(editor, comment, text, *, now):
+    """Change a comment's text at `now`, keeping the text it replaces as a revision; returns the comment."""
+    holds.refuse_if_suspended(editor, now=now)
+    body, html = _clean_and_render_comment(text)
+    begin_write(db.session)
+    comment = lock_row(Comment, comment.id)
+    if comment.is_deleted or db.session.get(Question, comment.question_id).is_deleted:
+        raise NotFound("That comment has been deleted.")
+    if not permissions.can_edit_comment(editor, comment, comment_edit_window, now=now):
+        if comment.author_id == editor.id:
+            minutes = settings.get(COMMENT_EDIT_MINUTES)
+            raise PermissionDenied(f"A comment can be edited only in the first {minutes} minute"
+                                   f"{'' if minutes == 1 else 's'} after it is posted. Delete it and comment again "
+                                   "if it needs to change.")
+        raise PermissionDenied("You can only edit your own comments.")
+    if comment.body == body:
+        db.session.rollback()
+        return comment
+    verdict = holds.screen(editor, body, new_post=False)
+    db.session.add(CommentRevision(comment_id=comment.id, body=comment.body, edited_at=now, editor_id=editor.id))
+    comment.body, comment.body_html, comment.edited_at = body, html, now
+    if verdict is not None and not comment.is_hidden:
+        holds.hold(comment, "comment", comment.question_id, verdict, now=now, counted=True)
+    mark_changed(comment.question_id, searchable=False)
     db.session.commit()
     return comment
 
@@ -382,8 +493,58 @@ def user_votes(user, questions=(), answers=()):
     return tuple(result)
 
 
+# Staff may choose the accepted answer for an asker; the asker's own choice wins over theirs.
+ACCEPTANCE_ACTIONS = ("question.accept", "question.unaccept")
+ASKERS_CHOICE_STANDS = ("The asker accepted this answer themselves, and their choice counts: staff cannot replace or "
+                        "withdraw it. A moderator can still hide or delete a post that breaks the rules.")
+
+
+def _latest_acceptance_entry(question):
+    return db.session.scalar(select(AuditEntry).where(AuditEntry.target_type == "question",
+                                                      AuditEntry.target_id == str(question.id),
+                                                      AuditEntry.action.in_(ACCEPTANCE_ACTIONS))
+                             .order_by(AuditEntry.id.desc()).limit(1))
+
+
+def who_accepted(question):
+    """Who chose the accepted answer: "asker", "staff", or None while there is none.
+
+    Read from the audit log: every staff choice is audited, and so is the asker's first change after one,
+    so the newest acceptance entry names who set the current answer. Without any (acceptances from before
+    staff choices were audited), the choice is the asker's.
+    """
+    if question.accepted_answer_id is None:
+        return None
+    latest = _latest_acceptance_entry(question)
+    if latest is None or latest.actor_id == question.author_id:
+        return "asker"
+    return "staff" if (latest.after or {}).get("accepted_answer_id") == question.accepted_answer_id else "asker"
+
+
+def _audit_acceptance(user, question, before_id, now):
+    """Audit a staff member's choice, and the asker's change that follows one (so who_accepted stays right)."""
+    if user.id == question.author_id:
+        latest = _latest_acceptance_entry(question)
+        if latest is None or latest.actor_id == question.author_id:
+            return
+        reason = "the asker's own choice, in place of a staff choice"
+    else:
+        reason = "on the asker's behalf"
+    after_id = question.accepted_answer_id
+    audit.record(user, "question.accept" if after_id else "question.unaccept", "question", question.id, reason,
+                 before={"accepted_answer_id": before_id}, after={"accepted_answer_id": after_id}, now=now)
+
+
+def _refuse_to_override_the_asker(user, question):
+    if user.id != question.author_id and who_accepted(question) == "asker":
+        raise Conflict(ASKERS_CHOICE_STANDS)
+
+
 def accept_answer(user, answer, *, now):
-    """Accept an answer at `now`, switching from any earlier one; the question becomes resolved."""
+    """Accept an answer at `now`, switching from any earlier one; the question becomes resolved.
+
+    Staff may accept for the asker (audited, the asker told), but never in place of the asker's own choice.
+    """
     holds.refuse_if_suspended(user, now=now)
     begin_write(db.session)
     answer = lock_row(Answer, answer.id)
@@ -397,22 +558,28 @@ def accept_answer(user, answer, *, now):
     if question.accepted_answer_id == answer.id:
         db.session.rollback()
         return question
+    _refuse_to_override_the_asker(user, question)
+    before_id = question.accepted_answer_id
     set_accepted(question, answer)
     question.last_activity_at = now
+    _audit_acceptance(user, question, before_id, now)
     signals.answer_accepted.send(user, answer=answer, question=question, now=now)
     db.session.commit()
     return question
 
 
 def unaccept_answer(user, question, *, now):
-    """Withdraw the acceptance at `now`: the question is unresolved again."""
+    """Withdraw the acceptance at `now`: the question is unresolved again (staff only withdraw a staff choice)."""
     holds.refuse_if_suspended(user, now=now)
     begin_write(db.session)
     question = _visible_question(question.id)
     if not permissions.can_accept(user, question, now=now):
         raise PermissionDenied("Only the person who asked can change the accepted answer.")
     if question.accepted_answer_id is not None:
+        _refuse_to_override_the_asker(user, question)
+        before_id = question.accepted_answer_id
         set_accepted(question, None)
+        _audit_acceptance(user, question, before_id, now)
         signals.answer_unaccepted.send(user, question=question, now=now)
         db.session.commit()
     return question

@@ -37,12 +37,13 @@ def catch_up_command():
 @search_cli.command("check")
 def check_command():
     """Compare the index with the database; exit 1 listing the differences when they drift."""
-    index_sync.catch_up(now=utcnow())
     index = index_sync.app_index()
     click.echo(f"Language: {index.language}. Semantic suggestions: {index_sync.semantic_status()[1]}.")
-    if index.built_language() != index.language:
-        click.echo(f"The index was built for language {index.built_language()}: run `flask search reindex`.")
+    stale = index.needs_rebuild()
+    if stale:
+        click.echo(f"The index must be rebuilt: {stale}. Run `flask search reindex`.")
         raise SystemExit(1)
+    index_sync.catch_up(now=utcnow())
     found = index_sync.differences()
     if not any(found.values()):
         click.echo("The index matches the database.")

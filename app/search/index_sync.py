@@ -168,8 +168,8 @@ def reindex(index=None, progress=None, processes=None):
         large = (db.session.scalar(select(func.count()).select_from(Question).where(visible)) or 0) >= MANY_QUESTIONS
         processes = min(4, len(os.sched_getaffinity(0))) if large else 1
         db.session.rollback()
-    if index.built_language() != index.language:
-        index.recreate()  # the configured language changed: the analyzer is part of the schema
+    if index.needs_rebuild():
+        index.recreate()  # the language or the analysis changed: the analyzer is part of the schema
     with index.writer(processes=processes, memory_mb=REBUILD_MEMORY_MB) as writer:
         # Changes logged from here on are applied later; applying one twice is harmless.
         last_change = db.session.scalar(select(func.max(SearchChange.id))) or 0

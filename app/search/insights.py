@@ -1,8 +1,9 @@
 """What people look for, what they do not find, and the questions existing answers deflected."""
 import re
+import secrets
 from datetime import timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, or_, select, update
 
 from app import write_behind
 from app.database import begin_write
@@ -12,6 +13,9 @@ from app.models import AskDraft, SearchLog
 DRAFT_TOKEN = re.compile(r"^[0-9a-f]{16,64}$")
 # A draft whose asker opened a suggestion and did not post within this time was answered already.
 ABANDONED_AFTER = timedelta(hours=1)
+# Draft tokens live in the (signed) session cookie: only the browser session that was given one can report on it.
+SESSION_DRAFTS = "ask_drafts"
+DRAFTS_KEPT_PER_SESSION = 5  # a few tabs' worth, so the cookie stays small
 
 
 def _insert_logs(connection, rows):
@@ -27,8 +31,29 @@ def log_query(kind, text, result_count, *, now):
 
 
 def valid_draft_token(token):
-    """Whether `token` looks like the random id the ask form makes for a draft."""
+    """Whether `token` looks like the random id the server gives an ask-form draft."""
     return isinstance(token, str) and bool(DRAFT_TOKEN.match(token))
+
+
+def session_drafts(session):
+    """The draft tokens given to this browser session, newest last."""
+    tokens = session.get(SESSION_DRAFTS)
+    return [token for token in tokens if valid_draft_token(token)] if isinstance(tokens, list) else []
+
+
+def _settled(draft, now):
+    """Whether a draft's outcome is decided: posted, or abandoned for longer than the window (deflected)."""
+    return draft is not None and (draft.posted_at is not None or draft.opened_at <= now - ABANDONED_AFTER)
+
+
+def draft_for_ask_form(session, *, now):
+    """The token the ask form reports with: this session's current draft, or a new one once that one is settled."""
+    tokens = session_drafts(session)
+    if tokens and not _settled(db.session.get(AskDraft, tokens[-1]), now):
+        return tokens[-1]
+    token = secrets.token_hex(16)
+    session[SESSION_DRAFTS] = [*tokens, token][-DRAFTS_KEPT_PER_SESSION:]
+    return token
 
 
 def suggestion_opened(token, question_id, *, now):
@@ -37,27 +62,31 @@ def suggestion_opened(token, question_id, *, now):
     draft = db.session.get(AskDraft, token)
     if draft is None:
         db.session.add(AskDraft(token=token, question_id=question_id, opened_at=now))
-    elif draft.posted_at is None:
+    elif not _settled(draft, now):  # a settled draft keeps its outcome: the figures already counted it
         draft.question_id, draft.opened_at = question_id, now
         draft.opened_count += 1
     db.session.commit()
 
 
-def draft_posted(token, *, now):
-    """The draft became a question after all: it was not deflected."""
-    if not valid_draft_token(token):
+def session_posted_a_question(session, *, now):
+    """This session posted a question: its open drafts were not deflected, whatever token the form sent."""
+    tokens = session_drafts(session)
+    session.pop(SESSION_DRAFTS, None)
+    if not tokens:
         return
     begin_write(db.session)
-    draft = db.session.get(AskDraft, token)
-    if draft is not None and draft.posted_at is None:
-        draft.posted_at = now
+    # Only drafts still within the window: one abandoned for longer was deflected, and a later post is another question.
+    db.session.execute(update(AskDraft).where(
+        AskDraft.token.in_(tokens), AskDraft.posted_at.is_(None), AskDraft.opened_at > now - ABANDONED_AFTER,
+    ).values(posted_at=now))
     db.session.commit()
 
 
 def deflected_count(since, *, now):
-    """Drafts since `since` that opened a suggestion and were then abandoned."""
+    """Drafts since `since` that opened a suggestion and were not posted from their session within the window."""
     return db.session.scalar(select(func.count()).select_from(AskDraft).where(
-        AskDraft.opened_at >= since, AskDraft.opened_at <= now - ABANDONED_AFTER, AskDraft.posted_at.is_(None)))
+        AskDraft.opened_at >= since, AskDraft.opened_at <= now - ABANDONED_AFTER,
+        or_(AskDraft.posted_at.is_(None), AskDraft.posted_at > now)))
 
 
 def top_queries(since, kind="search", without_results=False, limit=20):

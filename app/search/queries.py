@@ -17,7 +17,7 @@ from app.visibility import public
 SYNONYMS = settings.define(
     "SEARCH_SYNONYMS", list, [],
     "Words that mean the same for suggestions, one group a line (e.g. what customers call your products: "
-    "'buds earbuds'); none are built in")
+    "'buds earbuds'); none are built in", label="Synonyms")
 PER_PAGE = 20
 MAX_QUERY_LENGTH = 300
 _IS_FILTER = re.compile(r"(?<!\S)(is:resolved|is:unresolved|has:answers?)(?!\S)", re.IGNORECASE)
@@ -44,6 +44,7 @@ class SearchResults:
     items: list = field(default_factory=list)
     total: int = 0
     corrected: str | None = None
+    notice: str | None = None  # why the query as typed could not be run
 
     @property
     def pages(self):
@@ -106,7 +107,7 @@ def search(request):
     analyzer = app_index().analyzer
     items = [(question, search_index.snippet(html_to_text(question.body_html), hits.terms, analyzer=analyzer))
              for question in questions]
-    return SearchResults(request, items, hits.total, hits.corrected)
+    return SearchResults(request, items, hits.total, hits.corrected, hits.notice)
 
 
 @dataclass
@@ -143,12 +144,14 @@ def suggest(text, limit=5, exclude_id=None):
     return suggestions
 
 
-def duplicate_candidates(question, limit=5):
-    """The visible questions most like this one, best first: what a moderator closing it as a duplicate picks from.
+def duplicate_candidates(question, query=None, limit=5):
+    """The visible questions most like this one (or like `query`, what the moderator typed), best first, never itself.
 
-    The ask form's ranking, given the whole title (every word complete, so the semantic half joins).
+    What a moderator closing it as a duplicate picks from: the ask form's ranking, given whole
+    words (the trailing space marks the last one complete, so the semantic half joins).
     """
-    return [suggestion.question for suggestion in suggest(f"{question.title} ", limit=limit, exclude_id=question.id)]
+    text = (query or "").strip() or question.title
+    return [suggestion.question for suggestion in suggest(f"{text} ", limit=limit, exclude_id=question.id)]
 
 
 def _best_answers(questions):

@@ -1,6 +1,7 @@
 """The Whoosh index behind one small interface; the only module that imports whoosh."""
 import fcntl
 import functools
+import re
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -8,12 +9,12 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import qparser
-from whoosh.analysis import LanguageAnalyzer, StemFilter, StemmingAnalyzer
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight, htmlescape
-from whoosh.lang import has_stemmer, languages
+from whoosh.lang import has_stemmer, has_stopwords, languages
 from whoosh.qparser import MultifieldParser
-from whoosh.query import And, Every, NullQuery, NumericRange, Phrase, Term
+from whoosh.query import And, Every, Not, NullQuery, NumericRange, Phrase, Term
 
 from app.search import suggest as suggest_ranking
 
@@ -26,17 +27,46 @@ WRITER_TIMEOUT_SECONDS = 10  # one writer: 8 writers with no wait lost 175 of 20
 LANGUAGES = tuple(sorted(code for code in set(languages) if len(code) == 2 and has_stemmer(code)))
 
 
+# A word, and words joined by hyphens or underscores ("wi-fi", "usb-c"), or dots ("3.1", "e.g").
+WORD = r"\w+(?:[-.]\w+)*"
+_JOINERS = re.compile(r"[-_]+")
+
+
+class CompoundWords(Filter):
+    """A word joined by hyphens is the joined word, in the index and in queries: "wi-fi", "Wi-Fi" and "wifi" are one.
+
+    Only the joined word, not its parts as well: the parts made titles longer, and on the real
+    communities of bench/eval_real.py a duplicate whose original had "pro-tem" in its title fell
+    out of the first five (duplicate MRR 1.0 to 0.33 on conlang; half-typed success 0.996 to
+    0.991 on bicycles-meta). The cost: "wi" alone no longer finds "wi-fi".
+    """
+
+    def __call__(self, tokens):
+        for token in tokens:
+            if "-" in token.text or "_" in token.text:
+                token.text = "".join(part for part in _JOINERS.split(token.text) if part) or token.text
+            yield token
+
+
 def analyzer_for(language):
-    """Words as the index keeps them: lowercased, stop words out, stemmed for the community's language.
+    """Words as the index keeps them: lowercased, compounds joined, stop words out, stemmed for the language.
 
     English keeps the Porter stemmer and short stop list the index has always used (what the
     suggestion ranking was measured with); other languages get their Snowball stemmer and stop words.
     """
-    if language == "en":
-        return StemmingAnalyzer()
-    if language not in LANGUAGES:
+    if language != "en" and language not in LANGUAGES:
         raise ValueError(f"No stemmer for language {language!r}; choose one of {', '.join(LANGUAGES)}.")
-    return LanguageAnalyzer(language)
+    words = RegexTokenizer(WORD) | LowercaseFilter() | CompoundWords()
+    if language == "en":
+        return words | StopFilter() | StemFilter()
+    if has_stopwords(language):  # Whoosh has none for some (ar, ro): those keep every word
+        words = words | StopFilter(lang=language)
+    return words | StemFilter(lang=language)
+
+
+def analysis_is_current(analyzer):
+    """Whether an index's analyzer is the one this release builds (compounds joined), whatever its language."""
+    return any(isinstance(item, CompoundWords) for item in getattr(analyzer, "items", ()))
 
 
 def language_of(analyzer):
@@ -50,7 +80,8 @@ def schema_for(language):
     text = analyzer_for(language)
     return Schema(
         id=ID(stored=True, unique=True),
-        title=TEXT(analyzer=text, field_boost=3.0),
+        # spelling: the title's words unstemmed too (a field of their own), which "did you mean" offers.
+        title=TEXT(analyzer=text, field_boost=3.0, spelling=True),
         body=TEXT(analyzer=text),
         # Answers hold most of the text: without word positions (phrases match titles and bodies
         # only) a full reindex takes 17% less CPU.
@@ -73,8 +104,9 @@ _text = SCHEMA["title"].analyzer  # English, for callers without an index at han
 class SearchIndex:
     """A Whoosh index in a folder, created on first use for the community's language.
 
-    An index keeps the analyzer it was built with; when the configured language differs, it
-    goes on with its own until a rebuild (`built_language` says which; `flask search check` tells).
+    An index keeps the analyzer it was built with; when the configured language or the release's
+    analysis differs, it goes on with its own until a rebuild (`needs_rebuild` says why; `flask
+    search check` tells).
     """
 
     def __init__(self, path, language="en"):
@@ -115,6 +147,14 @@ class SearchIndex:
     def built_language(self):
         """The language the index was built for."""
         return language_of(self.analyzer)
+
+    def needs_rebuild(self):
+        """Why the index must be rebuilt before it matches this release and setting, or None."""
+        if self.built_language() != self.language:
+            return f"it was built for language {self.built_language()}, the setting is {self.language}"
+        if not analysis_is_current(self.analyzer) or "spell_title" not in self.schema:
+            return "it was built by an older release (before hyphenated words were joined)"
+        return None
 
     def recreate(self):
         """Empty the index with the configured language's schema (the start of a full rebuild)."""
@@ -261,12 +301,22 @@ SORTS = {
 
 @dataclass
 class Hits:
-    """One page of results: question ids in rank order, the total, and a spelling suggestion."""
+    """One page of results: question ids in rank order, the total, a spelling suggestion, a note on the query."""
 
     ids: list
     total: int
     corrected: str | None = None
     terms: tuple = ()
+    notice: str | None = None  # why the query as typed could not be run
+
+
+# "-word" leaves a word out, as on every search engine; Whoosh spells it NOT. Only at a word's start:
+# the hyphen of "wi-fi" joins.
+_EXCLUDED_WORD = re.compile(r"(?<!\S)-(?=[^\s-])")
+ONLY_EXCLUSIONS = "Add a word to look for: a search of only left-out words (-word, NOT word) would list everything."
+FEW_RESULTS = 3  # below it, a respelling that finds more is offered
+MIN_SUGGESTED_FREQUENCY = 2  # a word offered instead must be in at least this many titles
+_PLAIN_WORD = re.compile(r"(?<!\S)([^\W\d_]{3,})(?!\S)")  # letters only: not user:demo, <script> or batt*
 
 
 def parse(text, schema=SCHEMA):
@@ -274,7 +324,8 @@ def parse(text, schema=SCHEMA):
     parser = MultifieldParser(SEARCH_FIELDS, schema)
     parser.remove_plugin_class(qparser.WildcardPlugin)  # a leading * would scan every term
     parser.remove_plugin_class(qparser.BoostPlugin)
-    query = parser.parse(text).accept(functools.partial(_phrases_where_positions_are, schema)).normalize()
+    query = parser.parse(_EXCLUDED_WORD.sub("NOT ", text))
+    query = query.accept(functools.partial(_phrases_where_positions_are, schema)).normalize()
     return None if query is NullQuery else query
 
 
@@ -288,6 +339,8 @@ def _phrases_where_positions_are(schema, query):
 def search(index, text, tag=None, resolved=None, has_answers=None, sort="relevance", page=1, per_page=20):
     """Run a search; filters narrow it, `sort` orders it. Returns Hits (ids only: callers load rows)."""
     query = parse(text, index.schema)
+    if query is not None and _only_exclusions(query):
+        return Hits([], 0, notice=ONLY_EXCLUSIONS)
     filters = []
     if tag:
         filters.append(Term("tags", tag))
@@ -307,11 +360,40 @@ def search(index, text, tag=None, resolved=None, has_answers=None, sort="relevan
                               for field, term in (query.existing_terms(searcher.reader()) if query else ())
                               if field in ("title", "body")}))
         corrected = None
-        if query is not None and results.total < 3:
-            fixed = searcher.correct_query(query, text)
-            if fixed.query != query:
-                corrected = fixed.string
+        if query is not None and results.total < FEW_RESULTS:
+            corrected = _did_you_mean(searcher, text, index.schema, results.total,
+                                      lambda found: And([found, *filters]) if filters else found)
         return Hits(ids, results.total, corrected, terms)
+
+
+def _only_exclusions(query):
+    """Whether a query only leaves words out (NOT x, -x): nothing to look for."""
+    return query.accept(lambda part: NullQuery if isinstance(part, Not) else part).normalize() is NullQuery
+
+
+def _did_you_mean(searcher, text, schema, found, narrowed):
+    """The text with its unknown plain words respelled as frequent title words, if that finds more than `found`.
+
+    Words come from the titles as written (the spelling field), never stems; a word already in
+    some title, and anything that is not a plain word (user:demo, <script>, batt*), stays as typed.
+    """
+    reader, corrector = searcher.reader(), searcher.corrector("title")
+
+    def respelled(match):
+        word = match.group(1).lower()
+        if reader.doc_frequency("spell_title", word):
+            return match.group(1)
+        candidates = [(reader.doc_frequency("spell_title", candidate), candidate)
+                      for candidate in corrector.suggest(word, limit=5, maxdist=1 if len(word) <= 5 else 2, prefix=1)
+                      if len(candidate) >= 3 and candidate != word]
+        frequency, best = max(candidates, default=(0, None))
+        return best if best and frequency >= MIN_SUGGESTED_FREQUENCY else match.group(1)
+
+    fixed = _PLAIN_WORD.sub(respelled, text)
+    if fixed == text:
+        return None
+    query = parse(fixed, schema)
+    return fixed if query is not None and len(searcher.search(narrowed(query), limit=1)) > found else None
 
 
 def snippet(text, terms, length=240, analyzer=_text):

@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app.exceptions import must_exist
 from app.extensions import db
@@ -42,7 +42,8 @@ def load_profile(user):
     )).one()
     questions = db.session.scalars(
         select(Question).where(Question.author_id == user.id, visible_question)
-        .options(selectinload(Question.tags)).order_by(Question.created_at.desc()).limit(PROFILE_LIST_LENGTH)
+        .options(selectinload(Question.tags), joinedload(Question.duplicate_of))
+        .order_by(Question.created_at.desc()).limit(PROFILE_LIST_LENGTH)
     ).all()
     answers = db.session.scalars(
         select(Answer).join(Answer.question).where(Answer.author_id == user.id, visible_answer, visible_question)

@@ -17,10 +17,11 @@ from app.webhooks.models import EVENTS, PING, Webhook
 
 ALLOW_PRIVATE = settings.define(
     "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", bool, False,
-    "Let webhooks reach private, loopback and link-local addresses (only for receivers inside your own network)")
+    "Let webhooks reach private, loopback and link-local addresses (only for receivers inside your own network)",
+    label="Allow webhooks to private addresses")
 TIMEOUT = settings.define("WEBHOOK_TIMEOUT_SECONDS", int, 5,
                           "Seconds a webhook receiver has to answer before the delivery counts as failed",
-                          minimum=1, maximum=30)
+                          minimum=1, maximum=30, label="Webhook timeout (seconds)")
 URL_MAX = 2000
 DESCRIPTION_MAX = 200
 LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")

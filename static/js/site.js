@@ -74,18 +74,6 @@
 
   // Suggestions while asking: existing threads that may answer the question before it is posted.
   const DRAFT_KEY = "peerdesk.askDraft";
-  const TOKEN_KEY = "peerdesk.askDraftToken";
-
-  function draftToken() {
-    let token = sessionStorage.getItem(TOKEN_KEY);
-    if (!token) {
-      const bytes = new Uint8Array(16);
-      crypto.getRandomValues(bytes);
-      token = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-      sessionStorage.setItem(TOKEN_KEY, token);
-    }
-    return token;
-  }
 
   // A suggestions combobox (WAI-ARIA 1.2 pattern): results under an input, arrows to move,
   // Enter to open, Escape to close. Without JavaScript the input is a plain form field.
@@ -190,9 +178,8 @@
     const tags = form.querySelector("input[name=tags]");
     const box = form.querySelector("[data-suggestions]");
     if (!title || !body || !box) return;
-    const token = draftToken();
-    const draftField = form.querySelector("input[name=draft]");
-    if (draftField) draftField.value = token;
+    // The server gives each browser session its draft token: one made here would be refused.
+    const token = form.querySelector("input[name=draft]")?.value || "";
 
     // Coming back from a suggestion: the draft is where the asker left it.
     const saved = JSON.parse(sessionStorage.getItem(DRAFT_KEY) || "null");
@@ -210,8 +197,10 @@
       onOpen: (item) => {
         sessionStorage.setItem(DRAFT_KEY, JSON.stringify(
           { title: title.value, body: body.value, tags: tags ? tags.value : "" }));
+        if (!token) return;
+        // The session cookie proves the draft is this browser's; like the rest of the API, no CSRF token.
         fetch("/api/v1/suggest/opened", {
-          method: "POST", keepalive: true, headers: { "Content-Type": "application/json" },
+          method: "POST", keepalive: true, credentials: "same-origin", headers: { "Content-Type": "application/json" },
           body: JSON.stringify({ draft: token, question_id: item.id }),
         }).catch(() => {});
       },
@@ -220,7 +209,6 @@
     body.addEventListener("input", update);
     form.addEventListener("submit", () => {
       sessionStorage.removeItem(DRAFT_KEY);
-      sessionStorage.removeItem(TOKEN_KEY);
     });
   }
 
@@ -232,7 +220,75 @@
     input.addEventListener("input", attachSuggestions({ input, box, query: () => input.value }));
   }
 
+  // In a moderator's close box: matches for the original's title appear as radio buttons while typing,
+  // from the suggestions API; without this the search form reloads the page with the same list.
+  function setUpDuplicateSearch(form) {
+    const input = form.querySelector("input[name=duplicate_query]");
+    const results = document.getElementById(input?.getAttribute("aria-controls") || "");
+    const matches = results?.querySelector("[data-duplicate-matches]");
+    if (!input || !matches) return;
+    const candidateName = form.dataset.candidateName || "candidate";
+    let latest = 0;
+
+    function match(result) {
+      const label = document.createElement("label");
+      const radio = document.createElement("input");
+      radio.type = "radio";
+      radio.name = candidateName;
+      radio.value = String(result.id);
+      label.append(radio, ` ${result.title}`);
+      if (result.resolved) {
+        const badge = document.createElement("span");
+        badge.className = "badge badge-resolved";
+        badge.textContent = "Resolved";
+        label.append(" ", badge);
+      }
+      const link = document.createElement("a");
+      link.href = result.url;
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.textContent = "open";
+      const hint = document.createElement("span");
+      hint.className = "visually-hidden";
+      hint.textContent = ` “${result.title}” in a new tab`;
+      link.append(hint);
+      return [label, link];
+    }
+
+    // A finished query (Enter, Find) ends in a space: its last word is whole, as on the server.
+    async function search(complete) {
+      const text = input.value.trim();
+      const request = ++latest;
+      if (text.length < 2) {
+        results.hidden = true;
+        return;
+      }
+      const query = encodeURIComponent(complete ? `${text} ` : text);
+      const response = await fetch(`/api/v1/suggest?limit=10&exclude=${form.dataset.exclude}&q=${query}`,
+        { headers: { "Accept": "application/json" } });
+      const data = await response.json();
+      if (request !== latest) return;
+      results.querySelector("[data-duplicate-query]").textContent = text;
+      const items = (data.results || []).flatMap(match);
+      if (!items.length) {
+        const empty = document.createElement("p");
+        empty.className = "empty";
+        empty.textContent = "No question matches: try other words from its title.";
+        items.push(empty);
+      }
+      matches.replaceChildren(...items);
+      results.hidden = false;
+    }
+
+    input.addEventListener("input", debounce(() => search(false).catch(() => {}), 200));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      search(true).catch(() => form.submit());
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll("[data-duplicate-search]").forEach(setUpDuplicateSearch);
     document.querySelectorAll("[data-preview-form]").forEach(setUpPreview);
     document.querySelectorAll("[data-suggest-form]").forEach(setUpAskSuggestions);
     document.querySelectorAll(".header-search").forEach(setUpHeaderSuggestions);

@@ -63,6 +63,14 @@ def test_suggestions_appear_and_work_with_the_keyboard(page, register_member, an
         drafts = db.session.scalars(select(AskDraft).where(AskDraft.question_id == question_id)).all()
         assert len(drafts) == 1 and drafts[0].posted_at is None
 
+    # Asking after all, from the same browser session: the draft was not deflected.
+    page.get_by_label("Tags").fill("pulse")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Post your question").click()
+    assert "/questions/ask" not in page.url
+    with live_server.app.app_context():
+        assert db.session.get(AskDraft, drafts[0].token).posted_at is not None
+
 
 def test_the_header_search_box_suggests_and_searches(page, answered):
     question_id, title = answered

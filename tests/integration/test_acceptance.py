@@ -2,11 +2,15 @@
 import random
 
 import pytest
+from sqlalchemy import select
 
 from app import reputation
+from app.audit import AuditEntry
 from app.clock import utcnow
 from app.exceptions import Conflict, PermissionDenied
 from app.extensions import db
+from app.models import Question
+from app.notifications.models import Notification
 from app.questions import services
 
 
@@ -111,3 +115,101 @@ def test_stored_reputation_matches_a_recomputation_after_random_activity(make):
     assert any(live.values())
     assert {member_id: 0 for member_id in live} | reputation.points_from_history() == live
     assert reputation.recompute_all() == 0
+
+
+# Staff accepting on the asker's behalf ------------------------------------------------------
+
+
+def _acceptance_audit(question):
+    db.session.rollback()
+    return list(db.session.scalars(select(AuditEntry).where(AuditEntry.target_type == "question",
+                                                            AuditEntry.target_id == str(question.id),
+                                                            AuditEntry.action.in_(("question.accept",
+                                                                                   "question.unaccept")))
+                                   .order_by(AuditEntry.id)))
+
+
+def _notes_of(user):
+    db.session.rollback()
+    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+                                   .order_by(Notification.id)))
+
+
+def test_staff_accepting_for_the_asker_is_audited_and_tells_the_asker(thread, make):
+    question, first, second, asker = thread
+    agent = make.user("agent", role="agent")
+    services.accept_answer(agent, first, now=utcnow())
+    services.accept_answer(agent, second, now=utcnow())
+    entries = _acceptance_audit(question)
+    assert [(e.actor_id, e.action, e.before, e.after) for e in entries] == [
+        (agent.id, "question.accept", {"accepted_answer_id": None}, {"accepted_answer_id": first.id}),
+        (agent.id, "question.accept", {"accepted_answer_id": first.id}, {"accepted_answer_id": second.id}),
+    ]
+    [told, _] = [note for note in _notes_of(asker) if note.actor_id == agent.id]
+    assert told.question_id == question.id and told.answer_id == first.id
+    assert told.verb == "accepted an answer to your question for you"
+    assert told.excerpt == (f"agent, of Lumen staff, accepted first's answer to your question “{question.title}” "
+                            "on your behalf. If another answer solved your problem, accept that one instead: "
+                            "your own choice always counts.")
+    assert services.who_accepted(db.session.get(Question, question.id)) == "staff"
+
+
+def test_staff_cannot_replace_the_askers_own_choice(thread, make):
+    question, official, downvoted, asker = thread
+    services.cast_vote(make.user("critic"), downvoted, -1, now=utcnow())
+    services.accept_answer(asker, official, now=utcnow())
+    agent = make.user("agent", role="agent")
+    with pytest.raises(Conflict, match="The asker accepted this answer themselves"):
+        services.accept_answer(agent, downvoted, now=utcnow())
+    with pytest.raises(Conflict, match="The asker accepted this answer themselves"):
+        services.unaccept_answer(agent, question, now=utcnow())
+    db.session.expire_all()
+    assert question.accepted_answer_id == official.id
+    assert services.who_accepted(question) == "asker"
+    assert _acceptance_audit(question) == []
+
+
+def test_the_asker_can_always_replace_a_staff_choice_which_then_is_theirs(thread, make):
+    question, first, second, asker = thread
+    agent = make.user("agent", role="agent")
+    services.accept_answer(agent, first, now=utcnow())
+    services.accept_answer(asker, second, now=utcnow())
+    db.session.expire_all()
+    assert question.accepted_answer_id == second.id and services.who_accepted(question) == "asker"
+    with pytest.raises(Conflict):
+        services.accept_answer(agent, first, now=utcnow())
+    # The asker's taking back the staff choice, then choosing the same answer again, is theirs too.
+    other = make.question(asker)
+    answer = make.answer(other, make.user("third"))
+    services.accept_answer(agent, answer, now=utcnow())
+    services.unaccept_answer(asker, other, now=utcnow())
+    services.accept_answer(asker, answer, now=utcnow())
+    db.session.expire_all()
+    assert services.who_accepted(other) == "asker"
+    with pytest.raises(Conflict):
+        services.unaccept_answer(agent, other, now=utcnow())
+
+
+def test_staff_may_change_a_staff_choice_and_nobody_chose_an_unresolved_question(thread, make):
+    question, first, second, _ = thread
+    assert services.who_accepted(question) is None
+    services.accept_answer(make.user("agent", role="agent"), first, now=utcnow())
+    services.accept_answer(make.user("moderator", role="moderator"), second, now=utcnow())
+    services.unaccept_answer(make.user("another", role="agent"), question, now=utcnow())
+    db.session.expire_all()
+    assert question.accepted_answer_id is None and services.who_accepted(question) is None
+    assert [e.action for e in _acceptance_audit(question)] == ["question.accept", "question.accept",
+                                                               "question.unaccept"]
+
+
+def test_on_the_page_staff_are_told_why_the_askers_choice_stands(client, sign_in, thread, make):
+    question, first, second, asker = thread
+    services.accept_answer(asker, first, now=utcnow())
+    sign_in(make.user("agent", role="agent"))
+    response = client.post(f"/answers/{second.id}/accept")
+    assert response.status_code == 409
+    assert "The asker accepted this answer themselves" in response.get_data(as_text=True)
+    other = make.question(asker)
+    answer = make.answer(other, make.user("third"))
+    page = client.post(f"/answers/{answer.id}/accept", follow_redirects=True).get_data(as_text=True)
+    assert "Answer accepted on the asker&#39;s behalf: they have been told" in page

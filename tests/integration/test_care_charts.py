@@ -36,7 +36,7 @@ def world(clock, make):
     clock.set(T0 - timedelta(days=30))
     admin, agent = make.user("boss", role="admin"), make.user("agentone", role="agent")
     teams = [*settings.get(options.TEAMS), HOSTILE_TEAM]
-    settings.change(admin, options.TEAMS, "\n".join(teams), now=clock.now)
+    settings.change(admin, options.TEAMS, "\n".join(teams), "a team with a hostile name", now=clock.now)
 
     def ask(title):
         return threads.ask_question(make.user(), title, "The device does this every morning after an update.",

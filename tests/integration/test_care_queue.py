@@ -337,10 +337,12 @@ def test_admins_change_thresholds_and_lexicon_on_the_settings_page(client, make,
     sign_in(make.user(role="admin"))
     page = client.get("/admin/settings").get_data(as_text=True)
     assert "CARE_UNANSWERED_MINUTES" in page and "CARE_COMPLAINT_WORDS" in page
-    assert client.post("/admin/settings/CARE_UNANSWERED_MINUTES", data={"value": "30"}).status_code == 302
-    assert client.post("/admin/settings/CARE_COMPLAINT_WORDS", data={"value": "zebra\nwarranty claim"}).status_code \
-        == 302
-    assert client.post("/admin/settings/CARE_UNANSWERED_MINUTES", data={"value": "0"}).status_code == 422
+    assert client.post("/admin/settings/CARE_UNANSWERED_MINUTES",
+                       data={"value": "30", "reason": "faster care"}).status_code == 302
+    assert client.post("/admin/settings/CARE_COMPLAINT_WORDS",
+                       data={"value": "zebra\nwarranty claim", "reason": "new product line"}).status_code == 302
+    assert client.post("/admin/settings/CARE_UNANSWERED_MINUTES",
+                       data={"value": "0", "reason": "instant care"}).status_code == 422
     quiet = make.question(body="My zebra-striped case squeaks a little when I open it.")
     assert _item(quiet).reason_kinds == ["complaint"] and _item(quiet).matched_words[0] == "zebra"
     plain = make.question(body="The lid squeaks a little when I open it, nothing else.")

@@ -144,15 +144,18 @@ def test_moderation_decisions_reach_the_author_signed_by_a_moderator(make, asker
     writer = answer.author
     db.session.rollback()
     # The moderation feature sends this inside its write transaction; here the test is that transaction.
-    signals.post_moderated.send(moderator, post=db.session.get(type(answer), answer.id), action="hidden",
+    signals.post_moderated.send(moderator, post=db.session.get(type(answer), answer.id), action="hide",
                                 reason="Contains a phone number", now=utcnow())
     db.session.commit()
     [note] = _notes(writer, "moderation")
     assert note.actor_id is None and note.answer_id == answer.id and note.question_id == question.id
-    assert note.excerpt == "Decision: hidden. Reason: Contains a phone number"
-    signals.post_moderated.send(moderator, post=db.session.get(Question, question.id), action="restored", now=utcnow())
+    assert note.excerpt == (f"A moderator hid your answer to “{question.title}”. The moderator's reason: Contains a "
+                            "phone number. Only you and the moderators can see it now; you can edit it to fix the "
+                            "problem.")
+    signals.post_moderated.send(moderator, post=db.session.get(Question, question.id), action="restore", now=utcnow())
     db.session.commit()
-    assert _notes(asker, "moderation")[0].excerpt == "Decision: restored."
+    assert _notes(asker, "moderation")[0].excerpt == (
+        f"A moderator restored your question “{question.title}”, which had been deleted.")
 
 
 def test_a_moderator_hiding_a_comment_tells_its_author(make, asker, question):
@@ -163,15 +166,109 @@ def test_a_moderator_hiding_a_comment_tells_its_author(make, asker, question):
     moderation.hide_post(make.user(role="moderator"), comment, note="Personal data", now=utcnow())
     [note] = _notes(commenter, "moderation")
     assert note.comment_id == comment.id and note.question_id == question.id
-    assert note.excerpt == "Decision: hide. Reason: Personal data"
+    assert note.excerpt == (f"A moderator hid your comment on “{question.title}”. The moderator's reason: Personal "
+                            "data. Only you and the moderators can see it now.")
 
 
-def test_a_decision_taken_by_the_system_reaches_the_author(make, asker, question):
-    signals.post_moderated.send(None, post=db.session.get(Question, question.id), action="auto-hidden",
-                                reason="Flagged by several members", now=utcnow())
-    db.session.commit()
+def test_a_decision_taken_by_the_system_reaches_the_author(app, make, asker, question):
+    from app.moderation import services as moderation
+
+    app.config["FLAG_HIDE_THRESHOLD"] = 2
+    for _ in range(2):
+        moderation.flag_post(make.user(), db.session.get(Question, question.id), "spam", now=utcnow())
     [note] = _notes(asker, "moderation")
-    assert note.actor_id is None and note.excerpt.startswith("Decision: auto hidden.")
+    assert note.actor_id is None
+    assert note.excerpt == (f"Your question “{question.title}” was hidden after members flagged it as spam, until a "
+                            "moderator reviews it. Only you and the moderators can see it now; you can edit it to "
+                            "fix the problem.")
+
+
+# Plain words: what happened, to what, and why, never the queue's internal codes.
+PLAIN_DECISIONS = [
+    ("agree-hide", "A moderator hid your answer to “{title}” after a member flagged it as rude or abusive. "
+                   "Only you and the moderators can see it now; you can edit it to fix the problem."),
+    ("agree-delete", "A moderator deleted your answer to “{title}” after a member flagged it as rude or abusive."),
+    ("disagree", "A moderator looked at the flag on your answer to “{title}” and found nothing wrong with it: "
+                 "everyone can see it."),
+    ("ignore", "A moderator looked at the flag on your answer to “{title}” and left it as it is."),
+]
+
+
+@pytest.mark.parametrize("action, words", PLAIN_DECISIONS)
+def test_a_review_decision_says_what_happened_to_what_and_why(make, question, action, words):
+    from app.moderation import services as moderation
+    from app.moderation.models import ReviewItem
+
+    writer = make.user("writer")
+    answer = make.answer(question, writer)
+    moderation.flag_post(make.user(), answer, "rude", now=utcnow())
+    moderation.decide(make.user(role="moderator"), db.session.scalar(select(ReviewItem)), action, now=utcnow())
+    [note] = _notes(writer, "moderation")
+    assert note.excerpt == words.format(title=question.title)
+    assert "Decision" not in note.excerpt and action not in note.excerpt
+
+
+def test_a_moderators_own_flag_hides_without_naming_them(make, question):
+    from app.moderation import services as moderation
+
+    writer = make.user("writer")
+    answer = make.answer(question, writer)
+    moderation.flag_post(make.user("sheriff", role="moderator"), answer, "spam", now=utcnow())
+    [note] = _notes(writer, "moderation")
+    assert note.excerpt.startswith(
+        f"A moderator hid your answer to “{question.title}” after a member flagged it as spam.")
+    assert "sheriff" not in note.excerpt and "threshold" not in note.excerpt
+
+
+@pytest.fixture
+def spam_answer(app, make, asker, question):
+    """A spam answer that the asker and a follower heard about, then hidden by members' spam flags."""
+    from app.moderation import services as moderation
+
+    follower = make.user("follower")
+    services.follow(follower, question.id, now=utcnow())
+    answer = make.answer(question, make.user("spammer"), body="Buy cheap zorblax pills at zorblax dot example today")
+    app.config["FLAG_HIDE_THRESHOLD"] = 2
+    for _ in range(2):
+        moderation.flag_post(make.user(), answer, "spam", now=utcnow())
+    return answer, follower
+
+
+def test_a_hidden_spam_answer_leaves_no_excerpt_in_the_notifications_it_caused(client, sign_in, spam_answer, asker):
+    _, follower = spam_answer
+    for member in (asker, follower):
+        sign_in(member)
+        listing = client.get("/notifications").get_data(as_text=True)
+        assert "zorblax" not in listing
+        assert "an answer that was removed" in listing
+        client.post("/sign-out")
+
+
+def test_a_deleted_answer_leaves_no_excerpt_either(client, sign_in, make, asker, question):
+    from app.moderation import services as moderation
+
+    answer = make.answer(question, make.user("helper"), body="Here is my phone number, call me any time at all")
+    moderation.delete_post(make.user(role="moderator"), answer, now=utcnow())
+    sign_in(asker)
+    listing = client.get("/notifications").get_data(as_text=True)
+    assert "phone number" not in listing and "an answer that was removed" in listing
+
+
+def test_a_digest_not_sent_yet_leaves_out_the_hidden_spam_answer(clock, app, make, asker, question):
+    from datetime import timedelta
+
+    from app.moderation import services as moderation
+    from app.notifications import digest
+
+    services.set_email_mode(asker, "daily", now=utcnow())
+    make.answer(question, make.user("helper"), body="Hold both buttons for fifteen seconds, it resets the pairing.")
+    spam = make.answer(question, make.user("spammer"), body="Buy cheap zorblax pills at zorblax dot example today")
+    app.config["FLAG_HIDE_THRESHOLD"] = 1
+    moderation.flag_post(make.user(), spam, "spam", now=utcnow())
+    assert digest.send_due_digests(now=utcnow() + timedelta(days=1)) == 1
+    text = db.session.scalar(select(OutboxMessage).where(OutboxMessage.topic == "digest")).payload["text"]
+    assert "Hold both buttons" in text
+    assert "zorblax" not in text and "an answer that was removed" in text
 
 
 def test_a_rolled_back_post_leaves_no_notification(make, asker, question):

@@ -31,7 +31,8 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL")  # tests marked needs_redis are onl
 def limited_app(app, tmp_path):
     """The test app with rate limits on and small budgets."""
     config = dict(app.config, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://",
-                  RATELIMIT_SIGN_IN="3 per minute", RATELIMIT_SIGN_UP="2 per hour", RATELIMIT_POSTING="3 per minute")
+                  RATELIMIT_SIGN_IN="3 per minute", RATELIMIT_SIGN_UP="2 per hour", RATELIMIT_POSTING="3 per minute",
+                  RATELIMIT_SUGGEST_OPENED="2 per minute")
     limited = create_app(config)
     limited.test_client_class = app.test_client_class
     yield limited
@@ -96,6 +97,21 @@ def test_posting_shares_one_budget_across_questions_answers_comments_and_the_api
     assert api_statuses == [201, 201, 201, 429]
     assert api.post(f"/api/v1/questions/{question.id}/answers", json={"body": "x" * 30},
                     headers=headers).json["error"]["code"] == "too_many_requests"
+
+
+def test_opened_suggestion_reports_are_limited(limited_app, make):
+    question = make.question()
+    member = make.user("asker")
+    client = limited_app.test_client()
+    client.post("/sign-in", data={"login": member.username, "password": builders.PASSWORD})
+    # Refusals count too: trying tokens one after another is what the limit is for.
+    guessed = [client.post("/api/v1/suggest/opened", json={"draft": "ab" * 16, "question_id": question.id})
+               for _ in range(3)]
+    assert [response.status_code for response in guessed] == [403, 403, 429]
+    assert guessed[-1].json["error"]["code"] == "too_many_requests"
+    page = client.get("/questions/ask").get_data(as_text=True)
+    token = re.search(r'<input[^>]*name="draft"[^>]*value="([0-9a-f]*)"', page).group(1)
+    assert client.post("/api/v1/suggest/opened", json={"draft": token, "question_id": question.id}).status_code == 429
 
 
 @pytest.fixture

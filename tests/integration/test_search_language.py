@@ -47,7 +47,8 @@ def test_check_asks_for_a_rebuild_when_the_language_changes_and_reindex_switches
     app.extensions.pop("peerdesk_search_index", None)
     result = runner.invoke(args=["search", "check"])
     assert result.exit_code == 1
-    assert "Language: de." in result.output and "built for language en: run `flask search reindex`" in result.output
+    assert "Language: de." in result.output
+    assert "built for language en, the setting is de. Run `flask search reindex`" in result.output
     assert "the model reads en only and SEARCH_LANGUAGE is de: suggestions are lexical only" in result.output
     assert runner.invoke(args=["search", "reindex"]).exit_code == 0
     assert runner.invoke(args=["search", "check"]).exit_code == 0

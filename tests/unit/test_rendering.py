@@ -28,6 +28,9 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
     "code": {"class"},
 }
+# Comments take inline Markdown only: no paragraphs, headings, lists, quotes, code blocks or images.
+COMMENT_TAGS = {"a", "code", "em", "strong"}
+COMMENT_ATTRIBUTES = {"a": {"href", "title", "rel"}}
 LINK_SCHEMES = {"http", "https", "mailto"}
 REL = "nofollow ugc noopener"
 TIME_LIMIT = 0.25  # seconds of CPU per render at the maximum length
@@ -117,7 +120,7 @@ def test_xss_payloads_leave_nothing_dangerous_in_posts():
 def test_xss_payloads_leave_nothing_dangerous_in_comments():
     failures = []
     for payload in load_payloads("xss_payloads.json"):
-        problems = audit(render_comment(payload), allowed_tags={"a"}, allowed_attributes={"a": {"href", "rel"}})
+        problems = audit(render_comment(payload), allowed_tags=COMMENT_TAGS, allowed_attributes=COMMENT_ATTRIBUTES)
         if problems:
             failures.append((payload, problems))
     assert not failures, f"{len(failures)} payloads got through, first: {failures[:3]}"
@@ -126,7 +129,7 @@ def test_xss_payloads_leave_nothing_dangerous_in_comments():
 def test_naughty_strings_render_and_convert_back_to_text():
     for naughty in corpora.load("blns.json"):
         assert audit(render_markdown(naughty)) == []
-        assert audit(render_comment(naughty), allowed_tags={"a"}, allowed_attributes={"a": {"href", "rel"}}) == []
+        assert audit(render_comment(naughty), allowed_tags=COMMENT_TAGS, allowed_attributes=COMMENT_ATTRIBUTES) == []
         html_to_text(render_markdown(naughty))
         html_to_text(naughty)
 
@@ -317,17 +320,100 @@ def test_unicode_and_emoji_are_preserved():
 
 
 def test_comments_are_escaped_and_only_web_links_become_clickable():
-    rendered = render_comment("See https://example.com/a_(b)?x=1&y=2. <b>*not md*</b> javascript:alert(1) ftp://x")
+    rendered = render_comment("See https://example.com/a_(b)?x=1&y=2. <b>*md*</b> javascript:alert(1) ftp://x")
     assert rendered == (
         f'See <a href="https://example.com/a_(b)?x=1&amp;y=2" rel="{REL}">https://example.com/a_(b)?x=1&amp;y=2</a>. '
-        "&lt;b&gt;*not md*&lt;/b&gt; javascript:alert(1) ftp://x"
+        "&lt;b&gt;<em>md</em>&lt;/b&gt; javascript:alert(1) ftp://x"
     )
 
 
 def test_comment_links_stop_at_quotes_and_brackets():
     rendered = render_comment('(http://example.com/x) "http://example.com/"onmouseover=alert(1)')
-    assert audit(rendered, allowed_tags={"a"}, allowed_attributes={"a": {"href", "rel"}}) == []
+    assert audit(rendered, allowed_tags=COMMENT_TAGS, allowed_attributes=COMMENT_ATTRIBUTES) == []
     assert 'href="http://example.com/x"' in rendered
+
+
+# One rule for links and inline formatting: a line renders the same in a comment as inside a post's paragraph.
+INLINE_SAMPLES = [
+    "See https://example.com/fix.",
+    "Try https://example.com/a_(b)?x=1&y=2, then (https://example.com/c) again!",
+    "Run `pip install https://example.com/pkg` first",
+    "This is *important* and **really** _so_ __much__",
+    'Read [the manual](https://example.com/manual "Manual") or <https://example.com/auto>',
+    "Mail <me@example.com> or [us](mailto:us@example.com)",
+    "Not links: javascript:alert(1) ftp://example.com file:///etc/passwd www.example.com example.com/x",
+    "<b>raw html</b> &amp; &copy; stays as text, 2 < 3 > 1",
+    "Escaped \\*stars\\* and a line\nbreak",
+    "Case: HTTPS://EXAMPLE.COM/UP and http://example.com/x?a=<b>",
+]
+
+
+@pytest.mark.parametrize("text", INLINE_SAMPLES)
+def test_a_comment_renders_exactly_like_the_same_line_in_a_post(text):
+    assert render_markdown(text) == f"<p>{render_comment(text)}</p>"
+    assert audit(render_comment(text), allowed_tags=COMMENT_TAGS, allowed_attributes=COMMENT_ATTRIBUTES) == []
+
+
+@pytest.mark.parametrize("render, wrap", [(render_markdown, "<p>{}</p>"), (render_comment, "{}")])
+def test_bare_web_addresses_become_safe_links_in_posts_and_comments(render, wrap):
+    rendered = render("Fixed by https://example.com/fix?a=1&b=2. Thanks!")
+    link = f'<a href="https://example.com/fix?a=1&amp;b=2" rel="{REL}">https://example.com/fix?a=1&amp;b=2</a>'
+    assert rendered == wrap.format(f"Fixed by {link}. Thanks!")
+
+
+@pytest.mark.parametrize("render", [render_markdown, render_comment])
+@pytest.mark.parametrize("text", [
+    "javascript:alert(1)", "JAVASCRIPT://example.com/%0aalert(1)", "vbscript:msgbox(1)", "ftp://example.com/x",
+    "data:text/html;base64,PHNjcmlwdD4=", "mailto:me@example.com", "xhttp://example.com", "http:example.com",
+])
+def test_only_http_and_https_addresses_are_linked_bare(render, text):
+    assert "<a" not in render(text)
+
+
+def test_bare_addresses_in_code_and_in_links_are_left_alone():
+    source = (
+        "`https://example.com/in-code`\n\n```\nhttps://example.com/in-block\n```\n\n"
+        "    https://example.com/indented\n\n[https://example.com/text](https://example.com/target)"
+    )
+    rendered = render_markdown(source)
+    assert rendered.count("<a ") == 1
+    assert f'<a href="https://example.com/target" rel="{REL}">https://example.com/text</a>' in rendered
+    assert render_comment("`https://example.com/in-code`") == "<code>https://example.com/in-code</code>"
+
+
+def test_bare_links_stop_at_markup_and_quotes():
+    rendered = render_markdown('http://example.com/a<script>alert(1)</script> "http://example.com/b"onclick=x')
+    assert audit(rendered) == []
+    assert 'href="http://example.com/a"' in rendered and 'href="http://example.com/b"' in rendered
+
+
+def test_comments_take_no_block_elements():
+    source = "# Heading\n\n> quote\n\n- item\n1. item\n\n    indented\n\n---\n```\nfenced\n```\n\n![img](https://example.com/a.png)"
+    rendered = render_comment(source)
+    assert audit(rendered, allowed_tags=COMMENT_TAGS, allowed_attributes=COMMENT_ATTRIBUTES) == []
+    assert "Heading" in rendered and "quote" in rendered and "fenced" in rendered
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "&#106;avascript:alert(1)", "java\tscript:alert(1)",
+                                 "data:text/html;base64,PHNjcmlwdD4="])
+def test_dangerous_links_in_comments_lose_their_href(url):
+    rendered = render_comment(f"[click me]({url})")
+    assert audit(rendered, allowed_tags=COMMENT_TAGS, allowed_attributes=COMMENT_ATTRIBUTES) == []
+    assert "href" not in rendered and "click me" in rendered
+
+
+def test_xss_sample_renders_links_in_comments_with_the_rules_of_posts():
+    """Every link in a comment, Markdown or bare, is one a post would make too, with rel and an allowed href."""
+    for entry in corpora.xss_sample(every=10):
+        comment = render_comment(entry["payload"])
+        assert audit(comment, allowed_tags=COMMENT_TAGS, allowed_attributes=COMMENT_ATTRIBUTES) == [], entry
+        one_line = " ".join(entry["payload"].split())
+        try:
+            post = render_markdown(one_line)
+        except RenderError:
+            continue
+        if post.startswith("<p>") and post.count("<p>") == 1:
+            assert post == f"<p>{render_comment(one_line)}</p>", entry
 
 
 def test_html_to_text_strips_tags_decodes_entities_and_collapses_whitespace():
@@ -411,6 +497,11 @@ OTHER_SLOW_SHAPES = {
     "emphasis * n": lambda n: "*a* b " * n,
     "link * n": lambda n: "[a](http://example.com/) " * n,
     "hard break * n": lambda n: "a  \n" * n,
+    "bare link * n": lambda n: "https://example.com/a?b=1&c=2 " * n,
+    "bare link of ( * n": lambda n: "http://" + "(" * n,
+    "bare link of ). * n": lambda n: "http://x" + ")." * n,
+    "bare link of & * n": lambda n: "http://x/" + "&" * n,
+    "a-a * n": lambda n: "https://a" + "-a" * n,
 }
 
 
