@@ -51,7 +51,7 @@ INSERT_BATCH = 5000
 SERVER_START_SECONDS = 60
 WARM_UP_REQUESTS = 100
 SUGGEST_GOAL_P95_MS = 30
-REINDEX_GOAL_SECONDS = 180
+REINDEX_GOAL_SECONDS = 300  # issue 12: 5 minutes with vectors (issue 3 asked 3 minutes before vectors were indexed)
 
 # The vocabulary ----------------------------------------------------------------------------
 # Ranked by how often people write them: function words first, then the words of a
