@@ -23,10 +23,12 @@ FEATURES = (
     "app.search",          # the search page and the index's catch-up after a response
     "app.helpfulness",     # "Did this answer help you?"
     "app.users",           # member pages
+    "app.uploads",         # images for posts: upload, re-encoding, serving, removal
     "app.seo",             # sitemaps, robots.txt, feeds, JSON-LD
     "app.notifications",   # notifications, follows, notification email
     "app.care",            # the care queue
     "app.account",         # account settings, password reset
+    "app.messages",        # private messages between members, blocking, reports to moderators
     "app.webhooks",        # signed deliveries of community events
     "app.api",             # JSON API v1
     "app.importer",        # `flask import`

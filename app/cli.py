@@ -57,7 +57,7 @@ def set_role(username, role):
 @reputation_cli.command("recompute")
 def recompute_reputation():
     """Recompute every member's reputation from votes and accepted answers."""
-    changed = reputation.recompute_all()
+    changed = reputation.recompute_all(now=utcnow())
     click.echo(f"Reputation recomputed; {changed} member(s) corrected.")
 
 

@@ -54,6 +54,8 @@ def load_config(instance_path):
         # A server connection can die between requests (a restart); a file cannot.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("sqlite")},
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR", str(REPO_ROOT / "search_index")),
+        # Uploaded images, re-encoded and named by their hash (app/uploads); created at start.
+        "UPLOADS_DIR": os.environ.get("UPLOADS_DIR", str(Path(instance_path) / "uploads")),
         # Semantic suggestions (app.search.semantic): on when the model's package is installed.
         "SEARCH_SEMANTIC": _env_bool("SEARCH_SEMANTIC", True),
         # The content's language (a two-letter code): stemming and stop words follow it (app/search/whoosh_index.py).
@@ -68,6 +70,7 @@ def load_config(instance_path):
 
 # Settings that do not vary between deployments.
 STATIC_SETTINGS = {
+    # Every body but an image upload's, which gets the UPLOADS_MAX_BYTES setting's limit (app/uploads).
     "MAX_CONTENT_LENGTH": 512 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -79,6 +82,7 @@ STATIC_SETTINGS = {
     "RATELIMIT_SIGN_IN": "10 per minute; 50 per hour",
     "RATELIMIT_SIGN_UP": "5 per hour",
     "RATELIMIT_POSTING": "20 per minute; 200 per hour",
+    "RATELIMIT_MESSAGES": "10 per minute; 100 per day",
     "RATELIMIT_SUGGEST_OPENED": "10 per minute; 60 per hour",
     "PASSWORD_HASH_METHOD": "scrypt",
     "QUESTIONS_PER_PAGE": 30,

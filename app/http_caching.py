@@ -32,6 +32,11 @@ def cache_for(seconds, last_modified=None):
     g.last_modified = last_modified
 
 
+def cache_forever():
+    """Let a view say its response never changes at this URL (a file named by its content's hash)."""
+    g.cache_forever = True
+
+
 def _is_public(response):
     """Whether this response is the same for every visitor and may sit in a shared cache."""
     if request.method not in ("GET", "HEAD") or response.status_code != 200:
@@ -55,6 +60,10 @@ def cache_headers(response):
         response.cache_control.max_age = ONE_YEAR if versioned else STATIC_UNVERSIONED_SECONDS
         if versioned:
             response.cache_control.immutable = True
+        return response
+    if g.get("cache_forever") and response.status_code in (200, 304):
+        # The same bytes for everyone, whoever asks: shared caches may keep them as long as static files.
+        response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR}, immutable"
         return response
     if not _is_public(response):
         if current_user.is_authenticated or "Set-Cookie" in response.headers:

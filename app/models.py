@@ -12,9 +12,10 @@ from sqlalchemy import (
     Index,
     String,
     Text,
+    exists,
     func,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, aliased, column_property, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.clock import utcnow
@@ -50,6 +51,8 @@ class User(UserMixin, db.Model):
     # A suspended member still reads (and stays signed in) but every write is refused until then.
     suspended_until: Mapped[datetime | None]
     suspension_reason: Mapped[str | None] = mapped_column(String(500))
+    # Set when the member opened the link sent to their address: until then they neither flag nor post links.
+    email_verified_at: Mapped[datetime | None]
 
     def set_password(self, password):
         """Hash and store a new password (scrypt unless PASSWORD_HASH_METHOD says otherwise)."""
@@ -167,8 +170,8 @@ class Question(db.Model):
 
     @property
     def is_resolved(self):
-        """A question is resolved once it has an accepted answer."""
-        return self.accepted_answer_id is not None
+        """A question is resolved once it has an accepted answer that everyone can see (not hidden)."""
+        return self.accepted_answer_id is not None and not self.accepted_answer_hidden
 
     @property
     def status(self):
@@ -250,6 +253,13 @@ class Answer(db.Model):
     def is_deleted(self):
         """Soft-deleted: kept in the database, shown to nobody but staff."""
         return self.deleted_at is not None
+
+
+# Loaded with the question (one subquery, no extra query in lists): a hidden accepted answer leaves the question
+# unresolved for everyone, so no badge claims "Resolved" over an answer nobody can read.
+_accepted = aliased(Answer)  # its own name: a query of answers joined to their questions must not correlate it
+Question.accepted_answer_hidden = column_property(
+    exists().where(_accepted.id == Question.accepted_answer_id, _accepted.hidden_at.is_not(None)))
 
 
 class Comment(db.Model):

@@ -4,7 +4,17 @@ Every rule about acting takes `now`: a suspension (and, later, trust earned over
 on it, and the caller's clock, not this module's, decides what time it is. Who may see hidden
 or deleted posts depends only on who they are, so those two rules take no time.
 """
+from dataclasses import dataclass
+from datetime import timedelta
 from functools import wraps
+
+
+@dataclass(frozen=True)
+class TrustRule:
+    """What a member must have earned to be trusted: a verified email and this reputation or account age."""
+
+    min_reputation: int
+    min_account_days: int
 
 
 def _signed_in(user):
@@ -116,9 +126,44 @@ def can_see_deleted(user):
     return is_moderator(user)
 
 
-def can_flag(user, post, *, now):
-    """Signed-in members flag other people's visible posts (not while suspended)."""
-    return _may_write(user, now) and post.author_id != user.id and not post.is_deleted
+def is_email_verified(user):
+    """The member opened the verification link sent to their address."""
+    return _signed_in(user) and getattr(user, "email_verified_at", None) is not None
+
+
+def has_earned_trust(user, rule, *, now):
+    """Staff always; members with a verified email and either `rule`'s reputation or its account age at `now`."""
+    if is_staff(user):
+        return True
+    if not is_email_verified(user):
+        return False
+    return (user.reputation >= rule.min_reputation
+            or user.created_at <= now - timedelta(days=rule.min_account_days))
+
+
+def trust_message(rule, user, action="flag posts"):
+    """Why an untrusted member may not act yet, and what earns it."""
+    if not is_email_verified(user):
+        return (f"Verify your email address to {action}: open the link we emailed you, or send a new one "
+                "from your account page.")
+    return (f"You can {action} once you have {rule.min_reputation} reputation or have been a member for "
+            f"{rule.min_account_days} days.")
+
+
+def can_flag(user, post, rule, *, now):
+    """Trusted members (see `has_earned_trust`) flag other people's visible posts (not while suspended)."""
+    return (_may_write(user, now) and post.author_id != user.id and not post.is_deleted
+            and has_earned_trust(user, rule, now=now))
+
+
+def can_start_conversation(user, *, now):
+    """Staff and members with a verified email start private conversations (not while suspended)."""
+    return _may_write(user, now) and (is_staff(user) or is_email_verified(user))
+
+
+def can_message(user, *, now):
+    """Signed-in members reply in their private conversations, unless suspended."""
+    return _may_write(user, now)
 
 
 def can_moderate(user, *, now):
@@ -146,7 +191,9 @@ def template_helpers(now_of_request):
             return rule(*args, now=now_of_request())
         return helper
 
-    timeless = (is_staff, is_moderator, is_admin, suspension_message, can_see_hidden, can_see_deleted)
+    timeless = (is_staff, is_moderator, is_admin, suspension_message, can_see_hidden, can_see_deleted,
+                is_email_verified, trust_message)
     rules = [function for name, function in globals().items()
-             if (name.startswith("can_") or name == "is_suspended") and function not in timeless]
+             if (name.startswith("can_") or name in ("is_suspended", "has_earned_trust"))
+             and function not in timeless]
     return {rule.__name__: at_request_time(rule) for rule in rules} | {rule.__name__: rule for rule in timeless}

@@ -1,4 +1,4 @@
-"""Rate limits for sign-in, sign-up, posting and ask-form reports, set from config (RATELIMIT_* settings)."""
+"""Rate limits for sign-in, sign-up, posting, private messages and ask-form reports, set from RATELIMIT_* config."""
 from datetime import UTC
 
 from flask import current_app, g, request
@@ -68,6 +68,12 @@ def _setting_or(name, default):
     return lambda: current_app.config.get(name, default)
 
 
+# Private messages have their own bucket, per member: a flood of them reaches one person's inbox.
+messaging_limit = limiter.shared_limit(_setting("RATELIMIT_MESSAGES"),
+                                       scope="messages", key_func=member_or_address, methods=["POST"],
+                                       error_message="You are sending messages very fast. Wait a little and try again.")
+
+
 def _requested_address():
     """The email address a reset or change is asked for, so one inbox cannot be flooded from many addresses."""
     return "mail:" + ApiToken.digest((request.form.get("email") or "").strip().lower())[:32]
@@ -83,3 +89,9 @@ email_target_limit = limiter.limit(_setting_or("RATELIMIT_EMAIL_TARGET", "3 per 
 # Reports of suggestions opened on the ask form feed the deflection figure: one person must not be able to pad it.
 suggestion_opened_limit = limiter.limit(_setting("RATELIMIT_SUGGEST_OPENED"), key_func=member_or_address,
                                         methods=["POST"], error_message="Too many reports. Try again later.")
+
+# Images, across the upload page and the API: each one costs a decode and a re-encode. The daily quota
+# (UPLOADS_PER_DAY, counted in the uploads table) holds across restarts and workers whatever the storage.
+upload_limit = limiter.shared_limit(_setting_or("RATELIMIT_UPLOADS", "10 per minute; 60 per hour"), scope="uploads",
+                                    key_func=member_or_address, methods=["POST"],
+                                    error_message="You are uploading images very fast. Try again shortly.")

@@ -1,8 +1,11 @@
-"""Reputation: the classic points, applied atomically and recomputable from the votes."""
-from sqlalchemy import case, func, select, update
+"""Reputation: the classic points, applied atomically, recorded as events and recomputable from the votes."""
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, case, func, select, update
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models import Answer, AnswerVote, Question, QuestionVote, User
+from app.models import NEVER_REUSE_IDS, Answer, AnswerVote, Question, QuestionVote, User
 
 QUESTION_UPVOTE = 5
 ANSWER_UPVOTE = 10
@@ -13,6 +16,49 @@ ACCEPTING = 2
 # Points that history holds outside this database's vote rows (a Stack Exchange import's anonymous
 # votes): callables returning (user_id, points) rows, registered by the features that own them.
 point_sources = []
+
+
+# Why a member's points moved, as their history says it; each change writes one event with one of these.
+REASONS = {
+    "question_upvoted": "Up vote on your question",
+    "answer_upvoted": "Up vote on your answer",
+    "question_downvoted": "Down vote on your question",
+    "answer_downvoted": "Down vote on your answer",
+    "vote_withdrawn": "A vote on your post was withdrawn",
+    "answer_accepted": "Your answer was accepted",
+    "acceptance_withdrawn": "Your answer is no longer the accepted one",
+    "accepted_an_answer": "You accepted an answer to your question",
+    "unaccepted_an_answer": "You withdrew the acceptance of an answer",
+    "before_history": "Reputation before history was kept",
+    "recomputed": "Correction when reputation was recomputed from the votes",
+}
+
+
+class ReputationEvent(db.Model):
+    """One change of a member's points, written with the change: a member's events sum to their points."""
+
+    __tablename__ = "reputation_events"
+    __table_args__ = (
+        Index("ix_reputation_events_user_created", "user_id", "created_at"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    amount: Mapped[int]
+    reason: Mapped[str] = mapped_column(String(30))  # a key of REASONS
+    # The post it is about; none for corrections and the reputation from before history was kept.
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id", ondelete="SET NULL"))
+    answer_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column()
+
+    question: Mapped[Question | None] = relationship()
+    answer: Mapped[Answer | None] = relationship()
+
+    @property
+    def reason_text(self):
+        """The reason in words."""
+        return REASONS.get(self.reason, "Reputation change")
 
 
 def vote_points(post_kind, value):
@@ -31,12 +77,36 @@ def acceptance_points(asker_id, answerer_id):
     return {answerer_id: ACCEPTED_ANSWER, asker_id: ACCEPTING}
 
 
-def add_points(user_id, points):
-    """Add points in one SQL expression, so concurrent changes never overwrite each other."""
+def add_points(user_id, points, reason, *, now, question_id=None, answer_id=None):
+    """Add points in one SQL expression, so concurrent changes never overwrite each other, and record why."""
     if points:
         db.session.execute(
             update(User).where(User.id == user_id).values(reputation_points=User.reputation_points + points)
         )
+        db.session.add(ReputationEvent(user_id=user_id, amount=points, reason=reason, question_id=question_id,
+                                       answer_id=answer_id, created_at=now))
+
+
+def record_vote_change(author_id, post_kind, old, new, *, now, question_id, answer_id=None):
+    """Move the author's points for one voter's vote going from `old` to `new` (-1, 0 or 1)."""
+    # A changed vote is a withdrawal and a new vote, so the history names both and still sums up.
+    if old:
+        add_points(author_id, -vote_points(post_kind, old), "vote_withdrawn", now=now, question_id=question_id,
+                   answer_id=answer_id)
+    if new:
+        add_points(author_id, vote_points(post_kind, new), f"{post_kind}_{'up' if new > 0 else 'down'}voted",
+                   now=now, question_id=question_id, answer_id=answer_id)
+
+
+def record_acceptance(question, answer, accepted, *, now):
+    """Move the points of an answer becoming (`accepted`) or ceasing to be the question's accepted one."""
+    for user_id, points in acceptance_points(question.author_id, answer.author_id).items():
+        if user_id == answer.author_id:
+            reason = "answer_accepted" if accepted else "acceptance_withdrawn"
+        else:
+            reason = "accepted_an_answer" if accepted else "unaccepted_an_answer"
+        add_points(user_id, points if accepted else -points, reason, now=now, question_id=question.id,
+                   answer_id=answer.id)
 
 
 def points_from_history():
@@ -71,14 +141,15 @@ def points_from_history():
     return totals
 
 
-def recompute_all():
-    """Reset every user's stored points from history; returns how many users changed."""
+def recompute_all(*, now):
+    """Reset every user's stored points from history at `now`; returns how many changed."""
     expected = points_from_history()
     changed = 0
     for user_id, stored in db.session.execute(select(User.id, User.reputation_points)).all():
         points = expected.get(user_id, 0)
         if points != stored:
-            db.session.execute(update(User).where(User.id == user_id).values(reputation_points=points))
+            # Through add_points, so the correction is an event and the history still sums to the points.
+            add_points(user_id, points - stored, "recomputed", now=now)
             changed += 1
     db.session.commit()
     return changed

@@ -27,6 +27,9 @@ question_reopened = _signals.signal("question-reopened")  # question
 post_flagged = _signals.signal("post-flagged")  # flag, post
 post_moderated = _signals.signal("post-moderated")  # post, action, reason, flagged_as (the reasons of the flags)
 
+# Badges (app/badges.py): the sender is the member who earned it -----------------------
+badge_awarded = _signals.signal("badge-awarded")  # badge, question_id (or None), answer_id (or None)
+
 # Care queue ------------------------------------------------------------------------------
 care_item_created = _signals.signal("care-item-created")  # item
 care_item_breached = _signals.signal("care-item-breached")  # item, clock

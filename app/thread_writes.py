@@ -25,14 +25,12 @@ def mark_changed(question_id, searchable=True):
         record_change(question_id)
 
 
-def set_accepted(question, answer):
-    """Point the question at a new accepted answer (or none), moving the reputation with it."""
+def set_accepted(question, answer, *, now):
+    """Point the question at a new accepted answer (or none) at `now`, moving the reputation with it."""
     if question.accepted_answer_id is not None:
         previous = db.session.get(Answer, question.accepted_answer_id)
-        for user_id, points in reputation.acceptance_points(question.author_id, previous.author_id).items():
-            reputation.add_points(user_id, -points)
+        reputation.record_acceptance(question, previous, accepted=False, now=now)
     question.accepted_answer_id = answer.id if answer else None
     mark_changed(question.id)
     if answer is not None:
-        for user_id, points in reputation.acceptance_points(question.author_id, answer.author_id).items():
-            reputation.add_points(user_id, points)
+        reputation.record_acceptance(question, answer, accepted=True, now=now)

@@ -4,6 +4,7 @@ Each takes `now=` (default: the clock, which the `clock` fixture may have moved)
 fixes a date passes it, or travels there, so its rows never mix a fixed date with the wall clock.
 """
 import itertools
+from datetime import timedelta
 
 from app.auth import services as accounts
 from app.clock import utcnow
@@ -13,11 +14,20 @@ PASSWORD = "correct horse battery staple"
 _sequence = itertools.count(1)
 
 
-def user(username=None, role="member", password=PASSWORD, *, now=None):
-    """A new member (or staff with `role`) who joined at `now`."""
+def user(username=None, role="member", password=PASSWORD, *, now=None, verified=True):
+    """A new member (or staff with `role`) who joined at `now`, email verified unless `verified=False`.
+
+    An unverified member is sent the verification email, as sign-up does.
+    """
     number = next(_sequence)
     username = username or f"member{number}"
-    return accounts.register(username, f"{username.lower()}@example.com", password, role=role, now=now or utcnow())
+    return accounts.register(username, f"{username.lower()}@example.com", password, role=role, now=now or utcnow(),
+                             verified=verified)
+
+
+def flagger(username=None, role="member", *, now=None):
+    """A verified member who joined a month before `now`: trusted to flag at the default settings."""
+    return user(username, role, now=(now or utcnow()) - timedelta(days=30))
 
 
 def question(author=None, title=None, body=None, tags=("earbuds",), *, now=None):

@@ -12,10 +12,12 @@ from app.account.forms import (
     PasswordResetRequestForm,
     TokenForm,
 )
+from app.auth import services as accounts
 from app.clock import request_now
 from app.exceptions import DomainError, NotFound, ValidationError
 from app.forms import ActionForm
 from app.notifications import services as notification_services
+from app.notifications import tag_follows
 from app.notifications.models import EMAIL_MODES
 from app.ratelimits import email_request_limit, email_target_limit, sign_in_limit
 from app.web import page_number, show_errors
@@ -29,7 +31,8 @@ def _status(form):
 @login_required
 def settings():
     """The account overview: each setting and where to change it."""
-    return render_template("account/settings.html", email_mode=notification_services.email_mode(current_user.id),
+    return render_template("account/settings.html", action_form=ActionForm(),
+                           email_mode=notification_services.email_mode(current_user.id),
                            email_modes=EMAIL_MODES,
                            token_count=len(services.live_tokens(current_user)))
 
@@ -73,6 +76,37 @@ def confirm_email(token):
     return render_template("account/confirm_email.html", form=form, user=user, new_email=new_email)
 
 
+@bp.route("/account/email/verify/<token>", methods=["GET", "POST"])
+def verify_email(token):
+    """Open the link sent at sign-up: a button verifies (mail scanners only follow links)."""
+    form = ConfirmForm()
+    try:
+        user = accounts.user_to_verify(token, now=request_now())
+        if form.validate_on_submit():
+            accounts.verify_email(token, now=request_now())
+            flash("Thank you: your email address is verified.", "success")
+            return redirect(url_for("account.settings") if current_user.is_authenticated
+                            else url_for("auth.sign_in"))
+    except DomainError as error:
+        return render_template("account/verify_email.html", error=error.message, form=form), error.status
+    return render_template("account/verify_email.html", form=form, user=user)
+
+
+@bp.post("/account/email/verification")
+@login_required
+@email_request_limit
+def resend_verification():
+    """Send the verification link again to the member's current address."""
+    if ActionForm().validate_on_submit():
+        try:
+            accounts.send_verification_email(current_user, now=request_now())
+        except DomainError as error:
+            flash(error.message, "info")
+        else:
+            flash(f"We sent a new verification link to {current_user.email}.", "success")
+    return redirect(url_for("account.settings"))
+
+
 # Notification choices --------------------------------------------------------------------
 
 
@@ -97,8 +131,9 @@ def notifications():
 @bp.get("/account/following")
 @login_required
 def following():
-    """The questions the member follows, each with an Unfollow button."""
+    """The tags and questions the member follows, each with an Unfollow button."""
     return render_template("account/following.html", action_form=ActionForm(),
+                           tags=tag_follows.followed_tags(current_user),
                            pagination=notification_services.followed_questions(current_user, page_number()))
 
 

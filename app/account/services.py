@@ -7,6 +7,7 @@ from app.database import begin_write
 from app.exceptions import Conflict, ValidationError
 from app.extensions import db
 from app.models import ApiToken, User
+from app.notifications import tag_follows
 from app.notifications.models import EmailPreference, Follow, Notification
 from app.urls import site_url_for
 from app.validation import clean_text
@@ -78,6 +79,9 @@ def confirm_email_change(token, *, now):
         raise Conflict("Another account started using that address in the meantime.")
     old_email = user.email
     user.email = new_email
+    # Opening the link proved the new address is theirs: that verifies it, if sign-up's link never was opened.
+    if user.email_verified_at is None:
+        user.email_verified_at = now
     mail.enqueue_email(old_email, "Your email address was changed", "email_changed", topic="account:email-changed",
                        now=now, user=user, new_email=new_email,
                        reset_url=site_url_for("account.request_password_reset"))
@@ -133,7 +137,7 @@ def revoke_token(user, token_id, *, now):
 def delete_account(user, password, confirm_username, *, now):
     """Anonymise the account: posts stay under "deleted-user-<id>", everything personal goes.
 
-    The password becomes unusable, tokens are revoked, every session ends, follows,
+    The password becomes unusable, tokens are revoked, every session ends, follows (of questions and tags),
     notifications and email choices are removed, and queued email to it is never sent.
     """
     _check_password(user, password)
@@ -154,6 +158,7 @@ def delete_account(user, password, confirm_username, *, now):
                        .values(revoked_at=now))
     for model in (Follow, Notification, EmailPreference):
         db.session.execute(delete(model).where(model.user_id == user.id))
+    tag_follows.stop_all_tag_follows(user.id)
     db.session.commit()
     return user
 

@@ -7,6 +7,7 @@ from copy import deepcopy
 
 from flask import render_template, request, url_for
 
+from app import badges, reputation
 from app.api import bp
 from app.models import CLOSE_REASONS
 from app.validation import MAX_ID
@@ -62,6 +63,9 @@ def _body(schema, required=True):
 BEARER = [{"bearerToken": []}]
 NULLABLE_TIME = {"type": "string", "format": "date-time", "nullable": True}
 TIME = {"type": "string", "format": "date-time"}
+TAG_NAME = {"name": "name", "in": "path", "required": True,
+            "description": "A tag's name (any case); a tag no question ever carried is 404.",
+            "schema": {"type": "string"}}
 PAGE = _query("page", "Page number, from 1.", {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1})
 
 SCHEMAS = {
@@ -76,6 +80,29 @@ SCHEMAS = {
                            "description": "For `invalid`: each offending field and what is wrong with it."},
             },
         }},
+    },
+    "NewImage": {
+        "type": "object", "required": ["image"],
+        "properties": {
+            "image": {"type": "string", "format": "binary",
+                      "description": "A PNG, JPEG, GIF (first frame) or WebP file, whatever its name or declared type; "
+                                     "at most UPLOADS_MAX_BYTES (5 MB unless an admin changed it) and 50 million "
+                                     "pixels."},
+            "alt": {"type": "string", "maxLength": 100,
+                    "description": "What the image shows, for the Markdown; the file name's stem when omitted."},
+        },
+    },
+    "Image": {
+        "type": "object", "required": ["name", "url", "markdown", "content_type", "size", "width", "height"],
+        "properties": {
+            "name": {"type": "string", "description": "The stored name: the re-encoded content's hash."},
+            "url": {"type": "string", "description": "Where the image is served, on this site (`/uploads/<name>`)."},
+            "markdown": {"type": "string", "description": "`![alt](url)`, to put in a question or answer body."},
+            "content_type": {"type": "string", "enum": ["image/png", "image/jpeg", "image/webp"]},
+            "size": {"type": "integer", "description": "Bytes stored, after re-encoding."},
+            "width": {"type": "integer", "maximum": 2048},
+            "height": {"type": "integer", "maximum": 2048},
+        },
     },
     "Author": {
         "type": "object", "required": ["id", "username", "reputation", "is_staff", "url"],
@@ -173,6 +200,10 @@ SCHEMAS = {
     "Score": {"type": "object", "required": ["score"], "properties": {"score": {"type": "integer"}}},
     "Accepted": {"type": "object", "required": ["accepted_answer_id"],
                  "properties": {"accepted_answer_id": {"type": "integer"}}},
+    "TagFollow": {"type": "object", "required": ["tag", "following"],
+                  "properties": {"tag": {"type": "string", "description": "The tag's name, in lower case."},
+                                 "following": {"type": "boolean",
+                                               "description": "Whether the token's member follows the tag."}}},
     "SuggestionOpened": {
         "type": "object", "required": ["draft", "question_id"],
         "properties": {"draft": {"type": "string", "pattern": "^[0-9a-f]{16,64}$",
@@ -182,6 +213,7 @@ SCHEMAS = {
 
 READ = "Reading"
 WRITE = "Writing (bearer token)"
+FOLLOWING = "Following tags (bearer token)"
 
 PATHS = {
     "/questions": {
@@ -197,6 +229,19 @@ PATHS = {
             "tags": [WRITE], "summary": "Ask a question", "operationId": "createQuestion", "security": BEARER,
             "requestBody": _body(_ref("NewQuestion")),
             "responses": {"201": {**_json(_ref("QuestionDetail"), "The new question."),
+                                  "headers": {"Location": {"schema": {"type": "string"}}}},
+                          **_errors("400", "401", "403", "413", "422", "429")},
+        },
+    },
+    "/images": {
+        "post": {
+            "tags": [WRITE], "summary": "Upload an image for a post", "operationId": "uploadImage",
+            "security": BEARER,
+            "description": ("The image is decoded, turned upright, scaled down to 2048 pixels at most and encoded anew "
+                            "without metadata (EXIF, GPS); anything that does not decode as an image is refused with "
+                            "422. A body over the size limit is refused with 413 before it is read."),
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _ref("NewImage")}}},
+            "responses": {"201": {**_json(_ref("Image"), "The stored image and the Markdown that shows it."),
                                   "headers": {"Location": {"schema": {"type": "string"}}}},
                           **_errors("400", "401", "403", "413", "422", "429")},
         },
@@ -240,6 +285,29 @@ PATHS = {
                           **_errors("400", "401", "403", "404", "409", "413", "422", "429")},
         },
     },
+    "/tags/{name}/follow": {
+        "get": {
+            "tags": [FOLLOWING], "summary": "Whether you follow a tag", "operationId": "getTagFollow",
+            "security": BEARER, "parameters": [TAG_NAME],
+            "responses": {"200": _json(_ref("TagFollow"), "Whether the token's member follows the tag."),
+                          **_errors("401", "404")},
+        },
+        "put": {
+            "tags": [FOLLOWING], "summary": "Follow a tag", "operationId": "followTag", "security": BEARER,
+            "description": "Each new question in the tag that everyone may see then notifies the member once "
+                           "(never for their own questions), by email too as their notification settings say. "
+                           "Following a tag already followed changes nothing.",
+            "parameters": [TAG_NAME],
+            "responses": {"200": _json(_ref("TagFollow"), "The member follows the tag."),
+                          **_errors("401", "403", "404", "413")},
+        },
+        "delete": {
+            "tags": [FOLLOWING], "summary": "Stop following a tag", "operationId": "unfollowTag", "security": BEARER,
+            "parameters": [TAG_NAME],
+            "responses": {"200": _json(_ref("TagFollow"), "The member no longer follows the tag."),
+                          **_errors("401", "403", "404", "413")},
+        },
+    },
     "/search": {
         "get": {
             "tags": [READ], "summary": "Search questions and answers", "operationId": "search",
@@ -280,6 +348,64 @@ PATHS = {
         },
     },
 }
+
+MEMBERS = "Members: badges and reputation"
+
+SCHEMAS.update({
+    "BadgeAward": {
+        "type": "object", "required": ["badge", "name", "description", "awarded_at"],
+        "properties": {
+            "badge": {"type": "string", "enum": [badge.slug for badge in badges.CATALOGUE],
+                      "description": "The badge's stable key; the catalogue is listed at /badges."},
+            "name": {"type": "string"}, "description": {"type": "string", "description": "What earns it."},
+            "awarded_at": TIME,
+        },
+    },
+    "BadgeList": {"type": "object", "required": ["items"],
+                  "properties": {"items": {"type": "array", "items": _ref("BadgeAward"),
+                                           "description": "Newest first; each badge at most once."}}},
+    "ReputationEntry": {
+        "type": "object", "required": ["amount", "reason", "description", "created_at", "post"],
+        "properties": {
+            "amount": {"type": "integer", "description": "Points added (negative: taken away)."},
+            "reason": {"type": "string", "enum": list(reputation.REASONS),
+                       "description": "Why, as a stable key; `before_history` holds the points earned before "
+                                      "history was kept."},
+            "description": {"type": "string", "description": "The reason in words."},
+            "created_at": TIME,
+            "post": {"type": "object", "nullable": True, "required": ["type", "id", "question_id", "title", "url"],
+                     "description": "The post it is about; null when there is none or it is no longer public.",
+                     "properties": {"type": {"type": "string", "enum": ["question", "answer"]},
+                                    "id": {"type": "integer"}, "question_id": {"type": "integer"},
+                                    "title": {"type": "string", "description": "The question's title."},
+                                    "url": {"type": "string", "format": "uri"}}},
+        },
+    },
+    "ReputationHistory": {
+        "type": "object", "required": ["reputation", "points", "items", "page", "pages", "total"],
+        "properties": {
+            "reputation": {"type": "integer", "minimum": 1, "description": "As shown: 1 plus the points, at least 1."},
+            "points": {"type": "integer", "description": "The sum of every entry of the history."},
+            "items": {"type": "array", "items": _ref("ReputationEntry"), "description": "Newest first."},
+            "page": {"type": "integer"}, "pages": {"type": "integer"}, "total": {"type": "integer"},
+        },
+    },
+})
+
+PATHS.update({
+    "/users/{user_id}/badges": {"get": {
+        "tags": [MEMBERS], "summary": "The badges a member holds", "operationId": "listMemberBadges",
+        "parameters": [_id_parameter("user_id", "member")],
+        "responses": {"200": _json(_ref("BadgeList"), "The member's badges."), **_errors("404")},
+    }},
+    "/users/{user_id}/reputation": {"get": {
+        "tags": [MEMBERS], "summary": "A member's reputation history", "operationId": "getMemberReputation",
+        "description": "Every change of the member's points, newest first, 30 a page; the amounts of the whole "
+                       "history add up to `points`.",
+        "parameters": [_id_parameter("user_id", "member"), PAGE],
+        "responses": {"200": _json(_ref("ReputationHistory"), "One page of the history."), **_errors("404", "422")},
+    }},
+})
 
 MODERATION = "Flags and moderation"
 CARE = "Care queue (staff tokens)"
@@ -440,6 +566,9 @@ DOCUMENT = {
     },
     "tags": [{"name": READ, "description": "Public reads; no token needed."},
              {"name": WRITE, "description": "Writes as the token's user, with the same rules as the web pages."},
+             {"name": FOLLOWING, "description": "The tags the token's member follows: new questions in them "
+                                                "notify the member, as on the tag's page."},
+             {"name": MEMBERS, "description": "Public reads of a member's badges and reputation history."},
              {"name": MODERATION, "description": "Members flag posts; moderators list the flags."},
              {"name": CARE, "description": "The staff care queue, for a brand's CRM."}],
     "paths": PATHS,

@@ -2,18 +2,23 @@
 from flask import current_app, g, request, session, url_for
 from sqlalchemy import select
 
+from app import badges
 from app.api import bp, serializers
 from app.auth.bearer import token_required
 from app.clock import request_now
 from app.exceptions import MalformedRequest, PermissionDenied, ValidationError
 from app.extensions import db
 from app.models import Tag
+from app.notifications import tag_follows
 from app.questions import queries, services
-from app.ratelimits import posting_limit, suggestion_opened_limit
+from app.ratelimits import posting_limit, suggestion_opened_limit, upload_limit
 from app.search import insights
 from app.search import queries as search_queries
 from app.search.routes import request_from_args
+from app.uploads import services as uploads
+from app.uploads.routes import upload_result
 from app.urls import question_url
+from app.users import queries as member_queries
 from app.validation import MAX_ID, positive_int
 
 
@@ -114,6 +119,65 @@ def accept_answer(answer_id):
     question = services.accept_answer(g.api_user, queries.get_answer_or_404(answer_id), now=request_now())
     return {"accepted_answer_id": question.accepted_answer_id}
 
+
+
+def _tag_follow_state(tag, following):
+    return {"tag": tag.name, "following": following}
+
+
+@bp.get("/tags/<name>/follow")
+@token_required
+def tag_follow_state(name):
+    """Whether the token's member follows the tag -> {tag, following}."""
+    tag = tag_follows.tag_named(name)
+    return _tag_follow_state(tag, tag_follows.is_following_tag(g.api_user, tag))
+
+
+@bp.put("/tags/<name>/follow")
+@token_required
+def follow_tag(name):
+    """Follow the tag (again is harmless): new questions in it notify the member -> {tag, following}."""
+    return _tag_follow_state(tag_follows.follow_tag(g.api_user, name, now=request_now()), True)
+
+
+@bp.delete("/tags/<name>/follow")
+@token_required
+def unfollow_tag(name):
+    """Stop following the tag (harmless if not followed) -> {tag, following}."""
+    return _tag_follow_state(tag_follows.unfollow_tag(g.api_user, name), False)
+
+
+@bp.get("/users/<id:user_id>/badges")
+def user_badges(user_id):
+    """The badges a member holds, newest first."""
+    user = member_queries.get_user_or_404(user_id)
+    return {"items": [serializers.badge_award(award) for award in badges.awards_of(user)]}
+
+
+@bp.get("/users/<id:user_id>/reputation")
+def user_reputation(user_id):
+    """A member's reputation and one page of its history, newest first."""
+    user = member_queries.get_user_or_404(user_id)
+    pagination, entries = member_queries.reputation_history(user, _page())
+    return {
+        "reputation": user.reputation,
+        "points": user.reputation_points,
+        "items": [serializers.reputation_entry(entry) for entry in entries],
+        "page": pagination.page,
+        "pages": pagination.pages,
+        "total": pagination.total,
+    }
+
+
+@bp.post("/images")
+@uploads.accepts_image_upload
+@upload_limit
+@token_required
+def upload_image():
+    """Upload an image (multipart field `image`, optional `alt`) -> 201 with its URL and Markdown."""
+    upload = uploads.store_image(g.api_user, request.files.get("image"), now=request_now())
+    alt = request.form.get("alt") or uploads.alt_from_filename(request.files["image"].filename)
+    return upload_result(upload, alt), 201, {"Location": url_for("uploads.image", name=upload.name)}
 
 
 @bp.get("/search")

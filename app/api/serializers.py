@@ -1,7 +1,7 @@
 """JSON shapes of the API's resources."""
 
 from app.formatting import iso
-from app.urls import member_url, question_url
+from app.urls import answer_url, member_url, question_url
 from app.visibility import is_public
 
 
@@ -73,3 +73,24 @@ def question_detail(question, answers):
         "edited_at": iso(question.edited_at),
         "answers": [answer(item) for item in answers],
     }
+
+
+def badge_award(award):
+    """A badge a member holds, with when they earned it."""
+    badge = award.details
+    return {"badge": badge.slug, "name": badge.name, "description": badge.description,
+            "awarded_at": iso(award.awarded_at)}
+
+
+def reputation_entry(entry):
+    """One reputation event (a users.queries.HistoryEntry); `post` is null once the post is no longer public."""
+    event = entry.event
+    post = None
+    if entry.answer is not None:
+        post = {"type": "answer", "id": entry.answer.id, "question_id": entry.question.id,
+                "title": entry.question.title, "url": answer_url(entry.answer, external=True)}
+    elif entry.question is not None:
+        post = {"type": "question", "id": entry.question.id, "question_id": entry.question.id,
+                "title": entry.question.title, "url": question_url(entry.question, external=True)}
+    return {"amount": event.amount, "reason": event.reason, "description": event.reason_text,
+            "created_at": iso(event.created_at), "post": post}

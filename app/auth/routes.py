@@ -27,7 +27,8 @@ def register():
         else:
             count_sign_up()
             login_user(user)
-            flash(f"Welcome to the community, {user.username}!", "success")
+            flash(f"Welcome to the community, {user.username}! We sent a link to {user.email}: open it to verify "
+                  "your address, so you can flag posts and share links.", "success")
             return redirect(safe_next(request.args.get("next")))
     return render_template("auth/register.html", form=form), 422 if form.errors else 200
 

@@ -1,4 +1,4 @@
-"""Accounts: registration, sign-in checks, ending sessions, passwords and API tokens."""
+"""Accounts: registration and email verification, sign-in checks, ending sessions, passwords and API tokens."""
 import functools
 import re
 import secrets
@@ -8,11 +8,12 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app import audit
+from app import audit, email_tokens, mail
 from app.database import begin_write
 from app.exceptions import Conflict, NotFound, ValidationError
 from app.extensions import db
 from app.models import ROLES, ApiToken, User
+from app.urls import site_url_for
 from app.validation import clean_all, clean_text
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,28}[A-Za-z0-9]$")
@@ -25,6 +26,7 @@ COMMON_PASSWORDS = frozenset({
     "peerdesk123", "changeme123", "trustno1234", "sunshine12", "princess12", "monkey12345", "dragon1234",
 })
 TOKEN_PREFIX = "pd_"  # noqa: S105 - a prefix that lets secret scanners spot leaked tokens
+VERIFY_EMAIL_MAX_AGE_SECONDS = 48 * 3600
 
 
 def clean_username(value):
@@ -60,8 +62,12 @@ def check_password_strength(password, username="", email=""):
             raise ValidationError({"password": "Your password must not contain your username or email."})
 
 
-def register(username, email, password, role="member", *, now):
-    """Create an account that joined at `now`; raises ValidationError naming each bad or taken field."""
+def register(username, email, password, role="member", *, now, verified=False):
+    """Create an account that joined at `now`; raises ValidationError naming each bad or taken field.
+
+    The verification link goes to the address in the same transaction, unless the caller vouches for
+    the address (`verified`: the command line, trusted loads).
+    """
     cleaned = clean_all({"username": (clean_username, username), "email": (clean_email, email)})
     username, email = cleaned["username"], cleaned["email"]
     check_password_strength(password, username, email)
@@ -76,9 +82,57 @@ def register(username, email, password, role="member", *, now):
     if errors:
         db.session.rollback()
         raise ValidationError(errors)
-    user = User(username=username, email=email, role=role, created_at=now)
+    user = User(username=username, email=email, role=role, created_at=now, email_verified_at=now if verified else None)
     user.set_password(password)
     db.session.add(user)
+    if not verified:
+        db.session.flush()  # the link names the account's id
+        _enqueue_verification(user, now)
+    db.session.commit()
+    return user
+
+
+# Email verification ----------------------------------------------------------------------
+
+
+def _enqueue_verification(user, now):
+    """Queue the verification link in the caller's transaction; bound to the address, so a changed one voids it."""
+    token = email_tokens.make("verify-email", {"u": user.id, "e": email_tokens.fingerprint(user.email)}, now)
+    mail.enqueue_email(user.email, "Confirm your email address", "verify_email", topic="account:verify-email",
+                       now=now, user=user, url=site_url_for("account.verify_email", token=token),
+                       hours=VERIFY_EMAIL_MAX_AGE_SECONDS // 3600)
+
+
+def send_verification_email(user, *, now):
+    """Send the verification link again; Conflict when the address is verified already."""
+    begin_write(db.session)
+    user = db.session.get(User, user.id)
+    if user.email_verified_at is not None:
+        db.session.rollback()
+        raise Conflict("Your email address is already verified.")
+    _enqueue_verification(user, now)
+    db.session.commit()
+    return user
+
+
+def user_to_verify(token, *, now):
+    """The account a verification link is for, while the link is fresh and the address unchanged."""
+    data = email_tokens.read("verify-email", token, now, VERIFY_EMAIL_MAX_AGE_SECONDS,
+                             message="This verification link is not valid.")
+    user = db.session.get(User, data["u"]) if type(data.get("u")) is int else None
+    if user is None or data.get("e") != email_tokens.fingerprint(user.email):
+        raise ValidationError({"token": "This verification link is not valid for your current address. "
+                                        "Send a new one from your account page."})
+    return user
+
+
+def verify_email(token, *, now):
+    """Mark the address verified at `now` (opening the link again changes nothing). Returns the user."""
+    user_to_verify(token, now=now)
+    begin_write(db.session)
+    user = user_to_verify(token, now=now)
+    if user.email_verified_at is None:
+        user.email_verified_at = now
     db.session.commit()
     return user
 

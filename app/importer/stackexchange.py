@@ -300,7 +300,7 @@ class StackExchangeImport:
         if self._users_from_posts:
             self.report.notes.append(f"{self._users_from_posts:,} member(s) not in Users.xml were created from the "
                                      "display name on their posts, comments or votes.")
-        corrected = reputation.recompute_all()
+        corrected = reputation.recompute_all(now=self.now)
         self.report.notes.append(f"Reputation recomputed: {corrected:,} member(s) changed.")
         self._update_search_index()
         self.report.seconds = time.perf_counter() - started
@@ -396,8 +396,10 @@ class StackExchangeImport:
         names = self._unique_usernames([
             (external, username_base(display, "community" if external == -1 else f"user{external}"))
             for external, display, _ in specs])
+        # A trusted load: members of the exported site count as verified (flags, links) from the day they joined.
         rows = [{"username": names[external], "email": emails[external], "password_hash": UNUSABLE_PASSWORD,
-                 "role": "member", "created_at": joined or self.now} for external, _, joined in specs]
+                 "role": "member", "created_at": joined or self.now, "email_verified_at": joined or self.now}
+                for external, _, joined in specs]
         ids = db.session.scalars(insert(User).returning(User.id, sort_by_parameter_order=True), rows).all() \
             if rows else []
         created = [(spec[0], local) for spec, local in zip(specs, ids, strict=True)]
@@ -464,7 +466,7 @@ class StackExchangeImport:
                 name = self._unique_usernames([(DELETED_USER, "deleted-user")])[DELETED_USER]
                 self._ghost_id = db.session.scalar(insert(User).returning(User.id).values(
                     username=name, email=f"se-{self.site}-{DELETED_USER}@{EMAIL_DOMAIN}",
-                    password_hash=UNUSABLE_PASSWORD, role="member", created_at=self.now))
+                    password_hash=UNUSABLE_PASSWORD, role="member", created_at=self.now, email_verified_at=self.now))
                 self._remember("user", [(DELETED_USER, self._ghost_id)])
         return self._ghost_id
 

@@ -14,4 +14,5 @@ def init_app(app):
     services.connect_receivers()
     app.before_request(hooks.refuse_writes_of_suspended)
     app.jinja_env.globals.update(moderation_queue_count=hooks.queue_count, flag_reasons=FLAG_REASONS,
-                                 hidden_reasons=HIDDEN_REASONS, review_url=routes.review_url, post_url=routes.post_url)
+                                 hidden_reasons=HIDDEN_REASONS, review_url=routes.review_url, post_url=routes.post_url,
+                                 flag_trust_rule=services.flag_trust_rule)

@@ -1,8 +1,9 @@
 """Keeping spam out before anyone sees it: holds for review, forbidden phrases and new members' posting limits.
 
-Staff are never held or limited. A held post is saved hidden (hidden_reason "held" or
-"phrase") with a review item, so it waits in the moderation queue, visible only to its
-author and moderators, until a moderator approves or rejects it.
+Staff are never held or limited; a post with any link from a member whose email is not verified is
+held. A held post is saved hidden (hidden_reason "held" or "phrase") with a review item, so it waits
+in the moderation queue, visible only to its author and moderators, until a moderator approves or
+rejects it.
 """
 import re
 import unicodedata
@@ -96,6 +97,11 @@ def trusted_load():
         yield
     finally:
         _trusted_load.reset(token)
+
+
+def is_trusted_load():
+    """Whether trusted code is loading content in bulk right now (the demo, an import)."""
+    return _trusted_load.get()
 
 
 def refuse_if_suspended(user, *, now):
@@ -198,6 +204,9 @@ def screen(author, text, field="body", new_post=True):
     if new_post and first and _post_count(author) < first:
         return Hold("held", f"one of the member's first {first} post{'' if first == 1 else 's'}")
     links, most = link_count(text), settings.get(HOLD_LINKS_OVER)
+    # A link from an address nobody has confirmed is how throwaway spam accounts work: one is enough to wait.
+    if links and not permissions.is_email_verified(author):
+        return Hold("held", f"{links} link{'' if links == 1 else 's'} from a member whose email is not verified")
     if links > most and author.reputation < settings.get(HOLD_REPUTATION_BELOW):
         return Hold("held", f"{links} links from a member with reputation {author.reputation}")
     return None

@@ -10,7 +10,8 @@ from app.moderation.queries import pending_count
 # What a suspended member may still send: signing in and out, their own account and notification
 # settings, and Markdown previews. Every other write is refused, whichever feature it belongs to.
 ALLOWED_WHILE_SUSPENDED = frozenset({"auth", "account", "notifications"})
-ALLOWED_ENDPOINTS = frozenset({"questions.preview"})
+# Blocking someone is protection, not participation: a suspended member may still do it.
+ALLOWED_ENDPOINTS = frozenset({"questions.preview", "messages.block"})
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

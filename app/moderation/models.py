@@ -9,7 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models import NEVER_REUSE_IDS, User
 
-POST_TYPES = ("question", "answer", "comment")
+# A "message" is a private message (app/messages): reported, never hidden or deleted from here, and in no thread.
+POST_TYPES = ("question", "answer", "comment", "message")
 
 FLAG_REASONS = {
     "spam": "Spam",
@@ -49,7 +50,7 @@ class ReviewItem(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     post_type: Mapped[str] = mapped_column(String(10))
     post_id: Mapped[int]
-    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)  # the thread
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"), index=True)  # the thread, if any
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)  # the post's author
     kind: Mapped[str] = mapped_column(String(10))  # "flagged" or "held"
     hold_reason: Mapped[str | None] = mapped_column(String(300))  # why a held post waits
@@ -90,7 +91,7 @@ class Flag(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     post_type: Mapped[str] = mapped_column(String(10))
     post_id: Mapped[int]
-    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"), index=True)
     post_author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     flagger_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(String(10))

@@ -25,6 +25,8 @@ def load_posts(pairs):
     """{(post_type, id): post} for these pairs, one query per type, with authors loaded."""
     wanted = {}
     for post_type, post_id in pairs:
+        if post_type not in MODELS:  # private messages are read on their conversation's page, not loaded here
+            continue
         wanted.setdefault(post_type, set()).add(post_id)
     posts = {}
     for post_type, ids in wanted.items():

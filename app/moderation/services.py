@@ -6,14 +6,14 @@ thread's version (page cache) and search change log through `mark_changed`, and 
 """
 from datetime import timedelta
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 
-from app import audit, permissions, settings, signals
+from app import audit, badges, permissions, settings, signals
 from app.database import begin_write
 from app.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
 from app.extensions import db
-from app.models import CLOSE_REASONS, ROLES, Answer, Comment, Question, Revision, User
+from app.models import CLOSE_REASONS, ROLES, STAFF_ROLES, Answer, Comment, Question, Revision, User
 from app.moderation import holds
 from app.moderation.models import FLAG_REASONS, HIDING_REASONS, Flag, ReviewItem, Suspension
 from app.thread_writes import lock_row, mark_changed, set_accepted
@@ -27,6 +27,14 @@ FLAG_HIDE_THRESHOLD = settings.define(
 FLAG_DAILY_LIMIT = settings.define(
     "FLAG_DAILY_LIMIT", int, 20, "Flags one member may raise in 24 hours", minimum=1, maximum=1000,
     label="Flags per member per day")
+FLAG_MIN_REPUTATION = settings.define(
+    "FLAG_MIN_REPUTATION", int, 15,
+    "Reputation that lets a member with a verified email flag posts (or see “Days before a member may flag”)",
+    minimum=1, maximum=100000, label="Reputation needed to flag")
+FLAG_MIN_ACCOUNT_DAYS = settings.define(
+    "FLAG_MIN_ACCOUNT_DAYS", int, 7,
+    "Days after joining when a member with a verified email may flag posts, whatever their reputation",
+    minimum=0, maximum=3650, label="Days before a member may flag")
 
 MODELS = {"question": Question, "answer": Answer, "comment": Comment}
 # Suggested suspension lengths in days: the first offence, the second, the third, then any later one.
@@ -134,6 +142,26 @@ def flag_weight(agreed, disagreed):
 # Flags ----------------------------------------------------------------------------------------
 
 
+def flag_trust_rule():
+    """What a member must have earned to flag, from the settings."""
+    return permissions.TrustRule(settings.get(FLAG_MIN_REPUTATION), settings.get(FLAG_MIN_ACCOUNT_DAYS))
+
+
+def _trusted_flaggers(rule, now):
+    """A condition on User: staff, or members who have earned trust at `now` (as `permissions.has_earned_trust`)."""
+    # Shown reputation is 1 + points, never below 1: a threshold of 1 is always met.
+    reputation_met = (User.reputation_points + 1 >= rule.min_reputation) if rule.min_reputation > 1 else true()
+    earned = reputation_met | (User.created_at <= now - timedelta(days=rule.min_account_days))
+    return User.role.in_(sorted(STAFF_ROLES)) | (User.email_verified_at.is_not(None) & earned)
+
+
+def _never_hidden_by_flags(post):
+    """Staff posts and accepted answers: their flags wait for a moderator's decision, however many there are."""
+    if db.session.get(User, post.author_id).is_staff:
+        return True
+    return isinstance(post, Answer) and db.session.get(Question, post.question_id).accepted_answer_id == post.id
+
+
 def _pending_item(post_type, post_id):
     return db.session.scalar(select(ReviewItem).where(ReviewItem.post_type == post_type,
                                                       ReviewItem.post_id == post_id,
@@ -149,7 +177,9 @@ def _check_visible_to(user, post):
 
 
 def flag_post(user, post, reason, text=None, *, now):
-    """Flag a post; enough spam or abuse flags (or one moderator's) hide it at once. Returns the flag.
+    """Flag a post (trusted members only); enough spam or abuse flags (or one moderator's) hide it at once.
+
+    Returns the flag. Staff posts and accepted answers are never hidden by flags: they wait in the queue.
 
     "staff" flags ("needs staff attention") go to the care queue through `signals.post_flagged`
     and never to the moderators' queue.
@@ -160,22 +190,16 @@ def flag_post(user, post, reason, text=None, *, now):
     if user is None or not user.is_authenticated:
         raise PermissionDenied("Sign in to flag a post.")
     holds.refuse_if_suspended(user, now=now)
+    rule = flag_trust_rule()
+    if not permissions.has_earned_trust(user, rule, now=now):
+        raise PermissionDenied(permissions.trust_message(rule, user))
     post_type = post_type_of(post)
     begin_write(db.session)
     post = lock_row(type(post), post.id)
     _check_visible_to(user, post)
     if post.author_id == user.id:
         raise PermissionDenied("You cannot flag your own post. Edit or delete it instead.")
-    already = db.session.scalar(select(Flag.id).where(Flag.flagger_id == user.id, Flag.post_type == post_type,
-                                                      Flag.post_id == post.id, Flag.status == "open"))
-    if already is not None:
-        raise Conflict("You have already flagged this post. A moderator will look at it.")
-    limit = settings.get(FLAG_DAILY_LIMIT)
-    today = db.session.scalar(select(func.count()).select_from(Flag)
-                              .where(Flag.flagger_id == user.id, Flag.created_at > now - timedelta(days=1)))
-    if today >= limit:
-        raise holds.PostingLimitReached(f"You can raise {limit} flags a day. Thank you for helping: "
-                                        "try again tomorrow, or tell a moderator directly.")
+    _refuse_repeated_or_too_many_flags(user, post_type, post.id, "flagged this post", now=now)
     moderator = permissions.is_moderator(user)
     weight = FULL_WEIGHT if moderator else flag_weight(*flag_records([user.id])[user.id])
     flag = Flag(post_type=post_type, post_id=post.id, question_id=thread_id_of(post), post_author_id=post.author_id,
@@ -201,12 +225,73 @@ def flag_post(user, post, reason, text=None, *, now):
     return flag
 
 
+def _refuse_repeated_or_too_many_flags(user, post_type, post_id, done, *, now):
+    """Refuse a second open flag of one member on one post (`done` says what they did), or one past the daily limit."""
+    already = db.session.scalar(select(Flag.id).where(Flag.flagger_id == user.id, Flag.post_type == post_type,
+                                                      Flag.post_id == post_id, Flag.status == "open"))
+    if already is not None:
+        raise Conflict(f"You have already {done}. A moderator will look at it.")
+    limit = settings.get(FLAG_DAILY_LIMIT)
+    today = db.session.scalar(select(func.count()).select_from(Flag)
+                              .where(Flag.flagger_id == user.id, Flag.created_at > now - timedelta(days=1)))
+    if today >= limit:
+        raise holds.PostingLimitReached(f"You can raise {limit} flags a day. Thank you for helping: "
+                                        "try again tomorrow, or tell a moderator directly.")
+
+
+# Reasons a private message can be reported for: "staff" flags go to the care queue, which never reads messages.
+REPORT_REASONS = {reason: label for reason, label in FLAG_REASONS.items() if reason not in ("staff", "off-topic")}
+
+
+def report_private_post(user, post_type, post_id, author_id, reason, text=None, *, now):
+    """Put a reported private post (a message) in the review queue, inside the caller's write transaction.
+
+    The same flag and review item as `flag_post`, without a thread: the caller has checked the reporter may see it.
+    """
+    if reason not in REPORT_REASONS:
+        raise ValidationError({"reason": f"Choose a reason: {', '.join(REPORT_REASONS)}."})
+    text = _clean_note(text, "text", required=reason == "other", maximum=FLAG_TEXT_MAX)
+    holds.refuse_if_suspended(user, now=now)
+    if author_id == user.id:
+        raise PermissionDenied("You cannot report your own message.")
+    _refuse_repeated_or_too_many_flags(user, post_type, post_id, "reported this message", now=now)
+    item = _pending_item(post_type, post_id)
+    if item is None:
+        item = ReviewItem(post_type=post_type, post_id=post_id, question_id=None, author_id=author_id,
+                          kind="flagged", created_at=now)
+        db.session.add(item)
+    item.flag_count = (item.flag_count or 0) + 1
+    flag = Flag(post_type=post_type, post_id=post_id, question_id=None, post_author_id=author_id, flagger_id=user.id,
+                reason=reason, text=text, review_item=item, created_at=now)
+    db.session.add(flag)
+    db.session.flush()
+    return flag
+
+
+def has_pending_report(post_type, post_ids):
+    """Whether any of these private posts waits in the review queue (what lets a moderator read them)."""
+    if not post_ids:
+        return False
+    return db.session.scalar(select(func.count()).select_from(ReviewItem).where(
+        ReviewItem.post_type == post_type, ReviewItem.post_id.in_(list(post_ids)),
+        ReviewItem.status == "pending")) > 0
+
+
 def _hide_if_flagged_enough(post, post_type, moderator, now):
-    """Hide the post pending review once its open spam/abuse flags weigh as much as the threshold."""
+    """Hide the post pending review once the open spam/abuse flags of trusted members weigh as much as the threshold.
+
+    A staff post or an accepted answer is never hidden by flags, a moderator's included: its review item
+    waits in the queue, and only a moderator's decision (or Hide) hides it.
+    """
+    if _never_hidden_by_flags(post):
+        return
     threshold = settings.get(FLAG_HIDE_THRESHOLD)
     counting = (Flag.post_type == post_type, Flag.post_id == post.id, Flag.status == "open",
                 Flag.reason.in_(HIDING_REASONS))
-    weight = db.session.scalar(select(func.coalesce(func.sum(Flag.weight), 0)).where(*counting))
+    # Trust is asked again at `now`: a flag raised before the rule existed, or by a member since demoted, is
+    # still reviewed but no longer hides anything.
+    weight = db.session.scalar(select(func.coalesce(func.sum(Flag.weight), 0)).join(User, User.id == Flag.flagger_id)
+                               .where(*counting, _trusted_flaggers(flag_trust_rule(), now)))
     if not moderator and weight < threshold * FULL_WEIGHT:
         return
     before = _post_state(post)
@@ -249,7 +334,7 @@ def _set_deleted(post, actor, *, now):
     if isinstance(post, Answer):
         question = db.session.get(Question, post.question_id)
         if question.accepted_answer_id == post.id:
-            set_accepted(question, None)
+            set_accepted(question, None, now=now)
     post.deleted_at = now
     if not isinstance(post, Comment):
         post.deleted_by_id = actor.id
@@ -274,6 +359,7 @@ def _announce_approved(post, now):
     if isinstance(post, Question):
         signals.question_asked.send(author, question=post, now=now)
     elif isinstance(post, Answer):
+        badges.after_answer_published(post, now=now)
         signals.answer_posted.send(author, answer=post, question=db.session.get(Question, post.question_id), now=now)
     else:
         answer = db.session.get(Answer, post.answer_id) if post.answer_id else None
@@ -298,8 +384,11 @@ def decide(moderator, item, action, note=None, *, now):
         raise NotFound("That review item does not exist.")
     if not item.is_pending:
         raise Conflict(f"This item was already decided ({item.resolution}).")
-    post = lock_row(MODELS[item.post_type], item.post_id)
-    _apply_decision(moderator, item, post, action, note, now)
+    if item.post_type not in MODELS:  # a reported private message: the decision settles the report only
+        _resolve_report(moderator, item, action, note, now)
+    else:
+        post = lock_row(MODELS[item.post_type], item.post_id)
+        _apply_decision(moderator, item, post, action, note, now)
     db.session.commit()
     return item
 
@@ -325,6 +414,17 @@ def _apply_decision(moderator, item, post, action, note, now):
                  before={**before, "review": "pending", "flags": item.flag_count},
                  after={**_post_state(post), "review": status}, now=now)
     _notify(moderator, post, action, note, now, flagged_as=[flag.reason for flag in item.flags])
+
+
+def _resolve_report(moderator, item, action, note, now):
+    """Resolve a report of a private message and its flags; nothing is done to the message itself."""
+    status, flag_status, _ = DECISIONS[action]
+    item.status, item.resolution, item.resolution_note = status, action, note
+    item.resolved_at, item.resolved_by_id = now, moderator.id
+    db.session.execute(update(Flag).where(Flag.review_item_id == item.id, Flag.status == "open")
+                       .values(status=flag_status, resolved_at=now, resolved_by_id=moderator.id))
+    audit.record(moderator, f"review.{action}", item.post_type, item.post_id, note,
+                 before={"review": "pending", "flags": item.flag_count}, after={"review": status}, now=now)
 
 
 def _decide_pending(moderator, post, action, note, now):
@@ -452,7 +552,7 @@ def merge_answers(moderator, duplicate, note=None, *, now):
     if not answers:
         raise Conflict("This question has no answers to merge.")
     if duplicate.accepted_answer_id is not None:
-        set_accepted(duplicate, None)  # acceptance belongs to the asker of each question
+        set_accepted(duplicate, None, now=now)  # acceptance belongs to the asker of each question
     ids = [answer.id for answer in answers]
     visible = sum(1 for a in answers if is_public(a))
     db.session.execute(update(Answer).where(Answer.id.in_(ids)).values(question_id=original.id))

@@ -21,9 +21,18 @@ KINDS = {
     # Sent by the care queue (app/care): a nudge to accept an answer, and staff closing a care item.
     "care_reminder": "reminds you that your question has answers",
     "care_followup": "marked your question as resolved",
+    # Sent to the followers of a question's tags (app/notifications/tag_follows.py); the excerpt names the tag.
+    "tag_question": "asked a question in a tag you follow",
+    # A private message (app/messages): at most one unread per conversation, and it never quotes the message.
+    "message": "sent you a message",
+    # A badge (app/badges.py) the member earned; the excerpt names it and what earned it.
+    "badge": "awarded you a badge",
 }
 # Kinds whose excerpt is a message written for the recipient; every other kind quotes the post it is about.
-MESSAGE_KINDS = frozenset({"moderation", "staff_accepted", "duplicate", "care_reminder", "care_followup"})
+MESSAGE_KINDS = frozenset({"moderation", "staff_accepted", "duplicate", "care_reminder", "care_followup",
+                           "tag_question", "badge"})
+# Kinds for the bell only, never emailed: a badge is news of the member's own doing, not a reason to write.
+IN_APP_ONLY_KINDS = frozenset({"badge"})
 # Who a notification is from when no member acted (the system or an anonymous moderator).
 NO_ACTOR = {"moderation": "A moderator", "duplicate": "A moderator"}
 SYSTEM_NAME = "Lumen Community"
@@ -54,6 +63,9 @@ class Notification(db.Model):
     question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
     answer_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id", ondelete="SET NULL"))
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="SET NULL"))
+    # A "message" notification's conversation; by table name, as private messages sit above this package.
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"),
+                                                        index=True)
     # A short excerpt (a comment, a moderator's reason) so the list reads without opening the post.
     excerpt: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column()

@@ -4,6 +4,7 @@ They run inside the service's write transaction (app/signals.py), so a notificat
 exactly when the post that caused it does. Each event notifies a member at most once, for
 the most specific reason: "answered your question" beats "mentioned you", which beats
 "replied as staff on a question you follow", which beats "answered a question you follow".
+A new question also tells the followers of its tags, unless it mentions them.
 An edit notifies only the members it newly mentions.
 """
 from sqlalchemy import select
@@ -11,7 +12,8 @@ from sqlalchemy import select
 from app import signals
 from app.extensions import db
 from app.models import Answer, Comment, Question, Revision, User
-from app.notifications import services, wording
+from app.moderation import holds
+from app.notifications import services, tag_follows, wording
 from app.notifications.mentions import find_mentions, mentioned_users
 
 
@@ -46,6 +48,8 @@ def _on_question_asked(sender, question, *, now, **extra):
     for user in mentioned_users(question.body_source):
         recipients.add(user, "mention")
     recipients.send(question, excerpt=question.title)
+    # Last: a member mentioned in the question heard of it already, for the more specific reason.
+    tag_follows.notify_followers(sender, question, set(recipients.chosen), now=now)
 
 
 def _on_answer_posted(sender, answer, question, *, now, **extra):
@@ -137,6 +141,15 @@ def _on_post_moderated(sender, post, action, reason=None, *, now, flagged_as=(),
                     comment_id=post.id if isinstance(post, Comment) else None, excerpt=notice, now=now)
 
 
+def _on_badge_awarded(sender, badge, question_id=None, answer_id=None, *, now, **extra):
+    """The member hears of a badge they earned, with a link to the post that earned it."""
+    if holds.is_trusted_load():  # loaded content (the demo, an import) earns its badges without fanfare
+        return
+    question = db.session.get(Question, question_id) if question_id else None
+    services.notify(sender, "badge", question=question, answer_id=answer_id,
+                    excerpt=wording.badge_earned(badge), now=now)
+
+
 RECEIVERS = (
     (signals.question_asked, _on_question_asked),
     (signals.answer_posted, _on_answer_posted),
@@ -146,6 +159,7 @@ RECEIVERS = (
     (signals.answer_accepted, _on_answer_accepted),
     (signals.question_closed, _on_question_closed),
     (signals.post_moderated, _on_post_moderated),
+    (signals.badge_awarded, _on_badge_awarded),
 )
 
 

@@ -1,4 +1,4 @@
-"""The notifications page, following questions, and one-click unsubscribe."""
+"""The notifications page, following questions and tags, and one-click unsubscribe."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -8,7 +8,7 @@ from app.exceptions import DomainError, NotFound, ValidationError
 from app.extensions import csrf, db
 from app.forms import ActionForm
 from app.models import Question
-from app.notifications import bp, services
+from app.notifications import bp, services, tag_follows
 from app.security import safe_next
 from app.urls import question_url
 from app.web import page_number
@@ -31,6 +31,8 @@ def open_notification(notification_id):
         notification = services.open_notification(current_user, notification_id, now=request_now())
     except DomainError:
         raise NotFound("That notification does not exist.") from None
+    if notification.conversation_id is not None:
+        return redirect(url_for("messages.conversation", conversation_id=notification.conversation_id))
     question = notification.question
     gone = question is not None and (question.is_deleted or getattr(question, "is_hidden", False))
     if question is None or (gone and question.author_id != current_user.id and not permissions.is_moderator(
@@ -95,6 +97,34 @@ def follow(question_id):
 def unfollow(question_id):
     """Stop following a question."""
     return _follow_action(question_id, False)
+
+
+def _tag_follow_action(name, follow):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    # An unknown tag is a NotFound from the service, which the error handler shows as a 404 page.
+    if follow:
+        tag = tag_follows.follow_tag(current_user, name, now=request_now())
+        flash(f"You follow {tag.name}: new questions in it will notify you.", "success")
+    else:
+        tag = tag_follows.unfollow_tag(current_user, name)
+        flash(f"You no longer follow {tag.name}.", "info")
+    back = request.form.get("next")
+    return redirect(safe_next(back) if back else url_for("questions.tagged", name=tag.name))
+
+
+@bp.post("/tags/<name>/follow")
+@login_required
+def follow_tag(name):
+    """Follow a tag."""
+    return _tag_follow_action(name, True)
+
+
+@bp.post("/tags/<name>/unfollow")
+@login_required
+def unfollow_tag(name):
+    """Stop following a tag."""
+    return _tag_follow_action(name, False)
 
 
 @bp.route("/email/unsubscribe/<token>", methods=["GET", "POST"])

@@ -14,6 +14,7 @@ from app.models import Question, User
 from app.notifications.models import (
     DEFAULT_EMAIL_MODE,
     EMAIL_MODES,
+    IN_APP_ONLY_KINDS,
     MESSAGE_KINDS,
     NO_ACTOR,
     SYSTEM_NAME,
@@ -135,24 +136,27 @@ def without_email():
         _email_off.reset(token)
 
 
-def notify(user, kind, actor=None, question=None, answer_id=None, comment_id=None, excerpt=None, mode=None, *, now):
+def notify(user, kind, actor=None, question=None, answer_id=None, comment_id=None, excerpt=None, mode=None, *,
+           now, conversation_id=None):
     """Add a notification for `user` to the current transaction, and email it as they chose (`mode`, if known)."""
     notification = Notification(user_id=user.id, kind=kind, actor_id=actor.id if actor else None,
                                 question_id=question.id if question else None, answer_id=answer_id,
-                                comment_id=comment_id, created_at=now,
+                                comment_id=comment_id, conversation_id=conversation_id, created_at=now,
                                 excerpt=_excerpt(excerpt, MESSAGE_MAX if kind in MESSAGE_KINDS else EXCERPT_MAX))
-    mode = "none" if _email_off.get() else mode or email_mode(user.id)
+    mode = "none" if _email_off.get() or kind in IN_APP_ONLY_KINDS else mode or email_mode(user.id)
     if mode == "daily":
         notification.email_pending = True
     db.session.add(notification)
     if mode == "immediate":
         actor_name = actor.username if actor else NO_ACTOR.get(kind, SYSTEM_NAME)
-        title = question.title if question else "your post"
+        title = question.title if question else "Private messages" if conversation_id else "your post"
         mail.enqueue_email(
             user.email, f"{actor_name} {notification.verb}: {title}", "notification", user_id=user.id,
             unsubscribe_url=unsubscribe_url(user.id, now=now), topic=f"notification:{kind}", now=now,
             user=user, notification=notification, actor_name=actor_name, title=title,
-            url=post_url(question, answer_id, comment_id) if question else site_url(),
+            url=(post_url(question, answer_id, comment_id) if question
+                 else site_url_for("messages.conversation", conversation_id=conversation_id) if conversation_id
+                 else site_url()),
             settings_url=site_url_for("account.notifications"),
         )
     return notification

@@ -55,7 +55,7 @@ def moderation_notice(post, question, action, reason=None, flagged_as=(), by_mod
     if reason:
         words.append(f"The moderator's reason: {reason.rstrip('.')}.")
     if action in HIDING_ACTIONS:
-        # Comments cannot be edited, so only questions and answers get the way out.
+        # A comment can be edited only in its first minutes (COMMENT_EDIT_MINUTES): the way out is for posts.
         words.append("Only you and the moderators can see it now" +
                      ("." if isinstance(post, Comment) else "; you can edit it to fix the problem."))
     return " ".join(words)
@@ -71,3 +71,8 @@ def accepted_for_asker(staff, answer, question):
         whose = f"{answer.author.username}'s"
     return (f"{staff.username}, of Lumen staff, accepted {whose} answer to your question “{question.title}” on your "
             "behalf. If another answer solved your problem, accept that one instead: your own choice always counts.")
+
+
+def badge_earned(badge):
+    """The notice of a badge: “You earned the badge “Student”: Asked a question that reached a score of 1.”"""
+    return f"You earned the badge “{badge.name}”: {badge.description}"

@@ -30,9 +30,9 @@ def question_list_query(tab=DEFAULT_TAB, tag=None):
     if tab == "unanswered":
         query = query.where(Question.answer_count == 0)
     elif tab == "unresolved":
-        query = query.where(Question.accepted_answer_id.is_(None))
+        query = query.where(Question.accepted_answer_id.is_(None) | Question.accepted_answer_hidden)
     elif tab == "resolved":
-        query = query.where(Question.accepted_answer_id.is_not(None))
+        query = query.where(Question.accepted_answer_id.is_not(None), ~Question.accepted_answer_hidden)
     if tag is not None:
         query = query.where(Question.tags.any(Tag.id == tag.id))
     return query.order_by(*TABS[tab][1], Question.id.desc())

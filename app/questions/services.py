@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app import audit, permissions, reputation, settings, signals, validation
+from app import audit, badges, permissions, reputation, settings, signals, validation
 from app.audit import AuditEntry
 from app.database import begin_write
 from app.exceptions import Conflict, EditConflict, NotFound, PermissionDenied, ValidationError
@@ -291,7 +291,8 @@ def post_answer(author, question, body, *, now):
         holds.hold(answer, "answer", question.id, verdict, now=now)
     _add_revision(author, answer=answer, now=now)
     mark_changed(question.id)
-    if verdict is None:  # a held answer is announced when a moderator approves it
+    if verdict is None:  # a held answer is announced, and earns its badge, when a moderator approves it
+        badges.after_answer_published(answer, now=now)
         signals.answer_posted.send(author, answer=answer, question=question, now=now)
     db.session.commit()
     return answer
@@ -334,7 +335,7 @@ def delete_answer(actor, answer, *, now):
             raise Conflict("The accepted answer cannot be deleted.")
         raise PermissionDenied("You can only delete your own answers.")
     if question.accepted_answer_id == answer.id:
-        set_accepted(question, None)
+        set_accepted(question, None, now=now)
     if not answer.is_hidden:  # a hidden answer was already taken out of the count
         db.session.execute(update(Question).where(Question.id == question.id)
                            .values(answer_count=Question.answer_count - 1))
@@ -473,7 +474,10 @@ def cast_vote(user, post, value, *, now, same_again_withdraws=False):
     score = db.session.execute(
         update(model).where(model.id == post.id).values(score=model.score + (new - old)).returning(model.score)
     ).scalar_one()
-    reputation.add_points(post.author_id, reputation.vote_points(kind, new) - reputation.vote_points(kind, old))
+    reputation.record_vote_change(post.author_id, kind, old, new, now=now,
+                                  question_id=post.id if kind == "question" else post.question_id,
+                                  answer_id=post.id if kind == "answer" else None)
+    badges.after_vote(user, post, new, score, now=now)
     mark_changed(post.id if kind == "question" else post.question_id)
     db.session.commit()
     return score
@@ -560,9 +564,10 @@ def accept_answer(user, answer, *, now):
         return question
     _refuse_to_override_the_asker(user, question)
     before_id = question.accepted_answer_id
-    set_accepted(question, answer)
+    set_accepted(question, answer, now=now)
     question.last_activity_at = now
     _audit_acceptance(user, question, before_id, now)
+    badges.after_acceptance(user, question, answer, now=now)
     signals.answer_accepted.send(user, answer=answer, question=question, now=now)
     db.session.commit()
     return question
@@ -578,7 +583,7 @@ def unaccept_answer(user, question, *, now):
     if question.accepted_answer_id is not None:
         _refuse_to_override_the_asker(user, question)
         before_id = question.accepted_answer_id
-        set_accepted(question, None)
+        set_accepted(question, None, now=now)
         _audit_acceptance(user, question, before_id, now)
         signals.answer_unaccepted.send(user, question=question, now=now)
         db.session.commit()

@@ -1,15 +1,19 @@
 """Read side of members: a profile's figures and posts in a fixed number of queries."""
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from app import badges
 from app.exceptions import must_exist
 from app.extensions import db
 from app.models import Answer, Question, User
-from app.visibility import public
+from app.reputation import ReputationEvent
+from app.visibility import is_public, public
 
 PROFILE_LIST_LENGTH = 20
+HISTORY_PER_PAGE = 30
 
 
 @dataclass
@@ -57,3 +61,58 @@ def top_members(page, per_page):
     """Members by reputation."""
     query = select(User).order_by(User.reputation_points.desc(), User.id)
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One reputation event as everyone may see it: the post it is about only while that post is public."""
+
+    event: ReputationEvent
+    question: Question | None  # set for an event about a question, or about an answer (its thread)
+    answer: Answer | None
+
+
+@dataclass(frozen=True)
+class HistoryDay:
+    """The events of one day, newest first, and what they added up to."""
+
+    day: date
+    total: int
+    entries: list
+
+
+def _shown_entry(event):
+    """The event with its post, or without it once the post (or its thread) is deleted or hidden."""
+    answer = event.answer
+    if answer is not None:
+        shown = is_public(answer) and is_public(answer.question)
+        return HistoryEntry(event, answer.question if shown else None, answer if shown else None)
+    question = event.question
+    return HistoryEntry(event, question if question is not None and is_public(question) else None, None)
+
+
+def reputation_history(user, page, per_page=HISTORY_PER_PAGE):
+    """A page of a member's reputation events, newest first: (pagination, [HistoryEntry])."""
+    query = (select(ReputationEvent).where(ReputationEvent.user_id == user.id)
+             .options(joinedload(ReputationEvent.question),
+                      joinedload(ReputationEvent.answer).joinedload(Answer.question))
+             .order_by(ReputationEvent.created_at.desc(), ReputationEvent.id.desc()))
+    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return pagination, [_shown_entry(event) for event in pagination.items]
+
+
+def history_by_day(entries):
+    """Entries (newest first) grouped by the day they happened on, newest day first."""
+    days = []
+    for entry in entries:
+        day = entry.event.created_at.date()
+        if not days or days[-1].day != day:
+            days.append(HistoryDay(day, 0, []))
+        days[-1].entries.append(entry)
+    return [HistoryDay(d.day, sum(e.event.amount for e in d.entries), d.entries) for d in days]
+
+
+def badge_catalogue():
+    """Every badge with how many members hold it: [(Badge, count)]."""
+    counts = badges.holder_counts()
+    return [(badge, counts[badge.slug]) for badge in badges.CATALOGUE]

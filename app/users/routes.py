@@ -1,6 +1,7 @@
-"""Member list and public profiles."""
+"""Member list, public profiles and the badge catalogue."""
 from flask import redirect, render_template
 
+from app import badges
 from app.formatting import slugify
 from app.urls import member_url
 from app.users import bp, queries
@@ -16,8 +17,16 @@ def index():
 @bp.get("/users/<id:user_id>")
 @bp.get("/users/<id:user_id>/<slug>")
 def profile(user_id, slug=None):
-    """A member's public profile: figures, questions and answers."""
+    """A member's public profile: figures, badges, questions, answers and reputation history (?page=)."""
     user = queries.get_user_or_404(user_id)
     if slug != slugify(user.username):
         return redirect(member_url(user), code=301)
-    return render_template("users/profile.html", profile=queries.load_profile(user))
+    history, entries = queries.reputation_history(user, page_number())
+    return render_template("users/profile.html", profile=queries.load_profile(user), awards=badges.awards_of(user),
+                           history=history, history_days=queries.history_by_day(entries))
+
+
+@bp.get("/badges")
+def badge_list():
+    """The badge catalogue: what earns each badge and how many members hold it."""
+    return render_template("users/badges.html", catalogue=queries.badge_catalogue())

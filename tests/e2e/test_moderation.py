@@ -1,6 +1,7 @@
 """Moderation in the browser: three members flag a spam answer away, a moderator agrees and suspends the spammer."""
 import re
 import uuid
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -20,7 +21,9 @@ def test_flags_hide_spam_a_moderator_agrees_and_the_spammer_is_suspended(new_pag
     with live_server.app.app_context():
         asker = accounts.register(f"asker{token}", f"asker{token}@example.com", PASSWORD, now=utcnow())
         spammer = accounts.register(f"spammer{token}", f"spammer{token}@example.com", PASSWORD, now=utcnow())
-        flaggers = [accounts.register(f"flagger{n}{token}", f"flagger{n}{token}@example.com", PASSWORD, now=utcnow())
+        # Members of a month with a verified address: flagging is earned (app.permissions.trust).
+        flaggers = [accounts.register(f"flagger{n}{token}", f"flagger{n}{token}@example.com", PASSWORD, verified=True,
+                                      now=utcnow() - timedelta(days=30))
                     for n in range(3)]
         accounts.register(f"mod{token}", f"mod{token}@example.com", PASSWORD, role="moderator", now=utcnow())
         question = threads.ask_question(asker, title, "Every power cut wipes the wake-up schedule I set.",

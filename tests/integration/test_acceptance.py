@@ -114,7 +114,7 @@ def test_stored_reputation_matches_a_recomputation_after_random_activity(make):
     live = {m.id: m.reputation_points for m in members}
     assert any(live.values())
     assert {member_id: 0 for member_id in live} | reputation.points_from_history() == live
-    assert reputation.recompute_all() == 0
+    assert reputation.recompute_all(now=utcnow()) == 0
 
 
 # Staff accepting on the asker's behalf ------------------------------------------------------

@@ -86,11 +86,11 @@ def test_same_problem_counts_once_per_member_and_browser_and_queues_at_the_thres
 def test_a_staff_flag_queues_the_thread_in_the_flag_transaction(make):
     question = make.question()
     answer = make.answer(question)
-    moderation.flag_post(make.user(), answer, "staff", "Customer is stuck for days", now=utcnow())
-    moderation.flag_post(make.user(), question, "spam", now=utcnow())
+    moderation.flag_post(make.flagger(), answer, "staff", "Customer is stuck for days", now=utcnow())
+    moderation.flag_post(make.flagger(), question, "spam", now=utcnow())
     item = _item(question)
     assert item.reason_kinds == ["flagged"] and item.reasons[0].detail == "Customer is stuck for days"
-    moderation.flag_post(make.user(), question, "staff", "Still waiting", now=utcnow())
+    moderation.flag_post(make.flagger(), question, "staff", "Still waiting", now=utcnow())
     assert [r.detail for r in _item(question).reasons] == ["Customer is stuck for days", "Still waiting"]
 
 

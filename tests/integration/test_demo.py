@@ -58,6 +58,10 @@ def test_demo_accounts_have_every_role_and_the_documented_password(demo_communit
     assert _count(Question, Question.author_id == member.id) >= 2
 
 
+def test_demo_members_are_verified_so_they_may_flag_and_post_links(demo_community):
+    assert _count(User) >= 45 and _count(User, User.email_verified_at.is_(None)) == 0
+
+
 def test_demo_threads_are_varied_like_a_real_community(demo_community):
     questions = db.session.scalars(select(Question)).all()
     assert len(questions) >= 150 and len({q.title for q in questions}) == len(questions)

@@ -24,6 +24,12 @@ def bearer(user):
     return {"Authorization": f"Bearer {accounts.create_api_token(user, now=utcnow())}"}
 
 
+@pytest.fixture(autouse=True)
+def verified_members_may_flag(app):
+    """These tests are about flags, not trust (tests/integration/test_trust.py): a verified member may flag at once."""
+    app.config["FLAG_MIN_ACCOUNT_DAYS"] = 0
+
+
 @pytest.fixture
 def thread(make):
     """A question by one member with an answer by a spammer."""
@@ -127,9 +133,9 @@ def test_after_a_decision_a_member_may_flag_again(make, thread):
 
 def test_the_daily_limit(app, make):
     app.config["FLAG_DAILY_LIMIT"] = 2
-    flagger = make.user()
-    posts = [make.question() for _ in range(3)]
     now = utcnow()
+    flagger = make.user(now=now - timedelta(days=2))  # a member already when the first flag is raised
+    posts = [make.question() for _ in range(3)]
     services.flag_post(flagger, posts[0], "off-topic", now=now - timedelta(hours=30))
     services.flag_post(flagger, posts[1], "off-topic", now=now - timedelta(hours=2))
     services.flag_post(flagger, posts[2], "off-topic", now=now)

@@ -239,7 +239,7 @@ def test_hostile_flag_texts_never_break_the_api(app, make, client):
     app.config["FLAG_DAILY_LIMIT"] = 1000
     strings = corpora.naughty_sample()
     question = make.question()
-    headers = {"Authorization": f"Bearer {accounts.create_api_token(make.user(), now=utcnow())}"}
+    headers = {"Authorization": f"Bearer {accounts.create_api_token(make.flagger(), now=utcnow())}"}
     for text in strings:
         posted = make.answer(question, make.user(role="agent"))
         response = client.post(f"/api/v1/answers/{posted.id}/flags", json={"reason": "other", "text": text},

@@ -197,6 +197,13 @@ def test_members_get_unique_valid_usernames_placeholder_emails_and_no_usable_pas
     assert ghost.username == "deleted-user" and ghost.id == imported("user", "deleted")
 
 
+def test_imported_members_count_as_verified_from_the_day_they_joined(app, dump):
+    import_dump(dump, now=utcnow())
+    members = [db.session.get(User, imported("user", n)) for n in (-1, 1, 2, 3, 4, "deleted")]
+    assert all(member.email_verified_at is not None for member in members)
+    assert members[1].email_verified_at == members[1].created_at == datetime(2012, 1, 1)
+
+
 def test_running_it_twice_creates_nothing_twice(app, dump):
     import_dump(dump, now=utcnow())
     before = counts()
@@ -454,11 +461,11 @@ def test_reputation_counts_the_dump_scores_and_survives_a_recompute(app, dump, m
     # ada (2): accepted answer score 12 (10 each) + accepted (15).  Zoë (3): answer score 1.
     # 李小龙 (4): question score -2 (-2 each).
     assert points == {1: 35 + 2 + 30, 2: 120 + 15, 3: 10, 4: -4}
-    assert reputation.recompute_all() == 0
+    assert reputation.recompute_all(now=utcnow()) == 0
     # A vote cast here moves score and reputation together, as for any post.
     voter = make.user()
     services.cast_vote(voter, db.session.get(Answer, imported("answer", 2)), 1, now=utcnow())
-    assert reputation.recompute_all() == 0
+    assert reputation.recompute_all(now=utcnow()) == 0
     assert db.session.get(User, imported("user", 3)).reputation_points == 20
 
 

@@ -29,11 +29,11 @@ def flagged(make, app):
     question = make.question(make.user("asker"), title="Halo speaker drops Wi-Fi every evening",
                              body="Around 8pm the speaker loses the network. Router is fine.", tags=["halo"])
     spam = make.answer(question, make.user("spammer"), body="Buy followers cheap at example dot com today!")
-    flaggers = [make.user(f"flagger{n}") for n in range(3)]
+    flaggers = [make.flagger(f"flagger{n}") for n in range(3)]
     for flagger in flaggers:
         services.flag_post(flagger, spam, "spam", now=utcnow())
     comment = make.comment(question, make.user("chatty"), "Unrelated: anyone selling a bike?")
-    services.flag_post(make.user(), comment, "off-topic", now=utcnow())
+    services.flag_post(make.flagger(), comment, "off-topic", now=utcnow())
     return question, spam, comment, flaggers
 
 
@@ -155,9 +155,9 @@ def test_the_queue_orders_oldest_waiting_first_and_most_flagged_on_request(clien
     app.config["FLAG_HIDE_THRESHOLD"] = 10
     first = make.question(title="First flagged question about the dock")
     second = make.question(title="Second flagged question about the dock")
-    services.flag_post(make.user(), first, "off-topic", now=utcnow())
+    services.flag_post(make.flagger(), first, "off-topic", now=utcnow())
     for _ in range(3):
-        services.flag_post(make.user(), second, "off-topic", now=utcnow())
+        services.flag_post(make.flagger(), second, "off-topic", now=utcnow())
     sign_in(make.user(role="moderator"))
     oldest = client.get("/moderation").get_data(as_text=True)
     assert oldest.index(first.title) < oldest.index(second.title)

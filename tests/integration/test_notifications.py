@@ -18,10 +18,10 @@ pytestmark = pytest.mark.time_sensitive  # run again under a shifted clock (make
 
 
 def _notes(user, kind=None):
+    """The member's notifications (of `kind`; without one, all but badges: test_badges_and_reputation has those)."""
     db.session.rollback()
     query = select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
-    if kind:
-        query = query.where(Notification.kind == kind)
+    query = query.where(Notification.kind == kind) if kind else query.where(Notification.kind != "badge")
     return list(db.session.scalars(query))
 
 
@@ -175,7 +175,7 @@ def test_a_decision_taken_by_the_system_reaches_the_author(app, make, asker, que
 
     app.config["FLAG_HIDE_THRESHOLD"] = 2
     for _ in range(2):
-        moderation.flag_post(make.user(), db.session.get(Question, question.id), "spam", now=utcnow())
+        moderation.flag_post(make.flagger(), db.session.get(Question, question.id), "spam", now=utcnow())
     [note] = _notes(asker, "moderation")
     assert note.actor_id is None
     assert note.excerpt == (f"Your question “{question.title}” was hidden after members flagged it as spam, until a "
@@ -201,7 +201,7 @@ def test_a_review_decision_says_what_happened_to_what_and_why(make, question, ac
 
     writer = make.user("writer")
     answer = make.answer(question, writer)
-    moderation.flag_post(make.user(), answer, "rude", now=utcnow())
+    moderation.flag_post(make.flagger(), answer, "rude", now=utcnow())
     moderation.decide(make.user(role="moderator"), db.session.scalar(select(ReviewItem)), action, now=utcnow())
     [note] = _notes(writer, "moderation")
     assert note.excerpt == words.format(title=question.title)
@@ -230,7 +230,7 @@ def spam_answer(app, make, asker, question):
     answer = make.answer(question, make.user("spammer"), body="Buy cheap zorblax pills at zorblax dot example today")
     app.config["FLAG_HIDE_THRESHOLD"] = 2
     for _ in range(2):
-        moderation.flag_post(make.user(), answer, "spam", now=utcnow())
+        moderation.flag_post(make.flagger(), answer, "spam", now=utcnow())
     return answer, follower
 
 
@@ -264,7 +264,7 @@ def test_a_digest_not_sent_yet_leaves_out_the_hidden_spam_answer(clock, app, mak
     make.answer(question, make.user("helper"), body="Hold both buttons for fifteen seconds, it resets the pairing.")
     spam = make.answer(question, make.user("spammer"), body="Buy cheap zorblax pills at zorblax dot example today")
     app.config["FLAG_HIDE_THRESHOLD"] = 1
-    moderation.flag_post(make.user(), spam, "spam", now=utcnow())
+    moderation.flag_post(make.flagger(), spam, "spam", now=utcnow())
     assert digest.send_due_digests(now=utcnow() + timedelta(days=1)) == 1
     text = db.session.scalar(select(OutboxMessage).where(OutboxMessage.topic == "digest")).payload["text"]
     assert "Hold both buttons" in text

@@ -228,7 +228,7 @@ def test_care_and_flag_events_are_delivered(receiver, admin, make):
     item = care.send_to_queue(agent, question, "A customer called about this one.", now=utcnow())
     care.set_status(agent, item, "resolved", now=utcnow())
     answer = make.answer(question)
-    moderation.flag_post(make.user(), answer, "spam", now=utcnow())
+    moderation.flag_post(make.flagger(), answer, "spam", now=utcnow())
     deliver()
     events = [json.loads(request["body"]) for request in receiver.requests]
     assert all(verify(hook.secret, request) for request in receiver.requests)

@@ -17,6 +17,7 @@ EDGES = {
     "background.py": "each round of a background job's thread (PeriodicThread._round only)",
     "models.py": "the search change log's own write time (bookkeeping, not a community moment)",
     "formatting.py": "the `age` template filter, at the request's moment",
+    "messages/__init__.py": "the `messaging_state` template helper, at the request's moment",
     "helpfulness/routes.py": "its own view",
     "moderation/hooks.py": "a request hook",
     "auth/bearer.py": "a request decorator",
