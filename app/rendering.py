@@ -472,22 +472,14 @@ class _LinkPolicyFilter(Filter):
             yield token
 
 
-_post_cleaner = bleach.Cleaner(
-    tags=_ALLOWED_TAGS,
-    attributes=_ALLOWED_ATTRIBUTES,
-    protocols=_LINK_SCHEMES,
-    strip=False,
-    strip_comments=True,
-    filters=[_BareUrlFilter, _LinkPolicyFilter],
-)
-_comment_cleaner = bleach.Cleaner(
-    tags=_COMMENT_TAGS,
-    attributes=_COMMENT_ATTRIBUTES,
-    protocols=_LINK_SCHEMES,
-    strip=False,
-    strip_comments=True,
-    filters=[_BareUrlFilter, _LinkPolicyFilter],
-)
+def _cleaner(tags, attributes):
+    """A bleach Cleaner for these tags and attributes, with the one link rule of posts and comments."""
+    return bleach.Cleaner(tags=tags, attributes=attributes, protocols=_LINK_SCHEMES, strip=False, strip_comments=True,
+                          filters=[_BareUrlFilter, _LinkPolicyFilter])
+
+
+_post_cleaner = _cleaner(_ALLOWED_TAGS, _ALLOWED_ATTRIBUTES)
+_comment_cleaner = _cleaner(_COMMENT_TAGS, _COMMENT_ATTRIBUTES)
 # bleach's Cleaner keeps parser state and is not thread-safe.
 _cleaner_lock = threading.Lock()
 

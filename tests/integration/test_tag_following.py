@@ -1,8 +1,6 @@
 """Following tags: on the tag's page, the question page and the API; new public questions in them notify once."""
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app.account import services as account
 from app.auth import services as accounts
@@ -17,6 +15,7 @@ from app.notifications import tag_follows
 from app.notifications.models import Notification
 from app.outbox import OutboxMessage
 from app.questions import services as threads
+from tests.integration.test_query_counts import count_queries
 
 pytestmark = pytest.mark.time_sensitive  # run again under a shifted clock (make test)
 
@@ -44,22 +43,6 @@ def _pending_item(question):
 
 def _token_headers(user):
     return {"Authorization": f"Bearer {accounts.create_api_token(user, now=utcnow())}"}
-
-
-@contextmanager
-def _counted_queries():
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA", "SAVEPOINT", "RELEASE", "COMMIT",
-                                                      "ROLLBACK")):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture
@@ -109,7 +92,7 @@ def test_the_question_page_offers_its_tags_in_one_query(client, make, sign_in, m
     for name in ("earbuds", "pairing"):
         assert f'action="/tags/{name}/follow"' in page
     assert 'action="/tags/battery/unfollow"' in page
-    with _counted_queries() as statements:
+    with count_queries() as statements:
         client.get(url)
     assert sum("tag_follows" in statement for statement in statements) == 1
 
