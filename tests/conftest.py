@@ -15,6 +15,7 @@ import time_machine
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 
 from app import create_app
 from app.clock import utcnow
@@ -79,8 +80,9 @@ def _drop_database(url):
 
 
 def _admin_engine():
+    """An engine on the server's maintenance database; NullPool, so its connection closes when released."""
     admin_url = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-    return create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    return create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
 
 
 @contextmanager

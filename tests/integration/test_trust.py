@@ -103,10 +103,12 @@ def test_resending_the_link_is_rate_limited_like_other_email_requests(app, make)
     limited.test_client_class = app.test_client_class
     user = make.user("impatient", verified=False)
     client = limited.test_client()
-    with limited.app_context():
+    try:
         client.post("/sign-in", data={"login": user.username, "password": PASSWORD})
         codes = [client.post("/account/email/verification").status_code for _ in range(3)]
-        db.engine.dispose()
+    finally:
+        with limited.app_context():  # a context of its own, as the other rate-limit tests: every connection is back
+            db.engine.dispose()
     assert codes == [302, 302, 429]
 
 
