@@ -24,19 +24,10 @@ def complete_words(text):
     return words if text[-1:].isspace() else words[:-1]
 
 
-def nearest_questions(text, limit=SEMANTIC_CANDIDATES, exclude_id=None, min_similarity=MIN_SIMILARITY):
-    """Ids of the questions whose stored vectors are nearest the text's, nearest first; [] without the model."""
-    encoder = semantic_encoder()
-    if encoder is None or not text.strip():
-        return []
-    vectors = app_vectors(encoder, app_index().commit_key())
-    return _nearest(vectors, encoder.encode([text])[0], limit, exclude_id, min_similarity)
-
-
 def _nearest(vectors, query, limit, exclude_id, min_similarity):
+    """Ids of the `limit` stored vectors nearest `query`, at least `min_similarity` alike, `exclude_id` left out."""
     return [question_id for question_id, similarity in vectors.nearest(query, limit + 1)
             if question_id != exclude_id and similarity >= min_similarity][:limit]
-
 
 
 def fuse(rankings, k=RRF_K):

@@ -207,12 +207,14 @@ class SearchIndex:
         return searcher
 
     def commit_key(self):
-        """What identifies the latest commit this thread reads: its generation and the ids of its segments.
+        """What identifies the commit this thread's searcher reads (refreshed by the request's lexical half).
 
         Whatever is written through the change log (the stored vectors too) is in the database
         before the index commit that follows it, so a reader of the index syncs again when this moves.
         """
-        reader = self.shared_searcher().reader()
+        # The searcher the lexical half of this request just refreshed: refreshing again lists the folder twice.
+        searcher = getattr(self._shared, "searcher", None) or self.shared_searcher()
+        reader = searcher.reader()
         segments = [leaf.segment() for leaf, _ in reader.leaf_readers()]  # None: an empty index's reader
         return reader.generation(), tuple(segment.segment_id() for segment in segments if segment is not None)
 
