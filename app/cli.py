@@ -39,9 +39,19 @@ def create_user(username, email, password, role):
 @users_cli.command("token")
 @click.argument("username")
 @click.option("--name", default="cli", show_default=True, help="A label to recognise the token by.")
-def create_token(username, name):
+@click.option("--scope", "scopes", multiple=True,
+              help="A scope to give it (repeat for more): read, write, care:read, care:write, moderate. "
+                   "Default: every scope the member's role allows.")
+@click.option("--days", type=int, default=accounts.DEFAULT_TOKEN_DAYS, show_default=True,
+              help=f"Days until it expires, at most {accounts.TOKEN_MAX_DAYS}.")
+def create_token(username, name, scopes, days):
     """Print a new API token for USERNAME (shown once; only its digest is stored)."""
-    click.echo(accounts.create_api_token(_user_or_fail(username), name, now=utcnow()))
+    try:
+        token = accounts.create_api_token(_user_or_fail(username), name, now=utcnow(), scopes=list(scopes) or None,
+                                          days=days)
+    except ValidationError as error:
+        raise click.ClickException("; ".join(error.errors.values())) from None
+    click.echo(token)
 
 
 @users_cli.command("set-role")

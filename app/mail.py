@@ -56,8 +56,10 @@ def enqueue_email(to, subject, template, *, now, user_id=None, unsubscribe_url=N
 
     With `user_id` the message goes to that member's address at sending time (it may have
     changed) and is dropped if the account is gone; `unsubscribe_url` adds the RFC 8058
-    one-click headers and a footer link.
+    one-click headers and a footer link. Nothing is queued for a placeholder address (.invalid).
     """
+    if parseaddr(to)[1].lower().endswith(UNDELIVERABLE_SUFFIX):
+        return None  # a placeholder address (an imported or deleted member): nothing would ever arrive
     text = render_template(f"email/{template}.txt", unsubscribe_url=unsubscribe_url, site_url=site_url(),
                            **context)
     headers = {}

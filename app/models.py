@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     exists,
+    false,
     func,
 )
 from sqlalchemy.orm import Mapped, aliased, column_property, mapped_column, relationship
@@ -97,7 +98,13 @@ class ApiToken(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    # Space-separated scope names (app.auth.scopes), chosen when the token is created.
+    scopes: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()
+    # A digest of the member's password hash at issue: a new password (changed or reset) ends the token. Not the
+    # session version: every sign-out moves that one, and signing out of a browser must not stop an integration.
+    password_binding: Mapped[str] = mapped_column(String(24))
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
@@ -106,6 +113,11 @@ class ApiToken(db.Model):
     def digest(token):
         """The stored form of a token: tokens are random, so a plain hash suffices."""
         return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+    @property
+    def scope_names(self):
+        """The token's scopes as a tuple, in the order they were stored."""
+        return tuple((self.scopes or "").split())
 
 
 question_tags = db.Table(
@@ -230,6 +242,9 @@ class Answer(db.Model):
     body_html: Mapped[str] = mapped_column(Text)
     score: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column()
+    # Official: written by brand staff. A fact of the post, stamped from the author's role when it is written and
+    # never recomputed, so promoting or demoting someone later changes no past post; imported posts never are.
+    official: Mapped[bool] = mapped_column(default=False, server_default=false())
     edited_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -276,6 +291,7 @@ class Comment(db.Model):
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column()
+    official: Mapped[bool] = mapped_column(default=False, server_default=false())  # as Answer.official
     edited_at: Mapped[datetime | None]  # the last edit; the text before each edit is a CommentRevision
     deleted_at: Mapped[datetime | None]
     hidden_at: Mapped[datetime | None]

@@ -1,9 +1,10 @@
-"""Rate limits for sign-in, sign-up, posting, private messages and ask-form reports, set from RATELIMIT_* config."""
+"""Rate limits for sign-in, sign-up, posting, messages, ask-form reports and public buttons, from RATELIMIT_* config."""
 from datetime import UTC
 
 from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
+from limits import parse_many
 
 from app.clock import request_now
 from app.extensions import limiter
@@ -95,3 +96,52 @@ suggestion_opened_limit = limiter.limit(_setting("RATELIMIT_SUGGEST_OPENED"), ke
 upload_limit = limiter.shared_limit(_setting_or("RATELIMIT_UPLOADS", "10 per minute; 60 per hour"), scope="uploads",
                                     key_func=member_or_address, methods=["POST"],
                                     error_message="You are uploading images very fast. Try again shortly.")
+
+# The public buttons ("I have this problem too", "Did this answer help you?") feed staff figures and the care
+# queue. Every press costs a little against the address's press budget; only presses that add a count cost
+# against the count budgets, per question or answer and across them all. A loop that fetches a fresh visitor
+# cookie for every press still comes from one address. The budgets hold across processes only when
+# RATELIMIT_STORAGE_URI is shared (Redis); memory storage gives each process its own.
+COUNTED_PER_POST_DEFAULT = "5 per day"
+COUNTED_ACROSS_POSTS_DEFAULT = "30 per hour"
+
+
+def count_visitor_press():
+    """Mark this request as one that added a count: only those cost against the count budgets."""
+    g.visitor_counted = True
+
+
+def _added_a_count(response):
+    return g.get("visitor_counted", False)
+
+
+def _address_and_post():
+    """The client address and the question or answer pressed on (the route's only argument)."""
+    return f"{get_remote_address()}:{','.join(str(value) for value in (request.view_args or {}).values())}"
+
+
+_COUNTS_REFUSED = ("This address has added as many counts as we take from one place for now. "
+                   "The ones already made are kept; thank you.")
+visitor_press_limit = limiter.shared_limit(_setting_or("RATELIMIT_VISITOR_PRESSES", "30 per minute"),
+                                           scope="visitor-presses", methods=["POST"],
+                                           error_message="Too many presses. Wait a minute and try again.")
+counted_per_post_limit = limiter.limit(_setting_or("RATELIMIT_COUNTED_PER_POST", COUNTED_PER_POST_DEFAULT),
+                                       key_func=_address_and_post, methods=["POST"], deduct_when=_added_a_count,
+                                       error_message=_COUNTS_REFUSED)
+counted_across_posts_limit = limiter.shared_limit(
+    _setting_or("RATELIMIT_COUNTED_ACROSS_POSTS", COUNTED_ACROSS_POSTS_DEFAULT), scope="visitor-counts",
+    methods=["POST"], deduct_when=_added_a_count, error_message=_COUNTS_REFUSED)
+
+
+def _in_words_per(item):
+    unit = item.GRANULARITY.name
+    article = "an" if unit == "hour" else "a"
+    return f"{item.amount} {article} {unit}" if item.multiples == 1 else f"{item.amount} per {item.multiples} {unit}s"
+
+
+def counted_limits_in_words():
+    """The count budgets as staff read them beside the figures: "at most 5 a day per question or answer, and ..."."""
+    per_post = parse_many(current_app.config.get("RATELIMIT_COUNTED_PER_POST", COUNTED_PER_POST_DEFAULT))
+    across = parse_many(current_app.config.get("RATELIMIT_COUNTED_ACROSS_POSTS", COUNTED_ACROSS_POSTS_DEFAULT))
+    return (f"at most {' and '.join(_in_words_per(item) for item in per_post)} per question or answer, and "
+            f"{' and '.join(_in_words_per(item) for item in across)} in all, from one address")

@@ -64,9 +64,17 @@ class Definition:
     maximum: float | None = None
     label: str = ""
     group: str = ""
+    # Checks a parsed value beyond its type and bounds: raises ValueError with the message to show.
+    validate: object = field(default=None, compare=False)
 
     def parse(self, raw):
         """A value of the right type from a form field, an environment string or JSON; ValueError if not."""
+        value = self._parse_type(raw)
+        if self.validate is not None:
+            self.validate(value)
+        return value
+
+    def _parse_type(self, raw):
         if self.type is bool:
             if isinstance(raw, bool):
                 return raw
@@ -96,13 +104,17 @@ class Definition:
 DEFINITIONS: dict[str, Definition] = {}
 
 
-def define(name, type_, default, description, minimum=None, maximum=None, *, label=None, group=None):
-    """Declare a setting (once, at import) with its human label and page group; returns its name for `get`."""
+def define(name, type_, default, description, minimum=None, maximum=None, *, label=None, group=None, validate=None):
+    """Declare a setting (once, at import) with its human label and page group; returns its name for `get`.
+
+    `validate(value)` checks a parsed value further (a calendar, one of a few words) and raises
+    ValueError with the message the settings page shows.
+    """
     if group is None:
         # The feature that defines a setting is its group: a new setting lands under its feature's heading.
         group = _heading_of(sys._getframe(1).f_globals.get("__name__", ""))
     label = label or name.replace("_", " ").capitalize()
-    DEFINITIONS[name] = Definition(name, type_, default, description, minimum, maximum, label, group)
+    DEFINITIONS[name] = Definition(name, type_, default, description, minimum, maximum, label, group, validate)
     return name
 
 

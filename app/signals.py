@@ -34,3 +34,8 @@ badge_awarded = _signals.signal("badge-awarded")  # badge, question_id (or None)
 care_item_created = _signals.signal("care-item-created")  # item
 care_item_breached = _signals.signal("care-item-breached")  # item, clock
 care_item_resolved = _signals.signal("care-item-resolved")  # item
+care_item_reopened = _signals.signal("care-item-reopened")  # item
+care_item_status_changed = _signals.signal("care-item-status-changed")  # item, before (the old status)
+# item, before (the old assignee's id or None), handover_from (the away agent whose item it was, or None)
+care_item_assigned = _signals.signal("care-item-assigned")
+care_item_due_soon = _signals.signal("care-item-due-soon")  # item, clock (a clock's name)

@@ -1,8 +1,18 @@
 """Account settings forms. Rules live in app.account.services; these carry CSRF and the fields."""
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField
+from wtforms import (
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    widgets,
+)
 from wtforms.validators import DataRequired, EqualTo
 
+from app.auth.services import DEFAULT_TOKEN_DAYS, TOKEN_DAYS
 from app.notifications.models import EMAIL_MODES
 
 
@@ -24,10 +34,15 @@ class NotificationSettingsForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
-    """Create an API token."""
+    """Create an API token: a name, its scopes (the view offers those the member's role allows) and its lifetime."""
 
     name = StringField("Token name", validators=[DataRequired("Give the token a name.")],
                        render_kw={"maxlength": 100, "placeholder": "e.g. helpdesk sync"})
+    scopes = SelectMultipleField("What it may do", choices=[], validate_choice=False,
+                                 option_widget=widgets.CheckboxInput(), widget=widgets.ListWidget(prefix_label=False))
+    # Not coerced: the service checks the choice and says what is allowed.
+    days = SelectField("Expires", choices=[SelectChoice(str(days), f"in {days} days") for days in TOKEN_DAYS],
+                       default=str(DEFAULT_TOKEN_DAYS), validate_choice=False)
 
 
 class DeleteAccountForm(FlaskForm):

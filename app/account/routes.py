@@ -1,6 +1,7 @@
 """Account settings pages under /account, and password reset by email."""
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, logout_user
+from wtforms import SelectChoice
 
 from app.account import bp, services
 from app.account.forms import (
@@ -12,6 +13,7 @@ from app.account.forms import (
     PasswordResetRequestForm,
     TokenForm,
 )
+from app.auth import scopes as api_scopes
 from app.auth import services as accounts
 from app.clock import request_now
 from app.exceptions import DomainError, NotFound, ValidationError
@@ -140,35 +142,59 @@ def following():
 # API tokens ------------------------------------------------------------------------------
 
 
+def _token_form(**kwargs):
+    """The create form, offering the scopes the member's role allows."""
+    form = TokenForm(**kwargs)
+    form.scopes.choices = [SelectChoice(name, f"{name}: {api_scopes.label(name)}")
+                           for name in api_scopes.allowed(current_user)]
+    return form
+
+
 def _tokens_page(form, new_token=None, status=200):
+    now = request_now()
+    tokens = services.live_tokens(current_user)
     return render_template("account/tokens.html", form=form, new_token=new_token, action_form=ActionForm(),
-                           tokens=services.live_tokens(current_user),
+                           tokens=tokens, states={token.id: services.token_state(token, now=now) for token in tokens},
                            revoked=services.revoked_tokens(current_user)), status
 
 
 @bp.get("/account/tokens")
 @login_required
 def tokens():
-    """The member's API tokens, and a form to create one."""
-    return _tokens_page(TokenForm())
+    """The member's API tokens with their scopes and expiry, and a form to create one."""
+    return _tokens_page(_token_form())
 
 
 @bp.post("/account/tokens")
 @login_required
 def create_token():
-    """Create a named token and show it this once (never again, never in a cookie)."""
-    form = TokenForm()
+    """Create a token and show it this once (never again, never in a cookie)."""
+    form = _token_form()
     if form.validate_on_submit():
         try:
-            token = services.create_token(current_user, form.name.data, now=request_now())
+            token = services.create_token(current_user, form.name.data, form.scopes.data, form.days.data,
+                                          now=request_now())
         except ValidationError as error:
             show_errors(form, error)
         except DomainError as error:
             flash(error.message, "error")
             return _tokens_page(form, status=error.status)
         else:
-            return _tokens_page(TokenForm(formdata=None), new_token=token, status=201)
+            return _tokens_page(_token_form(formdata=None), new_token=token, status=201)
     return _tokens_page(form, status=_status(form))
+
+
+@bp.post("/account/tokens/end-all")
+@login_required
+def end_sessions_and_tokens():
+    """Sign out everywhere and revoke every token: for a lost device or a leaked token."""
+    if ActionForm().validate_on_submit():
+        revoked = services.end_sessions_and_tokens(current_user, now=request_now())
+        logout_user()
+        flash(f"Every device is signed out and {revoked} token{'' if revoked == 1 else 's'} "
+              f"{'is' if revoked == 1 else 'are'} revoked. Sign in again to continue.", "info")
+        return redirect(url_for("auth.sign_in"))
+    return redirect(url_for("account.tokens"))
 
 
 @bp.post("/account/tokens/<id:token_id>/revoke")

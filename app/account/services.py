@@ -1,4 +1,6 @@
 """Account settings: email change, API tokens, deleting the account, password reset by email."""
+from functools import partial
+
 from sqlalchemy import delete, func, select, update
 
 from app import email_tokens, mail
@@ -10,7 +12,7 @@ from app.models import ApiToken, User
 from app.notifications import tag_follows
 from app.notifications.models import EmailPreference, Follow, Notification
 from app.urls import site_url_for
-from app.validation import clean_text
+from app.validation import clean_all, clean_text
 
 RESET_MAX_AGE_SECONDS = 3600
 EMAIL_CHANGE_MAX_AGE_SECONDS = 24 * 3600
@@ -106,9 +108,21 @@ def clean_token_name(name):
 
 
 def live_tokens(user):
-    """The member's tokens that still work, newest first."""
+    """The member's tokens not revoked (working, expired or ended), newest first."""
     return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
                                    .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def working_tokens(user, *, now):
+    """The member's tokens a program can use at `now`."""
+    return [token for token in live_tokens(user) if accounts.token_problem(token, now=now) is None]
+
+
+def token_state(api_token, *, now):
+    """One word for the token page: active, expired, or ended (a new password, or a role that no longer allows it)."""
+    if api_token.expires_at <= now:
+        return "expired"
+    return "active" if accounts.token_problem(api_token, now=now) is None else "ended"
 
 
 def revoked_tokens(user, limit=20):
@@ -118,17 +132,36 @@ def revoked_tokens(user, limit=20):
                                    .order_by(ApiToken.revoked_at.desc()).limit(limit)))
 
 
-def create_token(user, name, *, now):
-    """Issue a named token at `now` and return its secret (shown once: only a digest is stored)."""
-    name = clean_token_name(name)
-    if len(live_tokens(user)) >= MAX_LIVE_TOKENS:
+def _clean_days(value):
+    days = int(value) if isinstance(value, str) and value.isdigit() and len(value) < 5 else value
+    if days not in accounts.TOKEN_DAYS:
+        raise ValidationError({"days": "Choose when the token expires: in "
+                                       f"{', '.join(map(str, accounts.TOKEN_DAYS[:-1]))} or "
+                                       f"{accounts.TOKEN_DAYS[-1]} days."})
+    return days
+
+
+def create_token(user, name, scopes, days, *, now):
+    """Issue a named token with these scopes, expiring in `days` (one of TOKEN_DAYS), and return its secret.
+
+    The secret is shown once: only a digest is stored. Every field's error is raised at once.
+    """
+    cleaned = clean_all({"name": (clean_token_name, name),
+                         "scopes": (partial(accounts.clean_token_scopes, user), scopes),
+                         "days": (_clean_days, days)})
+    if len(working_tokens(user, now=now)) >= MAX_LIVE_TOKENS:
         raise Conflict(f"You have {MAX_LIVE_TOKENS} tokens already: revoke one you no longer use first.")
-    return accounts.create_api_token(user, name, now=now)
+    return accounts.create_api_token(user, cleaned["name"], now=now, scopes=cleaned["scopes"], days=cleaned["days"])
 
 
 def revoke_token(user, token_id, *, now):
     """Revoke one of the member's tokens; NotFound for anyone else's."""
     accounts.revoke_api_token(user, token_id, now=now)
+
+
+def end_sessions_and_tokens(user, *, now):
+    """Sign out every device and revoke every token: for a lost laptop or a leaked token. Returns tokens revoked."""
+    return accounts.end_sessions_and_tokens(user, now=now)
 
 
 # Deleting the account ------------------------------------------------------------------

@@ -9,6 +9,7 @@ from flask import render_template, request, url_for
 
 from app import badges, reputation
 from app.api import bp
+from app.auth import scopes
 from app.models import CLOSE_REASONS
 from app.validation import MAX_ID
 
@@ -29,9 +30,13 @@ def _error(description):
 
 ERRORS = {
     "400": _error("The body is not a JSON object."),
-    "401": {**_error("No valid API token: send `Authorization: Bearer <token>`."),
+    "401": {**_error("No working API token: send `Authorization: Bearer <token>`. A revoked or expired token, "
+                     "one issued before the account's password changed, and one holding a scope the account's "
+                     "role no longer allows are refused; `error.message` says which."),
             "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}},
-    "403": _error("The token's user may not do this."),
+    "403": _error("The token's user may not do this: `error.code` is `insufficient_scope` when the token lacks the "
+                  "operation's scope (`x-required-scope`), `forbidden` when the member is suspended (every token "
+                  "request, for as long as the suspension runs) or the rules refuse the action."),
     "404": _error("There is no such thing, or it is not visible."),
     "405": _error("Method not allowed. Werkzeug answers this instead of 404 for an id beyond the largest "
                   "possible one on a path that also has another method."),
@@ -63,6 +68,13 @@ def _body(schema, required=True):
 BEARER = [{"bearerToken": []}]
 NULLABLE_TIME = {"type": "string", "format": "date-time", "nullable": True}
 TIME = {"type": "string", "format": "date-time"}
+CARE_RATING = {
+    "type": "object", "required": ["episode", "solved", "score", "satisfied", "created_at"],
+    "properties": {"episode": {"type": "integer", "minimum": 1}, "solved": {"type": "boolean"},
+                   "score": {"type": "integer", "minimum": 1, "maximum": 5, "nullable": True},
+                   "satisfied": {"type": "boolean"}, "created_at": TIME,
+                   "comment": {"type": "string", "nullable": True}},
+}
 TAG_NAME = {"name": "name", "in": "path", "required": True,
             "description": "A tag's name (any case); a tag no question ever carried is 404.",
             "schema": {"type": "string"}}
@@ -138,12 +150,15 @@ SCHEMAS = {
     },
     "Answer": {
         "type": "object",
-        "required": ["id", "question_id", "body_html", "score", "accepted", "author", "created_at", "edited_at"],
+        "required": ["id", "question_id", "body_html", "score", "accepted", "official", "author", "created_at",
+                     "edited_at"],
         "properties": {
             "id": {"type": "integer"}, "question_id": {"type": "integer"},
             "body_html": {"type": "string", "description": "Sanitized HTML rendered from the Markdown body."},
-            "score": {"type": "integer"}, "accepted": {"type": "boolean"}, "author": _ref("Author"),
-            "created_at": TIME, "edited_at": NULLABLE_TIME,
+            "score": {"type": "integer"}, "accepted": {"type": "boolean"},
+            "official": {"type": "boolean", "description": "Written by brand staff: stamped when the answer was "
+                         "posted, unchanged by later role changes (`author.is_staff` is the author's role now)."},
+            "author": _ref("Author"), "created_at": TIME, "edited_at": NULLABLE_TIME,
         },
     },
     "QuestionDetail": {
@@ -444,19 +459,36 @@ SCHEMAS.update({
     },
     "CareClock": {
         "type": "object", "required": ["due_at", "stopped_at", "seconds_left", "breached", "paused"],
-        "properties": {"due_at": NULLABLE_TIME, "stopped_at": NULLABLE_TIME, "seconds_left": {"type": "integer"},
-                       "breached": {"type": "boolean"}, "paused": {"type": "boolean"}},
+        "properties": {
+            "due_at": NULLABLE_TIME, "stopped_at": NULLABLE_TIME,
+            "stopped_by": {"type": "string", "nullable": True,
+                           "description": "Why the clock stopped: response (a first staff response), resolved (by "
+                                          "staff or the community) or withdrawn (with its question); null while "
+                                          "it runs."},
+            "seconds_left": {"type": "integer", "description": "Seconds from now (or, once stopped, from the stop: "
+                                                               "frozen) to the due time; negative when late."},
+            "breached": {"type": "boolean"}, "met": {"type": "boolean"}, "paused": {"type": "boolean"},
+            "asked_at": TIME, "queued_at": TIME, "started_at": TIME,
+            "counted_from": {"type": "string", "enum": ["queued", "asked", "reopened"],
+                             "description": "Which moment the clock counts from (CARE_SLA_CLOCK_START; after a "
+                                            "reopening, the resolution clock counts from it)."},
+            "business_hours": {"type": "string", "nullable": True,
+                               "description": "The team's business hours the clock counts in; null for 24/7."},
+            "time_zone": {"type": "string", "nullable": True},
+        },
     },
     "CareItem": {
         "type": "object",
         "required": ["id", "question", "status", "category", "team", "priority", "priority_overridden", "assignee",
-                     "reasons", "matched_words", "created_at", "resolved_at", "resolved_by", "satisfied", "clocks"],
+                     "reasons", "matched_words", "created_at", "updated_at", "resolved_at", "resolved_by", "satisfied",
+                     "rating", "ratings", "routed", "clocks"],
         "properties": {
             "id": {"type": "integer"},
             "question": {"type": "object", "required": ["id", "title", "url"],
                          "properties": {"id": {"type": "integer"}, "title": {"type": "string"},
                                         "url": {"type": "string"}}},
-            "status": {"type": "string", "enum": ["new", "acknowledged", "in_progress", "waiting", "resolved"]},
+            "status": {"type": "string", "enum": ["new", "acknowledged", "in_progress", "waiting", "resolved",
+                                                 "withdrawn"]},
             "category": {"type": "string", "nullable": True}, "team": {"type": "string", "nullable": True},
             "priority": {"type": "string", "nullable": True}, "priority_overridden": {"type": "boolean"},
             "assignee": {"type": "object", "nullable": True, "required": ["id", "username"],
@@ -466,14 +498,52 @@ SCHEMAS.update({
                 "properties": {"kind": {"type": "string"}, "detail": {"type": "string", "nullable": True},
                                "at": NULLABLE_TIME}}},
             "matched_words": {"type": "array", "items": {"type": "string"}},
-            "created_at": TIME, "resolved_at": NULLABLE_TIME,
-            "resolved_by": {"type": "string", "nullable": True}, "satisfied": {"type": "boolean", "nullable": True},
+            "created_at": TIME, "updated_at": TIME, "resolved_at": NULLABLE_TIME,
+            "resolved_by": {"type": "string", "nullable": True},
+            "satisfied": {"type": "boolean", "nullable": True,
+                          "description": "The asker's answer for the current resolution (see rating)."},
+            "rating": {**CARE_RATING, "nullable": True,
+                       "description": "The asker's answer to “Did this solve your problem?” for this resolution."},
+            "ratings": {"type": "array", "items": _ref("CareRating"),
+                        "description": "Every answer, one per resolution, with the optional comment."},
+            "routed": {"type": "string", "nullable": True, "description": "Why the item went to its team."},
             "clocks": {"type": "object", "additionalProperties": _ref("CareClock")},
         },
     },
+    "CareRating": CARE_RATING,
     "CareItemList": {
-        "type": "object", "required": ["items", "total"],
-        "properties": {"items": {"type": "array", "items": _ref("CareItem")}, "total": {"type": "integer"}},
+        "type": "object", "required": ["items", "total", "next_cursor"],
+        "properties": {
+            "items": {"type": "array", "items": _ref("CareItem")},
+            "total": {"type": "integer", "nullable": True,
+                      "description": "Matching items in all pages (order=due); null in the feed of changes."},
+            "next_cursor": {"type": "string", "nullable": True,
+                            "description": "Pass as `cursor` for the next page; null on the last page."}},
+    },
+    "CareNote": {
+        "type": "object", "required": ["id", "body", "author", "created_at"],
+        "properties": {"id": {"type": "integer"}, "body": {"type": "string"}, "created_at": TIME,
+                       "author": {"type": "object", "required": ["id", "username"],
+                                  "properties": {"id": {"type": "integer"}, "username": {"type": "string"}}}},
+    },
+    "CareNoteList": {
+        "type": "object", "required": ["items"],
+        "properties": {"items": {"type": "array", "items": _ref("CareNote")}},
+    },
+    "CareText": {
+        "type": "object", "required": ["body"],
+        "properties": {"body": {"type": "string", "minLength": 1, "maxLength": 5000}},
+    },
+    "CareAcknowledgement": {
+        "type": "object",
+        "properties": {"body": {"type": "string", "nullable": True,
+                                "description": "The comment; the acknowledgement setting's message by default."}},
+    },
+    "CareComment": {
+        "type": "object", "required": ["comment", "care_item"],
+        "properties": {"comment": {"type": "object", "required": ["id", "url"],
+                                   "properties": {"id": {"type": "integer"}, "url": {"type": "string"}}},
+                       "care_item": _ref("CareItem")},
     },
     "CareItemChange": {
         "type": "object", "additionalProperties": False,
@@ -516,11 +586,22 @@ PATHS.update({
     }},
     "/care/items": {
         "get": {
-            "tags": [CARE], "summary": "Care items, soonest breach first", "operationId": "listCareItems",
-            "security": BEARER,
+            "tags": [CARE], "summary": "Care items, soonest breach first, or every change since a time",
+            "operationId": "listCareItems", "security": BEARER,
+            "description": "order=due (the default) lists the queue as staff see it, soonest breach first; "
+                           "order=updated (the default with updated_since) lists items by their last change, "
+                           "oldest first, for a CRM that keeps in step: page with next_cursor until it is null, "
+                           "then ask again with updated_since set to the last item's updated_at. Nothing is "
+                           "capped: every matching item is in some page.",
             "parameters": [
                 _query("status", "open (default), all, or one status.", {"type": "string", "enum": [
-                    "open", "all", "new", "acknowledged", "in_progress", "waiting", "resolved"]}),
+                    "open", "all", "new", "acknowledged", "in_progress", "waiting", "resolved", "withdrawn"]}),
+                _query("order", "due or updated.", {"type": "string", "enum": ["due", "updated"]}),
+                _query("updated_since", "Only items changed at or after this UTC time (ISO 8601).",
+                       {"type": "string", "format": "date-time"}),
+                _query("cursor", "The next_cursor of the page before."),
+                _query("limit", "Items per page.", {"type": "integer", "minimum": 1, "maximum": 500,
+                                                    "default": 100}),
                 _query("team", "Only this team."),
                 _query("assignee", "A user id, or none for unassigned items."),
                 _query("category", "Only this category.", {"type": "string", "enum": [
@@ -551,7 +632,75 @@ PATHS.update({
                           **_errors("400", "401", "403", "404", "405", "409", "413", "422")},
         },
     },
+    "/care/items/{item_id}/notes": {
+        "get": {
+            "tags": [CARE], "summary": "A care item's internal notes", "operationId": "listCareNotes",
+            "security": BEARER, "parameters": [_id_parameter("item_id", "care item")],
+            "responses": {"200": _json(_ref("CareNoteList"), "The notes, oldest first."),
+                          **_errors("401", "403", "404")},
+        },
+        "post": {
+            "tags": [CARE], "summary": "Add an internal note (staff only, never on the thread)",
+            "operationId": "createCareNote", "security": BEARER,
+            "parameters": [_id_parameter("item_id", "care item")], "requestBody": _body(_ref("CareText")),
+            "responses": {"201": _json(_ref("CareNote"), "The note."),
+                          **_errors("400", "401", "403", "404", "405", "413", "422")},
+        },
+    },
+    "/care/items/{item_id}/comments": {"post": {
+        "tags": [CARE], "summary": "Comment on the item's thread as staff (a first response)",
+        "operationId": "createCareComment", "security": BEARER,
+        "parameters": [_id_parameter("item_id", "care item")], "requestBody": _body(_ref("CareText")),
+        "responses": {"201": _json(_ref("CareComment"), "The comment and the item after it."),
+                      **_errors("400", "401", "403", "404", "405", "409", "413", "422", "429")},
+    }},
+    "/care/items/{item_id}/acknowledge": {"post": {
+        "tags": [CARE], "summary": "Post the acknowledgement comment on the item's thread",
+        "operationId": "acknowledgeCareItem", "security": BEARER,
+        "parameters": [_id_parameter("item_id", "care item")],
+        "requestBody": _body(_ref("CareAcknowledgement"), required=False),
+        "responses": {"201": _json(_ref("CareComment"), "The comment and the item after it."),
+                      **_errors("400", "401", "403", "404", "405", "409", "413", "422", "429")},
+    }},
 })
+
+# The scope each bearer operation checks with require_scope(); a test keeps this in step with the routes.
+OPERATION_SCOPES = {
+    "createQuestion": "write", "createAnswer": "write", "voteQuestion": "write", "voteAnswer": "write",
+    "acceptAnswer": "write", "getTagFollow": "read", "followTag": "write", "unfollowTag": "write",
+    "uploadImage": "write", "flagQuestion": "write", "flagAnswer": "write", "flagComment": "write",
+    "listFlags": "moderate",
+    "listCareItems": "care:read", "getCareItem": "care:read", "createCareItem": "care:write",
+    "updateCareItem": "care:write", "listCareNotes": "care:read", "createCareNote": "care:write",
+    "createCareComment": "care:write", "acknowledgeCareItem": "care:write",
+}
+
+
+def _with_scopes(paths):
+    """Name each bearer operation's scope: in `x-required-scope` and in words in its description."""
+    for operations in paths.values():
+        for operation in operations.values():
+            scope = OPERATION_SCOPES.get(operation.get("operationId"))
+            if operation.get("security"):
+                for code in ("401", "403"):  # every bearer operation may answer both
+                    operation["responses"].setdefault(code, ERRORS[code])
+            if operation.get("security") and scope:
+                operation["x-required-scope"] = scope
+                needs = f"Needs a token with the `{scope}` scope."
+                operation["description"] = f"{operation['description']} {needs}" if operation.get("description") \
+                    else needs
+    return paths
+
+
+def _scheme_description():
+    lines = [f"- `{name}`: {scopes.label(name)}." for name in scopes.SCOPES]
+    return ("An API token of a member or staff account, created on the account's API tokens page (or with "
+            "`flask users token`). Each token holds the scopes chosen when it was created, from those the "
+            "member's role allows (`care:*` for staff, `moderate` for moderators and admins), and expires after "
+            "at most 365 days. It stops working when it expires or is revoked, when the account's password "
+            "changes, and when the role no longer allows one of its scopes; a suspended member's tokens are "
+            "refused while the suspension runs.\n\n" + "\n".join(lines))
+
 
 DOCUMENT = {
     "openapi": "3.0.3",
@@ -561,7 +710,8 @@ DOCUMENT = {
         "description": (
             "The community's questions, answers, search and care queue for a brand's other systems. "
             "Reads are public; writes need `Authorization: Bearer <token>` (`flask users token NAME`, or the "
-            "account page). Errors are always `{\"error\": {\"code\", \"message\"}}` with a 4xx status. "
+            "account page) of a token holding the operation's scope (`x-required-scope`). "
+            "Errors are always `{\"error\": {\"code\", \"message\"}}` with a 4xx status. "
             "Webhooks (signed deliveries of events) are set up by admins at /admin/webhooks."),
     },
     "tags": [{"name": READ, "description": "Public reads; no token needed."},
@@ -571,11 +721,11 @@ DOCUMENT = {
              {"name": MEMBERS, "description": "Public reads of a member's badges and reputation history."},
              {"name": MODERATION, "description": "Members flag posts; moderators list the flags."},
              {"name": CARE, "description": "The staff care queue, for a brand's CRM."}],
-    "paths": PATHS,
+    "paths": _with_scopes(PATHS),
     "components": {
         "schemas": SCHEMAS,
         "securitySchemes": {"bearerToken": {"type": "http", "scheme": "bearer",
-                                            "description": "An API token of a member or staff account."}},
+                                            "description": _scheme_description()}},
     },
 }
 

@@ -1,10 +1,10 @@
-"""API v1 endpoints. Reads are public; writes need a bearer token."""
+"""API v1 endpoints. Reads are public; writes need a bearer token with the `write` scope."""
 from flask import current_app, g, request, session, url_for
 from sqlalchemy import select
 
 from app import badges
 from app.api import bp, serializers
-from app.auth.bearer import token_required
+from app.auth.bearer import require_scope, token_required
 from app.clock import request_now
 from app.exceptions import MalformedRequest, PermissionDenied, ValidationError
 from app.extensions import db
@@ -63,6 +63,7 @@ def list_questions():
 @token_required
 def create_question():
     """Ask a question: {title, body, tags} -> 201 with the question."""
+    require_scope("write")
     data = _json_object()
     question = services.ask_question(g.api_user, data.get("title"), data.get("body"), data.get("tags"),
                                      now=request_now())
@@ -83,6 +84,7 @@ def get_question(question_id):
 @token_required
 def create_answer(question_id):
     """Answer a question: {body} -> 201 with the answer."""
+    require_scope("write")
     question = queries.get_question_or_404(question_id)
     data = _json_object()
     answer = services.post_answer(g.api_user, question, data.get("body"), now=request_now())
@@ -102,6 +104,7 @@ def _vote(post):
 @token_required
 def vote_question(question_id):
     """Vote on a question."""
+    require_scope("write")
     return _vote(queries.get_question_or_404(question_id))
 
 
@@ -109,6 +112,7 @@ def vote_question(question_id):
 @token_required
 def vote_answer(answer_id):
     """Vote on an answer."""
+    require_scope("write")
     return _vote(queries.get_answer_or_404(answer_id))
 
 
@@ -116,6 +120,7 @@ def vote_answer(answer_id):
 @token_required
 def accept_answer(answer_id):
     """Accept an answer (the asker or staff) -> {accepted_answer_id}."""
+    require_scope("write")
     question = services.accept_answer(g.api_user, queries.get_answer_or_404(answer_id), now=request_now())
     return {"accepted_answer_id": question.accepted_answer_id}
 
@@ -129,6 +134,7 @@ def _tag_follow_state(tag, following):
 @token_required
 def tag_follow_state(name):
     """Whether the token's member follows the tag -> {tag, following}."""
+    require_scope("read")
     tag = tag_follows.tag_named(name)
     return _tag_follow_state(tag, tag_follows.is_following_tag(g.api_user, tag))
 
@@ -137,6 +143,7 @@ def tag_follow_state(name):
 @token_required
 def follow_tag(name):
     """Follow the tag (again is harmless): new questions in it notify the member -> {tag, following}."""
+    require_scope("write")
     return _tag_follow_state(tag_follows.follow_tag(g.api_user, name, now=request_now()), True)
 
 
@@ -144,6 +151,7 @@ def follow_tag(name):
 @token_required
 def unfollow_tag(name):
     """Stop following the tag (harmless if not followed) -> {tag, following}."""
+    require_scope("write")
     return _tag_follow_state(tag_follows.unfollow_tag(g.api_user, name), False)
 
 
@@ -175,6 +183,7 @@ def user_reputation(user_id):
 @token_required
 def upload_image():
     """Upload an image (multipart field `image`, optional `alt`) -> 201 with its URL and Markdown."""
+    require_scope("write")
     upload = uploads.store_image(g.api_user, request.files.get("image"), now=request_now())
     alt = request.form.get("alt") or uploads.alt_from_filename(request.files["image"].filename)
     return upload_result(upload, alt), 201, {"Location": url_for("uploads.image", name=upload.name)}

@@ -59,6 +59,7 @@ def answer(item):
         "body_html": item.body_html,
         "score": item.score,
         "accepted": item.is_accepted,
+        "official": item.official,
         "author": author(item.author),
         "created_at": iso(item.created_at),
         "edited_at": iso(item.edited_at),

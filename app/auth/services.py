@@ -2,6 +2,7 @@
 import functools
 import re
 import secrets
+from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -9,6 +10,7 @@ from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import audit, email_tokens, mail
+from app.auth import scopes as api_scopes
 from app.database import begin_write
 from app.exceptions import Conflict, NotFound, ValidationError
 from app.extensions import db
@@ -27,6 +29,10 @@ COMMON_PASSWORDS = frozenset({
 })
 TOKEN_PREFIX = "pd_"  # noqa: S105 - a prefix that lets secret scanners spot leaked tokens
 VERIFY_EMAIL_MAX_AGE_SECONDS = 48 * 3600
+TOKEN_DAYS = (7, 30, 90, 365)  # the choices the token page offers
+TOKEN_MAX_DAYS = 365
+DEFAULT_TOKEN_DAYS = 30
+INVALID_TOKEN_MESSAGE = "Send a valid API token: Authorization: Bearer <token>."  # noqa: S105 - a message
 
 
 def clean_username(value):
@@ -191,23 +197,93 @@ def set_role(user, role, *, now):
     db.session.commit()
 
 
-def create_api_token(user, name="cli", *, now):
-    """Issue a new API token for the user at `now` and return it; only its digest is kept."""
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+# API tokens --------------------------------------------------------------------------------
+
+
+def password_binding(user):
+    """What a token remembers of the password it was issued under: a new password ends the token."""
+    return email_tokens.fingerprint(user.password_hash)
+
+
+def clean_token_scopes(user, names):
+    """The chosen scopes as stored (known, allowed to the user's role, in catalogue order); ValidationError if not."""
+    if isinstance(names, str):
+        names = names.split()
+    chosen = [name for name in (names or []) if isinstance(name, str)]
+    if not chosen:
+        raise ValidationError({"scopes": "Choose at least one scope: what the token may do."})
+    unknown = sorted({name for name in chosen if name not in api_scopes.SCOPES})
+    if unknown:
+        raise ValidationError({"scopes": f"There is no scope named {', '.join(unknown)}."})
+    beyond = [name for name in api_scopes.SCOPES if name in chosen and not api_scopes.role_allows(user, [name])]
+    if beyond:
+        raise ValidationError({"scopes": f"As {'an' if user.role[0] in 'aeiou' else 'a'} {user.role} you cannot "
+                                         f"give a token the {', '.join(beyond)} scope."})
+    return " ".join(name for name in api_scopes.SCOPES if name in chosen)
+
+
+def clean_token_days(days):
+    """Days until a token expires: a whole number from 1 to TOKEN_MAX_DAYS."""
+    if type(days) is not int or not 1 <= days <= TOKEN_MAX_DAYS:
+        raise ValidationError({"days": f"Choose when the token expires, at most {TOKEN_MAX_DAYS} days from now."})
+    return days
+
+
+def create_api_token(user, name="cli", *, now, scopes=None, days=DEFAULT_TOKEN_DAYS):
+    """Issue a token for the user at `now`, expiring `days` later, and return its secret; only its digest is kept.
+
+    `scopes` defaults to every scope the user's role allows (the command line's choice).
+    """
+    days = clean_token_days(days)
     begin_write(db.session)
-    db.session.add(ApiToken(user_id=user.id, name=name[:100], token_digest=ApiToken.digest(token), created_at=now))
+    user = db.session.get(User, user.id)
+    db.session.refresh(user)  # the role and password as they are inside this transaction
+    try:
+        chosen = clean_token_scopes(user, api_scopes.allowed(user) if scopes is None else scopes)
+    except ValidationError:
+        db.session.rollback()
+        raise
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, name=name[:100], token_digest=ApiToken.digest(token), scopes=chosen,
+                            created_at=now, expires_at=now + timedelta(days=days),
+                            password_binding=password_binding(user)))
     db.session.commit()
     return token
 
 
-def user_for_token(token):
-    """The user a live API token belongs to, or None."""
-    if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
-        return None
+def token_problem(api_token, *, now):
+    """Why a stored, unrevoked token does not work at `now`, or None when it does."""
+    user = api_token.user
+    if api_token.expires_at <= now:
+        return f"This API token expired at {api_token.expires_at:%Y-%m-%d %H:%M} UTC: create a new one."
+    if api_token.password_binding != password_binding(user):
+        return "This API token stopped working when the account's password changed: create a new one."
+    if not api_scopes.role_allows(user, api_token.scope_names):
+        return "This API token has scopes the account's role no longer allows: create a new one."
+    return None
+
+
+def api_token_for(secret, *, now):
+    """The working token for a bearer secret: (ApiToken, None), or (None, a message saying why not)."""
+    if not isinstance(secret, str) or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None, INVALID_TOKEN_MESSAGE
     api_token = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_digest == ApiToken.digest(token), ApiToken.revoked_at.is_(None))
+        select(ApiToken).where(ApiToken.token_digest == ApiToken.digest(secret), ApiToken.revoked_at.is_(None))
     )
-    return api_token.user if api_token else None
+    if api_token is None:
+        return None, INVALID_TOKEN_MESSAGE
+    problem = token_problem(api_token, now=now)
+    return (None, problem) if problem else (api_token, None)
+
+
+def end_sessions_and_tokens(user, *, now):
+    """Sign out everywhere and revoke every API token of the user, in one transaction."""
+    begin_write(db.session)
+    db.session.execute(update(User).where(User.id == user.id).values(session_version=User.session_version + 1))
+    revoked = db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                                 .values(revoked_at=now)).rowcount
+    db.session.commit()
+    return revoked
 
 
 def revoke_api_token(user, token_id, *, now):

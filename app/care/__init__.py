@@ -28,6 +28,17 @@ def sweep_command(now_text):
     click.echo(str(sweep.run(now)))
 
 
+@care_cli.command("include")
+@click.option("--since", "since", required=True, type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+              help="Opt in the exempt (imported) questions asked since this UTC date.")
+def include_command(since):
+    """Let exempt questions (imported history) asked since a date enter the care queue at the next sweep."""
+    from app.care import services
+
+    count = services.include_exempt(since, now=utcnow())
+    click.echo(f"{count} question(s) asked since {since:%Y-%m-%d %H:%M} may now enter the care queue.")
+
+
 def care_open_count():
     """Open items in the queue for staff's navigation badge (0 for everyone else)."""
     from app import permissions
@@ -41,13 +52,17 @@ def init_app(app):
 
     The in-app sweep is a background job (app.background, CARE_IN_APP_SWEEP).
     """
-    from app.care import api, options, receivers, routes  # noqa: F401  (options defines the settings)
+    from app.care import alerts, api, events, options, receivers, routes  # noqa: F401  (options defines the settings)
+    from app.care.models import RATING_COMMENT_MAX, SCORE_LABELS
     from app.extensions import csrf
 
     app.register_blueprint(bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1/care")
     csrf.exempt(api_bp)  # bearer tokens, never cookies, authenticate API writes
     receivers.connect_receivers()
+    alerts.connect_receivers()
+    events.connect_receivers()
     app.cli.add_command(care_cli)
-    app.jinja_env.globals.update(care_open_count=care_open_count, care_thread=routes.care_thread)
+    app.jinja_env.globals.update(care_open_count=care_open_count, care_thread=routes.care_thread,
+                                 care_score_labels=SCORE_LABELS, care_rating_comment_max=RATING_COMMENT_MAX)
     app.jinja_env.filters.update(care_duration=routes.care_duration)

@@ -1,23 +1,27 @@
 """Care queue tables: items, the reasons they qualified, internal notes, agents' availability,
-"I have this problem too" and reminders to askers."""
+"I have this problem too", reminders to askers and their ratings of each resolution."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models import NEVER_REUSE_IDS, Question, User
 
-STATUSES = ("new", "acknowledged", "in_progress", "waiting", "resolved")
+STATUSES = ("new", "acknowledged", "in_progress", "waiting", "resolved", "withdrawn")
 STATUS_LABELS = {
     "new": "New",
     "acknowledged": "Acknowledged",
     "in_progress": "In progress",
     "waiting": "Waiting on customer",
     "resolved": "Resolved",
+    "withdrawn": "Withdrawn (question hidden or deleted)",
 }
+# Statuses of an item that left the queue: resolved, or withdrawn because its question is no longer public.
+CLOSED_STATUSES = ("resolved", "withdrawn")
 CATEGORIES = ("question", "complaint", "compliment", "other")
 PRIORITIES = ("urgent", "high", "normal", "low")
 REASONS = {
@@ -43,6 +47,7 @@ class CareItem(db.Model):
         CheckConstraint(f"status IN {STATUSES!r}", name="status_known"),
         CheckConstraint(f"category IN {CATEGORIES!r}", name="category_known"),
         Index("ix_care_items_status", "status"),
+        Index("ix_care_items_updated", "updated_at", "id"),  # the API's feed of changes
         NEVER_REUSE_IDS,
     )
 
@@ -56,20 +61,35 @@ class CareItem(db.Model):
     priority_override: Mapped[str | None] = mapped_column(String(10))
     sentiment: Mapped[int] = mapped_column(default=0)
     matched_words: Mapped[list] = mapped_column(JSON, default=list)
+    # Why triage chose the category and team, for staff ("tag billing → customer care").
+    triage_reason: Mapped[str | None] = mapped_column(String(300))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column()
     # Start of the current episode: the resolution clock restarts here when an item reopens.
     opened_at: Mapped[datetime] = mapped_column()
     first_response_at: Mapped[datetime | None]
     first_response_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Set when the item left the queue (resolved, by anyone) before any staff response: the first-response
+    # clock stopped there for good.
+    first_response_closed_at: Mapped[datetime | None]
     waiting_since: Mapped[datetime | None]  # set while waiting on the customer: the clocks pause
+    # Pauses of the current episode's resolution clock, and of the first-response clock while it ran: seconds
+    # of the team's business hours (every second for a 24/7 team).
     paused_seconds: Mapped[int] = mapped_column(default=0)
+    first_response_paused_seconds: Mapped[int] = mapped_column(default=0)
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(String(20))  # "staff" or "community"
     first_response_breached_at: Mapped[datetime | None]
     resolution_breached_at: Mapped[datetime | None]
+    # When the assignee (or the team) was told a clock is about to breach: once per clock and episode.
+    first_response_warned_at: Mapped[datetime | None]
+    resolution_warned_at: Mapped[datetime | None]
+    # Set while the question is hidden or deleted: the item is out of the queue and its clocks stopped.
+    withdrawn_at: Mapped[datetime | None]
     reopened_count: Mapped[int] = mapped_column(default=0)
     followup_asked_at: Mapped[datetime | None]  # "Did this solve your problem?" shown to the asker
+    # The asker's answer about the current resolution (None until given): a summary for staff pages and the API.
+    # Every answer, with its score and comment, is a CareRating; the report counts those.
     satisfied: Mapped[bool | None]
     satisfied_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column()
@@ -79,16 +99,28 @@ class CareItem(db.Model):
     first_response_by: Mapped[User | None] = relationship(foreign_keys=[first_response_by_id])
     reasons: Mapped[list[CareReason]] = relationship(back_populates="item", order_by="CareReason.id",
                                                      cascade="all, delete-orphan")
+    ratings: Mapped[list[CareRating]] = relationship(back_populates="item", order_by="CareRating.episode",
+                                                     cascade="all, delete-orphan")
 
-    @property
+    @hybrid_property
     def is_open(self):
-        """Still waiting on staff (anything but resolved)."""
-        return self.status != "resolved"
+        """Still waiting on staff (neither resolved nor withdrawn); in SQL, the same as a condition."""
+        return self.status not in CLOSED_STATUSES
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_expression(cls):
+        return cls.status.not_in(CLOSED_STATUSES)
 
     @property
     def reason_kinds(self):
         """The distinct kinds of reason, in the order they first applied."""
         return list(dict.fromkeys(reason.kind for reason in self.reasons))
+
+    @property
+    def episode(self):
+        """Which resolution the item is on: 1 until it first reopens, then one more each time."""
+        return self.reopened_count + 1
 
 
 class CareReason(db.Model):
@@ -135,6 +167,8 @@ class CareAgent(db.Model):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     is_away: Mapped[bool] = mapped_column(default=False)
+    # The teams the agent works in: new complaints routed to a team are announced to its agents.
+    teams: Mapped[list | None] = mapped_column(JSON, default=list)
     backup_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column()
 
@@ -156,6 +190,63 @@ class SameProblem(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     browser_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column()
+
+
+class CareExemption(db.Model):
+    """A question the care queue leaves alone: imported history, which never enters it or sends anything.
+
+    `flask care include --since` (or the import's `--care-since`) opts a recent window in by
+    removing the rows of the questions asked since then.
+    """
+
+    __tablename__ = "care_exemptions"
+
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column()
+
+
+# "How satisfied are you with the help you got?": the 1-5 scale, each point with its words.
+SCORE_LABELS = {1: "Very dissatisfied", 2: "Dissatisfied", 3: "Neither", 4: "Satisfied", 5: "Very satisfied"}
+SATISFIED_SCORES = (4, 5)
+RATING_COMMENT_MAX = 1000
+
+
+class CareRating(db.Model):
+    """The asker's answer to "Did this solve your problem?" about one resolution of an item, kept for good.
+
+    One per resolution (`episode`, as CareItem.episode when given): a "no" reopens the item, and the
+    next resolution asks again, so a "no" then a "yes" are two ratings, one satisfied.
+    """
+
+    __tablename__ = "care_ratings"
+    __table_args__ = (
+        UniqueConstraint("item_id", "episode", name="uq_care_ratings_item_episode"),
+        CheckConstraint("episode >= 1", name="episode_positive"),
+        CheckConstraint("score BETWEEN 1 AND 5", name="score_in_scale"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("care_items.id", ondelete="CASCADE"))
+    episode: Mapped[int]
+    solved: Mapped[bool]
+    score: Mapped[int | None]  # optional: 1 (very dissatisfied) to 5 (very satisfied)
+    comment: Mapped[str | None] = mapped_column(Text)  # optional plain text, at most RATING_COMMENT_MAX
+    rater_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column()
+
+    item: Mapped[CareItem] = relationship(back_populates="ratings")
+    rater: Mapped[User] = relationship()
+
+    @property
+    def satisfied(self):
+        """A score of 4 or 5; without a score, a "yes, it is solved"."""
+        return self.score in SATISFIED_SCORES if self.score is not None else self.solved
+
+    @property
+    def score_label(self):
+        """The score in words, or None without one."""
+        return SCORE_LABELS.get(self.score)
 
 
 class CareReminder(db.Model):

@@ -1,5 +1,6 @@
 """The care queue's settings: admins change them on the settings page; the environment gives defaults."""
 from app import settings
+from app.care import business_hours as calendars
 
 UNANSWERED_MINUTES = settings.define(
     "CARE_UNANSWERED_MINUTES", int, 60, "Minutes the community has to answer before a question enters the care queue",
@@ -67,6 +68,9 @@ REMINDER_DAYS = settings.define(
 REMINDER_MAX = settings.define(
     "CARE_REMINDER_MAX", int, 2, "Most reminders an asker gets per question", minimum=0, maximum=10,
     label="Reminders per question")
+WARN_MINUTES = settings.define(
+    "CARE_WARN_MINUTES", int, 15, "Minutes before a care item's target is due when its agent (or its team) is warned",
+    minimum=1, maximum=1440, label="Warn agents this many minutes before a target is due")
 ACKNOWLEDGE_MESSAGE = settings.define(
     "CARE_ACKNOWLEDGE_MESSAGE", str, "Thanks for raising this. We're looking into it and will get back to you here.",
     "The public comment staff post to acknowledge a thread", label="Acknowledgement comment")
@@ -86,3 +90,93 @@ def team_for(category):
     """The team a category routes to."""
     teams = settings.get(TEAMS) or ["customer care"]
     return routing().get(category, teams[0])
+
+
+# SLA clocks: where they start, and the teams that count business hours instead of 24/7 ----------
+
+CLOCK_STARTS = {"queued": "when the item entered the care queue", "asked": "when the customer asked"}
+
+
+def _one_clock_start(value):
+    if value not in CLOCK_STARTS:
+        raise ValueError("Write queued (the clocks start when the item enters the care queue) or asked (when the "
+                         "customer asked).")
+
+
+def _calendar_lines(lines):
+    try:
+        calendars.parse_lines(lines, settings.get(TEAMS))
+    except calendars.CalendarError as error:
+        raise ValueError(str(error)) from None
+
+
+CLOCK_START = settings.define(
+    "CARE_SLA_CLOCK_START", str, "queued", "SLA: when the first-response and resolution clocks start: queued (when "
+    "the item enters the care queue) or asked (when the customer asked the question). Staff pages show both times "
+    "either way", label="SLA clocks start when", validate=_one_clock_start)
+BUSINESS_HOURS = settings.define(
+    "CARE_BUSINESS_HOURS", list, [], "SLA: business hours per team, one line each, such as technical support=Mon-Fri "
+    "09:00-17:00 Europe/Paris (several spans: Mon-Fri 09:00-17:00, Sat 10:00-14:00 Europe/Paris). Its clocks count "
+    "only those hours, pauses included; teams without a line count 24/7", label="Business hours per team",
+    validate=_calendar_lines)
+
+
+def clock_start():
+    """"queued" or "asked": where the SLA clocks start."""
+    value = settings.get(CLOCK_START)
+    return value if value in CLOCK_STARTS else "queued"
+
+
+def business_hours():
+    """{team (lower case): Calendar} of the teams with business hours; a line that no longer reads is left out."""
+    found = {}
+    for line in settings.get(BUSINESS_HOURS):
+        try:
+            found.update(calendars.parse_lines([line]))
+        except calendars.CalendarError:
+            continue
+    return found
+
+
+# Triage: keyword overrides, then tags, then the topic classifier, then the category's team ------
+
+def _triage_lines(kind):
+    """A check of override or tag lines: each one `name=target` with a team (or, for overrides, category:NAME)."""
+    def check(lines):
+        from app.care.models import CATEGORIES
+
+        teams = settings.get(TEAMS)
+        for line in lines:
+            name, _, target = (part.strip() for part in line.partition("="))
+            known = target in teams or (kind == "override" and target.lower().startswith("category:")
+                                        and target.split(":", 1)[1].strip().lower() in CATEGORIES)
+            if not name or not known:
+                also = " or category:" + "|".join(CATEGORIES) if kind == "override" else ""
+                raise ValueError(f"“{line}”: write {kind}=team, with one of: {', '.join(teams)}{also}.")
+    return check
+
+
+TRIAGE_OVERRIDES = settings.define(
+    "CARE_TRIAGE_OVERRIDES", list, [], "Triage overrides that win over tags and the classifier, one per line: "
+    "phrase=team (refund=customer care) or phrase=category:NAME (charged twice=category:complaint). The complaint "
+    "words also make a question a complaint", label="Triage overrides", validate=_triage_lines("override"))
+TAG_ROUTING = settings.define(
+    "CARE_TAG_ROUTING", list, [
+        "billing=customer care", "orders=customer care", "shipping=customer care", "returns=customer care",
+        "warranty=customer care", "subscription=customer care", "account=customer care", "bug=technical support",
+        "troubleshooting=technical support", "technical=technical support",
+    ], "Which team a question's tag routes to (tag=team, one per line; the first listed tag of a question that "
+    "has a line wins). The classifier's topics (technical, account, billing, community) route the same way when "
+    "no tag does", label="Team for each tag or topic", validate=_triage_lines("tag"))
+
+
+def triage_rules():
+    """The triage settings, read once: a sweep passes them to every item of a batch."""
+    from app.care import triage
+    from app.care.models import CATEGORIES
+
+    teams = tuple(settings.get(TEAMS) or ["customer care"])
+    return triage.Rules(
+        teams=teams, category_teams=routing(), tag_teams=triage.parse_table(settings.get(TAG_ROUTING), teams),
+        overrides=triage.parse_overrides(settings.get(TRIAGE_OVERRIDES), teams, CATEGORIES),
+        compliment_sentiment=settings.get(COMPLIMENT_SENTIMENT))

@@ -1,14 +1,14 @@
 """Reading the care queue: items, their clocks and counts, and the status the public thread shows."""
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from app.care import rules, sla
-from app.care.models import CareAgent, CareItem, CareReason, SameProblem
+from app.care.models import CareAgent, CareItem, CareNote, CareReason, SameProblem
 from app.exceptions import must_exist
 from app.extensions import db
 from app.models import Question, User
-from app.visibility import not_deleted
+from app.visibility import public
 
 
 def item_for_question(question_id, lock=False):
@@ -48,13 +48,16 @@ def is_away(user):
 def open_counts_by_assignee():
     """{user_id: open items} for agent load."""
     rows = db.session.execute(select(CareItem.assignee_id, func.count()).where(
-        CareItem.status != "resolved", CareItem.assignee_id.is_not(None)).group_by(CareItem.assignee_id))
+        CareItem.is_open, CareItem.assignee_id.is_not(None)).group_by(CareItem.assignee_id))
     return dict(rows.all())
 
 
 def open_count():
     """Open items in the queue (the staff navigation badge)."""
-    return db.session.scalar(select(func.count()).select_from(CareItem).where(CareItem.status != "resolved"))
+    # A question hidden since the last sweep leaves the count at once, as it leaves the queue.
+    return db.session.scalar(select(func.count()).select_from(CareItem)
+                             .join(Question, Question.id == CareItem.question_id)
+                             .where(CareItem.is_open, public(Question)))
 
 
 def staff_members():
@@ -63,14 +66,11 @@ def staff_members():
                                    .order_by(User.username)))
 
 
-def queue(now, team=None, assignee=None, category=None, status=None, reason=None):
-    """Items with their clocks, soonest breach first; status "open" (default) means not resolved.
-
-    `assignee` is a user id, "me" is resolved by the caller, "none" means unassigned.
-    """
-    query = select(CareItem).join(Question, Question.id == CareItem.question_id).where(not_deleted(Question))
+def _filtered(query, status=None, team=None, assignee=None, category=None, reason=None):
+    """The queue's filters on a query of items joined to their questions."""
     if status in (None, "", "open"):
-        query = query.where(CareItem.status != "resolved")
+        # Open items of public questions: one hidden since the last sweep is out of the queue already.
+        query = query.where(CareItem.is_open, public(Question))
     elif status != "all":
         query = query.where(CareItem.status == status)
     if team:
@@ -83,14 +83,40 @@ def queue(now, team=None, assignee=None, category=None, status=None, reason=None
         query = query.where(CareItem.assignee_id == assignee)
     if reason:
         query = query.where(CareItem.id.in_(select(CareReason.item_id).where(CareReason.kind == reason)))
-    items = list(db.session.scalars(query.limit(2000)))
+    return query
+
+
+def queue(now, team=None, assignee=None, category=None, status=None, reason=None):
+    """Every matching item with its clocks, soonest breach first; status "open" (default) means still in the queue.
+
+    `assignee` is a user id, "me" is resolved by the caller, "none" means unassigned.
+    """
+    query = _filtered(select(CareItem).join(Question, Question.id == CareItem.question_id), status=status,
+                      team=team, assignee=assignee, category=category, reason=reason)
     far = now + timedelta(days=36500)
     rows = []
-    for item in items:
+    for item in db.session.scalars(query):
         first, resolution = sla.clocks(item, now)
         rows.append((item, first, resolution, sla.next_due(item, now) or far))
     rows.sort(key=lambda row: (row[3], row[0].id))
     return rows
+
+
+def changed(updated_since=None, after=None, limit=100, **filters):
+    """Items in the order they last changed (oldest first), from `updated_since` and after the (updated_at, id)
+    position `after`: a feed a CRM pages through without missing or repeating an item."""
+    query = _filtered(select(CareItem).join(Question, Question.id == CareItem.question_id), **filters)
+    if updated_since is not None:
+        query = query.where(CareItem.updated_at >= updated_since)
+    if after is not None:
+        at, item_id = after
+        query = query.where(or_(CareItem.updated_at > at, and_(CareItem.updated_at == at, CareItem.id > item_id)))
+    return list(db.session.scalars(query.order_by(CareItem.updated_at, CareItem.id).limit(limit)))
+
+
+def notes_of(item):
+    """An item's internal notes, oldest first."""
+    return list(db.session.scalars(select(CareNote).where(CareNote.item_id == item.id).order_by(CareNote.id)))
 
 
 def thread_care(question_id):
@@ -111,6 +137,8 @@ def public_status(question_id):
 def status_of(item):
     """The public care status of an item (None for no item, or one the community resolved)."""
     if item is None:
+        return None
+    if item.status == "withdrawn":
         return None
     if item.status == "new":
         return "notified", "Staff notified"

@@ -10,12 +10,14 @@ from app.care.services import (
     move_status,
     note_breaches,
     question_text,
+    reinstate,
     resolve_item,
     thresholds,
     touch_question,
+    withdraw,
 )
 from app.extensions import db
-from app.models import Answer, Comment, Question, User
+from app.models import Answer, Comment, Question
 
 
 def _open_item(question_id):
@@ -70,12 +72,11 @@ def on_comment_posted(actor, comment, question, answer=None, *, now, **extra):
 
 
 def on_answer_accepted(actor, answer, question, *, now, **extra):
-    """An accepted answer resolves the item: by staff when a staff answer solved it."""
+    """An accepted answer resolves the item: by staff when an official answer (stamped when written) solved it."""
     item = _open_item(question.id)
     if item is None:
         return
-    author = db.session.get(User, answer.author_id)
-    resolve_item(item, now, "staff" if permissions.is_staff(author) else "community", actor=actor)
+    resolve_item(item, now, "staff" if answer.official else "community", actor=actor)
     item.updated_at = item.resolved_at
     audit.record(actor, "care.resolve", "care_item", item.id, reason="answer accepted", now=item.resolved_at)
 
@@ -118,6 +119,19 @@ def on_question_asked(actor, question, *, now, **extra):
                 question.created_at)
 
 
+def on_post_moderated(actor, post, action, *, now, **extra):
+    """A question hidden or deleted leaves the queue at once; shown or restored again, it comes back."""
+    if not isinstance(post, Question):
+        return
+    item = item_for_question(post.id, lock=True)
+    if item is None:
+        return
+    if post.deleted_at is not None or post.hidden_at is not None:
+        withdraw(item, now, actor=actor)
+    else:
+        reinstate(item, now, actor=actor)
+
+
 def connect_receivers():
     """Listen to the thread's signals (sent inside each write transaction)."""
     signals.question_asked.connect(on_question_asked)
@@ -126,3 +140,4 @@ def connect_receivers():
     signals.answer_accepted.connect(on_answer_accepted)
     signals.answer_unaccepted.connect(on_answer_unaccepted)
     signals.post_flagged.connect(on_post_flagged)
+    signals.post_moderated.connect(on_post_moderated)

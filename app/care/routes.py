@@ -1,4 +1,5 @@
 """Care queue pages for staff, and the public parts of a thread: "I have this problem too" and the follow-up."""
+import math
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
@@ -6,7 +7,7 @@ from flask import Response, abort, flash, make_response, redirect, render_templa
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app import audit, permissions, settings
+from app import audit, permissions, ratelimits, settings, visitors
 from app.care import bp, charts, metrics, options, queries, services
 from app.care.models import CATEGORIES, PRIORITIES, REASONS, STATUS_LABELS, CareNote, CareReminder
 from app.clock import request_now
@@ -18,8 +19,6 @@ from app.questions import services as threads
 from app.urls import question_url
 from app.validation import positive_int
 from app.web import refuse_unless_staff
-
-BROWSER_COOKIE = "peerdesk_same_problem"
 
 
 def _staff_only():
@@ -34,8 +33,9 @@ def care_thread(question):
             "can_press": not question.is_resolved and not question.is_closed and not question.is_deleted,
             "item": item if permissions.is_staff(current_user) else None, "followup": False, "reminder": None}
     is_asker = current_user.is_authenticated and current_user.id == question.author_id
-    if is_asker and item is not None and not item.is_open and item.followup_asked_at and item.satisfied is None:
-        info["followup"] = True
+    if (is_asker and item is not None and not item.is_open and item.followup_asked_at
+            and services.rating_of(item) is None):
+        info["followup"] = item.episode  # the resolution the form asks about
     if is_asker and not question.is_resolved and question.answer_count:
         info["reminder"] = db.session.scalar(select(CareReminder).where(CareReminder.question_id == question.id)
                                              .order_by(CareReminder.number.desc()).limit(1))
@@ -81,7 +81,14 @@ def item(item_id):
     """One item: the thread to read and answer, reasons, clocks, triage, assignment, notes, history."""
     _staff_only()
     care_item = queries.get_item_or_404(item_id)
-    question = thread_queries.get_question_or_404(care_item.question_id, current_user)
+    try:
+        question = thread_queries.get_question_or_404(care_item.question_id, current_user)
+    except NotFound:
+        if care_item.is_open:
+            raise
+        # Withdrawn with its question (hidden or deleted): say so rather than a bare 404.
+        flash("That care item was withdrawn: its question is hidden or deleted.", "info")
+        return redirect(url_for("care.queue"))
     thread = thread_queries.load_thread(question, current_user)
     now = request_now()
     first, resolution = services.sla.clocks(care_item, now)
@@ -93,6 +100,18 @@ def item(item_id):
         categories=CATEGORIES, priorities=PRIORITIES, statuses=STATUS_LABELS,
         priority=queries.effective_priority(care_item), acknowledge_message=settings.get(options.ACKNOWLEDGE_MESSAGE),
         answer_body=request.args.get("draft", ""))
+
+
+@bp.get("/staff/care/questions/<id:question_id>")
+def item_of_question(question_id):
+    """The care item of a question (where staff notices lead), or the thread when it has none."""
+    _staff_only()
+    care_item = queries.item_for_question(question_id)
+    if care_item is None:
+        question = thread_queries.get_question_or_404(question_id, current_user)
+        flash("This thread has no care item.", "info")
+        return redirect(question_url(question))
+    return redirect(url_for("care.item", item_id=care_item.id))
 
 
 def _back(item_id, anchor=None):
@@ -151,7 +170,7 @@ def status(item_id):
 @bp.post("/staff/care/items/<id:item_id>/triage")
 @login_required
 def triage(item_id):
-    """Category, team and priority."""
+    """Category, team and priority. The team select's default sends no team: a new category then re-routes."""
     form = request.form
     return _act(item_id, lambda i: services.triage(current_user, i, category=form.get("category") or None,
                                                    team=form.get("team") or None,
@@ -242,7 +261,25 @@ def agents():
         return redirect(url_for("care.agents"))
     staff = queries.staff_members()
     rows = [(user, queries.agent_settings(user.id)) for user in staff]
-    return render_template("care/agents.html", rows=rows, staff=staff, loads=queries.open_counts_by_assignee())
+    mine = queries.agent_settings(current_user.id)
+    return render_template("care/agents.html", rows=rows, staff=staff, loads=queries.open_counts_by_assignee(),
+                           teams=settings.get(options.TEAMS), my_teams=(mine.teams or []) if mine else [])
+
+
+@bp.post("/staff/care/agents/teams")
+@login_required
+def teams():
+    """The teams an agent works in."""
+    _staff_only()
+    try:
+        agent = _user_from_form("agent") or current_user
+        services.set_teams(current_user, agent, request.form.getlist("team"), now=request_now())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash("Teams saved.", "success")
+    return redirect(url_for("care.agents"))
 
 
 # Measuring care ---------------------------------------------------------------------------
@@ -316,58 +353,78 @@ def _same_site():
 
 @bp.post("/questions/<id:question_id>/same-problem")
 @csrf.exempt
+@ratelimits.visitor_press_limit
+@ratelimits.counted_per_post_limit
+@ratelimits.counted_across_posts_limit
 def same_problem(question_id):
-    """ "I have this problem too": once per member, once per browser (a random cookie, stored hashed)."""
+    """ "I have this problem too": once per member, once per browser that kept its visitor token (stored hashed)."""
     if not _same_site():
         abort(403)
     question = thread_queries.get_question_or_404(question_id)
-    token = request.cookies.get(BROWSER_COOKIE, "")
-    fresh = not (16 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum())
-    if fresh:
-        token = services.new_browser_token()
+    visitor = visitors.current()
+    wants_json = request.accept_mimetypes.best == "application/json"
+    signed_in = current_user.is_authenticated
+    # A member counts by account, cookie or not (the token issued now is noted with the press);
+    # a visitor only with a token it kept.
+    token = visitor.token if visitor.stable or signed_in else None
     try:
         count, counted = services.press_same_problem(current_user, question, token, now=request_now())
     except DomainError as error:
         db.session.rollback()
-        if request.accept_mimetypes.best == "application/json":
+        if wants_json:
             return {"error": {"code": error.code, "message": error.message}}, error.status
         return render_template("errors/error.html", status=error.status, message=error.message), error.status
-    if request.accept_mimetypes.best == "application/json":
-        response = {"count": count, "counted": counted}
+    if counted:
+        ratelimits.count_visitor_press()
+    retry = not (visitor.stable or signed_in)  # nothing counted: the token was only just issued
+    message = visitors.NOT_COUNTED_YET if retry else ("Thanks: staff see how many people have this problem."
+                                                      if counted else "You are already counted for this problem.")
+    if wants_json:
+        response = make_response({"count": count, "counted": counted, "retry": retry, "message": message})
+    elif retry:
+        response = visitors.press_again_page(request.path, {}, "I have this problem too")
     else:
-        if current_user.is_authenticated:
-            flash("Thanks: staff see how many people have this problem." if counted
-                  else "You are already counted for this problem.", "success")
+        if signed_in:
+            flash(message, "success")
         response = redirect(question_url(question, _anchor="care-status"))
-    response = make_response(response)
-    if fresh:
-        response.set_cookie(BROWSER_COOKIE, token, max_age=3600 * 24 * 365 * 2, httponly=True, samesite="Lax",
-                            path="/questions")
-    return response
+    return visitors.keep(response, visitor)
 
 
 @bp.post("/questions/<id:question_id>/care-feedback")
 @login_required
 def feedback(question_id):
-    """The asker's answer to "Did this solve your problem?"."""
+    """The asker's answer to "Did this solve your problem?", with an optional 1-5 score and comment.
+
+    Invalid input shows the form again with the answers kept (422); a second answer about the same
+    resolution is refused with the first one named (409, from the error page); neither is saved.
+    """
     question = thread_queries.get_question_or_404(question_id, current_user)
-    answer = request.form.get("solved")
+    form = request.form
+    answer = form.get("solved")
     if answer not in ("yes", "no"):
         abort(400)
+    episode = positive_int(form.get("episode")) if form.get("episode") else None
+    if form.get("episode") and episode is None:
+        abort(400)
     try:
-        services.record_feedback(current_user, question, answer == "yes", now=request_now())
-    except DomainError as error:
+        services.record_feedback(current_user, question, answer == "yes", form.get("score"), form.get("comment"),
+                                 now=request_now(), episode=episode)
+    except ValidationError as error:
         db.session.rollback()
-        flash(error.message, "error")
-    else:
-        flash("Thanks! Glad it is solved." if answer == "yes"
-              else "Sorry it is not solved yet: staff will look at it again.", "success")
+        return render_template("care/feedback.html", question=question, episode=episode, errors=error.errors,
+                               values={"score": form.get("score", ""), "comment": form.get("comment", "")}), 422
+    flash("Thanks! Glad it is solved." if answer == "yes"
+          else "Sorry it is not solved yet: staff will look at it again.", "success")
     return redirect(question_url(question, _anchor="care-status"))
 
 
 def care_duration(delta):
-    """A timedelta as "2 h 5 min" (always positive; callers say left or overdue)."""
-    seconds = abs(int(delta.total_seconds()))
+    """A timedelta as "2 h 5 min", "12 min" or "20 s" (always positive; callers say left, late or ago).
+
+    Under a minute it says seconds, and a fraction of a second counts as a whole one, so a clock
+    that is late by any amount never reads "0 min" or "0 s".
+    """
+    seconds = math.ceil(abs(delta.total_seconds()))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
@@ -375,4 +432,6 @@ def care_duration(delta):
         return f"{days} d {hours} h"
     if hours:
         return f"{hours} h {minutes} min"
-    return f"{minutes} min"
+    if minutes:
+        return f"{minutes} min"
+    return f"{seconds} s"

@@ -1,18 +1,31 @@
 """Care queue services: put threads in the queue, work items, follow up; every write checks who acts."""
-import hashlib
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app import audit, permissions, settings, signals
+from app import audit, permissions, settings, signals, visitors
 from app.care import options, rules, sla
-from app.care.models import CATEGORIES, PRIORITIES, CareAgent, CareItem, CareNote, CareReason, SameProblem
+from app.care import triage as care_triage
+from app.care.models import (
+    CATEGORIES,
+    PRIORITIES,
+    RATING_COMMENT_MAX,
+    SCORE_LABELS,
+    CareAgent,
+    CareExemption,
+    CareItem,
+    CareNote,
+    CareRating,
+    CareReason,
+    SameProblem,
+)
 from app.care.queries import agent_settings, effective_priority, is_away, item_for_question, same_problem_count
 from app.database import begin_write
 from app.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
 from app.extensions import db
 from app.models import Question, User
+from app.validation import clean_text
 
 NOTE_MAX = 5000
 
@@ -75,21 +88,30 @@ def compute_priority(item, now, count=None):
 # Entering the queue ----------------------------------------------------------------------
 
 
-def enqueue(question, reasons, now, actor=None, limits=None, reading=None, count=None, routing=None):
+def enqueue(question, reasons, now, actor=None, limits=None, reading=None, count=None, routing=None,
+            prediction=None):
     """Put a question in the queue (or reopen/extend its item) for these rules.Reason; returns (item, created).
 
     Runs inside the caller's write transaction. One item per question: the insert ignores a
     conflict, then the row is locked, so concurrent sweeps and receivers never duplicate it.
     The sweep passes what it has read already: thresholds, the text's reading, the same-problem
-    count and the routing table.
+    count, the triage settings (`routing`, options.triage_rules()) and the classifier's
+    `prediction` for the question (triage.predict_questions, once per batch). An exempt question
+    (imported history) enters only when staff send it by hand; otherwise this returns (None, False)
+    and writes nothing.
     """
+    if not any(reason.kind == "manual" for reason in reasons) and is_exempt(question.id):
+        return None, False
     limits = limits or thresholds()
     text = question_text(question)
     reading = reading or rules.read_text(text, limits)
-    category = rules.propose_category(reading, limits, text)
-    team = routing[category] if routing and category in routing else options.team_for(category)
+    # Only a new item is triaged: the insert below leaves an existing one as staff left it.
+    proposed = None
+    if db.session.scalar(select(CareItem.id).where(CareItem.question_id == question.id)) is None:
+        proposed = triage_question(question, reading, routing, prediction)
     result = db.session.execute(dialect_insert()(CareItem).values(
-        question_id=question.id, status="new", category=category, team=team,
+        question_id=question.id, status="new", category=proposed.category if proposed else "question",
+        team=proposed.team if proposed else "", triage_reason=proposed.why[:300] if proposed else None,
         sentiment=reading.sentiment, matched_words=reading.matched_words, created_at=now, opened_at=now,
         updated_at=now, priority_score=0, paused_seconds=0, reopened_count=0,
     ).on_conflict_do_nothing(index_elements=["question_id"]).returning(CareItem.id))
@@ -108,7 +130,8 @@ def enqueue(question, reasons, now, actor=None, limits=None, reading=None, count
         added.append(row)
     if not created and not added:
         return item, False
-    if not item.is_open and added and any(r.kind in REOPENING_KINDS for r in added):
+    reopened = item.status == "resolved" and added and any(r.kind in REOPENING_KINDS for r in added)
+    if reopened:
         _reopen(item, now)
     item.updated_at = now
     compute_priority(item, now, count)
@@ -120,7 +143,34 @@ def enqueue(question, reasons, now, actor=None, limits=None, reading=None, count
         signals.care_item_created.send(actor, item=item, now=now)
     elif added:
         audit.record(actor, "care.reason", "care_item", item.id, reason="; ".join(r.kind for r in added), now=now)
+    if reopened:
+        signals.care_item_reopened.send(actor, item=item, now=now)
     return item, created
+
+
+def is_exempt(question_id):
+    """Whether the care queue leaves this question alone (imported history nobody opted in)."""
+    return db.session.get(CareExemption, question_id) is not None
+
+
+def include_exempt(since, *, now):
+    """Opt the exempt questions asked since `since` into the queue (audited, no actor: an operator's command)."""
+    begin_write(db.session)
+    asked = select(Question.id).where(Question.created_at >= since)
+    count = db.session.execute(delete(CareExemption).where(CareExemption.question_id.in_(asked))).rowcount
+    audit.record(None, "care.include", "care_exemption", f"since {since.isoformat()}",
+                 reason=f"asked since {since.isoformat()}", after={"included": count}, now=now)
+    db.session.commit()
+    return count
+
+
+def triage_question(question, reading, routing=None, prediction=None):
+    """The proposed category and team of a question (a care.triage.Triage), with the reason staff see."""
+    routing = routing or options.triage_rules()
+    if prediction is None and care_triage.needs_prediction(question.title, question.body_source, routing, reading):
+        prediction = care_triage.predict_questions([question]).get(question.id)
+    return care_triage.classify(question.title, question.body_source, [tag.name for tag in question.tags], routing,
+                           reading=reading, prediction=prediction)
 
 
 # A resolved item comes back for these; the time-based rules never re-queue a resolved thread.
@@ -141,6 +191,8 @@ def _reopen(item, now):
     item.resolved_at = item.resolved_by = None
     item.followup_asked_at = None
     item.waiting_since = None
+    item.paused_seconds = 0  # the new episode's resolution clock has not paused yet
+    item.first_response_warned_at = item.resolution_warned_at = None
     item.reopened_count += 1
 
 
@@ -172,13 +224,30 @@ def _available(user):
     return user
 
 
+def add_pause(item, since, now, targets=None):
+    """Count a pause from `since` to `now` on the clocks that ran through it, in the team's business hours."""
+    calendar = (targets or sla.targets_for(item.category)).calendar_for(item.team)
+    item.paused_seconds += int(calendar.elapsed(since, now).total_seconds())
+    # The first-response clock pauses only while it runs: a pause after it stopped would move a frozen due time.
+    stops = [stop for stop in (item.first_response_at, item.first_response_closed_at) if stop is not None]
+    until = min([now, *stops])
+    if until > since:
+        item.first_response_paused_seconds += int(calendar.elapsed(since, until).total_seconds())
+
+
 def move_status(item, status, now):
-    """Move the status, pausing the clocks while waiting on the customer."""
+    """Move the status: waiting on the customer pauses the running clocks, and resolving stops them (sla.py).
+
+    An item resolved before any staff response stops its first-response clock here, for good:
+    met when that came before the clock was due.
+    """
     if item.waiting_since is not None and status != "waiting":
-        item.paused_seconds += int(max((now - item.waiting_since).total_seconds(), 0))
+        add_pause(item, item.waiting_since, now)
         item.waiting_since = None
     if status == "waiting" and item.waiting_since is None:
         item.waiting_since = now
+    if status == "resolved" and item.first_response_at is None and item.first_response_closed_at is None:
+        item.first_response_closed_at = now
     item.status = status
 
 
@@ -208,8 +277,18 @@ def notify_asker(question, kind, excerpt, now, actor=None):
 def _finish(actor, item, action, before, now, reason=None):
     item.updated_at = now
     audit.record(actor, action, "care_item", item.id, reason=reason, before=before, after=_snapshot(item), now=now)
+    announce_changes(actor, item, before, now, handover_from=None)
     db.session.commit()
     return item
+
+
+def announce_changes(actor, item, before, now, handover_from=None):
+    """Tell listeners (staff alerts, webhooks) that the status or the assignee moved since `before`."""
+    if before["status"] != item.status:
+        signals.care_item_status_changed.send(actor, item=item, before=before["status"], now=now)
+    if before["assignee_id"] != item.assignee_id:
+        signals.care_item_assigned.send(actor, item=item, before=before["assignee_id"], handover_from=handover_from,
+                                        now=now)
 
 
 def claim(actor, item, *, now):
@@ -244,9 +323,14 @@ def assign(actor, item, assignee, *, now):
             raise Conflict(f"{assignee.username} is away and has no available backup.")
     before = _snapshot(item)
     item.assignee_id = target.id if target is not None else None
-    reason = f"{assignee.username} is away: given to {target.username}" if target is not None and \
-        target.id != assignee.id else None
-    return _finish(actor, item, "care.assign" if target else "care.unassign", before, now, reason=reason)
+    handover = target is not None and target.id != assignee.id
+    reason = f"{assignee.username} is away: given to {target.username}" if handover else None
+    item.updated_at = now
+    audit.record(actor, "care.assign" if target else "care.unassign", "care_item", item.id, reason=reason,
+                 before=before, after=_snapshot(item), now=now)
+    announce_changes(actor, item, before, now, handover_from=assignee if handover else None)
+    db.session.commit()
+    return item
 
 
 def set_status(actor, item, status, *, now):
@@ -260,18 +344,26 @@ def set_status(actor, item, status, *, now):
     if status == item.status:
         db.session.rollback()
         return item
+    if item.status == "withdrawn":
+        raise Conflict("This item was withdrawn: its question is hidden or deleted. Restore the question first.")
     if status == "resolved":
         resolve_item(item, now, "staff", actor=actor)
         return _finish(actor, item, "care.resolve", before, now)
-    if not item.is_open:
+    reopening = not item.is_open
+    if reopening:
         _reopen(item, now)
+        signals.care_item_reopened.send(actor, item=item, now=now)
     move_status(item, status, now)
     touch_question(item.question_id)
     return _finish(actor, item, "care.status", before, now)
 
 
 def triage(actor, item, category=None, team=None, priority=None, *, now):
-    """Change the category (which routes to its team), the team, or the priority ("auto" clears an override)."""
+    """Change the category, the team, or the priority ("auto" clears an override).
+
+    A new category routes the item to that category's team unless a team is given too: a team
+    given is staff's explicit choice. The web form sends a team only when staff pick one.
+    """
     _require_staff(actor)
     errors = {}
     if category is not None and category not in CATEGORIES:
@@ -288,9 +380,11 @@ def triage(actor, item, category=None, team=None, priority=None, *, now):
     if category is not None and category != item.category:
         item.category = category
         item.team = options.team_for(category)
+        item.triage_reason = f"staff: {category} → {item.team}"
         compute_priority(item, now)
-    if team is not None:
+    if team is not None and team != item.team:
         item.team = team
+        item.triage_reason = f"staff chose {team}"
     if priority is not None:
         item.priority_override = None if priority == "auto" else priority
     return _finish(actor, item, "care.triage", before, now)
@@ -308,6 +402,7 @@ def add_note(actor, item, body, *, now):
     item = _lock_item(item.id)
     note = CareNote(item_id=item.id, author_id=actor.id, body=body, created_at=now)
     db.session.add(note)
+    item.updated_at = now  # a CRM following changes sees the note
     audit.record(actor, "care.note", "care_item", item.id, now=now)
     db.session.commit()
     return note
@@ -333,11 +428,13 @@ def set_away(actor, agent, away, backup=None, *, now):
     if away:
         target = _available(db.session.get(User, agent.id))
         for item in db.session.scalars(select(CareItem).where(CareItem.assignee_id == agent.id,
-                                                              CareItem.status != "resolved").with_for_update()):
+                                                              CareItem.is_open).with_for_update()):
+            before_item = _snapshot(item)
             item.assignee_id = target.id if target is not None else None
             item.updated_at = now
             audit.record(actor, "care.assign" if target else "care.unassign", "care_item", item.id,
                          reason=f"{agent.username} is away", now=now)
+            announce_changes(actor, item, before_item, now, handover_from=agent)
             moved += 1
     audit.record(actor, "care.availability", "user", agent.id, before=before,
                  after={"is_away": row.is_away, "backup_id": row.backup_id}, now=now)
@@ -345,31 +442,86 @@ def set_away(actor, agent, away, backup=None, *, now):
     return moved
 
 
+def set_teams(actor, agent, teams, *, now):
+    """The teams an agent works in (new complaints there are announced to them); agents set their own."""
+    if not permissions.is_staff(actor) or (actor.id != agent.id and not permissions.is_moderator(actor)):
+        raise PermissionDenied("Agents choose their own teams; moderators and admins anyone's.")
+    if not permissions.is_staff(agent):
+        raise ValidationError({"agent": "Only staff work in care teams."})
+    known = settings.get(options.TEAMS)
+    chosen = [team for team in teams if isinstance(team, str)]
+    unknown = [team for team in chosen if team not in known]
+    if unknown or len(chosen) != len(teams):
+        raise ValidationError({"teams": f"Choose among: {', '.join(known)}."})
+    begin_write(db.session)
+    row = db.session.get(CareAgent, agent.id)
+    if row is None:
+        row = CareAgent(user_id=agent.id, updated_at=now)
+        db.session.add(row)
+    before = sorted(row.teams or [])
+    row.teams, row.updated_at = sorted(set(chosen)), now
+    audit.record(actor, "care.teams", "user", agent.id, before={"teams": before}, after={"teams": row.teams},
+                 now=now)
+    db.session.commit()
+    return row
+
+
+# Leaving the queue with the question -------------------------------------------------------
+
+
+def withdraw(item, now, actor=None):
+    """Take an open item out of the queue because its question is hidden or deleted: the clocks stop."""
+    if not item.is_open:
+        return False
+    before = _snapshot(item)
+    move_status(item, "withdrawn", now)
+    item.withdrawn_at = item.updated_at = now
+    audit.record(actor, "care.withdraw", "care_item", item.id, reason="the question is hidden or deleted",
+                 before=before, after=_snapshot(item), now=now)
+    announce_changes(actor, item, before, now)
+    return True
+
+
+def reinstate(item, now, actor=None):
+    """Put a withdrawn item back when its question is public again; the time away counts as a pause."""
+    if item.status != "withdrawn":
+        return False
+    before = _snapshot(item)
+    add_pause(item, item.withdrawn_at or now, now)
+    item.status = "in_progress" if item.assignee_id else "new"
+    item.withdrawn_at, item.updated_at = None, now
+    audit.record(actor, "care.reinstate", "care_item", item.id, reason="the question is public again",
+                 before=before, after=_snapshot(item), now=now)
+    announce_changes(actor, item, before, now)
+    return True
+
+
 # Public side: "I have this problem too" and the asker's follow-up --------------------------
 
 
-def browser_hash(token):
-    """What is stored of a visitor's random cookie token: its SHA-256, nothing else."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_browser_token():
-    """A random token for a visitor's cookie."""
-    return secrets.token_urlsafe(24)
-
-
-def press_same_problem(user, question, token=None, *, now):
-    """Count "I have this problem too" once per member and once per browser; returns (count, counted_now)."""
-    signed_in = user is not None and user.is_authenticated
-    if not signed_in and not token:
-        raise ValidationError({"token": "Cookies are needed to count you once."})
-    begin_write(db.session)
-    question = db.session.get(Question, question.id)
+def _open_for_presses(question_id):
+    """The question, if people may still say they have its problem (NotFound, Conflict otherwise)."""
+    question = db.session.get(Question, question_id)
     if question is None or question.is_deleted:
         raise NotFound("That question does not exist.")
     if question.is_resolved or question.is_closed:
         raise Conflict("This question is resolved or closed.")
-    digest = browser_hash(token) if token else None
+    return question
+
+
+def press_same_problem(user, question, token=None, *, now):
+    """Count "I have this problem too" once per member and once per visitor token; returns (count, counted_now).
+
+    `token` is the browser's stable visitor token (app/visitors.py), None when it brought none: then a
+    visitor is not counted (a client that keeps no cookie could press forever), only the question checked.
+    """
+    signed_in = user is not None and user.is_authenticated
+    if not signed_in and not token:
+        _open_for_presses(question.id)
+        return same_problem_count(question.id), False
+    begin_write(db.session)
+    question = _open_for_presses(question.id)
+    digest = visitors.digest(token) if token else None
     mine = None
     if signed_in:
         mine = db.session.scalar(select(SameProblem).where(SameProblem.question_id == question.id,
@@ -389,26 +541,82 @@ def press_same_problem(user, question, token=None, *, now):
     return same_problem_count(question.id), counted
 
 
-def record_feedback(user, question, solved, *, now):
-    """The asker answers "Did this solve your problem?": yes is satisfaction, no reopens the item."""
+def clean_feedback(solved, score=None, comment=None):
+    """The follow-up's answers as (solved, score or None, comment or None); ValidationError names each bad field.
+
+    `score` is an int or its digit from the form, 1 to 5, and may be left out (None or ""); the comment is
+    plain text (never rendered as Markdown or HTML), at most RATING_COMMENT_MAX characters, blank means none.
+    """
+    if not isinstance(solved, bool):
+        raise ValidationError({"solved": "Say whether it solved your problem: yes or no."})
+    errors = {}
+    if isinstance(score, str):
+        score = score.strip()
+        score = int(score) if len(score) == 1 and score in "12345" else (None if score == "" else score)
+    if score is not None and (type(score) is not int or score not in SCORE_LABELS):
+        errors["score"] = "Choose a score from 1 to 5, or leave it out."
+    try:
+        comment = clean_text(comment).strip() or None
+    except TypeError:
+        errors["comment"] = "The comment must be text."
+    else:
+        if comment is not None and len(comment) > RATING_COMMENT_MAX:
+            errors["comment"] = (f"A comment is at most {RATING_COMMENT_MAX:,} characters "
+                                 f"(it is {len(comment):,}).")
+    if errors:
+        raise ValidationError(errors)
+    return solved, score, comment
+
+
+def rating_of(item, episode=None):
+    """The asker's rating of one resolution of an item (the current one unless told), or None."""
+    return db.session.scalar(select(CareRating).where(CareRating.item_id == item.id,
+                                                      CareRating.episode == (episode or item.episode)))
+
+
+def record_feedback(user, question, solved, score=None, comment=None, *, now, episode=None):
+    """The asker answers "Did this solve your problem?" about the latest resolution; returns the CareRating.
+
+    Every answer is kept, one per resolution: a second answer about the same one is a Conflict naming
+    the first, which stands. `episode` (sent by the form) refuses an answer about an older resolution
+    than the item's. Yes and no are the satisfaction figures' raw data; no also reopens the item.
+    """
+    solved, score, comment = clean_feedback(solved, score, comment)
     begin_write(db.session)
     item = item_for_question(question.id, lock=True)
-    if item is None or item.followup_asked_at is None or item.is_open:
-        raise Conflict("There is no resolution to give feedback on.")
-    if user is None or not user.is_authenticated or item.question.author_id != user.id:
+    if user is None or not user.is_authenticated or question.author_id != user.id:
         raise PermissionDenied("Only the person who asked can say whether it is solved.")
-    item.satisfied, item.satisfied_at = bool(solved), now
-    audit.record(user, "care.feedback", "care_item", item.id, after={"satisfied": bool(solved)}, now=now)
+    if item is None or item.followup_asked_at is None:
+        raise Conflict("There is no resolution to give feedback on.")
+    if episode is not None and episode != item.episode:
+        raise Conflict("This question was reopened since that form was shown: reload the page to answer "
+                       "about its latest resolution.")
+    earlier = rating_of(item)
+    if earlier is not None:
+        raise Conflict(f"You already answered about this resolution ({'solved' if earlier.solved else 'not solved'}"
+                       f"{f', {earlier.score} of 5' if earlier.score else ''}): that answer stands. If the problem "
+                       "is back, say so in a comment and staff will look again.")
+    if item.is_open:
+        raise Conflict("There is no resolution to give feedback on.")
+    rating = CareRating(item_id=item.id, episode=item.episode, solved=solved, score=score, comment=comment,
+                        rater_id=user.id, created_at=now)
+    db.session.add(rating)
+    db.session.flush()
+    item.satisfied, item.satisfied_at = solved, now
+    audit.record(user, "care.feedback", "care_item", item.id, now=now,
+                 after={"episode": rating.episode, "solved": solved, "score": score, "commented": bool(comment)})
     if not solved:
-        enqueue(item.question, [QueueEvent("not_solved", f"feedback-{item.reopened_count + 1}",
-                                       "The asker said the resolution did not solve the problem")], now, actor=user)
+        detail = "The asker said the resolution did not solve the problem"
+        enqueue(item.question, [QueueEvent("not_solved", f"feedback-{rating.episode}",
+                                           f"{detail}: \u201c{comment}\u201d" if comment else detail)],
+                now, actor=user)
     touch_question(item.question_id)
     db.session.commit()
-    return item
+    return rating
 
 
 def note_breaches(item, now, targets=None):
-    """Mark each clock's first breach once and tell listeners (webhooks)."""
+    """Mark each clock's first breach once and tell listeners (webhooks); a clock stopped in time never breaches."""
     first, resolution = sla.clocks(item, now, targets)
     for clock, column in ((first, "first_response_breached_at"), (resolution, "resolution_breached_at")):
         if clock.breached and getattr(item, column) is None:

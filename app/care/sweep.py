@@ -18,11 +18,29 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, func, or_, select, text
+from sqlalchemy.orm import selectinload
 
-from app import settings
-from app.care import lexicon, options, rules, sla
-from app.care.models import CATEGORIES, CareItem, CareReason, CareReminder, SameProblem
-from app.care.services import compute_priority, enqueue, note_breaches, notify_asker, question_text, thresholds
+from app import settings, signals
+from app.care import lexicon, options, rules, sla, triage
+from app.care.models import (
+    CATEGORIES,
+    CLOSED_STATUSES,
+    CareExemption,
+    CareItem,
+    CareReason,
+    CareReminder,
+    SameProblem,
+)
+from app.care.services import (
+    compute_priority,
+    enqueue,
+    note_breaches,
+    notify_asker,
+    question_text,
+    reinstate,
+    thresholds,
+    withdraw,
+)
 from app.database import begin_write
 from app.extensions import db
 from app.models import Answer, Question
@@ -46,6 +64,9 @@ class SweepResult:
     created: int = 0
     extended: int = 0
     breaches: list = field(default_factory=list)
+    warnings: int = 0
+    withdrawn: int = 0
+    reinstated: int = 0
     reminders: int = 0
     full: bool = False
     examined: int = 0
@@ -53,6 +74,7 @@ class SweepResult:
 
     def __str__(self):
         return (f"{self.created} item(s) queued, {self.extended} given new reasons, {len(self.breaches)} breach(es), "
+                f"{self.warnings} warning(s), {self.withdrawn} withdrawn, {self.reinstated} back, "
                 f"{self.reminders} reminder(s); {self.examined} question(s) examined"
                 f"{' (full sweep)' if self.full else ''}")
 
@@ -110,10 +132,17 @@ def _save_state(state, now):
 
 
 def _eligible():
-    """Visible, open, unresolved questions without a resolved item (the time rules never re-queue those)."""
-    resolved_item = exists().where(CareItem.question_id == Question.id, CareItem.status == "resolved")
+    """Visible, open, unresolved questions, not exempt (imported history), without a resolved or withdrawn item.
+
+    The time rules never re-queue a resolved item; a withdrawn one comes back when its question does.
+    """
+    closed_item = exists().where(CareItem.question_id == Question.id, CareItem.status.in_(CLOSED_STATUSES))
     return and_(public(Question), Question.closed_at.is_(None),
-                Question.accepted_answer_id.is_(None), ~resolved_item)
+                Question.accepted_answer_id.is_(None), ~closed_item, ~_exempt())
+
+
+def _exempt():
+    return exists().where(CareExemption.question_id == Question.id)
 
 
 def _due(now, limits, after=None):
@@ -172,7 +201,7 @@ def _batch_facts(ids, lock=False):
 
 def _reasons(question, count, item, now, limits, readings):
     """The new reasons for a question (empty when none), reading its text only if that could add one."""
-    if item is not None and item[0] == "resolved":
+    if item is not None and item[0] in CLOSED_STATUSES:
         return []
     known = item[1] if item is not None else set()
     body = question_text(question)
@@ -195,10 +224,13 @@ def _sweep_batch(ids, now, limits, result):
     questions, counts, items = _batch_facts(ids)
     result.examined += len(questions)
     qualifying = [q.id for q in questions if _reasons(q, counts.get(q.id, 0), items.get(q.id), now, limits, readings)]
+    # The new items' classifier readings, in one pass before the write lock (the encoder is the slow part).
+    new = set(qualifying) - set(items)
+    predictions = triage.predict_questions([q for q in questions if q.id in new])
     db.session.rollback()  # end the read before queueing for the write lock
     if not qualifying:
         return
-    routing = {category: options.team_for(category) for category in CATEGORIES}
+    routing = options.triage_rules()
     _take_lock()
     # Re-check under the lock: another sweep, an answer or an acceptance may have come first.
     questions, counts, items = _batch_facts(qualifying, lock=True)
@@ -207,7 +239,8 @@ def _sweep_batch(ids, now, limits, result):
         if not reasons:
             continue
         item, created = enqueue(question, reasons, now, limits=limits, reading=readings.get(question_text(question)),
-                                count=counts.get(question.id, 0), routing=routing)
+                                count=counts.get(question.id, 0), routing=routing,
+                                prediction=predictions.get(question.id))
         if created:
             result.created += 1
         else:
@@ -220,13 +253,29 @@ def _sweep_batch(ids, now, limits, result):
 
 
 def _due_item_ids(now, targets, state):
-    """Open items whose clock may have breached unmarked, or whose priority may have moved since the last sweep."""
+    """Open items whose clock may have breached unmarked, or whose priority may have moved since the last sweep.
+
+    The breach test is a superset that the clocks then decide: a clock is never due before its start
+    plus its target, since pauses and business hours only delay it. Clocks counted from asking start
+    at the question, earlier than the item.
+    """
+    asked = any(target.counted_from == "asked" for target in targets.values())
+
+    def started_by(moment, *starts):
+        return or_(*(start <= moment for start in starts))
+
+    first_starts = (CareItem.created_at, Question.created_at) if asked else (CareItem.created_at,)
+    resolution_starts = (CareItem.opened_at, Question.created_at) if asked else (CareItem.opened_at,)
     breach = or_(*(and_(CareItem.category == category, or_(
         and_(CareItem.first_response_breached_at.is_(None), CareItem.first_response_at.is_(None),
-             CareItem.created_at <= now - targets[category].first_response),
-        and_(CareItem.resolution_breached_at.is_(None), CareItem.opened_at <= now - targets[category].resolution)))
+             CareItem.first_response_closed_at.is_(None),
+             started_by(now - targets[category].first_response, *first_starts)),
+        and_(CareItem.resolution_breached_at.is_(None),
+             started_by(now - targets[category].resolution, *resolution_starts))))
         for category in CATEGORIES))
-    query = select(CareItem.id).where(CareItem.status != "resolved")
+    query = select(CareItem.id).where(CareItem.is_open)
+    if asked:
+        query = query.join(Question, Question.id == CareItem.question_id)
     if state is None:
         return list(db.session.scalars(query.order_by(CareItem.id)))
     step = rules.WAIT_STEP
@@ -243,8 +292,10 @@ def _due_item_ids(now, targets, state):
 def _refresh_items(ids, now, targets, result):
     """Mark breaches and refresh priorities of a batch of items in one short transaction."""
     _take_lock()
-    items = db.session.scalars(select(CareItem).where(CareItem.id.in_(ids), CareItem.status != "resolved")
-                               .with_for_update().execution_options(populate_existing=True)).all()
+    query = select(CareItem).where(CareItem.id.in_(ids), CareItem.is_open)
+    if any(target.counted_from == "asked" for target in targets.values()):
+        query = query.options(selectinload(CareItem.question))  # those clocks start at the question
+    items = db.session.scalars(query.with_for_update().execution_options(populate_existing=True)).all()
     counts = dict(db.session.execute(select(SameProblem.question_id, func.count()).where(
         SameProblem.question_id.in_([item.question_id for item in items])).group_by(SameProblem.question_id)).all())
     for item in items:
@@ -271,54 +322,139 @@ def run(now, batch_size=BATCH_SIZE):
     result = SweepResult(full=state is None)
     for ids in _chunks(_candidate_ids(now, limits, state, catch_up), batch_size):
         _sweep_batch(ids, now, limits, result)
-    targets = {category: sla.targets_for(category) for category in CATEGORIES}
+    targets = sla.targets_by_category()
     for ids in _chunks(_due_item_ids(now, targets, state), batch_size):
         _refresh_items(ids, now, targets, result)
     db.session.rollback()
-    result.reminders = _remind(now, state, batch_size, result)
+    _follow_visibility(now, result)
+    _warn_due_soon(now, targets, result)
+    result.reminders = _remind(now, batch_size, result)
     # Changes are stamped with their own request's time: those since now - _OVERLAP count as unseen.
     _save_state(_State(at=now, seen=now - _OVERLAP, caught_up=now if catch_up else state.caught_up,
                        fingerprint=fingerprint), now)
     return result
 
 
-def _remind(now, state, batch_size, result):
-    """Remind askers who got answers but accepted none: after N days, then N days later, at most M times."""
+def _follow_visibility(now, result):
+    """Withdraw the open items of questions hidden or deleted since, and bring back those public again."""
+    gone = list(db.session.scalars(select(CareItem.id).join(Question, Question.id == CareItem.question_id)
+                                   .where(CareItem.is_open, ~public(Question))))
+    back = list(db.session.scalars(select(CareItem.id).join(Question, Question.id == CareItem.question_id)
+                                   .where(CareItem.status == "withdrawn", public(Question))))
+    db.session.rollback()
+    if not gone and not back:
+        return
+    _take_lock()
+    for item in db.session.scalars(select(CareItem).where(CareItem.id.in_(gone + back)).with_for_update()
+                                   .execution_options(populate_existing=True)):
+        public_now = item.question.deleted_at is None and item.question.hidden_at is None
+        if not public_now and withdraw(item, now):
+            result.withdrawn += 1
+        elif public_now and reinstate(item, now):
+            result.reinstated += 1
+    db.session.commit()
+    result.transactions += 1
+
+
+def _warn_due_soon(now, targets, result):
+    """Warn the assignee (or the team) once per clock and episode when a running clock is due within the warning."""
+    warn = timedelta(minutes=settings.get(options.WARN_MINUTES))
+    shortest = {name: min(getattr(target, name) for target in targets.values())
+                for name in ("first_response", "resolution")}
+    # A clock can be due no sooner than its start plus the shortest target (calendars and pauses only
+    # delay it): the items past that are the few to ask the clocks themselves about. Clocks counted
+    # from asking start at the question, earlier than the item.
+    asked = any(target.counted_from == "asked" for target in targets.values())
+
+    def started_by(moment, start):
+        return or_(start <= moment, Question.created_at <= moment) if asked else start <= moment
+
+    unwarned = or_(and_(CareItem.first_response_at.is_(None), CareItem.first_response_warned_at.is_(None),
+                        CareItem.first_response_breached_at.is_(None), CareItem.first_response_closed_at.is_(None),
+                        started_by(now + warn - shortest["first_response"], CareItem.created_at)),
+                   and_(CareItem.resolution_warned_at.is_(None), CareItem.resolution_breached_at.is_(None),
+                        started_by(now + warn - shortest["resolution"], CareItem.opened_at)))
+    query = select(CareItem.id).where(CareItem.is_open, CareItem.waiting_since.is_(None), unwarned)
+    if asked:
+        query = query.join(Question, Question.id == CareItem.question_id)
+    ids = list(db.session.scalars(query))
+    db.session.rollback()
+    for batch in _chunks(ids, BATCH_SIZE):
+        due = []
+        for item in db.session.scalars(select(CareItem).where(CareItem.id.in_(batch))):
+            for clock in sla.clocks(item, now, targets[item.category]):
+                column = f"{clock.name}_warned_at"
+                if clock.running and not clock.breached and clock.due_at - warn <= now \
+                        and getattr(item, column) is None:
+                    due.append((item.id, clock.name))
+        db.session.rollback()
+        if not due:
+            continue
+        _take_lock()
+        for item_id, clock_name in due:
+            item = db.session.get(CareItem, item_id, with_for_update=True, populate_existing=True)
+            column = f"{clock_name}_warned_at"
+            if item is None or not item.is_open or getattr(item, column) is not None:
+                continue  # another sweep warned first
+            setattr(item, column, now)
+            signals.care_item_due_soon.send(None, item=item, clock=clock_name, now=now)
+            result.warnings += 1
+        db.session.commit()
+        result.transactions += 1
+
+
+# A member gets at most one reminder a day, whatever number of their questions fell due.
+_REMINDERS_PER_MEMBER_EVERY = timedelta(days=1)
+
+
+def _remind(now, batch_size, result):
+    """Remind askers who got answers but accepted none: N days after the first answer, then N days after the last
+    reminder, at most M times, and at most one a day per member.
+
+    A reminder is sent only in the interval after it fell due: one that lapsed (a sweep that did
+    not run, a member reminded of another question that day, a settings change that makes many
+    due at once) is not sent late, so a change never sets off a burst.
+    """
     every = timedelta(days=settings.get(options.REMINDER_DAYS))
     most = settings.get(options.REMINDER_MAX)
     if most <= 0:
         return 0
+    window = (now - 2 * every, now - every)  # when the last event (first answer, last reminder) must fall
     first_answer = (select(Answer.question_id, func.min(Answer.created_at).label("at"))
                     .where(not_deleted(Answer)).group_by(Answer.question_id).subquery())
-    sent = (select(CareReminder.question_id, func.count().label("n")).group_by(CareReminder.question_id).subquery())
-    unresolved = (public(Question), Question.closed_at.is_(None),
-                  Question.accepted_answer_id.is_(None), Question.answer_count > 0)
-    query = (select(Question.id).join(first_answer, first_answer.c.question_id == Question.id)
-             .outerjoin(sent, sent.c.question_id == Question.id)
-             .where(*unresolved, first_answer.c.at <= now - every, func.coalesce(sent.c.n, 0) < most))
-    if state is not None:  # only reminders that fell due since the last sweep
-        query = query.where(or_(*(and_(first_answer.c.at > state.at - every * number,
-                                       first_answer.c.at <= now - every * number)
-                                  for number in range(1, most + 1))))
-    ids = list(db.session.scalars(query.order_by(Question.id)))
+    sent = (select(CareReminder.question_id, func.count().label("n"), func.max(CareReminder.created_at).label("last"))
+            .group_by(CareReminder.question_id).subquery())
+    unresolved = (public(Question), Question.closed_at.is_(None), Question.accepted_answer_id.is_(None),
+                  Question.answer_count > 0, ~_exempt())
+    answered = select(Answer.question_id).where(Answer.created_at > window[0], Answer.created_at <= window[1],
+                                                not_deleted(Answer))
+    reminded = select(CareReminder.question_id).where(CareReminder.created_at > window[0],
+                                                      CareReminder.created_at <= window[1])
+    ids = list(db.session.scalars(select(Question.id).where(
+        *unresolved, or_(Question.id.in_(answered), Question.id.in_(reminded))).order_by(Question.id)))
     db.session.rollback()
     count = 0
     for batch in _chunks(ids, batch_size):
         _take_lock()
         # Re-read under the lock: a reminder another sweep sent is not sent twice.
+        recent = set(db.session.scalars(
+            select(Question.author_id).join(CareReminder, CareReminder.question_id == Question.id)
+            .where(CareReminder.created_at > now - _REMINDERS_PER_MEMBER_EVERY)))
         rows = db.session.execute(
-            select(Question, first_answer.c.at, func.coalesce(sent.c.n, 0))
+            select(Question, first_answer.c.at, func.coalesce(sent.c.n, 0), sent.c.last)
             .join(first_answer, first_answer.c.question_id == Question.id)
             .outerjoin(sent, sent.c.question_id == Question.id)
-            .where(Question.id.in_(batch), *unresolved)).all()
-        for question, answered_at, already in rows:
-            number = already + 1
-            if number <= most and now >= answered_at + every * number:
-                db.session.add(CareReminder(question_id=question.id, number=number, created_at=now))
-                notify_asker(question, "care_reminder",
-                             "You got answers here: if one solved your problem, accept it so others find it too.",
-                             now)
-                count += 1
+            .where(Question.id.in_(batch), *unresolved).order_by(Question.id)).all()
+        for question, answered_at, already, last in rows:
+            due_at = (answered_at if already == 0 else last) + every
+            if already >= most or not now - every < due_at <= now or question.author_id in recent:
+                continue
+            db.session.add(CareReminder(question_id=question.id, number=already + 1, created_at=now))
+            notify_asker(question, "care_reminder",
+                         "You got answers here: if one solved your problem, accept it so others find it too.",
+                         now)
+            recent.add(question.author_id)
+            count += 1
         db.session.commit()
         result.transactions += 1
     return count

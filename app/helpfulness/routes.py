@@ -1,27 +1,21 @@
 """The "Did this answer help you?" form of every answer, for visitors without an account."""
-import re
-import secrets
 from urllib.parse import urlsplit
 
 from flask import abort, jsonify, redirect, request
 
+from app import ratelimits, visitors
 from app.clock import request_now
 from app.exceptions import NotFound, ValidationError
-from app.extensions import csrf, db, limiter
+from app.extensions import csrf, db
 from app.helpfulness import bp
-from app.helpfulness.services import counts, record
+from app.helpfulness.services import counts, ensure_open, record
 from app.models import Answer, Question
 from app.urls import question_url
-
-COOKIE_NAME = "pd_browser"
-COOKIE_MAX_AGE = 2 * 365 * 86400
-TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 
 def answer_helpfulness(answers):
     """Template helper for staff: {answer_id: (yes, no)} of a thread's answers."""
     return counts([answer.id for answer in answers])
-
 
 
 def _same_site():
@@ -37,9 +31,11 @@ def _same_site():
 
 @bp.post("/answers/<id:answer_id>/helpful")
 @csrf.exempt
-@limiter.limit("30 per minute")
+@ratelimits.visitor_press_limit
+@ratelimits.counted_per_post_limit
+@ratelimits.counted_across_posts_limit
 def helpful(answer_id):
-    """A visitor's yes or no; JSON for the page's script, a redirect back for a plain form."""
+    """A visitor's yes or no, counted once per stable visitor token; JSON for the script, a page for a plain form."""
     if not _same_site():
         abort(403)
     answer = db.session.get(Answer, answer_id)
@@ -48,18 +44,21 @@ def helpful(answer_id):
     value = {"yes": True, "no": False}.get(request.form.get("helpful", ""))
     if value is None:
         raise ValidationError({"helpful": "Answer yes or no."})
-    token = request.cookies.get(COOKIE_NAME, "")
-    new_token = not TOKEN.match(token)
-    if new_token:
-        token = secrets.token_hex(16)
-    record(answer, token, value, now=request_now())
+    visitor = visitors.current()
+    wants_json = request.accept_mimetypes.best == "application/json"
+    if not visitor.stable:
+        ensure_open(answer)
+        if wants_json:
+            response = jsonify(helpful=value, counted=False, retry=True, message=visitors.NOT_COUNTED_YET)
+        else:
+            response = visitors.press_again_page(request.path, {"helpful": request.form["helpful"]},
+                                                 "Yes, it helped" if value else "No, it did not help")
+        return visitors.keep(response, visitor)
+    counted = record(answer, visitor.token, value, now=request_now())
+    if counted:
+        ratelimits.count_visitor_press()
     message = "Thanks! Your answer helps us improve." if value else "Thanks. We will try to make it clearer."
-    if request.accept_mimetypes.best == "application/json":
-        response = jsonify(helpful=value, message=message)
-    else:
-        question = db.session.get(Question, answer.question_id)
-        response = redirect(question_url(question, _anchor=f"answer-{answer.id}"), code=303)
-    if new_token:
-        response.set_cookie(COOKIE_NAME, token, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
-                            secure=request.is_secure)
-    return response
+    if wants_json:
+        return jsonify(helpful=value, counted=counted, retry=False, message=message)
+    question = db.session.get(Question, answer.question_id)
+    return redirect(question_url(question, _anchor=f"answer-{answer.id}"), code=303)

@@ -1,6 +1,4 @@
 """Recording a browser's yes or no, and counting them for staff."""
-import hashlib
-
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -9,19 +7,23 @@ from app.exceptions import NotFound, ValidationError
 from app.extensions import db
 from app.helpfulness.models import AnswerFeedback
 from app.visibility import is_public
+from app.visitors import digest
 
 
-def digest(token):
-    """The stored form of a browser token (random, so a plain hash cannot be reversed)."""
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
+def ensure_open(answer):
+    """Raise NotFound unless `answer` and its question are public, so feedback on it may be given."""
+    if not (is_public(answer) and is_public(answer.question)):
+        raise NotFound("That answer is not there any more.")
 
 
 def record(answer, token, helpful, *, now):
-    """Count this browser's answer for `answer`; a second click changes it instead of adding one."""
+    """Count this browser's answer for `answer` (`token`: its stable visitor token); a second click changes it.
+
+    Returns whether this added a count (a first answer from this browser), not a change of mind.
+    """
     if not isinstance(helpful, bool):
         raise ValidationError({"helpful": "Answer yes or no."})
-    if not (is_public(answer) and is_public(answer.question)):
-        raise NotFound("That answer is not there any more.")
+    ensure_open(answer)
     key = digest(token)
     for _attempt in range(2):
         begin_write(db.session)
@@ -34,7 +36,7 @@ def record(answer, token, helpful, *, now):
             row.helpful, row.updated_at = helpful, now
         try:
             db.session.commit()
-            return
+            return row is None
         except IntegrityError:  # the same browser's twin request won the insert: update that row instead
             db.session.rollback()
     raise ValidationError({"helpful": "Try again."})
@@ -52,11 +54,16 @@ def counts(answer_ids):
     return {answer_id: (int(yes or 0), int(no or 0)) for answer_id, yes, no in rows}
 
 
-def summary(since):
-    """Feedback given since `since`: (yes, no, answers that got any), for the staff insights page."""
-    yes, no, answers = db.session.execute(
-        select(func.sum(case((AnswerFeedback.helpful.is_(True), 1), else_=0)),
-               func.sum(case((AnswerFeedback.helpful.is_(False), 1), else_=0)),
-               func.count(func.distinct(AnswerFeedback.answer_id)))
-        .where(AnswerFeedback.updated_at >= since)).one()
+def summary(since, until=None):
+    """Browsers' last answers given in [since, until): (yes, no, answers that got any), for staff figures.
+
+    Each is one browser's answer on one answer (a change of mind moves it, never adds one).
+    """
+    query = (select(func.sum(case((AnswerFeedback.helpful.is_(True), 1), else_=0)),
+                    func.sum(case((AnswerFeedback.helpful.is_(False), 1), else_=0)),
+                    func.count(func.distinct(AnswerFeedback.answer_id)))
+             .where(AnswerFeedback.updated_at >= since))
+    if until is not None:
+        query = query.where(AnswerFeedback.updated_at < until)
+    yes, no, answers = db.session.execute(query).one()
     return int(yes or 0), int(no or 0), int(answers or 0)

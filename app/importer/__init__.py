@@ -67,12 +67,15 @@ class _ProgressBars:
                    "leave it to `flask search catch-up`; auto rebuilds when that is faster (large imports).")
 @click.option("--report-json", type=click.Path(dir_okay=False, writable=True),
               help="Also write the report, with every skip reason and examples, to this JSON file.")
-def import_stackexchange(directory, site, batch_size, search, report_json):
+@click.option("--care-since", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]),
+              help="Let questions asked since this UTC date enter the care queue (by default no imported question "
+                   "ever does, and none sends a reminder).")
+def import_stackexchange(directory, site, batch_size, search, report_json, care_since):
     """Import a Stack Exchange data dump (Posts.xml and, when present, Users, Comments, Votes, PostLinks, Tags)."""
     progress = _ProgressBars()
     try:
         report = StackExchangeImport(directory, site=site, batch_size=batch_size, progress=progress,
-                                     search=search, now=utcnow()).run()
+                                     search=search, care_since=care_since, now=utcnow()).run()
     except DumpError as error:
         raise click.ClickException(str(error)) from None
     finally:

@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app import reputation, validation
 from app.auth.services import USERNAME_PATTERN
+from app.care.models import CareExemption
 from app.database import begin_write
 from app.exceptions import Conflict, NotFound, ValidationError
 from app.extensions import db
@@ -199,6 +200,8 @@ class ImportReport:
     skipped: dict = field(default_factory=dict)  # (file, reason) -> {"count": n, "examples": [...]}
     notes: list = field(default_factory=list)
     seconds: float = 0.0
+    care_exempt: int = 0  # imported questions the care queue leaves alone
+    care_eligible: int = 0  # imported questions asked since --care-since, which it may queue
 
     def skip(self, source, reason, example):
         """Count a skipped row under its reason, keeping the first few as examples."""
@@ -220,6 +223,7 @@ class ImportReport:
             "skipped": [{"file": source, "reason": reason, **entry}
                         for (source, reason), entry in sorted(self.skipped.items())],
             "notes": list(self.notes),
+            "care": {"exempt": self.care_exempt, "eligible": self.care_eligible},
             "seconds": round(self.seconds, 2),
         }
 
@@ -252,7 +256,8 @@ def _dialect_insert(table):
 class StackExchangeImport:
     """One run of an import of one dump directory into the current app's database."""
 
-    def __init__(self, directory, site=None, batch_size=BATCH_SIZE, progress=None, search="auto", *, now):
+    def __init__(self, directory, site=None, batch_size=BATCH_SIZE, progress=None, search="auto", care_since=None, *,
+                 now):
         self.directory = Path(directory)
         self.site = site_slug(site or self.directory.resolve().name)
         self.batch_size = batch_size
@@ -260,6 +265,8 @@ class StackExchangeImport:
         if search not in SEARCH_MODES:
             raise ValueError(f"search must be one of {', '.join(SEARCH_MODES)}")
         self.search = search
+        # Imported history never enters the care queue; questions asked from `care_since` on may (an opt-in).
+        self.care_since = care_since
         self._logged_changes = 0
         self.now = now  # also marks this run's mapping rows
         self.report = ImportReport(self.site)
@@ -300,6 +307,11 @@ class StackExchangeImport:
         if self._users_from_posts:
             self.report.notes.append(f"{self._users_from_posts:,} member(s) not in Users.xml were created from the "
                                      "display name on their posts, comments or votes.")
+        if self.report.care_exempt or self.report.care_eligible:
+            since = f" asked since {self.care_since:%Y-%m-%d %H:%M}" if self.care_since else ""
+            self.report.notes.append(
+                f"Care queue: {self.report.care_exempt:,} imported question(s) kept out (history sends nothing); "
+                f"{self.report.care_eligible:,}{since} may enter it.")
         corrected = reputation.recompute_all(now=self.now)
         self.report.notes.append(f"Reputation recomputed: {corrected:,} member(s) changed.")
         self._update_search_index()
@@ -572,8 +584,19 @@ class StackExchangeImport:
             "reason": f"Imported from Stack Exchange ({self.site})"}
             for (_, post), row, question_id in zip(fresh, rows_in, ids, strict=True)])
         self._log_search_changes(ids)
+        self._exempt_from_care([(question_id, post["created_at"]) for (_, post), question_id in zip(fresh, ids,
+                                                                                                  strict=True)])
         self._remember("question", [(external, local) for (external, _), local in zip(fresh, ids, strict=True)])
         self.report.created["question"] += len(ids)
+
+    def _exempt_from_care(self, asked):
+        """Keep imported questions out of the care queue (no items, no reminders), but those asked since care_since."""
+        rows = [{"question_id": question_id, "reason": f"imported from {self.site}", "created_at": self.now}
+                for question_id, created_at in asked if self.care_since is None or created_at < self.care_since]
+        if rows:
+            db.session.execute(insert(CareExemption), rows)
+        self.report.care_exempt += len(rows)
+        self.report.care_eligible += len(asked) - len(rows)
 
     def _log_search_changes(self, question_ids):
         """The search change log rows for these questions (the index applies them at the end)."""
@@ -620,7 +643,8 @@ class StackExchangeImport:
         authors = self._authors([(p["owner"], p["owner_name"], p["created_at"]) for _, p in kept])
         rows_in = [{"question_id": parents[str(p["parent"])], "author_id": authors[p["owner"]],
                     "body_source": p["body_source"], "body_html": p["body_html"], "score": p["score"],
-                    "created_at": p["created_at"], "edited_at": p["edited_at"]} for _, p in kept]
+                    "created_at": p["created_at"], "edited_at": p["edited_at"],
+                    "official": False} for _, p in kept]  # another site's staff are not this brand's
         ids = db.session.scalars(insert(Answer).returning(Answer.id, sort_by_parameter_order=True), rows_in).all()
         db.session.execute(insert(Revision), [{
             "answer_id": answer_id, "number": 1, "editor_id": row["author_id"], "created_at": row["created_at"],
@@ -734,7 +758,7 @@ class StackExchangeImport:
             question_id, answer_id, _ = posts[str(comment["post"])]
             rows_in.append({"question_id": question_id, "answer_id": answer_id, "author_id": authors[comment["owner"]],
                             "body": comment["text"], "body_html": render_comment(comment["text"]),
-                            "created_at": comment["created_at"]})
+                            "created_at": comment["created_at"], "official": False})
         ids = db.session.scalars(insert(Comment).returning(Comment.id, sort_by_parameter_order=True), rows_in).all()
         latest = {}
         for row in rows_in:

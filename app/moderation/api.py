@@ -2,7 +2,7 @@
 from flask import Blueprint, g, request
 
 from app import permissions
-from app.auth.bearer import token_required
+from app.auth.bearer import require_scope, token_required
 from app.clock import request_now
 from app.errors import json_error
 from app.exceptions import MalformedRequest, ValidationError
@@ -47,6 +47,7 @@ def _flag(post_type, post_id):
 @token_required
 def flag_question(post_id):
     """Flag a question."""
+    require_scope("write")
     return _flag("question", post_id)
 
 
@@ -54,6 +55,7 @@ def flag_question(post_id):
 @token_required
 def flag_answer(post_id):
     """Flag an answer."""
+    require_scope("write")
     return _flag("answer", post_id)
 
 
@@ -61,6 +63,7 @@ def flag_answer(post_id):
 @token_required
 def flag_comment(post_id):
     """Flag a comment."""
+    require_scope("write")
     return _flag("comment", post_id)
 
 
@@ -68,6 +71,7 @@ def flag_comment(post_id):
 @token_required
 def list_flags():
     """Flags for moderators and admins, newest first: ?status=open|agreed|disagreed|ignored&page=."""
+    require_scope("moderate")
     if not permissions.can_moderate(g.api_user, now=request_now()):
         return json_error(403, "forbidden", "Only moderators and admins see flags.")
     status = request.args.get("status") or None

@@ -156,8 +156,12 @@ def _trusted_flaggers(rule, now):
 
 
 def _never_hidden_by_flags(post):
-    """Staff posts and accepted answers: their flags wait for a moderator's decision, however many there are."""
-    if db.session.get(User, post.author_id).is_staff:
+    """Staff posts and accepted answers: their flags wait for a moderator's decision, however many there are.
+
+    An answer or comment is staff's when it was written as official; a question, when its author is staff.
+    """
+    if getattr(post, "official", False) or (isinstance(post, Question)
+                                            and db.session.get(User, post.author_id).is_staff):
         return True
     return isinstance(post, Answer) and db.session.get(Question, post.question_id).accepted_answer_id == post.id
 

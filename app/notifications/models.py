@@ -27,10 +27,20 @@ KINDS = {
     "message": "sent you a message",
     # A badge (app/badges.py) the member earned; the excerpt names it and what earned it.
     "badge": "awarded you a badge",
+    # Staff's own work in the care queue (app/care/alerts.py); they open the care item, not the thread.
+    "care_assigned": "assigned you a care item",
+    "care_handover": "handed you a care item",
+    "care_due_soon": "warns that a care item is about to breach its target",
+    "care_breached": "reports that a care item breached its target",
+    "care_complaint": "queued a new complaint for your team",
+    "care_reopened": "reopened a care item",
 }
+# The care queue's notices to staff: they lead to the care item.
+CARE_STAFF_KINDS = frozenset({"care_assigned", "care_handover", "care_due_soon", "care_breached", "care_complaint",
+                              "care_reopened"})
 # Kinds whose excerpt is a message written for the recipient; every other kind quotes the post it is about.
 MESSAGE_KINDS = frozenset({"moderation", "staff_accepted", "duplicate", "care_reminder", "care_followup",
-                           "tag_question", "badge"})
+                           "tag_question", "badge"}) | CARE_STAFF_KINDS
 # Kinds for the bell only, never emailed: a badge is news of the member's own doing, not a reason to write.
 IN_APP_ONLY_KINDS = frozenset({"badge"})
 # Who a notification is from when no member acted (the system or an anonymous moderator).

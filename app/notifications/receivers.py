@@ -59,7 +59,7 @@ def _on_answer_posted(sender, answer, question, *, now, **extra):
     for user in mentioned_users(answer.body_source):
         recipients.add(user, "mention")
     followers = services.follower_ids(question.id)
-    recipients.add_ids(followers, "staff_reply" if sender.is_staff else "followed_answer")
+    recipients.add_ids(followers, "staff_reply" if answer.official else "followed_answer")
     recipients.send(question, answer_id=answer.id, excerpt=answer.body_source)
 
 
@@ -71,7 +71,7 @@ def _on_comment_posted(sender, comment, question, answer=None, *, now, **extra):
     recipients.add(db.session.get(User, post_author_id), "comment")
     for user in mentioned_users(comment.body):
         recipients.add(user, "mention")
-    if sender.is_staff:
+    if comment.official:
         recipients.add_ids(services.follower_ids(question.id), "staff_reply")
     recipients.send(question, answer_id=answer.id if answer is not None else None, comment_id=comment.id,
                     excerpt=comment.body)

@@ -9,6 +9,7 @@ from app.extensions import csrf, db
 from app.forms import ActionForm
 from app.models import Question
 from app.notifications import bp, services, tag_follows
+from app.notifications.models import CARE_STAFF_KINDS
 from app.security import safe_next
 from app.urls import question_url
 from app.web import page_number
@@ -33,6 +34,8 @@ def open_notification(notification_id):
         raise NotFound("That notification does not exist.") from None
     if notification.conversation_id is not None:
         return redirect(url_for("messages.conversation", conversation_id=notification.conversation_id))
+    if notification.kind in CARE_STAFF_KINDS and notification.question_id is not None:
+        return redirect(url_for("care.item_of_question", question_id=notification.question_id))
     question = notification.question
     gone = question is not None and (question.is_deleted or getattr(question, "is_hidden", False))
     if question is None or (gone and question.author_id != current_user.id and not permissions.is_moderator(

@@ -137,8 +137,11 @@ def without_email():
 
 
 def notify(user, kind, actor=None, question=None, answer_id=None, comment_id=None, excerpt=None, mode=None, *,
-           now, conversation_id=None):
-    """Add a notification for `user` to the current transaction, and email it as they chose (`mode`, if known)."""
+           now, conversation_id=None, url=None):
+    """Add a notification for `user` to the current transaction, and email it as they chose (`mode`, if known).
+
+    `url` is where the email leads when that is not the post (a staff page).
+    """
     notification = Notification(user_id=user.id, kind=kind, actor_id=actor.id if actor else None,
                                 question_id=question.id if question else None, answer_id=answer_id,
                                 comment_id=comment_id, conversation_id=conversation_id, created_at=now,
@@ -154,7 +157,7 @@ def notify(user, kind, actor=None, question=None, answer_id=None, comment_id=Non
             user.email, f"{actor_name} {notification.verb}: {title}", "notification", user_id=user.id,
             unsubscribe_url=unsubscribe_url(user.id, now=now), topic=f"notification:{kind}", now=now,
             user=user, notification=notification, actor_name=actor_name, title=title,
-            url=(post_url(question, answer_id, comment_id) if question
+            url=url or (post_url(question, answer_id, comment_id) if question
                  else site_url_for("messages.conversation", conversation_id=conversation_id) if conversation_id
                  else site_url()),
             settings_url=site_url_for("account.notifications"),

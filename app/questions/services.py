@@ -281,7 +281,7 @@ def post_answer(author, question, body, *, now):
     holds.check_posting_limit(author, "answer", now=now)
     verdict = holds.screen(author, source)
     answer = Answer(question_id=question.id, author_id=author.id, body_source=source, body_html=html,
-                    created_at=now)
+                    created_at=now, official=permissions.is_staff(author))
     db.session.add(answer)
     db.session.flush()
     if verdict is None:
@@ -377,7 +377,7 @@ def add_comment(author, question, text, answer=None, *, now):
         raise PermissionDenied("Sign in to comment.")
     verdict = holds.screen(author, body)
     comment = Comment(question_id=question.id, answer_id=answer.id if answer else None, author_id=author.id,
-                      body=body, body_html=html, created_at=now)
+                      body=body, body_html=html, created_at=now, official=permissions.is_staff(author))
     db.session.add(comment)
     question.last_activity_at = now
     mark_changed(question.id, searchable=False)

@@ -82,11 +82,14 @@ def session_posted_a_question(session, *, now):
     db.session.commit()
 
 
-def deflected_count(since, *, now):
-    """Drafts since `since` that opened a suggestion and were not posted from their session within the window."""
-    return db.session.scalar(select(func.count()).select_from(AskDraft).where(
+def deflected_count(since, *, now, until=None):
+    """Drafts since `since` (and before `until`) that opened a suggestion and were not posted within the window."""
+    query = select(func.count()).select_from(AskDraft).where(
         AskDraft.opened_at >= since, AskDraft.opened_at <= now - ABANDONED_AFTER,
-        or_(AskDraft.posted_at.is_(None), AskDraft.posted_at > now)))
+        or_(AskDraft.posted_at.is_(None), AskDraft.posted_at > now))
+    if until is not None:
+        query = query.where(AskDraft.opened_at < until)
+    return db.session.scalar(query)
 
 
 def top_queries(since, kind="search", without_results=False, limit=20):

@@ -10,10 +10,15 @@ from app.models import NEVER_REUSE_IDS, User
 # Event names as deliveries carry them, with what admins read on the form.
 EVENTS = {
     "question.asked": "A question is asked",
+    "answer.posted": "An answer is posted",
     "answer.accepted": "An answer is accepted",
     "care_item.created": "A care item is created",
+    "care_item.status_changed": "A care item's status changes (withdrawn and back included)",
+    "care_item.assigned": "A care item's assignee changes",
+    "care_item.answered": "A thread in the care queue gets a new answer",
     "care_item.breached": "A care item breaches its SLA",
     "care_item.resolved": "A care item is resolved",
+    "care_item.reopened": "A resolved care item is reopened",
     "post.flagged": "A post is flagged",
 }
 PING = "ping"  # the admin page's "send test event"

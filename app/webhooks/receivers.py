@@ -1,4 +1,7 @@
-"""Turn community events (app/signals.py) into webhook deliveries, inside the transaction that caused them."""
+"""Turn community events (app/signals.py) into webhook deliveries, inside the transaction that caused them.
+
+The care queue's events are delivered by app/care/events.py, with the item as its API shows it.
+"""
 from datetime import datetime
 
 from sqlalchemy import inspect as sa_inspect
@@ -12,7 +15,8 @@ from app.webhooks import services, transport
 _PRIVATE_MARKS = ("hash", "secret", "token", "password", "email", "body_source", "body_html", "ip")
 
 
-def _actor(user):
+def actor_json(user):
+    """Who acted, as deliveries show it (None for the system or a visitor)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     return {"id": user.id, "username": user.username, "role": user.role}
@@ -36,6 +40,7 @@ def _answer(answer):
         "question_id": answer.question_id,
         "url": link("questions.answer_link", external=True, answer_id=answer.id),
         "author": {"id": answer.author_id, "username": answer.author.username},
+        "official": answer.official,
         "score": answer.score,
         "created_at": iso(answer.created_at),
     }
@@ -60,31 +65,21 @@ def _row(obj):
 
 
 def on_question_asked(sender, question, *, now, **extra):
-    services.enqueue_event("question.asked", {"question": _question(question), "actor": _actor(sender)}, now=now)
+    services.enqueue_event("question.asked", {"question": _question(question), "actor": actor_json(sender)}, now=now)
 
 
 def on_answer_accepted(sender, answer, question, *, now, **extra):
     services.enqueue_event("answer.accepted", {"question": _question(question), "answer": _answer(answer),
-                                               "actor": _actor(sender)}, now=now)
+                                               "actor": actor_json(sender)}, now=now)
 
 
-def _care(event):
-    def receiver(sender, item, *, now, **extra):
-        data = {"care_item": _row(item), "actor": _actor(sender)}
-        if extra.get("clock") is not None:
-            data["clock"] = str(extra["clock"])
-        services.enqueue_event(event, data, now=now)
-    receiver.__name__ = f"on_{event.replace('.', '_')}"
-    return receiver
-
-
-on_care_item_created = _care("care_item.created")
-on_care_item_breached = _care("care_item.breached")
-on_care_item_resolved = _care("care_item.resolved")
+def on_answer_posted(sender, answer, question, *, now, **extra):
+    services.enqueue_event("answer.posted", {"question": _question(question), "answer": _answer(answer),
+                                             "actor": actor_json(sender)}, now=now)
 
 
 def on_post_flagged(sender, flag, post, *, now, **extra):
-    services.enqueue_event("post.flagged", {"flag": _row(flag), "post": _row(post), "actor": _actor(sender)},
+    services.enqueue_event("post.flagged", {"flag": _row(flag), "post": _row(post), "actor": actor_json(sender)},
                            now=now)
 
 
@@ -92,8 +87,6 @@ def connect_receivers():
     """Connect the receivers and the outbox transport (idempotent: blinker keeps one connection per receiver)."""
     signals.question_asked.connect(on_question_asked)
     signals.answer_accepted.connect(on_answer_accepted)
-    signals.care_item_created.connect(on_care_item_created)
-    signals.care_item_breached.connect(on_care_item_breached)
-    signals.care_item_resolved.connect(on_care_item_resolved)
+    signals.answer_posted.connect(on_answer_posted)
     signals.post_flagged.connect(on_post_flagged)
     outbox.register_transport("webhook", transport.send)

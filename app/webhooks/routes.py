@@ -1,4 +1,4 @@
-"""Admin pages: register webhooks, see their deliveries, send a test event, delete them."""
+"""Admin pages: register webhooks, see their deliveries and send one again, send a test event, delete them."""
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -6,7 +6,7 @@ from wtforms import SelectChoice, SelectMultipleField, StringField, widgets
 
 from app import permissions
 from app.clock import request_now
-from app.exceptions import ValidationError
+from app.exceptions import Conflict, ValidationError
 from app.forms import ActionForm
 from app.web import show_errors
 from app.webhooks import bp, services, transport
@@ -65,6 +65,21 @@ def send_test(hook_id):
     if ActionForm().validate_on_submit():
         services.send_test(current_user, hook, now=request_now())
         flash("A test event is queued; its status shows below once it is sent.", "success")
+    return redirect(url_for("webhooks.show", hook_id=hook.id))
+
+
+@bp.post("/admin/webhooks/<id:hook_id>/deliveries/<id:message_id>/redeliver")
+def redeliver(hook_id, message_id):
+    """Queue a delivery again (same id, same signed body); its outcome shows in the list."""
+    hook = services.get_or_404(hook_id)
+    if ActionForm().validate_on_submit():
+        try:
+            message = services.redeliver(current_user, hook, message_id, now=request_now())
+        except Conflict as error:
+            flash(error.message, "error")
+        else:
+            flash(f"Delivery {message.payload['delivery_id']} is queued again; its status shows below once it is "
+                  "sent.", "success")
     return redirect(url_for("webhooks.show", hook_id=hook.id))
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app import audit, outbox, permissions, settings
 from app.database import begin_write
-from app.exceptions import NotFound, PermissionDenied, ValidationError
+from app.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
 from app.extensions import db
 from app.formatting import iso
 from app.outbox import OutboxMessage
@@ -127,6 +127,39 @@ def send_test(actor, hook, *, now):
     begin_write(db.session)
     message = _enqueue(hook, PING, {"message": "A test delivery from the admin page.",
                                     "webhook_id": hook.id}, now)
+    db.session.commit()
+    return message
+
+
+def redeliver(actor, hook, message_id, *, now):
+    """Queue one of the hook's deliveries again, the same signed body with the same id (audited).
+
+    A new outbox row rather than a reset of the old one: the old row stays the record of how its
+    attempts went (an admin sees both), the new one gets the full round of retries, and a worker
+    that is sending the old row at this moment cannot overwrite the new attempt's state. Receivers
+    see the same `webhook-id` and body with a fresh timestamp, so they can drop a duplicate.
+    Conflict while the delivery (or an earlier redelivery of it) is still being tried.
+    """
+    _require_admin(actor)
+    if hook.deleted_at is not None:
+        raise NotFound("That webhook is deleted.")
+    begin_write(db.session)
+    original = db.session.get(OutboxMessage, message_id)
+    if original is None or original.kind != "webhook" or original.topic != hook.topic:
+        db.session.rollback()
+        raise NotFound("That webhook has no such delivery.")
+    delivery_id = original.payload.get("delivery_id")
+    in_flight = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.topic == hook.topic, OutboxMessage.delivered_at.is_(None), OutboxMessage.failed_at.is_(None)))
+    if any(message.payload.get("delivery_id") == delivery_id for message in in_flight):
+        db.session.rollback()
+        raise Conflict("This delivery is still being tried: wait until it is delivered or has failed.")
+    payload = {key: original.payload[key] for key in ("webhook_id", "delivery_id", "event", "body")}
+    message = outbox.enqueue("webhook", {**payload, "redelivery_of": original.id}, topic=hook.topic, now=now)
+    db.session.flush()
+    audit.record(actor, "webhook.redeliver", "webhook", hook.id, f"delivery {delivery_id} sent again",
+                 before={"message_id": original.id, "state": delivery_state(original)},
+                 after={"message_id": message.id, "delivery_id": delivery_id}, now=now)
     db.session.commit()
     return message
 

@@ -91,7 +91,36 @@ def test_a_visitor_presses_i_have_this_problem_too_once(live_server, page):
         question_id = question.id
         db.session.remove()
     page.goto(f"/questions/{question_id}")
+    expect(page.locator("[data-same-count]")).to_be_hidden()
+    page.evaluate("window.__samePage = true")
+    # The first press brings no visitor cookie and counts nothing; the script presses once more with it.
     page.get_by_role("button", name="I have this problem too").click()
     expect(page.locator("[data-same-count]")).to_have_text("1 person has this problem")
+    expect(page.locator("[data-same-problem-status]")).to_have_text(
+        "Thanks: staff see how many people have this problem.")
+    assert page.evaluate("window.__samePage") is True  # sent by script, without leaving the page
+    page.reload()
     page.get_by_role("button", name="I have this problem too").click()
+    expect(page.locator("[data-same-problem-status]")).to_have_text("You are already counted for this problem.")
     expect(page.locator("[data-same-count]")).to_have_text("1 person has this problem")
+
+
+def test_without_script_a_visitor_is_told_to_press_once_more(live_server, browser):
+    token = uuid.uuid4().hex[:8]
+    with live_server.app.app_context():
+        from app.questions import services as threads
+
+        asker = accounts.register(f"asker{token}", f"asker{token}@example.com", PASSWORD, now=utcnow())
+        question_id = threads.ask_question(asker, f"Charging case blinks red ({token})",
+                                           "It started right after the update.", ["x200-case"], now=utcnow()).id
+        db.session.remove()
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"/questions/{question_id}")
+        page.get_by_role("button", name="I have this problem too").click()
+        expect(page.get_by_role("heading", name="Not counted yet: press once more")).to_be_visible()
+        page.get_by_role("button", name="I have this problem too").click()
+        expect(page.locator("[data-same-count]")).to_have_text("1 person has this problem")
+    finally:
+        context.close()

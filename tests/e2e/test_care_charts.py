@@ -78,7 +78,8 @@ def test_the_dashboard_draws_every_chart_without_console_errors_or_csp_violation
     # The numbers stay on the page as tables next to the charts.
     expect(agent.locator("section", has=agent.get_by_role("heading", name="Agent load")).locator("table")) \
         .to_contain_text(agent_name)
-    expect(agent.locator("table", has=agent.get_by_text("Said it solved their problem"))).to_contain_text("100%")
+    expect(agent.locator("tr[data-satisfaction]")).to_contain_text("100%")
+    expect(agent.locator(f'#agent-figures tr[data-agent="{agent_name}"]')).to_contain_text("100%")
     assert agent.evaluate("window.__cspViolations") == []
     assert console_errors == []
 

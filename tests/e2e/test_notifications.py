@@ -64,6 +64,9 @@ def test_the_bell_leads_to_the_answer_and_settings_are_kept(live_server, new_pag
     # An API token: shown once, then revoked.
     asker.get_by_role("link", name="API tokens").click()
     asker.get_by_label("Token name", exact=True).fill("Home automation")
+    asker.get_by_role("button", name="Create token").click()  # no scope chosen: refused, the name kept
+    expect(asker.get_by_label("Token name", exact=True)).to_have_value("Home automation")
+    asker.get_by_role("checkbox", name=re.compile(r"Ask, answer, vote")).check()
     asker.get_by_role("button", name="Create token").click()
     expect(asker.locator("[data-new-token]")).to_have_text(re.compile(r"^pd_"))
     row = asker.locator("tr", has_text="Home automation")

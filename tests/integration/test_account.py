@@ -178,7 +178,7 @@ def test_the_following_page_lists_and_unfollows(client, sign_in, make, member):
 
 def test_create_use_list_and_revoke_a_token(client, sign_in, member):
     sign_in(member)
-    response = client.post("/account/tokens", data={"name": "Helpdesk sync"})
+    response = client.post("/account/tokens", data={"name": "Helpdesk sync", "scopes": ["write"], "days": "30"})
     assert response.status_code == 201
     page = response.get_data(as_text=True)
     token = re.search(r"<code data-new-token>(pd_[^<]+)</code>", page).group(1)
@@ -222,9 +222,9 @@ def test_members_cannot_revoke_each_others_tokens(client, sign_in, make, member)
 
 def test_live_tokens_are_capped(member):
     for number in range(services.MAX_LIVE_TOKENS):
-        services.create_token(member, f"t{number}", now=utcnow())
+        services.create_token(member, f"t{number}", ["read"], 7, now=utcnow())
     with pytest.raises(Exception, match="revoke one"):
-        services.create_token(member, "one too many", now=utcnow())
+        services.create_token(member, "one too many", ["read"], 7, now=utcnow())
 
 
 # Deleting the account ----------------------------------------------------------------------
@@ -246,7 +246,7 @@ def test_deleting_the_account_anonymises_it_and_keeps_the_posts(app, client, sig
     assert user.username == f"deleted-user-{user.id}" and user.email == f"deleted-user-{user.id}@deleted.invalid"
     assert not user.check_password(PASSWORD) and not user.check_password("!")
     assert accounts.authenticate("pat", PASSWORD) is None and accounts.authenticate(user.username, "!") is None
-    assert accounts.user_for_token(token) is None
+    assert accounts.api_token_for(token, now=utcnow())[0] is None
     for model in (Follow, Notification):
         assert db.session.scalar(select(model).where(model.user_id == user.id)) is None
     assert notifications.email_mode(user.id) == "immediate"  # the row is gone; nothing is sent to .invalid anyway

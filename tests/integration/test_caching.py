@@ -54,7 +54,7 @@ def test_a_response_that_sets_a_cookie_is_never_public(app, client, make):
     question = make.question()
     answer = make.answer(question)
     response = client.post(f"/answers/{answer.id}/helpful", data={"helpful": "yes"})
-    assert "pd_browser=" in response.headers["Set-Cookie"]
+    assert "pd_visitor=" in response.headers["Set-Cookie"]
     assert response.headers["Cache-Control"] == "private, no-store" and "ETag" not in response.headers
     app.config["WTF_CSRF_ENABLED"] = True  # as in production: the form's token goes into the session
     sign_in_page = client.get("/sign-in")

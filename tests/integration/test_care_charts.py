@@ -143,5 +143,6 @@ def test_a_week_nobody_rated_has_no_satisfaction_share(client, make, sign_in, wo
         .get_data(as_text=True)
     assert _chart_data(page)["satisfaction"] == {"labels": ["2026-10-05", "2026-10-12"], "rated": [1, 0],
                                                  "percent": [100.0, None]}
-    row = '<tr data-satisfaction="2026-10-12"><th scope="row">2026-10-12</th><td>0</td><td>0</td><td>—</td></tr>'
+    row = ('<tr data-satisfaction="2026-10-12"><th scope="row">2026-10-12</th><td>0</td><td>0</td><td>—</td>'
+           '<td>—</td></tr>')
     assert row in page

@@ -86,7 +86,8 @@ def test_care_figures(world):
     assert figures["compliance"]["team"] == [("customer care", 0, 2, 0.0), ("technical support", 2, 3, 2 / 3)]
     assert figures["breaches_week"] == 1
     assert figures["open_by_status"][0] == ("New", 1) and figures["open_by_assignee"] == [("unassigned", 1)]
-    assert figures["satisfaction"] == {"rated": 1, "yes": 1, "share": 1.0}
+    assert figures["satisfaction"] == {"rated": 1, "satisfied": 1, "yes": 1, "share": 1.0, "scored": 0,
+                                       "average": None}
     assert figures["complaints"] == 1
     assert figures["weekly"] == [{"week": T0.date(), "complaints": 1, "item_count": 3, "sentiment": 0.0}]
     assert [(user.username, accepted, votes) for user, accepted, votes in figures["helpers"]] == [("helper", 1, 1)]

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from app import background, create_app, signals
+from app import background, create_app, signals, visitors
 from app.audit import AuditEntry
 from app.care import queries, services, sweep
 from app.care.models import CareItem, CareReason, CareReminder
@@ -80,7 +80,19 @@ def test_same_problem_counts_once_per_member_and_browser_and_queues_at_the_thres
     sweep.run(question.created_at + timedelta(minutes=2))
     assert _item(question).reason_kinds == ["same_problem"]
     stored = db.session.execute(select(services.SameProblem.browser_hash)).scalars().all()
-    assert "another-browser-123456789" not in stored and services.browser_hash("another-browser-123456789") in stored
+    assert "another-browser-123456789" not in stored and visitors.digest("another-browser-123456789") in stored
+    # A visitor without a stable token (None) is never counted: the question is only checked.
+    assert services.press_same_problem(visitor, question, None, now=utcnow()) == (3, False)
+
+
+def test_a_visitor_without_a_token_is_checked_but_not_counted(make):
+    question = make.question()
+    visitor = SimpleNamespace(is_authenticated=False)
+    assert [services.press_same_problem(visitor, question, None, now=utcnow()) for _ in range(46)] == [(0, False)] * 46
+    assert db.session.scalar(select(db.func.count()).select_from(services.SameProblem)) == 0
+    threads.accept_answer(question.author, make.answer(question), now=utcnow())
+    with pytest.raises(Conflict):
+        services.press_same_problem(visitor, question, None, now=utcnow())
 
 
 def test_a_staff_flag_queues_the_thread_in_the_flag_transaction(make):

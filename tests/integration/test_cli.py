@@ -39,7 +39,8 @@ def test_users_token_prints_a_working_token(runner, make, client):
     result = runner.invoke(args=["users", "token", "integrator", "--name", "crm"])
     token = result.output.strip()
     assert result.exit_code == 0 and token.startswith("pd_")
-    assert accounts.user_for_token(token).username == "integrator"
+    api_token, _problem = accounts.api_token_for(token, now=utcnow())
+    assert api_token.user.username == "integrator" and api_token.scope_names == ("read", "write")
     response = client.post("/api/v1/questions", headers={"Authorization": f"Bearer {token}"},
                            json={"title": "Posted from the command line token", "body": "A body that is long enough.",
                                  "tags": ["cli"]})

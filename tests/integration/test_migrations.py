@@ -1,4 +1,5 @@
 """The migrations build exactly the schema the models describe, and can be undone."""
+import re
 import warnings
 
 from alembic.autogenerate import compare_metadata
@@ -28,7 +29,8 @@ def test_upgrade_matches_the_models_and_downgrade_undoes_it(fresh_database_url, 
         # Ids are never reused (a stale search document would point at another post):
         # no migration may rebuild a table without AUTOINCREMENT.
         for table in ("users", "questions", "answers", "comments", "search_changes"):
-            assert dialect != "sqlite" or any(f"CREATE TABLE {table} " in sql and "AUTOINCREMENT" in sql
+            # A table a batch migration rebuilt is stored with its name quoted.
+            assert dialect != "sqlite" or any(re.match(rf'CREATE TABLE "?{table}"? ', sql) and "AUTOINCREMENT" in sql
                                               for sql in tables_sql), table
         downgrade(directory=directory, revision="base")
         with db.engine.connect() as connection:

@@ -13,7 +13,6 @@ import uuid
 from datetime import timedelta
 
 import pytest
-import redis
 from sqlalchemy import select
 
 from app import create_app
@@ -112,19 +111,6 @@ def test_opened_suggestion_reports_are_limited(limited_app, make):
     page = client.get("/questions/ask").get_data(as_text=True)
     token = re.search(r'<input[^>]*name="draft"[^>]*value="([0-9a-f]*)"', page).group(1)
     assert client.post("/api/v1/suggest/opened", json={"draft": token, "question_id": question.id}).status_code == 429
-
-
-@pytest.fixture
-def redis_url():
-    """TEST_REDIS_URL, checked: set but unreachable is a failure, never a skip."""
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        pytest.fail(f"TEST_REDIS_URL={REDIS_URL} is set but Redis does not answer: {error}")
-    finally:
-        client.close()
-    return REDIS_URL
 
 
 def _free_port():

@@ -210,11 +210,15 @@ def test_other_features_writes_are_refused_too_but_account_settings_work(client,
     assert client.post("/sign-out").status_code == 302
 
 
-def test_a_suspended_staff_members_api_writes_are_refused(client, make):
-    agent = make.user(role="agent")
+def test_a_suspended_staff_members_tokens_stop_working_until_the_suspension_ends(client, make):
+    agent, admin = make.user(role="agent"), make.user(role="admin")
     headers = bearer(agent)
-    services.suspend(make.user(role="admin"), agent, utcnow() + timedelta(days=1), "under review", now=utcnow())
+    services.suspend(admin, agent, utcnow() + timedelta(days=1), "under review", now=utcnow())
     question = make.question()
     response = client.post("/api/v1/care/items", json={"question_id": question.id, "note": "look"}, headers=headers)
     assert response.status_code == 403 and "under review" in response.json["error"]["message"]
+    # Reads too: a token is the member acting, and a suspended member's program waits with them.
+    response = client.get("/api/v1/care/items", headers=headers)
+    assert response.status_code == 403 and "under review" in response.json["error"]["message"]
+    services.lift_suspension(admin, agent, now=utcnow())
     assert client.get("/api/v1/care/items", headers=headers).status_code == 200

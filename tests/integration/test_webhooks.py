@@ -2,10 +2,8 @@
 import hashlib
 import hmac
 import json
-import threading
 import time
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import standardwebhooks
@@ -22,50 +20,9 @@ from app.questions import services as questions
 from app.webhooks import services, transport
 from app.webhooks.models import Webhook
 from tests import corpora
+from tests.webhook_receiver import Receiver
 
 pytestmark = pytest.mark.time_sensitive  # run again under a shifted clock (make test)
-
-
-class Receiver:
-    """A real HTTP server on 127.0.0.1 that records every request and answers with `status`."""
-
-    def __init__(self):
-        self.requests, self.status = [], 204
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - the http.server API
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                receiver.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
-                self.send_response(receiver.status)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/peerdesk?source=test"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
-
-
-@pytest.fixture
-def receiver(app):
-    """A local receiver, with private addresses allowed as an admin would for an in-network receiver."""
-    app.config["WEBHOOKS_ALLOW_PRIVATE_ADDRESSES"] = True
-    server = Receiver()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def admin(make):
-    return make.user("hookadmin", role="admin")
 
 
 def verify(secret, request):
@@ -233,7 +190,11 @@ def test_care_and_flag_events_are_delivered(receiver, admin, make):
     events = [json.loads(request["body"]) for request in receiver.requests]
     assert all(verify(hook.secret, request) for request in receiver.requests)
     by_event = {body["event"]: body["data"] for body in events}
-    assert by_event["care_item.created"]["care_item"]["question_id"] == question.id
+    created = by_event["care_item.created"]["care_item"]
+    # The item as the care API shows it: the question's title and URL, the reasons and the due times.
+    assert created["question"]["id"] == question.id and created["question"]["title"] == question.title
+    assert created["question"]["url"].startswith("http") and created["reasons"][0]["kind"] == "manual"
+    assert created["clocks"]["first_response"]["due_at"] and created["status"] == "new"
     assert by_event["care_item.resolved"]["care_item"]["id"] == item.id
     flagged = by_event["post.flagged"]
     assert flagged["post"]["id"] == answer.id and flagged["flag"]["reason"] == "spam"

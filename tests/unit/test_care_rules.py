@@ -87,7 +87,9 @@ def test_priority_rises_with_waiting_category_unhappiness_and_same_problem():
 
 def item(**overrides):
     values = {"created_at": ASKED, "opened_at": ASKED, "first_response_at": None, "waiting_since": None,
-              "paused_seconds": 0, "resolved_at": None, "status": "new", "category": "question"}
+              "paused_seconds": 0, "resolved_at": None, "status": "new", "category": "question",
+              "first_response_closed_at": None, "first_response_paused_seconds": 0, "reopened_count": 0,
+              "team": "technical support"}
     return SimpleNamespace(**{**values, **overrides})
 
 
