@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test lint suite suite-shifted system-packages requirements
+.PHONY: run test lint suite suite-shifted system-packages requirements messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,22 +42,47 @@ requirements: $(PIP_TOOLS_VENV)/bin/pip-compile
 	$(PIP_COMPILE) --output-file=requirements.txt requirements.in
 	$(PIP_COMPILE) --output-file=requirements-dev.txt requirements-dev.in
 
-run: $(VENV)/.runtime
+# The translation catalogs (app/translations/<locale>/LC_MESSAGES/messages.po) are the source; their compiled
+# .mo files are built here, never committed (git-ignored), so a fresh clone's `make run` and `make test` build them.
+# `make messages` extracts every marked string (babel.cfg) into messages.pot and updates each catalog with it:
+# then translate the new or fuzzy entries in each .po (tests/unit/test_catalogs.py fails until none is missing).
+# A new language: $(BIN)/pybabel init -i app/translations/messages.pot -d app/translations -l <code>,
+# then add it to LOCALES in app/i18n.py.
+TRANSLATIONS := app/translations
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(VENV)/.runtime
+	$(BIN)/pybabel -q compile -l $* -i $< -o $@
+
+messages: $(VENV)/.runtime
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_ngettext:1,2 --no-location --sort-output --width=120 \
+	    --project=Peerdesk --msgid-bugs-address= -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --width=120 --ignore-obsolete
+	$(MAKE) --no-print-directory $(MO_FILES)
+
+run: $(VENV)/.runtime $(MO_FILES)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty
 	$(BIN)/flask search catch-up
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # Debian's packages the tests need: Chromium for the browser tests (Playwright cannot download its own
-# browser here) and libfaketime for the runs with the clock moved.
+# browser here), npm for axe-core, and libfaketime for the runs with the clock moved.
 system-packages:
 	@missing=; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v faketime >/dev/null 2>&1 || missing="$$missing faketime"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null; \
 	fi
+
+# axe-core, which the browser tests inject into every page type (tests/e2e/axe.py): the exact version
+# in package-lock.json, into node_modules/ (git-ignored); --ignore-scripts: no install scripts run.
+node_modules/.package-lock.json: package.json package-lock.json | system-packages
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
@@ -66,14 +91,14 @@ lint: $(VENV)/.dev
 PYTEST := $(BIN)/python -m pytest -n 2 -q --durations=15
 
 # The whole suite: unit, integration and browser tests (on PostgreSQL when TEST_POSTGRES_URL is set).
-suite: $(VENV)/.dev system-packages
+suite: $(VENV)/.dev system-packages node_modules/.package-lock.json $(MO_FILES)
 	$(PYTEST)
 
 # The rules that depend on dates again, with the machine's clock 40 and 400 days ahead:
 # a date bomb fails the day it is written, not weeks later. Only the wall clock moves: with a
 # faked monotonic clock every timed wait in a thread (Event.wait(0.5)) would sleep 400 days.
 # tests/faketime/sitecustomize.py mends time.sleep for libfaketime in every Python process.
-suite-shifted: $(VENV)/.dev system-packages
+suite-shifted: $(VENV)/.dev system-packages $(MO_FILES)
 	@for shift in +40d +400d; do \
 	  echo "== the clock moved $$shift: unit and time-sensitive integration tests"; \
 	  PYTHONPATH=tests/faketime FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "$$shift" \

@@ -6,7 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import REPO_ROOT, load_config
-from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 # Every feature exposes init_app(app): its blueprints, signal receivers, request hooks, template
 # helpers, commands. They are wired in this order, which is also the order of their request hooks:
@@ -17,6 +17,7 @@ FEATURES = (
     "app.errors",          # HTML error pages for browsers, the JSON error shape for the API
     "app.security",        # security headers and cookie hardening on every response
     "app.http_caching",    # validators on public pages, no-store on private ones, compression
+    "app.brand",           # the community's name, logo, colours and contact: brand() for pages and emails
     "app.auth",            # sign-in, sessions
     "app.questions",       # threads: questions, answers, comments, votes, acceptance
     "app.moderation",      # flags, the review queue, suspensions (its guard refuses a suspended member's writes)
@@ -62,7 +63,7 @@ def register_extensions(app):
     """Bind the unbound extensions to this app, and the URL converter every feature's routes use."""
     # Importing `database` installs the SQLite and session hooks; audit, outbox and settings tables
     # belong to the metadata that migrations compare with.
-    from app import audit, database, outbox, settings  # noqa: F401
+    from app import audit, database, i18n, outbox, settings  # noqa: F401
     from app.web import IdConverter
 
     db.init_app(app)
@@ -70,6 +71,7 @@ def register_extensions(app):
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    i18n.init_app(app, babel)  # the locale and time zone of each request, the catalogs in app/translations
     app.url_map.converters["id"] = IdConverter
 
 

@@ -1,5 +1,7 @@
-"""Error handling: HTML pages for browsers, one JSON shape for the API."""
+"""Error handling: HTML pages for browsers, one JSON shape for the API, both in the reader's language."""
 from flask import render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -17,20 +19,42 @@ def json_error(status, code, message, **extra):
     return {"error": {"code": code, "message": message, **extra}}, status
 
 
+# Werkzeug's own descriptions are English and technical: an error raised without a message of its own
+# gets one of these instead, from the catalogs. The machine-readable `code` never changes with the language.
+STANDARD_MESSAGES = {
+    400: _l("The request could not be understood. Check what you sent and try again."),
+    401: _l("Sign in or send a valid token to continue."),
+    403: _l("You do not have permission to do that."),
+    404: _l("There is nothing at this address. The link may be old, or what it showed was removed."),
+    405: _l("This address does not accept that kind of request."),
+    413: _l("What you sent is too large."),
+    415: _l("This address does not accept that kind of content."),
+    429: _l("Too many requests. Wait a moment and try again."),
+}
+
+
 def _http_code(error):
     return (error.name or "error").lower().replace(" ", "_").replace("'", "")
 
 
+def _http_message(error):
+    """The error's own message when whoever raised it gave one, else the standard one for its status."""
+    if error.description and error.description != type(error).description:
+        return error.description
+    return str(STANDARD_MESSAGES.get(error.code, error.description or ""))
+
+
 def handle_http_error(error):
     """404, 405, 413, 429... as a page or as JSON."""
+    message = _http_message(error)
     if wants_json():
-        return json_error(error.code, _http_code(error), error.description)
-    return render_template("errors/error.html", status=error.code, message=error.description), error.code
+        return json_error(error.code, _http_code(error), message)
+    return render_template("errors/error.html", status=error.code, message=message), error.code
 
 
 def handle_csrf_error(error):
     """An expired or missing form token: explain instead of a bare 400."""
-    message = "Your form expired or was sent from another site. Reload the page and try again."
+    message = _("Your form expired or was sent from another site. Reload the page and try again.")
     if wants_json():
         return json_error(400, "csrf_failed", message)
     return render_template("errors/error.html", status=400, message=message), 400
@@ -48,7 +72,7 @@ def handle_domain_error(error):
 def handle_server_error(error):
     """Roll the session back so the next request starts clean; never leak details."""
     db.session.rollback()
-    message = "Something went wrong on our side. It has been logged."
+    message = _("Something went wrong on our side. It has been logged.")
     if wants_json():
         return json_error(500, "server_error", message)
     return render_template("errors/error.html", status=500, message=message), 500

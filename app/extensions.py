@@ -1,4 +1,5 @@
 """Flask extensions, created unbound here and initialised in create_app()."""
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -21,3 +22,4 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+babel = Babel()  # its locale and time zone selectors are app/i18n.py's

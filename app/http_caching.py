@@ -6,6 +6,9 @@
   that change rarely (feeds, sitemaps) say how long they may be reused with `cache_for()`.
 - Everything else, above all a signed-in member's page or a response that sets a cookie,
   is `private, no-store`: a shared cache must never hand one person's page to another.
+- A page is in the reader's language, which for a visitor follows Accept-Language (app/i18n.py):
+  every public response but a static file says `Vary: Accept-Language`, so a shared cache keeps one
+  copy per language and never hands a French visitor the English page (ETags differ by body anyway).
 - Static files carry a content hash in their URL (`?v=`), so they can be cached for a year
   (`immutable`) and a new deploy still reaches every browser at once.
 - Flask-Compress compresses responses (zstd, brotli, gzip). It runs after our hook: it
@@ -73,6 +76,7 @@ def cache_headers(response):
         return response
     seconds = g.get("cache_seconds")
     response.headers["Cache-Control"] = f"public, max-age={seconds}" if seconds else "public, no-cache"
+    response.vary.add("Accept-Language")
     if g.get("last_modified") is not None:
         response.last_modified = g.last_modified
     if not response.is_streamed and response.get_etag()[0] is None:

@@ -3,8 +3,8 @@
 Settings come from the environment (or the app config, as tests do): SMTP_HOST, SMTP_PORT,
 SMTP_USE_TLS (TLS from the first byte, usually port 465), SMTP_STARTTLS (upgrade a plain
 connection, usually port 587), SMTP_CA_FILE (a private CA to trust), SMTP_USERNAME,
-SMTP_PASSWORD, MAIL_FROM and SITE_URL (the
-address links in emails point to). Without SMTP_HOST nothing is sent: each message is
+SMTP_PASSWORD, MAIL_FROM (a bare address gets the community's name, app/brand.py) and SITE_URL
+(the address links in emails point to). Without SMTP_HOST nothing is sent: each message is
 written to the log and its outbox row is closed with a status that says so.
 """
 import email.policy
@@ -17,12 +17,12 @@ from email.utils import formataddr, make_msgid, parseaddr
 from flask import current_app, render_template
 from sqlalchemy import select
 
-from app import outbox
+from app import brand, outbox
 from app.extensions import db
 from app.models import User
 from app.urls import site_url
 
-DEFAULT_MAIL_FROM = "Lumen Community <no-reply@localhost>"
+DEFAULT_MAIL_ADDRESS = "no-reply@localhost"
 SMTP_TIMEOUT_SECONDS = 30
 NOT_SENT_STATUS = "not sent: SMTP_HOST is not configured; the message was written to the log"
 # Addresses under the reserved .invalid domain (deleted accounts) never receive mail.
@@ -70,10 +70,16 @@ def enqueue_email(to, subject, template, *, now, user_id=None, unsubscribe_url=N
     return outbox.enqueue("email", payload, topic=topic[:100], now=now)
 
 
+def default_sender():
+    """The From header: MAIL_FROM, named after the community when it names no one (a bare address or none)."""
+    name, address = parseaddr(str(_setting("MAIL_FROM") or DEFAULT_MAIL_ADDRESS))
+    return formataddr((name or _one_line(brand.current().name, 100), address or DEFAULT_MAIL_ADDRESS))
+
+
 def build_message(payload, mail_from=None):
     """The EmailMessage for an outbox payload."""
     message = EmailMessage(policy=MAIL_POLICY)
-    sender = mail_from or str(_setting("MAIL_FROM", DEFAULT_MAIL_FROM))
+    sender = mail_from or default_sender()
     message["From"] = sender
     message["To"] = payload["to"]
     message["Subject"] = _one_line(payload["subject"])

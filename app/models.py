@@ -54,6 +54,10 @@ class User(UserMixin, db.Model):
     suspension_reason: Mapped[str | None] = mapped_column(String(500))
     # Set when the member opened the link sent to their address: until then they neither flag nor post links.
     email_verified_at: Mapped[datetime | None]
+    # The member's language (a shipped locale: "fr") and time zone ("Europe/Paris"); None follows the
+    # browser's Accept-Language and the community's zone (app/i18n.py).
+    locale: Mapped[str | None] = mapped_column(String(16))
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
     def set_password(self, password):
         """Hash and store a new password (scrypt unless PASSWORD_HASH_METHOD says otherwise)."""

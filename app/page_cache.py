@@ -6,6 +6,8 @@ from collections import OrderedDict
 from flask import current_app, session
 from flask_login import current_user
 
+from app.i18n import visitor_variant
+
 
 class PageCache:
     """Least-recently-used pages, each kept at most `seconds`; one per worker process.
@@ -37,12 +39,32 @@ class PageCache:
                 self._pages.popitem(last=False)
 
 
+class LanguageShelf:
+    """The pages of one language in the page cache: the view's keys, never another language's page.
+
+    A visitor's language is what their Accept-Language negotiates among the shipped catalogs, or the
+    community's default when it names none ("" here): the default itself is not in the key, so for at most
+    PAGE_CACHE_SECONDS after an admin changes it, header-less visitors may still get the old default's page.
+    """
+
+    def __init__(self, cache, variant):
+        self.cache, self.variant = cache, variant
+
+    def get(self, key):
+        """The cached page for `key` in this language, if fresh."""
+        return self.cache.get((self.variant, key))
+
+    def put(self, key, page):
+        """Keep a page rendered in this language."""
+        self.cache.put((self.variant, key), page)
+
+
 def for_visitors():
-    """The app's page cache when this request may use it (a visitor with nothing pending), else None."""
+    """The page cache's shelf of this request's language, if it may use it (a visitor, nothing pending); else None."""
     seconds = current_app.config["PAGE_CACHE_SECONDS"]
     if not seconds or current_user.is_authenticated or "_flashes" in session:
         return None
     caches = current_app.extensions
     if "peerdesk_page_cache" not in caches:
         caches["peerdesk_page_cache"] = PageCache(seconds, current_app.config["PAGE_CACHE_SIZE"])
-    return caches["peerdesk_page_cache"]
+    return LanguageShelf(caches["peerdesk_page_cache"], visitor_variant())

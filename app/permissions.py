@@ -21,6 +21,11 @@ def _signed_in(user):
     return user is not None and user.is_authenticated
 
 
+def is_asker(user, question):
+    """Whether `user` asked `question`: the asker's problem counts already, they never press "I have it too"."""
+    return _signed_in(user) and user.id == question.author_id
+
+
 def is_suspended(user, *, now):
     """A signed-in member whose suspension is running at `now`: they read, but every write is refused."""
     until = getattr(user, "suspended_until", None) if _signed_in(user) else None

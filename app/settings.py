@@ -32,6 +32,7 @@ from app.validation import clean_text
 # The heading of each feature's settings, in the order of the settings page; a feature missing here still gets a
 # group, headed by its package name, after these.
 GROUP_HEADINGS = {
+    "brand": "Your brand",
     "care": "Care queue",
     "moderation": "Moderation and holds",
     "search": "Search",

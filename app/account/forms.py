@@ -1,4 +1,5 @@
 """Account settings forms. Rules live in app.account.services; these carry CSRF and the fields."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
@@ -31,6 +32,13 @@ class NotificationSettingsForm(FlaskForm):
     email_mode = RadioField("Email me about notifications",
                             choices=[SelectChoice(mode, label) for mode, label in EMAIL_MODES.items()],
                             validators=[DataRequired("Choose how often.")])
+
+
+class LanguageForm(FlaskForm):
+    """The member's language and time zone; the view offers the choices, the service checks them."""
+
+    locale = SelectField(_l("Language"), choices=[], validate_choice=False)
+    time_zone = SelectField(_l("Time zone"), choices=[], validate_choice=False)
 
 
 class TokenForm(FlaskForm):

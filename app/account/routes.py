@@ -1,13 +1,17 @@
 """Account settings pages under /account, and password reset by email."""
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh as refresh_locale
 from flask_login import current_user, login_required, logout_user
 from wtforms import SelectChoice
 
+from app import i18n
 from app.account import bp, services
 from app.account.forms import (
     ConfirmForm,
     DeleteAccountForm,
     EmailChangeForm,
+    LanguageForm,
     NotificationSettingsForm,
     PasswordResetForm,
     PasswordResetRequestForm,
@@ -36,7 +40,8 @@ def settings():
     return render_template("account/settings.html", action_form=ActionForm(),
                            email_mode=notification_services.email_mode(current_user.id),
                            email_modes=EMAIL_MODES,
-                           token_count=len(services.live_tokens(current_user)))
+                           token_count=len(services.live_tokens(current_user)),
+                           languages=i18n.LOCALES, community_time_zone=i18n.community_time_zone())
 
 
 # Email -----------------------------------------------------------------------------------
@@ -107,6 +112,39 @@ def resend_verification():
         else:
             flash(f"We sent a new verification link to {current_user.email}.", "success")
     return redirect(url_for("account.settings"))
+
+
+# Language and time zone -----------------------------------------------------------------
+
+
+def _language_form():
+    """The language and time zone choices: blank follows the browser, or the community's zone."""
+    form = LanguageForm()
+    form.locale.choices = [SelectChoice("", _("The language of your browser"))] + [
+        SelectChoice(code, name, render_kw={"lang": code}) for code, name in i18n.LOCALES.items()]
+    form.time_zone.choices = [SelectChoice("", _("The community's time zone (%(zone)s)",
+                                                 zone=i18n.community_time_zone()))] + [
+        SelectChoice(zone, zone.replace("_", " ")) for zone in i18n.time_zones()]
+    return form
+
+
+@bp.route("/account/language", methods=["GET", "POST"])
+@login_required
+def language():
+    """Choose the language of the pages and the time zone of their dates."""
+    form = _language_form()
+    if form.validate_on_submit():
+        try:
+            services.set_language_and_time_zone(current_user, form.locale.data, form.time_zone.data)
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            refresh_locale()  # the confirmation is already in the language just chosen
+            flash(_("Your language and time zone are saved."), "success")
+            return redirect(url_for("account.language"))
+    elif not form.is_submitted():
+        form.locale.data, form.time_zone.data = current_user.locale or "", current_user.time_zone or ""
+    return render_template("account/language.html", form=form, now=request_now()), _status(form)
 
 
 # Notification choices --------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """Account settings: email change, API tokens, deleting the account, password reset by email."""
 from functools import partial
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
-from app import email_tokens, mail
+from app import email_tokens, i18n, mail
 from app.auth import services as accounts
 from app.database import begin_write
 from app.exceptions import Conflict, ValidationError
@@ -87,6 +88,32 @@ def confirm_email_change(token, *, now):
     mail.enqueue_email(old_email, "Your email address was changed", "email_changed", topic="account:email-changed",
                        now=now, user=user, new_email=new_email,
                        reset_url=site_url_for("account.request_password_reset"))
+    db.session.commit()
+    return user
+
+
+# Language and time zone ----------------------------------------------------------------
+
+
+def set_language_and_time_zone(user, locale, time_zone):
+    """Save the member's language and time zone; blank follows the browser's language, or the community's zone.
+
+    Raises ValidationError naming each field whose value is not a shipped language or a known time zone.
+    """
+    locale = locale.strip() if isinstance(locale, str) else locale
+    time_zone = time_zone.strip() if isinstance(time_zone, str) else time_zone
+    errors = {}
+    if locale and (not isinstance(locale, str) or locale not in i18n.LOCALES):
+        errors["locale"] = _("Choose one of the languages in the list: %(languages)s.",
+                             languages=", ".join(i18n.LOCALES.values()))
+    if time_zone and not i18n.is_time_zone(time_zone):
+        errors["time_zone"] = _("“%(zone)s” is not a time zone we know. Choose one from the list, such as "
+                                "Europe/Paris or America/New_York.", zone=str(time_zone)[:64])
+    if errors:
+        raise ValidationError(errors)
+    begin_write(db.session)
+    user = db.session.get(User, user.id)
+    user.locale, user.time_zone = locale or None, time_zone or None
     db.session.commit()
     return user
 

@@ -1,5 +1,6 @@
 """Register, sign in, sign out and change password."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp, services
@@ -27,8 +28,9 @@ def register():
         else:
             count_sign_up()
             login_user(user)
-            flash(f"Welcome to the community, {user.username}! We sent a link to {user.email}: open it to verify "
-                  "your address, so you can flag posts and share links.", "success")
+            flash(_("Welcome to the community, %(username)s! We sent a link to %(email)s: open it to verify "
+                    "your address, so you can flag posts and share links.", username=user.username, email=user.email),
+                  "success")
             return redirect(safe_next(request.args.get("next")))
     return render_template("auth/register.html", form=form), 422 if form.errors else 200
 
@@ -47,7 +49,7 @@ def sign_in():
         if user is not None:
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data))
-        form.password.errors = ["That username or email and password do not match an account."]
+        form.password.errors = [_("That username or email and password do not match an account.")]
     return render_template("auth/sign_in.html", form=form), 422 if form.errors else 200
 
 
@@ -57,7 +59,7 @@ def sign_out():
     if current_user.is_authenticated and SignOutForm().validate_on_submit():
         services.end_all_sessions(current_user)
         logout_user()
-        flash("You are signed out.", "info")
+        flash(_("You are signed out."), "info")
     return redirect(url_for("questions.index"))
 
 
@@ -74,6 +76,6 @@ def change_password():
             show_errors(form, error)
         else:
             login_user(current_user._get_current_object())
-            flash("Your password is changed. Other devices have been signed out.", "success")
+            flash(_("Your password is changed. Other devices have been signed out."), "success")
             return redirect(member_url(current_user))
     return render_template("auth/change_password.html", form=form), 422 if form.errors else 200

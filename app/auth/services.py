@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -39,10 +41,10 @@ def clean_username(value):
     """3-30 letters, digits, dots, hyphens or underscores, starting and ending with a letter or digit."""
     username = clean_text(value).strip() if isinstance(value, str) else ""
     if not USERNAME_PATTERN.match(username) or ".." in username:
-        raise ValidationError({"username": "Use 3-30 letters, digits, dots, hyphens or underscores, "
-                                           "starting and ending with a letter or digit."})
+        raise ValidationError({"username": _("Use 3-30 letters, digits, dots, hyphens or underscores, "
+                                             "starting and ending with a letter or digit.")})
     if username.lower().startswith("deleted-user-"):
-        raise ValidationError({"username": "Names starting with deleted-user- are kept for deleted accounts."})
+        raise ValidationError({"username": _("Names starting with deleted-user- are kept for deleted accounts.")})
     return username
 
 
@@ -51,21 +53,24 @@ def clean_email(value):
     try:
         return validate_email(clean_text(value).strip(), check_deliverability=False).normalized.lower()
     except (EmailNotValidError, TypeError) as error:
-        raise ValidationError({"email": f"That email address is not valid: {error}"}) from None
+        # The library's own reason stays in English: it comes from email-validator, not from our catalogs.
+        raise ValidationError({"email": _("That email address is not valid: %(reason)s", reason=error)}) from None
 
 
 def check_password_strength(password, username="", email=""):
     """Refuse short, very common or guessable passwords with a message that says why."""
     if not isinstance(password, str) or len(password) < PASSWORD_MIN:
-        raise ValidationError({"password": f"Use at least {PASSWORD_MIN} characters."})
+        raise ValidationError({"password": ngettext("Use at least %(num)d character.",
+                                                    "Use at least %(num)d characters.", PASSWORD_MIN)})
     if len(password) > PASSWORD_MAX:
-        raise ValidationError({"password": f"Use at most {PASSWORD_MAX} characters."})
+        raise ValidationError({"password": ngettext("Use at most %(num)d character.",
+                                                    "Use at most %(num)d characters.", PASSWORD_MAX)})
     lowered = password.lower()
     if lowered in COMMON_PASSWORDS or len(set(password)) < 4:
-        raise ValidationError({"password": "That password is too easy to guess."})
+        raise ValidationError({"password": _("That password is too easy to guess.")})
     for personal in (username.lower(), email.lower().partition("@")[0]):
         if len(personal) >= 3 and personal in lowered:
-            raise ValidationError({"password": "Your password must not contain your username or email."})
+            raise ValidationError({"password": _("Your password must not contain your username or email.")})
 
 
 def register(username, email, password, role="member", *, now, verified=False):
@@ -82,9 +87,9 @@ def register(username, email, password, role="member", *, now, verified=False):
     begin_write(db.session)
     errors = {}
     if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
-        errors["username"] = "That username is taken."
+        errors["username"] = _("That username is taken.")
     if db.session.scalar(select(User.id).where(User.email == email)):
-        errors["email"] = "An account with that email already exists. Sign in instead?"
+        errors["email"] = _("An account with that email already exists. Sign in instead?")
     if errors:
         db.session.rollback()
         raise ValidationError(errors)

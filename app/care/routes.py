@@ -30,7 +30,8 @@ def care_thread(question):
     """What the thread shows about care: public status, same-problem count, the asker's follow-up."""
     same_count, item = queries.thread_care(question.id)
     info = {"status": queries.status_of(item), "same_count": same_count,
-            "can_press": not question.is_resolved and not question.is_closed and not question.is_deleted,
+            "can_press": (not question.is_resolved and not question.is_closed and not question.is_deleted
+                          and not permissions.is_asker(current_user, question)),
             "item": item if permissions.is_staff(current_user) else None, "followup": False, "reminder": None}
     is_asker = current_user.is_authenticated and current_user.id == question.author_id
     if (is_asker and item is not None and not item.is_open and item.followup_asked_at

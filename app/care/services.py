@@ -516,6 +516,8 @@ def press_same_problem(user, question, token=None, *, now):
     visitor is not counted (a client that keeps no cookie could press forever), only the question checked.
     """
     signed_in = user is not None and user.is_authenticated
+    if permissions.is_asker(user, question):
+        raise PermissionDenied("You asked this question, so your problem is already counted.")
     if not signed_in and not token:
         _open_for_presses(question.id)
         return same_problem_count(question.id), False

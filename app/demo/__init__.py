@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, or_, select, update
 
-from app import settings
+from app import brand, settings
 from app.auth import services as accounts
 from app.database import begin_write
 from app.demo import content
@@ -34,6 +34,9 @@ MEMBERS = _CONTENT.members
 AGENTS = _CONTENT.agents
 MODERATOR = _CONTENT.moderator
 STAFF = (("admin", "admin"), *((name, "agent") for name in AGENTS), (MODERATOR, "moderator"))
+# community.toml's [brand] keys and the settings the demo saves them in.
+BRAND_SETTINGS = {"name": brand.NAME, "staff": brand.STAFF_LABEL, "description": brand.DESCRIPTION,
+                  "footer": brand.FOOTER_TEXT, "support": brand.SUPPORT_CONTACT}
 
 OPENERS = _CONTENT.question_openers
 CLOSINGS = _CONTENT.question_closings
@@ -380,6 +383,8 @@ def seed(seed=2026, *, now):
     users = _create_accounts(community.accounts, now)
     settings.preset(SYNONYMS, list(_CONTENT.synonyms), "What the demo community's members call the same thing",
                     now=now)
+    for key, name in BRAND_SETTINGS.items():
+        settings.preset(name, _CONTENT.brand[key], "The demo community's brand", now=now)
     stamps = _Timestamps()
     with notification_services.without_email():  # fictional members: notifications, but no email
         with holds.trusted_load():  # written by us: no new-member holds or hourly posting limits

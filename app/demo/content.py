@@ -55,6 +55,7 @@ class Content:
     password: str
     email_domain: str
     synonyms: tuple  # the demo's SEARCH_SYNONYMS, one group a line
+    brand: dict  # the demo's brand: name, staff, description, footer, support (the BRAND_* settings)
     moderator: str
     agents: dict  # username: the first name they sign with
     members: tuple
@@ -88,8 +89,10 @@ def load():
 def parse(texts):
     """Content from {file name: TOML text}; raises ContentError naming the file and the key at fault."""
     community, phrases = (_toml(name, texts[name]) for name in (COMMUNITY, PHRASES))
-    top = _fields(community, COMMUNITY, {"accounts": _table, "search": _table, "official_reply": _table,
-                                         "products": _table, "topics": _tables})
+    top = _fields(community, COMMUNITY, {"brand": _table, "accounts": _table, "search": _table,
+                                         "official_reply": _table, "products": _table, "topics": _tables})
+    brand = _fields(top["brand"], f"{COMMUNITY} [brand]", {
+        "name": _text(), "staff": _text(), "description": _text(), "footer": _text(), "support": _text()})
     search = _fields(top["search"], f"{COMMUNITY} [search]", {"synonyms": _texts()})
     accounts = _fields(top["accounts"], f"{COMMUNITY} [accounts]", {
         "password": _text(), "email_domain": _text(), "moderator": _text(), "agents": _tables,
@@ -131,6 +134,7 @@ def parse(texts):
         values[name] = tuple(tuple(_fields(table, f"{PHRASES} [[{name}]] {number}", *followup).values())
                              for number, table in enumerate(values[name], 1))
     return Content(password=accounts["password"], email_domain=accounts["email_domain"], synonyms=search["synonyms"],
+                   brand=brand,
                    moderator=accounts["moderator"], agents=agents, members=members, products=products,
                    topics=topics, **values)
 

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from app import audit, permissions, settings
+from app import audit, brand, permissions, settings
 from app.clock import request_now
 from app.exceptions import DomainError, NotFound, ValidationError, must_exist
 from app.extensions import db
@@ -109,7 +109,7 @@ def flag(post_type, post_id):
                 raise NotFound("That post does not exist.") from None
             _flash_error(error)
         else:
-            message = ("Thanks: Lumen staff will take a look." if form.reason.data == "staff"
+            message = (f"Thanks: {brand.current().staff_label} will take a look." if form.reason.data == "staff"
                        else "Thanks for flagging: a moderator will review it.")
             flash(message, "success")
     db.session.rollback()

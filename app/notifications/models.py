@@ -4,17 +4,18 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app import brand
 from app.extensions import db
 from app.models import NEVER_REUSE_IDS, Answer, Comment, Question, User
 
-# What a notification is about; the words the notifications page and emails use.
+# What a notification is about; the words the notifications page and emails use ({staff}: the brand's staff).
 KINDS = {
     "answer": "answered your question",
     "comment": "commented on your post",
     "accepted": "accepted your answer",
     "staff_accepted": "accepted an answer to your question for you",
     "mention": "mentioned you",
-    "staff_reply": "replied as Lumen staff on a question you follow",
+    "staff_reply": "replied as {staff} on a question you follow",
     "followed_answer": "answered a question you follow",
     "moderation": "reviewed your post",
     "duplicate": "closed your question as a duplicate of",
@@ -45,7 +46,11 @@ MESSAGE_KINDS = frozenset({"moderation", "staff_accepted", "duplicate", "care_re
 IN_APP_ONLY_KINDS = frozenset({"badge"})
 # Who a notification is from when no member acted (the system or an anonymous moderator).
 NO_ACTOR = {"moderation": "A moderator", "duplicate": "A moderator"}
-SYSTEM_NAME = "Lumen Community"
+
+
+def system_name():
+    """Who a notification is from when no one is named: the community itself (app/brand.py)."""
+    return brand.current().name
 
 EMAIL_MODES = {
     "immediate": "Right away, one email per notification",
@@ -93,12 +98,12 @@ class Notification(db.Model):
         """Who it is from, in words: a username, "A moderator" or the community itself."""
         if self.actor is not None:
             return self.actor.username
-        return NO_ACTOR.get(self.kind, SYSTEM_NAME)
+        return NO_ACTOR.get(self.kind) or system_name()
 
     @property
     def verb(self):
         """What happened, in words: 'answered your question'."""
-        return KINDS.get(self.kind, "notified you")
+        return KINDS.get(self.kind, "notified you").format(staff=brand.current().staff_label)
 
     @property
     def removed_post(self):

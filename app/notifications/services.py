@@ -17,10 +17,10 @@ from app.notifications.models import (
     IN_APP_ONLY_KINDS,
     MESSAGE_KINDS,
     NO_ACTOR,
-    SYSTEM_NAME,
     EmailPreference,
     Follow,
     Notification,
+    system_name,
 )
 from app.urls import question_url, site_url, site_url_for
 from app.visibility import not_deleted
@@ -151,7 +151,7 @@ def notify(user, kind, actor=None, question=None, answer_id=None, comment_id=Non
         notification.email_pending = True
     db.session.add(notification)
     if mode == "immediate":
-        actor_name = actor.username if actor else NO_ACTOR.get(kind, SYSTEM_NAME)
+        actor_name = actor.username if actor else NO_ACTOR.get(kind) or system_name()
         title = question.title if question else "Private messages" if conversation_id else "your post"
         mail.enqueue_email(
             user.email, f"{actor_name} {notification.verb}: {title}", "notification", user_id=user.id,

@@ -1,4 +1,5 @@
 """What notices say to the member they reach, in plain words: what happened, to which post, and why."""
+from app import brand
 from app.models import Answer, Comment, Question
 
 # How a notice names the recipient's own post; "{title}" is the question's title.
@@ -69,8 +70,9 @@ def accepted_for_asker(staff, answer, question):
         whose = "their own"
     else:
         whose = f"{answer.author.username}'s"
-    return (f"{staff.username}, of Lumen staff, accepted {whose} answer to your question “{question.title}” on your "
-            "behalf. If another answer solved your problem, accept that one instead: your own choice always counts.")
+    return (f"{staff.username}, of {brand.current().staff_label}, accepted {whose} answer to your question "
+            f"“{question.title}” on your behalf. If another answer solved your problem, accept that one instead: "
+            "your own choice always counts.")
 
 
 def badge_earned(badge):

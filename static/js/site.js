@@ -4,6 +4,21 @@
 
   const csrfToken = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
 
+  // One polite status region for short announcements (a new score, a refreshed preview).
+  let statusRegion;
+  function announce(message) {
+    if (!statusRegion) {
+      statusRegion = document.createElement("p");
+      statusRegion.className = "visually-hidden";
+      statusRegion.setAttribute("role", "status");
+      statusRegion.setAttribute("aria-live", "polite");
+      document.body.append(statusRegion);
+    }
+    // Cleared first, so the same words said twice are announced twice.
+    statusRegion.textContent = "";
+    setTimeout(() => { statusRegion.textContent = message; }, 50);
+  }
+
   function debounce(fn, ms) {
     let timer;
     return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
@@ -21,6 +36,8 @@
     const box = form.querySelector("[data-preview]");
     const target = form.querySelector("[data-preview-body]");
     if (!textarea || !box || !target) return;
+    // A live preview would read the whole draft again at every pause: a short status says it changed instead.
+    box.removeAttribute("aria-live");
     let latest = 0;
     const update = debounce(async () => {
       const text = textarea.value;
@@ -39,7 +56,9 @@
         } else {
           target.textContent = data.error?.message || "Preview unavailable.";
         }
+        const first = box.hidden;
         box.hidden = false;
+        if (first) announce("Preview shown below the text box.");
       } catch (error) {
         // Preview is a nicety; the form still posts without it.
       }
@@ -63,6 +82,7 @@
   // The page shows the vote and score the server answered, not what this tab guessed: another tab may have voted.
   function showVote(form, { score, vote: current }) {
     form.querySelector("[data-score]").textContent = score;
+    announce(`Score ${score}. ${current === 1 ? "You voted it useful." : current === -1 ? "You voted it not useful." : "No vote from you."}`);
     form.querySelectorAll(".vote[data-direction]").forEach((arrow) => {
       const direction = Number(arrow.dataset.direction);
       const lit = current === direction;
@@ -111,11 +131,10 @@
         option.id = `${list.id}-${index}`;
         option.setAttribute("role", "option");
         option.setAttribute("aria-selected", "false");
-        const link = document.createElement("a");
-        link.href = item.url;
-        link.textContent = item.title;
-        link.tabIndex = -1;
-        link.addEventListener("click", () => onOpen(item));
+        // No link inside the option (an interactive element nested in another): the whole option opens the thread.
+        const title = document.createElement("span");
+        title.className = "suggestion-title";
+        title.textContent = item.title;
         const meta = document.createElement("div");
         meta.className = "suggestion-meta";
         meta.textContent = `${item.resolved ? "✓ Resolved · " : ""}${item.score} votes · ${item.answer_count} answers`;
@@ -129,17 +148,25 @@
           label.textContent = "Accepted answer: ";
           snippet.prepend(label);
         }
-        option.append(link, meta, snippet);
+        option.append(title, meta, snippet);
         // Keep focus in the input (so blur does not close the list), then follow the click.
         option.addEventListener("mousedown", (event) => event.preventDefault());
-        option.addEventListener("click", (event) => { if (event.target !== link) link.click(); });
+        option.addEventListener("click", () => open(index));
         list.append(option);
       });
       box.hidden = results.length === 0;
       input.setAttribute("aria-expanded", results.length ? "true" : "false");
       input.removeAttribute("aria-activedescendant");
-      if (status) status.textContent = results.length ? `${results.length} similar questions found` : "";
+      if (status) {
+        status.textContent = results.length === 1 ? "1 similar question found"
+          : results.length ? `${results.length} similar questions found` : "";
+      }
       active = -1;
+    }
+
+    function open(index) {
+      onOpen(items[index]);
+      window.location.assign(items[index].url);
     }
 
     const update = debounce(async () => {
@@ -163,8 +190,7 @@
       else if (event.key === "ArrowUp") { event.preventDefault(); highlight((active - 1 + items.length) % items.length); }
       else if (event.key === "Enter" && active >= 0) {
         event.preventDefault();
-        onOpen(items[active]);
-        window.location.assign(items[active].url);
+        open(active);
       }
     });
     input.addEventListener("blur", () => setTimeout(close, 150));
@@ -207,6 +233,11 @@
     });
     title.addEventListener("input", update);
     body.addEventListener("input", update);
+    // Enter in the title opens the highlighted suggestion (above); with none highlighted it must not post a
+    // half-written question: the asker goes on to the details.
+    title.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !title.hasAttribute("aria-activedescendant")) event.preventDefault();
+    });
     form.addEventListener("submit", () => {
       sessionStorage.removeItem(DRAFT_KEY);
     });
@@ -287,7 +318,85 @@
     });
   }
 
+  // A form sent back with errors: a summary at its top links to each field in error, and takes the focus,
+  // so a keyboard or screen reader user starts from the list of what to fix. Without this script each
+  // field still carries its error (aria-invalid, aria-describedby).
+  let summaries = 0;
+  function summariseErrors(form) {
+    const errors = [...form.querySelectorAll(".field-error")].filter((error) => error.textContent.trim());
+    if (!errors.length || form.querySelector(".error-summary")) return null;
+    const id = `error-summary-${++summaries}`;
+    const box = document.createElement("div");
+    box.className = "error-summary";
+    box.tabIndex = -1;
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-labelledby", id);
+    const heading = document.createElement("h2");
+    heading.id = id;
+    heading.textContent = errors.length === 1 ? "There is a problem with this form" : "There are problems with this form";
+    const list = document.createElement("ul");
+    errors.forEach((error) => {
+      const control = (error.id && form.querySelector(`[aria-describedby~="${error.id}"]`))
+        || error.closest(".field, fieldset")?.querySelector("input:not([type=hidden]), textarea, select");
+      const item = document.createElement("li");
+      // A group of checkboxes or radio buttons is named by its legend, not by its first option.
+      const legend = control?.matches("[type=checkbox], [type=radio]") && control.closest("fieldset")?.querySelector("legend");
+      const label = (legend || control?.labels?.[0])?.textContent.trim();
+      const text = label ? `${label}: ${error.textContent.trim()}` : error.textContent.trim();
+      if (control?.id) {
+        const link = document.createElement("a");
+        link.href = `#${control.id}`;
+        link.textContent = text;
+        link.addEventListener("click", (event) => { event.preventDefault(); control.focus(); });
+        item.append(link);
+      } else {
+        item.textContent = text;
+      }
+      list.append(item);
+    });
+    box.append(heading, list);
+    const first = [...form.children].find((child) => !child.matches("input[type=hidden]"));
+    form.insertBefore(box, first || null);
+    return box;
+  }
+
+  // Small screens: the navigation folds behind the menu button. The button starts hidden in the HTML, so
+  // without this script there is no button and the navigation is simply shown.
+  function setUpMenu(header) {
+    const button = header.querySelector(".menu-button");
+    const menu = document.getElementById(button?.getAttribute("aria-controls") || "");
+    if (!button || !menu) return;
+    const show = (open) => {
+      button.setAttribute("aria-expanded", String(open));
+      menu.classList.toggle("is-open", open);
+    };
+    header.classList.add("has-menu");
+    button.hidden = false;
+    button.addEventListener("click", () => show(button.getAttribute("aria-expanded") !== "true"));
+    menu.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true"
+          && getComputedStyle(button).display !== "none") {
+        show(false);
+        button.focus();
+      }
+    });
+  }
+
+  // While the header is sticky (wide, tall screens), anchors and focused elements scroll clear of its real height.
+  function trackHeaderHeight(header) {
+    const measure = () => document.documentElement.style.setProperty("--header-height", `${header.offsetHeight}px`);
+    measure();
+    if (window.ResizeObserver) new ResizeObserver(measure).observe(header);
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll(".site-header").forEach((header) => { setUpMenu(header); trackHeaderHeight(header); });
+    const summary = [...document.querySelectorAll("main form")].map(summariseErrors).find(Boolean);
+    if (summary) summary.focus();
+    // A block that scrolls sideways (wide code, a wide table) can be scrolled with the keyboard too.
+    document.querySelectorAll(".prose pre, .prose table, .table-scroll, .data-table").forEach((block) => {
+      if (block.scrollWidth > block.clientWidth + 1 && !block.hasAttribute("tabindex")) block.tabIndex = 0;
+    });
     document.querySelectorAll("[data-duplicate-search]").forEach(setUpDuplicateSearch);
     document.querySelectorAll("[data-preview-form]").forEach(setUpPreview);
     document.querySelectorAll("[data-suggest-form]").forEach(setUpAskSuggestions);

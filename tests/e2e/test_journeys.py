@@ -107,8 +107,9 @@ def test_visitor_reads_and_is_offered_sign_in(live_server, page):
     compose = page.locator("#answer-form")
     expect(compose.locator("textarea")).to_have_count(0)
     expect(page.get_by_role("button", name="Post your answer")).to_have_count(0)
-    expect(page.get_by_role("button", name="This question is useful")).to_be_disabled()
-    expect(page.get_by_role("button", name="This question is useful")).to_have_attribute("title", "Sign in to vote")
+    # A visitor sees why they cannot vote: a link that signs them in, not grey arrows.
+    expect(page.get_by_role("button", name="This question is useful")).to_have_count(0)
+    expect(page.get_by_role("link", name="Sign in to vote on this question")).to_be_visible()
 
     compose.get_by_role("link", name="Sign in").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()

@@ -185,7 +185,7 @@ def test_the_overview_groups_settings_and_says_where_each_value_comes_from(app, 
     settings.change(admin, "FLAG_HIDE_THRESHOLD", "5", "big launch", now=clock.now)
     groups = settings.overview()
     headings = [group.heading for group in groups]
-    assert headings[0] == "Care queue" and len(headings) == len(set(headings))
+    assert headings[0] == "Your brand" and len(headings) == len(set(headings))
     current = {entry.definition.name: entry for group in groups for entry in group.settings}
     assert set(current) == set(settings.DEFINITIONS)
     changed = current["FLAG_HIDE_THRESHOLD"]

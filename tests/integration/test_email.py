@@ -70,7 +70,8 @@ def test_an_immediate_notification_arrives_with_one_click_unsubscribe(client, ma
     assert mailbox.recipients == [[asker.email]]
     assert message["To"] == f"asker <{asker.email}>"
     assert message["Subject"] == f"helper answered your question: {question.title}"
-    assert message["From"] == mail.DEFAULT_MAIL_FROM and message["Auto-Submitted"] == "auto-generated"
+    assert message["From"] == "Peerdesk Community <no-reply@localhost>"  # MAIL_FROM unset: the community's name
+    assert message["Auto-Submitted"] == "auto-generated"
     text = body(message)
     assert "Turn off battery protection" in text
     assert f"{smtp.SITE_URL}/questions/{question.id}/lumen-x200-will-not-charge-past-80-percent#answer-" in text

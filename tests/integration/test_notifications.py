@@ -421,12 +421,13 @@ def test_a_removed_thread_is_not_shown_again_in_others_notifications(client, sig
 
 
 def test_notifications_from_the_community_itself_are_signed_so(client, sign_in, make, asker, question):
-    # The care queue (app/care) reminds askers through services.notify, with no actor.
+    # The care queue (app/care) reminds askers through services.notify, with no actor: the community, by its name.
+    client.application.config["BRAND_NAME"] = "Acme Community"
     services.notify(asker, "care_reminder", question=question, excerpt="Accept the answer that solved it.",
                     now=utcnow())
     db.session.commit()
     sign_in(asker)
     listing = client.get("/notifications").get_data(as_text=True)
-    assert "Lumen Community</strong> reminds you that your question has answers" in listing
+    assert "Acme Community</strong> reminds you that your question has answers" in listing
     email = db.session.scalar(select(OutboxMessage).where(OutboxMessage.topic == "notification:care_reminder"))
-    assert email.payload["subject"].startswith("Lumen Community reminds you that your question has answers")
+    assert email.payload["subject"].startswith("Acme Community reminds you that your question has answers")

@@ -66,7 +66,7 @@ def test_posts_are_stamped_from_the_role_their_author_had_then(thread):
 def test_the_thread_page_keeps_each_mark_after_roles_change(client, thread):
     _swap_roles(thread)
     page = client.get(f"/questions/{thread['question'].id}", follow_redirects=True).get_data(as_text=True)
-    assert page.count("Official answer</span> from the Lumen team") == 1
+    assert page.count("Official answer</span> from Peerdesk Community staff") == 1  # the default brand
     official = page.index(f'id="answer-{thread["staff_answer"].id}"')
     other = page.index(f'id="answer-{thread["member_answer"].id}"')
     assert "is-staff" in page[official - 200:official] and "is-staff" not in page[other - 200:other]

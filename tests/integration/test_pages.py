@@ -29,7 +29,7 @@ def thread(make):
 def test_visitors_read_every_public_page(client, thread, path):
     response = client.get(path)
     assert response.status_code == 200
-    assert b"Lumen Community" in response.data
+    assert b"Peerdesk Community" in response.data  # the default brand (app/brand.py)
 
 
 def test_question_page_shows_the_accepted_answer_first_then_by_score(client, thread):
