@@ -106,4 +106,4 @@ def test_forgotten_password_is_reset_from_the_emailed_link(live_server, page):
     expect(page.get_by_text("Your password is changed")).to_be_visible()
     sign_in_through_form(page, username, new_password)
     page.goto(link)
-    expect(page.get_by_text("already used")).to_be_visible()
+    expect(page.get_by_text("already used").first).to_be_visible()  # an error summary may repeat it

@@ -65,7 +65,8 @@ def test_an_admin_registers_a_webhook_and_sends_a_test_event(live_server, page):
     expect(page.get_by_role("heading", name="Webhooks", level=1)).to_be_visible()
     page.get_by_label("Payload URL").fill("ftp://crm.example.com/hook")
     page.get_by_role("button", name="Add webhook").click()
-    expect(page.get_by_text("Only http:// and https://")).to_be_visible()
+    # The field's own error (the form's error summary repeats it as a link to the field).
+    expect(page.locator(".field-error", has_text="Only http:// and https://")).to_be_visible()
     expect(page.get_by_text("Choose at least one of the listed events.", exact=True)).to_be_visible()
 
     page.get_by_label("Payload URL").fill(f"https://crm.example.com/hooks/{token}")
