@@ -190,7 +190,8 @@ def unread_count(user):
     if not (user and user.is_authenticated):
         return 0
     unread = _unread_messages(user.id).subquery()
-    return db.session.scalar(select(func.coalesce(func.sum(unread.c.unread), 0)).select_from(unread))
+    # SUM is a Decimal on PostgreSQL: the header counts (and plural rules) want an int.
+    return int(db.session.scalar(select(func.coalesce(func.sum(unread.c.unread), 0)).select_from(unread)))
 
 
 def inbox(user):
