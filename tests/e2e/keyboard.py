@@ -46,6 +46,8 @@ def is_focused(locator):
 
 def tab_to(page, locator, limit=60, backwards=False):
     """Press Tab until `locator` has the focus, checking the focus is visible at every stop; returns the presses."""
+    # After a keyboard-driven navigation the new page's text can be there before its stylesheet.
+    page.wait_for_load_state("load")
     for presses in range(1, limit + 1):
         page.keyboard.press("Shift+Tab" if backwards else "Tab")
         assert_focus_visible(page)
