@@ -49,13 +49,16 @@ requirements: $(PIP_TOOLS_VENV)/bin/pip-compile
 # A new language: $(BIN)/pybabel init -i app/translations/messages.pot -d app/translations -l <code>,
 # then add it to LOCALES in app/i18n.py.
 TRANSLATIONS := app/translations
+# Babel skips folders starting with _ unless told which to skip: templates/_partials holds strings too.
+IGNORED_DIRS := .* node_modules __pycache__
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
 
 $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(VENV)/.runtime
 	$(BIN)/pybabel -q compile -l $* -i $< -o $@
 
 messages: $(VENV)/.runtime
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_ngettext:1,2 --no-location --sort-output --width=120 \
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_ngettext:1,2 -k pgettext_l:1c,2 --no-location --sort-output --width=120 \
+	    --ignore-dirs='$(IGNORED_DIRS)' \
 	    --project=Peerdesk --msgid-bugs-address= -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --width=120 --ignore-obsolete
 	$(MAKE) --no-print-directory $(MO_FILES)

@@ -5,11 +5,65 @@ Rows are only ever inserted: no route, service or command updates or deletes the
 """
 from datetime import datetime
 
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models import NEVER_REUSE_IDS, User
+
+# What the audit page shows beside each stored action code (the codes themselves never change with the language).
+ACTION_LABELS = {
+    "care.assign": _l("Care item assigned"),
+    "care.availability": _l("Agent availability changed"),
+    "care.claim": _l("Care item claimed"),
+    "care.create": _l("Care item created"),
+    "care.feedback": _l("Satisfaction feedback received"),
+    "care.include": _l("Care queue exemption ended"),
+    "care.note": _l("Care note added"),
+    "care.reason": _l("Care reason added"),
+    "care.reinstate": _l("Care item reinstated"),
+    "care.resolve": _l("Care item resolved"),
+    "care.respond": _l("Care item answered"),
+    "care.status": _l("Care item status changed"),
+    "care.teams": _l("Agent teams changed"),
+    "care.triage": _l("Care item triaged"),
+    "care.unassign": _l("Care item unassigned"),
+    "care.withdraw": _l("Care item withdrawn"),
+    "post.delete": _l("Post deleted"),
+    "post.edit": _l("Post edited"),
+    "post.hide": _l("Post hidden"),
+    "post.restore": _l("Post restored"),
+    "post.unhide": _l("Post shown again"),
+    "question.accept": _l("Answer accepted"),
+    "question.close": _l("Question closed"),
+    "question.reopen": _l("Question reopened"),
+    "review.agree-hide": _l("Flags upheld: post hidden"),
+    "review.agree-delete": _l("Flags upheld: post deleted"),
+    "review.disagree": _l("Flags dismissed"),
+    "review.ignore": _l("Flags ignored"),
+    "review.approve": _l("Held post approved"),
+    "review.reject": _l("Held post rejected"),
+    "setting.change": _l("Setting changed"),
+    "thread.lock": _l("Thread locked"),
+    "thread.merge": _l("Threads merged"),
+    "thread.unlock": _l("Thread unlocked"),
+    "upload.remove": _l("Image removed"),
+    "user.imported_address": _l("Imported member’s address claimed"),
+    "user.role": _l("Role changed"),
+    "user.suspend": _l("Member suspended"),
+    "user.unsuspend": _l("Suspension lifted"),
+    "webhook.create": _l("Webhook registered"),
+    "webhook.delete": _l("Webhook deleted"),
+    "webhook.redeliver": _l("Delivery sent again"),
+}
+
+
+def action_label(action):
+    """What readers see for a stored action code, in their language ("" for a code without a label)."""
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else ""
 
 
 class AuditEntry(db.Model):
@@ -35,9 +89,18 @@ class AuditEntry(db.Model):
 
     actor: Mapped[User | None] = relationship()
 
+    @property
+    def action_label(self):
+        """The action as readers read it, in their language ("" for a code without a label)."""
+        return action_label(self.action)
+
 
 def record(actor, action, target_type, target_id, reason=None, before=None, after=None, *, now):
     """Add an entry to the current transaction; the caller commits it with the action itself."""
+    if reason is not None and not isinstance(reason, str):
+        # A catalog text (a close reason) is stored as plain English text, whoever's language the page was in.
+        with force_locale("en"):
+            reason = str(reason)
     entry = AuditEntry(
         actor_id=actor.id if actor is not None else None,
         action=action,

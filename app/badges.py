@@ -10,6 +10,7 @@ from signal receivers. Each award sends `signals.badge_awarded`, which the notif
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -21,21 +22,35 @@ from app.models import NEVER_REUSE_IDS, Answer, Question, User
 
 @dataclass(frozen=True)
 class Badge:
-    """One badge of the catalogue: its key in the database, its name and what earns it."""
+    """One badge of the catalogue: its key in the database, its name and what earns it.
+
+    `label` and `about` are the English texts marked for translation (lazy strings); `name` and `description`
+    read them in the current reader's language, as plain strings (safe in JSON and in stored notices).
+    """
 
     slug: str
-    name: str
-    description: str
+    label: object
+    about: object
+
+    @property
+    def name(self):
+        """The badge's name in the reader's language."""
+        return str(self.label)
+
+    @property
+    def description(self):
+        """What earns the badge, in the reader's language."""
+        return str(self.about)
 
 
 CATALOGUE = (
-    Badge("helpful", "Helpful", "Posted a first answer."),
-    Badge("supporter", "Supporter", "Gave a first up vote to another member's post."),
-    Badge("student", "Student", "Asked a question that reached a score of 1."),
-    Badge("teacher", "Teacher", "Wrote an answer that reached a score of 1."),
-    Badge("scholar", "Scholar", "Accepted another member's answer to their own question."),
-    Badge("good-answer", "Good answer", "Wrote an answer that reached a score of 10."),
-    Badge("solver", "Solver", "Had 10 answers accepted by the members who asked."),
+    Badge("helpful", _l("Helpful"), _l("Posted a first answer.")),
+    Badge("supporter", _l("Supporter"), _l("Gave a first up vote to another member's post.")),
+    Badge("student", _l("Student"), _l("Asked a question that reached a score of 1.")),
+    Badge("teacher", _l("Teacher"), _l("Wrote an answer that reached a score of 1.")),
+    Badge("scholar", _l("Scholar"), _l("Accepted another member's answer to their own question.")),
+    Badge("good-answer", _l("Good answer"), _l("Wrote an answer that reached a score of 10.")),
+    Badge("solver", _l("Solver"), _l("Had 10 answers accepted by the members who asked.")),
 )
 BADGES = {badge.slug: badge for badge in CATALOGUE}
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, g, has_request_context, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app import settings
 from app.http_caching import cache_forever
@@ -41,13 +43,22 @@ def _check_color(value):
     if value == "":
         return
     if not COLOR.fullmatch(value.lower()):
-        raise ValueError("Give a colour as # and six hexadecimal digits, such as #2f4ac0, or leave it blank for the "
-                         "built-in colour.")
+        raise ValueError(_("Give a colour as # and six hexadecimal digits, such as #2f4ac0, or leave it blank for "
+                           "the built-in colour."))
     for background, where in BACKGROUNDS.items():
         ratio = contrast(value.lower(), background)
         if ratio < AA_CONTRAST:
-            raise ValueError(f"{value} has a contrast of {ratio:.2f}:1 against {where} ({background}); links and "
-                             f"white button text need at least {AA_CONTRAST}:1 (WCAG AA). Choose a darker colour.")
+            raise ValueError(_too_little_contrast(where, color=value, ratio=format(ratio, ".2f"), background=background,
+                                                  minimum=format(AA_CONTRAST, "g")))
+
+
+def _too_little_contrast(where, **values):
+    """The refusal of a colour, one whole sentence for each background (word order differs between languages)."""
+    if where == "white":
+        return _("%(color)s has a contrast of %(ratio)s:1 against white (%(background)s); links and white button "
+                 "text need at least %(minimum)s:1 (WCAG AA). Choose a darker colour.", **values)
+    return _("%(color)s has a contrast of %(ratio)s:1 against the page background (%(background)s); links and "
+             "white button text need at least %(minimum)s:1 (WCAG AA). Choose a darker colour.", **values)
 
 
 def _check_logo(value):
@@ -57,8 +68,8 @@ def _check_logo(value):
     parts = urlsplit(value)
     on_site = value.startswith("/") and not value.startswith("//") and not parts.scheme and not parts.netloc
     if not (on_site or (parts.scheme == "https" and parts.netloc)) or any(char in value for char in " \"'<>\\"):
-        raise ValueError("Give the logo's https:// address, or its path on this site such as /static/logo.svg or "
-                         "/uploads/… (the page's security policy loads no plain http images).")
+        raise ValueError(_("Give the logo's https:// address, or its path on this site such as /static/logo.svg or "
+                           "/uploads/… (the page's security policy loads no plain http images)."))
 
 
 def _check_contact(value):
@@ -68,47 +79,53 @@ def _check_contact(value):
     parts = urlsplit(value)
     is_url = parts.scheme in ("http", "https") and parts.netloc and not any(char in value for char in " \"'<>")
     if not (is_url or EMAIL.fullmatch(value)):
-        raise ValueError("Give an email address (support@example.com) or a web address starting with https://.")
+        raise ValueError(_("Give an email address (support@example.com) or a web address starting with https://."))
 
 
 def _check_text(value):
     if len(value) > TEXT_MAX:
-        raise ValueError(f"Keep it under {TEXT_MAX} characters.")
+        raise ValueError(_("Keep it under %(num)d characters.", num=TEXT_MAX))
 
 
 def _check_name(value):
     if not value:
-        raise ValueError("Give the community a name: pages and emails show it.")
+        raise ValueError(_("Give the community a name: pages and emails show it."))
     _check_text(value)
 
 
 NAME = settings.define(
-    "BRAND_NAME", str, "Peerdesk Community", "The community's name, in every page title, the header, feeds and "
-    "emails", label="Community name", validate=_check_name)
+    "BRAND_NAME", str, "Peerdesk Community", _l("The community's name, in every page title, the header, feeds and "
+                                                "emails"), label=_l("Community name"), validate=_check_name)
 STAFF_LABEL = settings.define(
-    "BRAND_STAFF_LABEL", str, "", "What members call the brand's staff, as in “sent to … staff” and “an answer from "
-    "…” (blank: the community name followed by “staff”)", label="Name of the staff", validate=_check_text)
+    "BRAND_STAFF_LABEL", str, "", _l("What members call the brand's staff, as in “sent to … staff” and “an answer "
+                                     "from …” (blank: the community name followed by “staff”)"),
+    label=_l("Name of the staff"), validate=_check_text)
 DESCRIPTION = settings.define(
-    "BRAND_DESCRIPTION", str, "", "The description search engines show for the community's pages (blank: “Ask "
-    "questions and get answers from other customers and staff.”)", label="Description", validate=_check_text)
+    "BRAND_DESCRIPTION", str, "", _l("The description search engines show for the community's pages (blank: “Ask "
+                                     "questions and get answers from other customers and staff.”)"),
+    label=_l("Description"), validate=_check_text)
 LOGO_URL = settings.define(
-    "BRAND_LOGO_URL", str, "", "The logo in the header, shown with the community name as its text alternative: an "
-    "https:// address or a path on this site (blank: no logo)", label="Logo address", validate=_check_logo)
+    "BRAND_LOGO_URL", str, "", _l("The logo in the header, shown with the community name as its text alternative: "
+                                  "an https:// address or a path on this site (blank: no logo)"),
+    label=_l("Logo address"), validate=_check_logo)
 PRIMARY_COLOR = settings.define(
-    "BRAND_PRIMARY_COLOR", str, "", "The colour of links and primary buttons, #rrggbb, at least 4.5:1 against white "
-    "and the page background (blank: the built-in blue; the dark theme keeps its own colours)",
-    label="Main colour", validate=_check_color)
+    "BRAND_PRIMARY_COLOR", str, "", _l("The colour of links and primary buttons, #rrggbb, at least 4.5:1 against "
+                                       "white and the page background (blank: the built-in blue; the dark theme "
+                                       "keeps its own colours)"),
+    label=_l("Main colour"), validate=_check_color)
 ACCENT_COLOR = settings.define(
-    "BRAND_ACCENT_COLOR", str, "", "The colour of primary buttons under the pointer, #rrggbb, at least 4.5:1 against "
-    "white (blank: the built-in one)", label="Accent colour", validate=_check_color)
+    "BRAND_ACCENT_COLOR", str, "", _l("The colour of primary buttons under the pointer, #rrggbb, at least 4.5:1 "
+                                      "against white (blank: the built-in one)"),
+    label=_l("Accent colour"), validate=_check_color)
 SUPPORT_CONTACT = settings.define(
-    "BRAND_SUPPORT_CONTACT", str, "", "Where people reach support outside the community, shown in the footer and "
-    "emails: an email address or a web address (blank: none)", label="Support contact", validate=_check_contact)
+    "BRAND_SUPPORT_CONTACT", str, "", _l("Where people reach support outside the community, shown in the footer and "
+                                         "emails: an email address or a web address (blank: none)"),
+    label=_l("Support contact"), validate=_check_contact)
 FOOTER_TEXT = settings.define(
     "BRAND_FOOTER_TEXT", str, "Answers come from customers like you and from our staff.",
-    "A sentence in the footer of every page", label="Footer text", validate=_check_text)
+    _l("A sentence in the footer of every page"), label=_l("Footer text"), validate=_check_text)
 
-DEFAULT_DESCRIPTION = "Ask questions and get answers from other customers and {staff}."
+DEFAULT_DESCRIPTION = _l("Ask questions and get answers from other customers and staff.")
 
 
 @dataclass(frozen=True)
@@ -154,10 +171,11 @@ def current():
     if has_request_context() and "brand" in g:
         return g.brand
     name = settings.get(NAME) or settings.DEFINITIONS[NAME].default
-    staff = settings.get(STAFF_LABEL) or f"{name} staff"
+    # The defaults are in the reader's language; what an admin typed stays as typed.
+    staff = settings.get(STAFF_LABEL) or _("%(name)s staff", name=name)
     value = Brand(
         name=name, staff_label=staff,
-        description=settings.get(DESCRIPTION) or DEFAULT_DESCRIPTION.format(staff="staff"),
+        description=settings.get(DESCRIPTION) or str(DEFAULT_DESCRIPTION),
         logo_url=settings.get(LOGO_URL), primary_color=settings.get(PRIMARY_COLOR).lower(),
         accent_color=settings.get(ACCENT_COLOR).lower(), support_contact=settings.get(SUPPORT_CONTACT),
         footer_text=settings.get(FOOTER_TEXT))

@@ -8,6 +8,7 @@ import hashlib
 from datetime import UTC
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from app.exceptions import ValidationError
@@ -32,8 +33,9 @@ def make(purpose, data, now):
     return _serializer(purpose).dumps({**data, "iat": epoch(now)})
 
 
-def read(purpose, token, now, max_age_seconds=None, message="This link is not valid."):
-    """The data of a genuine token, or ValidationError (forged, mangled or expired)."""
+def read(purpose, token, now, max_age_seconds=None, message=None):
+    """The data of a genuine token, or ValidationError (forged, mangled or expired); `message` says it is not valid."""
+    message = message or _("This link is not valid.")
     if not isinstance(token, str) or len(token) > 2000:
         raise ValidationError({"token": message})
     try:
@@ -43,5 +45,5 @@ def read(purpose, token, now, max_age_seconds=None, message="This link is not va
     if not isinstance(data, dict) or not isinstance(data.get("iat"), int):
         raise ValidationError({"token": message})
     if max_age_seconds is not None and not 0 <= epoch(now) - data["iat"] <= max_age_seconds:
-        raise ValidationError({"token": "This link has expired. Ask for a new one."})
+        raise ValidationError({"token": _("This link has expired. Ask for a new one.")})
     return data

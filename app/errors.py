@@ -15,8 +15,14 @@ def wants_json():
 
 
 def json_error(status, code, message, **extra):
-    """The API's one error shape: {"error": {"code", "message"}} with a 4xx/5xx status."""
-    return {"error": {"code": code, "message": message, **extra}}, status
+    """The API's one error shape: {"error": {"code", "message"}} with a 4xx/5xx status.
+
+    Messages may be lazy strings (translated when read): JSON gets them as plain text in the reader's language.
+    """
+    if isinstance(extra.get("fields"), dict):
+        extra["fields"] = {name: text if isinstance(text, (list, dict)) else str(text)
+                           for name, text in extra["fields"].items()}
+    return {"error": {"code": code, "message": str(message), **extra}}, status
 
 
 # Werkzeug's own descriptions are English and technical: an error raised without a message of its own

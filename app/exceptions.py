@@ -20,7 +20,7 @@ class ValidationError(DomainError):
 
     def __init__(self, errors):
         self.errors = dict(errors)
-        super().__init__("; ".join(self.errors.values()))
+        super().__init__("; ".join(str(message) for message in self.errors.values()))
 
 
 class MalformedRequest(DomainError):

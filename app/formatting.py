@@ -7,6 +7,7 @@ import re
 import unicodedata
 from datetime import UTC, datetime, timedelta
 
+from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from babel.support import Translations
@@ -83,6 +84,26 @@ def number(value, locale="en"):
     return babel_numbers.format_decimal(value, locale=locale)
 
 
+# Counts tried, in order, for one of each plural category (CLDR: zero, one, two, few, many, other).
+_PLURAL_PROBES = (0, 1, 2, 3, 11, 100, 1000000)
+
+
+def plural_samples(locale="en"):
+    """One count in each plural category of `locale` (a BCP 47 tag): {"other": 0, "one": 1} in English.
+
+    The page's scripts choose among a plural message's forms with Intl.PluralRules, by category; the
+    server renders each form once, with the catalog's plural rule, at its category's sample count.
+    """
+    try:
+        rule = Locale.parse(str(locale).replace("_", "-"), sep="-").plural_form
+    except (ValueError, UnknownLocaleError):
+        rule = Locale("en").plural_form
+    samples = {}
+    for count in _PLURAL_PROBES:
+        samples.setdefault(rule(count), count)
+    return samples
+
+
 def _reader_locale():
     return get_locale() or "en"
 
@@ -100,4 +121,5 @@ FILTERS = {
     "datetime": lambda moment: date_time(moment, _reader_locale(), get_timezone()),
     "compact": lambda value: compact(value, _reader_locale()),
     "number": lambda value: number(value, _reader_locale()),
+    "plural_samples": plural_samples,
 }

@@ -33,12 +33,12 @@ def _check_time_zone(value):
 
 DEFAULT_LOCALE = settings.define(
     "DEFAULT_LOCALE", str, "en",
-    "The language of visitors whose browser asks for none of the shipped ones (en, fr, ar)",
-    label="Default language", group="Languages and time zones", validate=_check_locale)
+    _l("The language of visitors whose browser asks for none of the shipped ones (en, fr, ar)"),
+    label=_l("Default language"), group="Languages and time zones", validate=_check_locale)
 DEFAULT_TIME_ZONE = settings.define(
     "DEFAULT_TIME_ZONE", str, "UTC",
-    "The time zone of dates for visitors and for members who chose none (an IANA name such as Europe/Paris)",
-    label="Default time zone", group="Languages and time zones", validate=_check_time_zone)
+    _l("The time zone of dates for visitors and for members who chose none (an IANA name such as Europe/Paris)"),
+    label=_l("Default time zone"), group="Languages and time zones", validate=_check_time_zone)
 
 
 @lru_cache(maxsize=1)

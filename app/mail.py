@@ -7,17 +7,20 @@ SMTP_PASSWORD, MAIL_FROM (a bare address gets the community's name, app/brand.py
 (the address links in emails point to). Without SMTP_HOST nothing is sent: each message is
 written to the log and its outbox row is closed with a status that says so.
 """
+import contextlib
 import email.policy
 import os
+import re
 import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid, parseaddr
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 from sqlalchemy import select
 
-from app import brand, outbox
+from app import brand, i18n, outbox
 from app.extensions import db
 from app.models import User
 from app.urls import site_url
@@ -30,6 +33,8 @@ UNDELIVERABLE_SUFFIX = ".invalid"
 # CRLF line ends; headers are folded only past RFC 5322's hard limit, because the standard
 # library folds a long Subject as "Subject:" + newline + text, which readers show with a leading space.
 MAIL_POLICY = email.policy.SMTP.clone(max_line_length=998)
+# Runs of whitespace, but not the no-break spaces that French puts before ":", "?" and inside « ».
+_WHITESPACE = re.compile(r"[^\S\u00a0\u202f\u2007]+")
 
 
 def _setting(name, default=None):
@@ -44,24 +49,46 @@ def _flag(name):
     return value if isinstance(value, bool) else str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def collapse_whitespace(text):
+    """One line: each run of spaces and line breaks becomes one space; no-break spaces (French typography) stay."""
+    return _WHITESPACE.sub(" ", str(text)).strip()
+
+
 def _one_line(text, limit=200):
     """A header-safe single line: no newlines (header injection), bounded length."""
-    line = " ".join(str(text).split())
+    line = collapse_whitespace(text)
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
+def recipient_locale(user):
+    """The language an email or notice to `user` is written in: theirs if shipped, else the community's."""
+    locale = getattr(user, "locale", None)
+    return locale if locale in i18n.LOCALES else i18n.community_locale()
+
+
+@contextlib.contextmanager
+def in_language_of(user):
+    """Inside the block, gettext and templates speak `user`'s language, whoever's request this is."""
+    with force_locale(recipient_locale(user)):
+        yield
+
+
 def enqueue_email(to, subject, template, *, now, user_id=None, unsubscribe_url=None, topic="email",
-                  **context):
+                  recipient=None, **context):
     """Render `templates/email/<template>.txt` and queue it in the caller's transaction.
 
+    The subject (a string, or a lazy_gettext one) and the body are in the recipient's language
+    (`recipient`, else the `user` of the context), not the language of the request that caused them.
     With `user_id` the message goes to that member's address at sending time (it may have
     changed) and is dropped if the account is gone; `unsubscribe_url` adds the RFC 8058
     one-click headers and a footer link. Nothing is queued for a placeholder address (.invalid).
     """
     if parseaddr(to)[1].lower().endswith(UNDELIVERABLE_SUFFIX):
         return None  # a placeholder address (an imported or deleted member): nothing would ever arrive
-    text = render_template(f"email/{template}.txt", unsubscribe_url=unsubscribe_url, site_url=site_url(),
-                           **context)
+    with in_language_of(recipient if recipient is not None else context.get("user")):
+        subject = str(subject)
+        text = render_template(f"email/{template}.txt", unsubscribe_url=unsubscribe_url, site_url=site_url(),
+                               **context)
     headers = {}
     if unsubscribe_url:
         headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"

@@ -5,6 +5,7 @@ import hashlib
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import (
     CheckConstraint,
@@ -220,16 +221,16 @@ class Question(db.Model):
 # Why a post is hidden: flags reached the threshold, a moderator hid it, it waits for review
 # (a new member's post or too many links), or it contains a forbidden phrase.
 HIDDEN_REASONS = {
-    "flags": "hidden after members flagged it, until a moderator reviews it",
-    "moderator": "hidden by a moderator",
-    "held": "waiting for a moderator to approve it",
-    "phrase": "waiting for a moderator: it contains a phrase this community holds for review",
+    "flags": _l("hidden after members flagged it, until a moderator reviews it"),
+    "moderator": _l("hidden by a moderator"),
+    "held": _l("waiting for a moderator to approve it"),
+    "phrase": _l("waiting for a moderator: it contains a phrase this community holds for review"),
 }
 
 CLOSE_REASONS = {
-    "duplicate": "a duplicate of another question",
-    "off-topic": "off-topic for this community",
-    "resolved-elsewhere": "resolved elsewhere",
+    "duplicate": _l("a duplicate of another question"),
+    "off-topic": _l("off-topic for this community"),
+    "resolved-elsewhere": _l("resolved elsewhere"),
 }
 
 

@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
 
+from flask import has_request_context
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 
 @dataclass(frozen=True)
 class TrustRule:
@@ -36,9 +40,16 @@ def _is_locked(question):
     return getattr(question, "locked_at", None) is not None
 
 
+def reader_time(moment):
+    """A stored moment as the reader reads it: their language and time zone (English, UTC, outside a request)."""
+    from app.formatting import FILTERS, date_time
+    return FILTERS["datetime"](moment) if has_request_context() else date_time(moment)
+
+
 def suspension_message(user):
     """Why a suspended member's write is refused, with the end date and the moderator's reason."""
-    return f"You are suspended until {user.suspended_until:%Y-%m-%d %H:%M} UTC: {user.suspension_reason}"
+    return _("You are suspended until %(time)s: %(reason)s", time=reader_time(user.suspended_until),
+             reason=user.suspension_reason)
 
 
 def _may_write(user, now):
@@ -146,13 +157,15 @@ def has_earned_trust(user, rule, *, now):
             or user.created_at <= now - timedelta(days=rule.min_account_days))
 
 
-def trust_message(rule, user, action="flag posts"):
-    """Why an untrusted member may not act yet, and what earns it."""
+def trust_message(rule, user):
+    """Why an untrusted member may not flag posts yet, and what earns it."""
     if not is_email_verified(user):
-        return (f"Verify your email address to {action}: open the link we emailed you, or send a new one "
-                "from your account page.")
-    return (f"You can {action} once you have {rule.min_reputation} reputation or have been a member for "
-            f"{rule.min_account_days} days.")
+        return _("Verify your email address to flag posts: open the link we emailed you, or send a new one "
+                 "from your account page.")
+    return ngettext("You can flag posts once you have %(reputation)d reputation or have been a member for "
+                    "%(num)d day.",
+                    "You can flag posts once you have %(reputation)d reputation or have been a member for "
+                    "%(num)d days.", rule.min_account_days, reputation=rule.min_reputation)
 
 
 def can_flag(user, post, rule, *, now):

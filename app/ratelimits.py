@@ -1,7 +1,10 @@
 """Rate limits for sign-in, sign-up, posting, messages, ask-form reports and public buttons, from RATELIMIT_* config."""
 from datetime import UTC
 
+from babel.lists import format_list
 from flask import current_app, g, request
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from limits import parse_many
@@ -27,7 +30,7 @@ def _setting(name):
 
 
 sign_in_limit = limiter.limit(_setting("RATELIMIT_SIGN_IN"), methods=["POST"],
-                              error_message="Too many sign-in attempts. Wait a minute and try again.")
+                              error_message=lambda: _("Too many sign-in attempts. Wait a minute and try again."))
 
 
 def count_sign_up():
@@ -40,20 +43,26 @@ def _created_an_account(response):
     return g.get("account_created", False)
 
 
-def _in_words(seconds):
-    """A wait as a person says it: "in 42 minutes", "in 3 hours"."""
-    minutes = max(1, round(seconds / 60))
-    if minutes < 120:
-        return f"in {minutes} minute{'s' if minutes != 1 else ''}"
-    return f"in {round(minutes / 60)} hours"
-
-
 def _sign_up_refused():
-    """The refusal, with when the breached limit lifts (the same moment as the Retry-After header)."""
+    """The refusal, with when the breached limit lifts (the same moment as the Retry-After header).
+
+    The wait as a person says it, "in 42 minutes", "in 3 hours": whole sentences, counted in the reader's language.
+    """
     breached = limiter.current_limit  # set before the refusal is raised: the limit this request breached
-    seconds_left = breached.reset_at - request_now().replace(tzinfo=UTC).timestamp() if breached else None
-    when = _in_words(seconds_left) if breached else "later"
-    return f"Too many accounts were created from this address. You can create another account {when}."
+    if not breached:
+        return _("Too many accounts were created from this address. You can create another account later.")
+    seconds_left = breached.reset_at - request_now().replace(tzinfo=UTC).timestamp()
+    minutes = max(1, round(seconds_left / 60))
+    if minutes < 120:
+        return ngettext("Too many accounts were created from this address. You can create another account in "
+                        "%(num)d minute.",
+                        "Too many accounts were created from this address. You can create another account in "
+                        "%(num)d minutes.", minutes)
+    hours = round(minutes / 60)
+    return ngettext("Too many accounts were created from this address. You can create another account in "
+                    "%(num)d hour.",
+                    "Too many accounts were created from this address. You can create another account in "
+                    "%(num)d hours.", hours)
 
 
 # Only accounts actually created count: form mistakes must not lock a newcomer out.
@@ -62,7 +71,8 @@ sign_up_limit = limiter.limit(_setting("RATELIMIT_SIGN_UP"), methods=["POST"], d
 # One bucket for questions, answers and comments together, across the web and the API.
 posting_limit = limiter.shared_limit(_setting("RATELIMIT_POSTING"), scope="posting", key_func=member_or_address,
                                      methods=["POST"],
-                                     error_message="You are posting very fast. Take a breath and try again shortly.")
+                                     error_message=lambda: _(
+                                         "You are posting very fast. Take a breath and try again shortly."))
 
 
 def _setting_or(name, default):
@@ -72,7 +82,8 @@ def _setting_or(name, default):
 # Private messages have their own bucket, per member: a flood of them reaches one person's inbox.
 messaging_limit = limiter.shared_limit(_setting("RATELIMIT_MESSAGES"),
                                        scope="messages", key_func=member_or_address, methods=["POST"],
-                                       error_message="You are sending messages very fast. Wait a little and try again.")
+                                       error_message=lambda: _(
+                                         "You are sending messages very fast. Wait a little and try again."))
 
 
 def _requested_address():
@@ -82,20 +93,21 @@ def _requested_address():
 
 # Emails sent on request (password reset, email change): per client address and per target address.
 email_request_limit = limiter.limit(_setting_or("RATELIMIT_EMAIL_REQUESTS", "5 per minute; 20 per hour"),
-                                    methods=["POST"], error_message="Too many requests. Try again later.")
+                                    methods=["POST"], error_message=lambda: _("Too many requests. Try again later."))
 email_target_limit = limiter.limit(_setting_or("RATELIMIT_EMAIL_TARGET", "3 per hour"), methods=["POST"],
                                    key_func=_requested_address,
-                                   error_message="Too many emails were requested for that address. Try again later.")
+                                   error_message=lambda: _(
+                                         "Too many emails were requested for that address. Try again later."))
 
 # Reports of suggestions opened on the ask form feed the deflection figure: one person must not be able to pad it.
 suggestion_opened_limit = limiter.limit(_setting("RATELIMIT_SUGGEST_OPENED"), key_func=member_or_address,
-                                        methods=["POST"], error_message="Too many reports. Try again later.")
+                                        methods=["POST"], error_message=lambda: _("Too many reports. Try again later."))
 
 # Images, across the upload page and the API: each one costs a decode and a re-encode. The daily quota
 # (UPLOADS_PER_DAY, counted in the uploads table) holds across restarts and workers whatever the storage.
 upload_limit = limiter.shared_limit(_setting_or("RATELIMIT_UPLOADS", "10 per minute; 60 per hour"), scope="uploads",
                                     key_func=member_or_address, methods=["POST"],
-                                    error_message="You are uploading images very fast. Try again shortly.")
+                                    error_message=lambda: _("You are uploading images very fast. Try again shortly."))
 
 # The public buttons ("I have this problem too", "Did this answer help you?") feed staff figures and the care
 # queue. Every press costs a little against the address's press budget; only presses that add a count cost
@@ -120,28 +132,57 @@ def _address_and_post():
     return f"{get_remote_address()}:{','.join(str(value) for value in (request.view_args or {}).values())}"
 
 
-_COUNTS_REFUSED = ("This address has added as many counts as we take from one place for now. "
-                   "The ones already made are kept; thank you.")
+def _counts_refused():
+    return _("This address has added as many counts as we take from one place for now. "
+             "The ones already made are kept; thank you.")
+
+
 visitor_press_limit = limiter.shared_limit(_setting_or("RATELIMIT_VISITOR_PRESSES", "30 per minute"),
                                            scope="visitor-presses", methods=["POST"],
-                                           error_message="Too many presses. Wait a minute and try again.")
+                                           error_message=lambda: _("Too many presses. Wait a minute and try again."))
 counted_per_post_limit = limiter.limit(_setting_or("RATELIMIT_COUNTED_PER_POST", COUNTED_PER_POST_DEFAULT),
                                        key_func=_address_and_post, methods=["POST"], deduct_when=_added_a_count,
-                                       error_message=_COUNTS_REFUSED)
+                                       error_message=_counts_refused)
 counted_across_posts_limit = limiter.shared_limit(
     _setting_or("RATELIMIT_COUNTED_ACROSS_POSTS", COUNTED_ACROSS_POSTS_DEFAULT), scope="visitor-counts",
-    methods=["POST"], deduct_when=_added_a_count, error_message=_COUNTS_REFUSED)
+    methods=["POST"], deduct_when=_added_a_count, error_message=_counts_refused)
 
 
 def _in_words_per(item):
-    unit = item.GRANULARITY.name
-    article = "an" if unit == "hour" else "a"
-    return f"{item.amount} {article} {unit}" if item.multiples == 1 else f"{item.amount} per {item.multiples} {unit}s"
+    """One limit as staff read it: "5 a day", "30 an hour", "10 per 2 minutes"."""
+    unit, amount, multiples = item.GRANULARITY.name, item.amount, item.multiples
+    if multiples == 1:
+        once = {"second": lambda: _("%(amount)d a second", amount=amount),
+                "minute": lambda: _("%(amount)d a minute", amount=amount),
+                "hour": lambda: _("%(amount)d an hour", amount=amount),
+                "day": lambda: _("%(amount)d a day", amount=amount),
+                "month": lambda: _("%(amount)d a month", amount=amount),
+                "year": lambda: _("%(amount)d a year", amount=amount)}
+        return once[unit]()
+    several = {"second": lambda: ngettext("%(amount)d per %(num)d second", "%(amount)d per %(num)d seconds",
+                                          multiples, amount=amount),
+               "minute": lambda: ngettext("%(amount)d per %(num)d minute", "%(amount)d per %(num)d minutes",
+                                          multiples, amount=amount),
+               "hour": lambda: ngettext("%(amount)d per %(num)d hour", "%(amount)d per %(num)d hours",
+                                        multiples, amount=amount),
+               "day": lambda: ngettext("%(amount)d per %(num)d day", "%(amount)d per %(num)d days",
+                                       multiples, amount=amount),
+               "month": lambda: ngettext("%(amount)d per %(num)d month", "%(amount)d per %(num)d months",
+                                         multiples, amount=amount),
+               "year": lambda: ngettext("%(amount)d per %(num)d year", "%(amount)d per %(num)d years",
+                                        multiples, amount=amount)}
+    return several[unit]()
+
+
+def _all_of(items):
+    """Limits joined as the reader's language lists things: "5 a minute and 20 an hour"."""
+    words = [_in_words_per(item) for item in items]
+    return format_list(words, locale=str(get_locale() or "en")) if words else ""
 
 
 def counted_limits_in_words():
     """The count budgets as staff read them beside the figures: "at most 5 a day per question or answer, and ..."."""
     per_post = parse_many(current_app.config.get("RATELIMIT_COUNTED_PER_POST", COUNTED_PER_POST_DEFAULT))
     across = parse_many(current_app.config.get("RATELIMIT_COUNTED_ACROSS_POSTS", COUNTED_ACROSS_POSTS_DEFAULT))
-    return (f"at most {' and '.join(_in_words_per(item) for item in per_post)} per question or answer, and "
-            f"{' and '.join(_in_words_per(item) for item in across)} in all, from one address")
+    return _("at most %(per_post)s per question or answer, and %(across)s in all, from one address",
+             per_post=_all_of(per_post), across=_all_of(across))

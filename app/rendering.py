@@ -28,8 +28,11 @@ from itertools import pairwise
 
 import bleach
 import markdown
+from babel.numbers import format_decimal
 from bleach.html5lib_shim import Filter
 from bleach.linkifier import LinkifyFilter
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.extensions.tables import TableExtension
@@ -171,7 +174,7 @@ def _prepare_lines(text):
             elif _FENCE_OPENING_RE.match(line.group()):
                 code_end = candidates[closing] + 1
         elif _nesting_depth(line.group()) > MAX_NESTING:
-            raise RenderError(f"Quotes and lists can be nested at most {MAX_NESTING} levels deep.")
+            raise RenderError(_("Quotes and lists can be nested at most %(num)d levels deep.", num=MAX_NESTING))
 
     pieces = [text[start:end] for start, end in pairwise([0, *unclosed_fences, len(text)])]
     return _FENCE_BREAK.join(pieces)
@@ -300,7 +303,7 @@ class _ElementLimit(Treeprocessor):
     def run(self, root):
         self.budget.charge(_ELEMENT_US * sum(1 for _ in root.iter()))
         if self.budget.spent:
-            raise RenderError("This post has too many paragraphs, list items or table cells to display.")
+            raise RenderError(_("This post has too many paragraphs, list items or table cells to display."))
         for element in root.iter():
             for attribute in ("text", "tail"):
                 text = getattr(element, attribute)
@@ -325,10 +328,10 @@ class _BlockWorkMeter(BlockProcessor):
             _BLOCK_TRY_US + _BLOCK_LINE_US * block.count("\n") + _BLOCK_CHARACTER_US * len(block)
         )
         if self.budget.spent:
-            raise RenderError(
+            raise RenderError(_(
                 "This post has too many blocks to format. Separate headings, lists and paragraphs "
                 "with blank lines, or shorten the post."
-            )
+            ))
         return False
 
 
@@ -507,12 +510,13 @@ def render_markdown(source: str) -> str:
     """Markdown source of a post -> sanitized HTML."""
     text = _normalize(source)
     if len(text) > MAX_BODY_LENGTH:
-        raise RenderError(f"A post can be at most {MAX_BODY_LENGTH:,} characters long.")
+        raise RenderError(_("A post can be at most %(limit)s characters long.",
+                            limit=format_decimal(MAX_BODY_LENGTH, locale=get_locale() or "en")))
     text = _prepare_lines(text)
     try:
         return _sanitize(_markdown_to_html(text))
     except RecursionError:
-        raise RenderError("This post is nested too deeply to display.") from None
+        raise RenderError(_("This post is nested too deeply to display.")) from None
 
 
 def render_comment(text: str) -> str:
@@ -522,7 +526,7 @@ def render_comment(text: str) -> str:
     try:
         return _sanitize(_inline_markdown_to_html(line), _comment_cleaner)
     except RecursionError:
-        raise RenderError("This comment is nested too deeply to display.") from None
+        raise RenderError(_("This comment is nested too deeply to display.")) from None
 
 
 # Quote-aware, so a ">" inside an attribute value does not end the tag; possessive, and never

@@ -1,6 +1,7 @@
 """Reputation: the classic points, applied atomically, recorded as events and recomputable from the votes."""
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, case, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -20,17 +21,17 @@ point_sources = []
 
 # Why a member's points moved, as their history says it; each change writes one event with one of these.
 REASONS = {
-    "question_upvoted": "Up vote on your question",
-    "answer_upvoted": "Up vote on your answer",
-    "question_downvoted": "Down vote on your question",
-    "answer_downvoted": "Down vote on your answer",
-    "vote_withdrawn": "A vote on your post was withdrawn",
-    "answer_accepted": "Your answer was accepted",
-    "acceptance_withdrawn": "Your answer is no longer the accepted one",
-    "accepted_an_answer": "You accepted an answer to your question",
-    "unaccepted_an_answer": "You withdrew the acceptance of an answer",
-    "before_history": "Reputation before history was kept",
-    "recomputed": "Correction when reputation was recomputed from the votes",
+    "question_upvoted": _l("Up vote on your question"),
+    "answer_upvoted": _l("Up vote on your answer"),
+    "question_downvoted": _l("Down vote on your question"),
+    "answer_downvoted": _l("Down vote on your answer"),
+    "vote_withdrawn": _l("A vote on your post was withdrawn"),
+    "answer_accepted": _l("Your answer was accepted"),
+    "acceptance_withdrawn": _l("Your answer is no longer the accepted one"),
+    "accepted_an_answer": _l("You accepted an answer to your question"),
+    "unaccepted_an_answer": _l("You withdrew the acceptance of an answer"),
+    "before_history": _l("Reputation before history was kept"),
+    "recomputed": _l("Correction when reputation was recomputed from the votes"),
 }
 
 
@@ -57,8 +58,8 @@ class ReputationEvent(db.Model):
 
     @property
     def reason_text(self):
-        """The reason in words."""
-        return REASONS.get(self.reason, "Reputation change")
+        """The reason in words, in the reader's language (a plain str, safe to put in JSON)."""
+        return str(REASONS.get(self.reason, _l("Reputation change")))
 
 
 def vote_points(post_kind, value):

@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app, g, has_request_context
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -26,18 +29,23 @@ from app import audit, permissions
 from app.database import begin_write
 from app.exceptions import NotFound, PermissionDenied, ValidationError
 from app.extensions import db
+from app.formatting import slugify
 from app.models import User
 from app.validation import clean_text
 
 # The heading of each feature's settings, in the order of the settings page; a feature missing here still gets a
 # group, headed by its package name, after these.
 GROUP_HEADINGS = {
-    "brand": "Your brand",
-    "care": "Care queue",
-    "moderation": "Moderation and holds",
-    "search": "Search",
-    "notifications": "Notifications",
-    "webhooks": "Webhooks",
+    "brand": _l("Your brand"),
+    "care": _l("Care queue"),
+    "moderation": _l("Moderation and holds"),
+    "search": _l("Search"),
+    "notifications": _l("Notifications"),
+    "webhooks": _l("Webhooks"),
+    # Features whose heading is their package name or given in define(group=...): listed so the catalogs have it.
+    "i18n": _l("Languages and time zones"),
+    "questions": _l("Questions"),
+    "uploads": _l("Uploads"),
 }
 REASON_MAX = 500
 
@@ -60,13 +68,24 @@ class Definition:
     name: str
     type: type
     default: object
-    description: str
+    # As define() got them: lazy strings (translated when read) or plain text; read `description` and `label`.
+    description_text: object
     minimum: float | None = None
     maximum: float | None = None
-    label: str = ""
-    group: str = ""
+    label_text: object = ""
+    group: object = ""
     # Checks a parsed value beyond its type and bounds: raises ValueError with the message to show.
     validate: object = field(default=None, compare=False)
+
+    @property
+    def description(self):
+        """What the setting does, in the reader's language."""
+        return str(self.description_text)
+
+    @property
+    def label(self):
+        """The setting's human name, in the reader's language."""
+        return str(self.label_text)
 
     def parse(self, raw):
         """A value of the right type from a form field, an environment string or JSON; ValueError if not."""
@@ -81,7 +100,7 @@ class Definition:
                 return raw
             text = str(raw).strip().lower()
             if text not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
-                raise ValueError("Give true or false.")
+                raise ValueError(_("Give true or false."))
             return text in {"1", "true", "yes", "on"}
         if self.type is list:
             # One item a line: items such as forbidden phrases may contain commas.
@@ -89,15 +108,15 @@ class Definition:
             return [str(item).strip() for item in items if str(item).strip()]
         if self.type in (int, float):
             if isinstance(raw, bool):
-                raise ValueError("Give a number.")
+                raise ValueError(_("Give a number."))
             try:
                 value = self.type(raw)
             except (TypeError, ValueError):
-                raise ValueError(f"Give a{'' if self.type is int else ' decimal'} number.") from None
+                raise ValueError(_("Give a number.") if self.type is int else _("Give a decimal number.")) from None
             if self.minimum is not None and value < self.minimum:
-                raise ValueError(f"The smallest allowed value is {self.minimum:g}.")
+                raise ValueError(_("The smallest allowed value is %(minimum)s.", minimum=format(self.minimum, "g")))
             if self.maximum is not None and value > self.maximum:
-                raise ValueError(f"The largest allowed value is {self.maximum:g}.")
+                raise ValueError(_("The largest allowed value is %(maximum)s.", maximum=format(self.maximum, "g")))
             return value
         return str(raw).strip()
 
@@ -186,6 +205,12 @@ class Group:
     heading: str
     settings: list[Current] = field(default_factory=list)
 
+    @property
+    def anchor(self):
+        """The group's id on the page, from its English heading: the same in every language."""
+        with force_locale("en"):
+            return "group-" + slugify(str(self.heading))
+
 
 def overview():
     """Every defined setting with its current value and its source, grouped by feature (in definition order)."""
@@ -199,7 +224,9 @@ def overview():
             current = Current(definition, row.value, "changed", fallback, username, row.updated_at)
         else:
             current = Current(definition, fallback, source, fallback)
-        groups.setdefault(definition.group, Group(definition.group)).settings.append(current)
+        # A heading given as a plain string is looked up in the catalogs here, in the reader's language.
+        heading = _(definition.group) if type(definition.group) is str else definition.group
+        groups.setdefault(heading, Group(heading)).settings.append(current)
     page_order = {heading: position for position, heading in enumerate(GROUP_HEADINGS.values())}
     return sorted(groups.values(), key=lambda group: (page_order.get(group.heading, len(page_order)), group.heading))
 
@@ -207,10 +234,12 @@ def overview():
 def summary(value):
     """A short human reading of a value for messages and buttons: "yes", "none", "60", "refund, scam"."""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, list):
         text = ", ".join(str(item) for item in value)
-        return "none" if not value else text if len(text) <= 60 else f"{len(value)} entries"
+        if not value:
+            return _("none")
+        return text if len(text) <= 60 else ngettext("%(num)d entry", "%(num)d entries", len(value))
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, int):
@@ -233,10 +262,10 @@ def change(actor, name, raw_value, reason, *, now):
     A value equal to the current one stores and audits nothing, reason or not.
     """
     if not permissions.is_admin(actor):
-        raise PermissionDenied("Only admins change settings.")
+        raise PermissionDenied(_("Only admins change settings."))
     definition = DEFINITIONS.get(name)
     if definition is None:
-        raise NotFound("There is no such setting.")
+        raise NotFound(_("There is no such setting."))
     errors, value = {}, None
     if raw_value is not None:
         try:
@@ -259,12 +288,12 @@ def preset(name, value, reason, *, now):
 def _clean_reason(reason):
     """The trimmed reason (None when blank) and the error to show if it cannot be used (None when it can)."""
     if reason is not None and not isinstance(reason, str):
-        return None, "Give the reason as text."
+        return None, _("Give the reason as text.")
     text = clean_text(reason).strip() or None
     if text is None:
-        return None, "Say why you change this setting, in a few words: the audit log keeps your reason."
+        return None, _("Say why you change this setting, in a few words: the audit log keeps your reason.")
     if len(text) > REASON_MAX:
-        return None, f"Keep the reason under {REASON_MAX} characters."
+        return None, _("Keep the reason under %(num)d characters.", num=REASON_MAX)
     return text, None
 
 

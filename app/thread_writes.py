@@ -1,4 +1,5 @@
 """Writes to a thread that questions and moderation share: lock a post, mark the thread changed, move acceptance."""
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from app import reputation
@@ -14,8 +15,15 @@ def lock_row(model, post_id):
         select(model).where(model.id == post_id).with_for_update().execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if post is None:
-        raise NotFound(f"That {model.__name__.lower()} does not exist.")
+        raise NotFound(_missing(model))
     return post
+
+
+def _missing(model):
+    """What a reader is told when the row they acted on is gone, in their language."""
+    messages = {"question": _("That question does not exist."), "answer": _("That answer does not exist."),
+                "comment": _("That comment does not exist."), "user": _("That user does not exist.")}
+    return messages.get(model.__name__.lower(), _("That post does not exist."))
 
 
 def mark_changed(question_id, searchable=True):

@@ -2,7 +2,11 @@
 import re
 import unicodedata
 
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
 from app.exceptions import ValidationError
+from app.formatting import number
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL
 
@@ -39,15 +43,39 @@ def _require_text(field, value):
     try:
         return clean_text(value)
     except TypeError:
-        raise ValidationError({field: "Must be text."}) from None
+        raise ValidationError({field: _("Must be text.")}) from None
+
+
+def _count(value):
+    """A character count with the reader's digit grouping: 30,000 in English, 30 000 in French."""
+    return number(value, get_locale() or "en")
+
+
+def _too_short(label, minimum, length):
+    # One whole sentence per kind of text: word order and agreement differ between languages.
+    counts = {"minimum": _count(minimum), "length": _count(length)}
+    if label == "Title":
+        return _("Title must be at least %(minimum)s characters (it is %(length)s).", **counts)
+    if label == "Comment":
+        return _("Comment must be at least %(minimum)s characters (it is %(length)s).", **counts)
+    return _("Body must be at least %(minimum)s characters (it is %(length)s).", **counts)
+
+
+def _too_long(label, maximum, length):
+    counts = {"maximum": _count(maximum), "length": _count(length)}
+    if label == "Title":
+        return _("Title must be at most %(maximum)s characters (it is %(length)s).", **counts)
+    if label == "Comment":
+        return _("Comment must be at most %(maximum)s characters (it is %(length)s).", **counts)
+    return _("Body must be at most %(maximum)s characters (it is %(length)s).", **counts)
 
 
 def _check_length(field, label, value, minimum, maximum):
     length = len(value)
     if length < minimum:
-        raise ValidationError({field: f"{label} must be at least {minimum} characters (it is {length})."})
+        raise ValidationError({field: _too_short(label, minimum, length)})
     if length > maximum:
-        raise ValidationError({field: f"{label} must be at most {maximum:,} characters (it is {length:,})."})
+        raise ValidationError({field: _too_long(label, maximum, length)})
 
 
 def clean_title(value):
@@ -61,7 +89,7 @@ def clean_body(value, field="body", minimum=BODY_MIN):
     """A Markdown body: 20-30,000 characters of real content."""
     body = _require_text(field, value).strip("\n")
     if len(body.strip()) < minimum:
-        raise ValidationError({field: f"Body must be at least {minimum} characters (it is {len(body.strip())})."})
+        raise ValidationError({field: _too_short("Body", minimum, len(body.strip()))})
     _check_length(field, "Body", body, minimum, BODY_MAX)
     return body
 
@@ -80,21 +108,22 @@ def clean_tags(value):
     elif isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
         names = [clean_text(item).strip() for item in value]
     else:
-        raise ValidationError({"tags": "Tags must be a list of words."})
+        raise ValidationError({"tags": _("Tags must be a list of words.")})
     tags = []
     for name in (n.strip().lower() for n in names):
         if name and name not in tags:
             tags.append(name)
     if len(tags) < TAGS_MIN:
-        raise ValidationError({"tags": "Add at least one tag, such as the product the question is about."})
+        raise ValidationError({"tags": _("Add at least one tag, such as the product the question is about.")})
     if len(tags) > TAGS_MAX:
-        raise ValidationError({"tags": f"Use at most {TAGS_MAX} tags (you gave {len(tags)})."})
+        raise ValidationError({"tags": _("Use at most %(maximum)d tags (you gave %(count)d).", maximum=TAGS_MAX,
+                                         count=len(tags))})
     for name in tags:
         if len(name) > TAG_MAX_LENGTH or not TAG_PATTERN.match(name):
             shown = name if len(name) <= 40 else name[:40] + "…"
             raise ValidationError(
-                {"tags": f"“{shown}” is not a valid tag: use lowercase letters, digits and single hyphens, "
-                         f"at most {TAG_MAX_LENGTH} characters."}
+                {"tags": _("“%(tag)s” is not a valid tag: use lowercase letters, digits and single hyphens, "
+                           "at most %(maximum)d characters.", tag=shown, maximum=TAG_MAX_LENGTH)}
             )
     return tags
 

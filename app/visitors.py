@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app, make_response, render_template, request
+from flask_babel import lazy_gettext as _l
 
 COOKIE_NAME = "pd_visitor"
 # Before one token served both buttons: each had its own unsigned cookie. Their ids are kept (same digest).
@@ -21,7 +22,8 @@ MAX_AGE = 2 * 365 * 86400
 _ID = re.compile(r"^[A-Za-z0-9_-]{32}$")  # token_urlsafe(24); the legacy hex ids fit too
 _SIGNATURE_LENGTH = 32
 # What a press that brought no token of ours hears: it counted nothing (the page's script presses once more).
-NOT_COUNTED_YET = "Press again to be counted: this browser has just been given a visitor cookie."
+# Lazy, in the reader's language when used: jsonify and templates turn it into a plain string.
+NOT_COUNTED_YET = _l("Press again to be counted: this browser has just been given a visitor cookie.")
 
 
 def digest(token):

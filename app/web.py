@@ -1,5 +1,6 @@
 """Small helpers shared by the web views of every feature."""
 from flask import flash, request
+from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
 from app import permissions
@@ -22,8 +23,8 @@ def refuse_unless_staff(user):
     if permissions.is_staff(user):
         return
     if not user.is_authenticated:
-        raise NotFound("There is no such page.")
-    raise PermissionDenied("This page is for staff.")
+        raise NotFound(_("There is no such page."))
+    raise PermissionDenied(_("This page is for staff."))
 
 
 def page_number():

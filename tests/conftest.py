@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
@@ -93,6 +95,26 @@ def _own_database(folder):
         yield url
     finally:
         _drop_database(url)
+
+
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "app" / "translations"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogs():
+    """The .mo files `make test` builds, built here too when pytest runs without make (or after a .po edit).
+
+    Each is written beside and renamed into place, so two xdist workers never read half a file.
+    """
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with open(po, "rb") as source:
+                catalog = read_po(source, locale=po.parent.parent.name)
+            partial = mo.with_suffix(f".{uuid.uuid4().hex}.tmp")
+            with open(partial, "wb") as target:
+                write_mo(target, catalog)
+            os.replace(partial, mo)
 
 
 @pytest.fixture(scope="session")

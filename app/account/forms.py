@@ -1,5 +1,6 @@
 """Account settings forms. Rules live in app.account.services; these carry CSRF and the fields."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
@@ -20,18 +21,18 @@ from app.notifications.models import EMAIL_MODES
 class EmailChangeForm(FlaskForm):
     """Ask to change the address; a link to the new one confirms it."""
 
-    email = EmailField("New email address", validators=[DataRequired("Enter the new address.")],
+    email = EmailField(_l("New email address"), validators=[DataRequired(_l("Enter the new address."))],
                        render_kw={"autocomplete": "email", "maxlength": 254})
-    password = PasswordField("Current password", validators=[DataRequired("Enter your current password.")],
+    password = PasswordField(_l("Current password"), validators=[DataRequired(_l("Enter your current password."))],
                              render_kw={"autocomplete": "current-password"})
 
 
 class NotificationSettingsForm(FlaskForm):
     """How notification email arrives."""
 
-    email_mode = RadioField("Email me about notifications",
+    email_mode = RadioField(_l("Email me about notifications"),
                             choices=[SelectChoice(mode, label) for mode, label in EMAIL_MODES.items()],
-                            validators=[DataRequired("Choose how often.")])
+                            validators=[DataRequired(_l("Choose how often."))])
 
 
 class LanguageForm(FlaskForm):
@@ -44,39 +45,41 @@ class LanguageForm(FlaskForm):
 class TokenForm(FlaskForm):
     """Create an API token: a name, its scopes (the view offers those the member's role allows) and its lifetime."""
 
-    name = StringField("Token name", validators=[DataRequired("Give the token a name.")],
-                       render_kw={"maxlength": 100, "placeholder": "e.g. helpdesk sync"})
-    scopes = SelectMultipleField("What it may do", choices=[], validate_choice=False,
+    name = StringField(_l("Token name"), validators=[DataRequired(_l("Give the token a name."))],
+                       render_kw={"maxlength": 100, "placeholder": _l("e.g. helpdesk sync")})
+    scopes = SelectMultipleField(_l("What it may do"), choices=[], validate_choice=False,
                                  option_widget=widgets.CheckboxInput(), widget=widgets.ListWidget(prefix_label=False))
     # Not coerced: the service checks the choice and says what is allowed.
-    days = SelectField("Expires", choices=[SelectChoice(str(days), f"in {days} days") for days in TOKEN_DAYS],
+    days = SelectField(_l("Expires"),
+                       choices=[SelectChoice(str(days), lazy_ngettext("in %(num)d day", "in %(num)d days", days))
+                                for days in TOKEN_DAYS],
                        default=str(DEFAULT_TOKEN_DAYS), validate_choice=False)
 
 
 class DeleteAccountForm(FlaskForm):
     """Delete the account, with the password and the username typed out."""
 
-    password = PasswordField("Current password", validators=[DataRequired("Enter your current password.")],
+    password = PasswordField(_l("Current password"), validators=[DataRequired(_l("Enter your current password."))],
                              render_kw={"autocomplete": "current-password"})
-    confirm = StringField("Type your username to confirm", validators=[DataRequired("Type your username.")],
+    confirm = StringField(_l("Type your username to confirm"), validators=[DataRequired(_l("Type your username."))],
                           render_kw={"autocomplete": "off"})
 
 
 class PasswordResetRequestForm(FlaskForm):
     """Ask for a reset link."""
 
-    email = EmailField("Email address", validators=[DataRequired("Enter your email address.")],
+    email = EmailField(_l("Email address"), validators=[DataRequired(_l("Enter your email address."))],
                        render_kw={"autocomplete": "email", "maxlength": 254})
 
 
 class PasswordResetForm(FlaskForm):
     """Choose a new password from a reset link."""
 
-    password = PasswordField("New password", validators=[DataRequired("Choose a new password.")],
+    password = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a new password."))],
                              render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField("Repeat new password",
-                            validators=[DataRequired("Repeat the new password."),
-                                        EqualTo("password", "The two passwords do not match.")],
+    confirm = PasswordField(_l("Repeat new password"),
+                            validators=[DataRequired(_l("Repeat the new password.")),
+                                        EqualTo("password", _l("The two passwords do not match."))],
                             render_kw={"autocomplete": "new-password"})
 
 

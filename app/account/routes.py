@@ -1,6 +1,7 @@
 """Account settings pages under /account, and password reset by email."""
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import refresh as refresh_locale
 from flask_login import current_user, login_required, logout_user
 from wtforms import SelectChoice
@@ -61,8 +62,8 @@ def change_email():
         except ValidationError as error:
             show_errors(form, error)
         else:
-            flash(f"We sent a link to {new_email}. Open it to confirm the change; until then your address "
-                  f"stays {current_user.email}.", "success")
+            flash(_("We sent a link to %(new_email)s. Open it to confirm the change; until then your address "
+                    "stays %(email)s.", new_email=new_email, email=current_user.email), "success")
             return redirect(url_for("account.settings"))
     return render_template("account/email.html", form=form), _status(form)
 
@@ -75,7 +76,7 @@ def confirm_email(token):
         user, new_email = services.pending_email_change(token, now=request_now())
         if form.validate_on_submit():
             services.confirm_email_change(token, now=request_now())
-            flash(f"Your email address is now {new_email}.", "success")
+            flash(_("Your email address is now %(email)s.", email=new_email), "success")
             return redirect(url_for("account.settings") if current_user.is_authenticated
                             else url_for("auth.sign_in"))
     except DomainError as error:
@@ -91,7 +92,7 @@ def verify_email(token):
         user = accounts.user_to_verify(token, now=request_now())
         if form.validate_on_submit():
             accounts.verify_email(token, now=request_now())
-            flash("Thank you: your email address is verified.", "success")
+            flash(_("Thank you: your email address is verified."), "success")
             return redirect(url_for("account.settings") if current_user.is_authenticated
                             else url_for("auth.sign_in"))
     except DomainError as error:
@@ -110,7 +111,7 @@ def resend_verification():
         except DomainError as error:
             flash(error.message, "info")
         else:
-            flash(f"We sent a new verification link to {current_user.email}.", "success")
+            flash(_("We sent a new verification link to %(email)s.", email=current_user.email), "success")
     return redirect(url_for("account.settings"))
 
 
@@ -161,7 +162,7 @@ def notifications():
         except ValidationError as error:
             show_errors(form, error)
         else:
-            flash("Your notification choices are saved.", "success")
+            flash(_("Your notification choices are saved."), "success")
             return redirect(url_for("account.notifications"))
     elif not form.is_submitted():
         form.email_mode.data = notification_services.email_mode(current_user.id)
@@ -229,8 +230,9 @@ def end_sessions_and_tokens():
     if ActionForm().validate_on_submit():
         revoked = services.end_sessions_and_tokens(current_user, now=request_now())
         logout_user()
-        flash(f"Every device is signed out and {revoked} token{'' if revoked == 1 else 's'} "
-              f"{'is' if revoked == 1 else 'are'} revoked. Sign in again to continue.", "info")
+        flash(ngettext("Every device is signed out and %(num)d token is revoked. Sign in again to continue.",
+                       "Every device is signed out and %(num)d tokens are revoked. Sign in again to continue.",
+                       revoked), "info")
         return redirect(url_for("auth.sign_in"))
     return redirect(url_for("account.tokens"))
 
@@ -243,11 +245,11 @@ def revoke_token(token_id):
         try:
             services.revoke_token(current_user, token_id, now=request_now())
         except NotFound:
-            raise NotFound("That token does not exist.") from None
+            raise NotFound(_("That token does not exist.")) from None
         except DomainError as error:
             flash(error.message, "error")
             return redirect(url_for("account.tokens"))
-        flash("The token is revoked.", "success")
+        flash(_("The token is revoked."), "success")
     return redirect(url_for("account.tokens"))
 
 
@@ -270,7 +272,7 @@ def delete():
             return render_template("account/delete.html", form=form), error.status
         else:
             logout_user()
-            flash("Your account is deleted. Your posts stay, without your name. Thank you for your help.", "info")
+            flash(_("Your account is deleted. Your posts stay, without your name. Thank you for your help."), "info")
             return redirect(url_for("questions.index"))
     return render_template("account/delete.html", form=form), _status(form)
 
@@ -286,8 +288,8 @@ def request_password_reset():
     form = PasswordResetRequestForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data, now=request_now())
-        flash("If an account uses that address, we sent it a link to choose a new password. "
-              "The link works once, within an hour.", "info")
+        flash(_("If an account uses that address, we sent it a link to choose a new password. "
+                "The link works once, within an hour."), "info")
         return redirect(url_for("auth.sign_in"))
     return render_template("account/password_reset_request.html", form=form), _status(form)
 
@@ -312,6 +314,7 @@ def reset_password(token):
         else:
             if current_user.is_authenticated:
                 logout_user()
-            flash("Your password is changed and every device was signed out. Sign in with the new one.", "success")
+            flash(_("Your password is changed and every device was signed out. Sign in with the new one."),
+                  "success")
             return redirect(url_for("auth.sign_in"))
     return render_template("account/password_reset.html", form=form), _status(form)

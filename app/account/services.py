@@ -2,6 +2,8 @@
 from functools import partial
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import delete, func, select, update
 
 from app import email_tokens, i18n, mail
@@ -30,7 +32,7 @@ def is_deleted(user):
 
 def _check_password(user, password, field="password"):
     if not user.check_password(password or ""):
-        raise ValidationError({field: "That is not your current password."})
+        raise ValidationError({field: _("That is not your current password.")})
 
 
 # Email change --------------------------------------------------------------------------
@@ -41,14 +43,14 @@ def request_email_change(user, password, new_email, *, now):
     new_email = accounts.clean_email(new_email)
     _check_password(user, password)
     if new_email == user.email:
-        raise ValidationError({"email": "That is already your email address."})
+        raise ValidationError({"email": _("That is already your email address.")})
     begin_write(db.session)
     if db.session.scalar(select(User.id).where(User.email == new_email)):
         db.session.rollback()
-        raise ValidationError({"email": "Another account uses that email address."})
+        raise ValidationError({"email": _("Another account uses that email address.")})
     binding = {"u": user.id, "old": email_tokens.fingerprint(user.email), "new": new_email}
     token = email_tokens.make("email-change", binding, now)
-    mail.enqueue_email(new_email, "Confirm your new email address", "email_change", topic="account:email-change",
+    mail.enqueue_email(new_email, _l("Confirm your new email address"), "email_change", topic="account:email-change",
                        now=now, user=user, new_email=new_email,
                        url=site_url_for("account.confirm_email", token=token),
                        hours=EMAIL_CHANGE_MAX_AGE_SECONDS // 3600)
@@ -58,12 +60,12 @@ def request_email_change(user, password, new_email, *, now):
 
 def _email_change_request(token, now):
     data = email_tokens.read("email-change", token, now, EMAIL_CHANGE_MAX_AGE_SECONDS,
-                       message="This confirmation link is not valid.")
+                             message=_("This confirmation link is not valid."))
     user = db.session.get(User, data["u"]) if type(data.get("u")) is int else None
     if user is None or is_deleted(user) or not isinstance(data.get("new"), str):
-        raise ValidationError({"token": "This confirmation link is not valid."})
+        raise ValidationError({"token": _("This confirmation link is not valid.")})
     if data.get("old") != email_tokens.fingerprint(user.email):
-        raise ValidationError({"token": "This link was already used, or your address changed since it was sent."})
+        raise ValidationError({"token": _("This link was already used, or your address changed since it was sent.")})
     return user, data["new"]
 
 
@@ -79,13 +81,13 @@ def confirm_email_change(token, *, now):
     user, new_email = _email_change_request(token, now)
     if db.session.scalar(select(User.id).where(User.email == new_email, User.id != user.id)):
         db.session.rollback()
-        raise Conflict("Another account started using that address in the meantime.")
+        raise Conflict(_("Another account started using that address in the meantime."))
     old_email = user.email
     user.email = new_email
     # Opening the link proved the new address is theirs: that verifies it, if sign-up's link never was opened.
     if user.email_verified_at is None:
         user.email_verified_at = now
-    mail.enqueue_email(old_email, "Your email address was changed", "email_changed", topic="account:email-changed",
+    mail.enqueue_email(old_email, _l("Your email address was changed"), "email_changed", topic="account:email-changed",
                        now=now, user=user, new_email=new_email,
                        reset_url=site_url_for("account.request_password_reset"))
     db.session.commit()
@@ -126,11 +128,12 @@ def clean_token_name(name):
     try:
         name = " ".join(clean_text(name).split())
     except TypeError:
-        raise ValidationError({"name": "Must be text."}) from None
+        raise ValidationError({"name": _("Must be text.")}) from None
     if not name:
-        raise ValidationError({"name": "Give the token a name, such as the tool that will use it."})
+        raise ValidationError({"name": _("Give the token a name, such as the tool that will use it.")})
     if len(name) > TOKEN_NAME_MAX:
-        raise ValidationError({"name": f"Use at most {TOKEN_NAME_MAX} characters."})
+        raise ValidationError({"name": ngettext("Use at most %(num)d character.", "Use at most %(num)d characters.",
+                                                TOKEN_NAME_MAX)})
     return name
 
 
@@ -162,9 +165,9 @@ def revoked_tokens(user, limit=20):
 def _clean_days(value):
     days = int(value) if isinstance(value, str) and value.isdigit() and len(value) < 5 else value
     if days not in accounts.TOKEN_DAYS:
-        raise ValidationError({"days": "Choose when the token expires: in "
-                                       f"{', '.join(map(str, accounts.TOKEN_DAYS[:-1]))} or "
-                                       f"{accounts.TOKEN_DAYS[-1]} days."})
+        raise ValidationError({"days": _("Choose when the token expires: in %(choices)s or %(last)d days.",
+                                         choices=", ".join(map(str, accounts.TOKEN_DAYS[:-1])),
+                                         last=accounts.TOKEN_DAYS[-1])})
     return days
 
 
@@ -177,7 +180,7 @@ def create_token(user, name, scopes, days, *, now):
                          "scopes": (partial(accounts.clean_token_scopes, user), scopes),
                          "days": (_clean_days, days)})
     if len(working_tokens(user, now=now)) >= MAX_LIVE_TOKENS:
-        raise Conflict(f"You have {MAX_LIVE_TOKENS} tokens already: revoke one you no longer use first.")
+        raise Conflict(_("You have %(num)d tokens already: revoke one you no longer use first.", num=MAX_LIVE_TOKENS))
     return accounts.create_api_token(user, cleaned["name"], now=now, scopes=cleaned["scopes"], days=cleaned["days"])
 
 
@@ -202,13 +205,13 @@ def delete_account(user, password, confirm_username, *, now):
     """
     _check_password(user, password)
     if not isinstance(confirm_username, str) or confirm_username.strip() != user.username:
-        raise ValidationError({"confirm": f"Type your username, {user.username}, to confirm."})
+        raise ValidationError({"confirm": _("Type your username, %(username)s, to confirm.", username=user.username)})
     begin_write(db.session)
     user = db.session.get(User, user.id)
     if user.role == "admin" and db.session.scalar(select(func.count()).select_from(User)
                                                   .where(User.role == "admin")) == 1:
         db.session.rollback()
-        raise Conflict("You are the only admin: make another member an admin before deleting your account.")
+        raise Conflict(_("You are the only admin: make another member an admin before deleting your account."))
     user.username = f"{DELETED_PREFIX}{user.id}"
     user.email = f"{DELETED_PREFIX}{user.id}@{DELETED_EMAIL_DOMAIN}"
     user.password_hash = "!"  # not a hash of anything: no password ever matches  # noqa: S105
@@ -242,7 +245,7 @@ def request_password_reset(email, *, now):
         db.session.rollback()
         return
     token = email_tokens.make("password-reset", {"u": user.id, "h": _reset_binding(user)}, now)
-    mail.enqueue_email(user.email, "Reset your password", "password_reset", topic="account:password-reset",
+    mail.enqueue_email(user.email, _l("Reset your password"), "password_reset", topic="account:password-reset",
                        now=now, user=user, url=site_url_for("account.reset_password", token=token),
                        minutes=RESET_MAX_AGE_SECONDS // 60)
     db.session.commit()
@@ -251,12 +254,12 @@ def request_password_reset(email, *, now):
 def user_for_reset(token, *, now):
     """The account a reset link is for, while the link is fresh and unused; ValidationError otherwise."""
     data = email_tokens.read("password-reset", token, now, RESET_MAX_AGE_SECONDS,
-                       message="This reset link is not valid.")
+                             message=_("This reset link is not valid."))
     user = db.session.get(User, data["u"]) if type(data.get("u")) is int else None
     if user is None or is_deleted(user):
-        raise ValidationError({"token": "This reset link is not valid."})
+        raise ValidationError({"token": _("This reset link is not valid.")})
     if data.get("h") != _reset_binding(user):
-        raise ValidationError({"token": "This reset link was already used. Ask for a new one if you need it."})
+        raise ValidationError({"token": _("This reset link was already used. Ask for a new one if you need it.")})
     return user
 
 

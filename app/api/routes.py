@@ -1,5 +1,6 @@
 """API v1 endpoints. Reads are public; writes need a bearer token with the `write` scope."""
 from flask import current_app, g, request, session, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import badges
@@ -26,7 +27,7 @@ def _json_object():
     """The request body as a JSON object, or a 400 telling the client what to send."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise MalformedRequest("Send a JSON object with Content-Type: application/json.")
+        raise MalformedRequest(_("Send a JSON object with Content-Type: application/json."))
     return data
 
 
@@ -34,7 +35,7 @@ def _page():
     """?page= as a positive int, or a 422 saying what is allowed."""
     page = positive_int(request.args.get("page", "1"), maximum=100000)
     if page is None:
-        raise ValidationError({"page": "page must be a whole number from 1 to 100000."})
+        raise ValidationError({"page": _("page must be a whole number from 1 to 100000.")})
     return page
 
 
@@ -43,7 +44,7 @@ def list_questions():
     """Questions for a tab (newest, active, votes, unanswered, unresolved, resolved), optionally in one tag."""
     tab = request.args.get("tab", queries.DEFAULT_TAB)
     if tab not in queries.TABS:
-        raise ValidationError({"tab": f"tab must be one of: {', '.join(queries.TABS)}."})
+        raise ValidationError({"tab": _("tab must be one of: %(tabs)s.", tabs=", ".join(queries.TABS))})
     tag = None
     if request.args.get("tag"):
         tag = db.session.scalar(select(Tag).where(Tag.name == request.args["tag"].lower()))
@@ -95,7 +96,7 @@ def _vote(post):
     """{value: 1|-1|0} -> {score}."""
     value = _json_object().get("value")
     if not isinstance(value, int) or isinstance(value, bool):
-        raise ValidationError({"value": "value must be 1 (up), -1 (down) or 0 (withdraw)."})
+        raise ValidationError({"value": _("value must be 1 (up), -1 (down) or 0 (withdraw).")})
     # v1 clients rely on the documented toggle; the web pages set the vote explicitly instead.
     return {"score": services.cast_vote(g.api_user, post, value, now=request_now(), same_again_withdraws=True)}
 
@@ -230,9 +231,9 @@ def suggestion_opened():
     token, question_id = data.get("draft"), data.get("question_id")
     # An id beyond what the database holds would overflow the query on PostgreSQL: it is simply not a question.
     if not insights.valid_draft_token(token) or type(question_id) is not int or not 0 < question_id <= MAX_ID:
-        raise ValidationError({"draft": "Send draft (the ask form's draft token) and question_id (a number)."})
+        raise ValidationError({"draft": _("Send draft (the ask form's draft token) and question_id (a number).")})
     # The session cookie is the proof here, not a bearer token: a token made up elsewhere must not count.
     if token not in insights.session_drafts(session):
-        raise PermissionDenied("That draft was not started in this browser session: reload the ask form.")
+        raise PermissionDenied(_("That draft was not started in this browser session: reload the ask form."))
     insights.suggestion_opened(token, queries.get_question_or_404(question_id).id, now=request_now())
     return "", 204

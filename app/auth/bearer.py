@@ -2,6 +2,7 @@
 from functools import wraps
 
 from flask import g, request
+from flask_babel import gettext as _
 
 from app import permissions
 from app.auth import scopes
@@ -28,7 +29,7 @@ def token_required(view):
         now = request_now()
         scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
         api_token, problem = (api_token_for(secret.strip(), now=now) if scheme.lower() == "bearer"
-                              else (None, INVALID_TOKEN_MESSAGE))
+                              else (None, str(INVALID_TOKEN_MESSAGE)))
         if api_token is None:
             body, status = json_error(401, "unauthorized", problem)
             return body, status, {"WWW-Authenticate": 'Bearer realm="peerdesk"'}
@@ -44,4 +45,4 @@ def require_scope(scope):
     """Call inside a view after `token_required`: MissingScope (403) unless the request's token grants `scope`."""
     api_token = g.get("api_token")
     if not scopes.grants(api_token.scope_names if api_token is not None else (), scope):
-        raise MissingScope(f"This token lacks the {scope} scope.")
+        raise MissingScope(_("This token lacks the %(scope)s scope.", scope=scope))

@@ -1,4 +1,6 @@
 """API token scopes: what each one lets a program do, and which roles may hold it."""
+from flask_babel import lazy_gettext as _l
+
 from app import permissions
 
 
@@ -8,13 +10,13 @@ def _any_member(user):
 
 # name: (what it allows, in the words the token page shows; who may hold it)
 SCOPES = {
-    "read": ("Read your own account's API state, such as the tags you follow", _any_member),
-    "write": ("Ask, answer, vote, accept answers, flag posts, follow tags and upload images as you (includes read)",
-              _any_member),
-    "care:read": ("Read the care queue: items and their internal notes", permissions.is_staff),
-    "care:write": ("Work the care queue: send threads to it, triage, assign, change status, add notes, comment and "
-                   "acknowledge (includes care:read)", permissions.is_staff),
-    "moderate": ("Read the moderation flags", permissions.is_moderator),
+    "read": (_l("Read your own account's API state, such as the tags you follow"), _any_member),
+    "write": (_l("Ask, answer, vote, accept answers, flag posts, follow tags and upload images as you "
+                 "(includes read)"), _any_member),
+    "care:read": (_l("Read the care queue: items and their internal notes"), permissions.is_staff),
+    "care:write": (_l("Work the care queue: send threads to it, triage, assign, change status, add notes, comment "
+                      "and acknowledge (includes care:read)"), permissions.is_staff),
+    "moderate": (_l("Read the moderation flags"), permissions.is_moderator),
 }
 # A scope that writes also reads what it writes: a PATCH answers with the changed item.
 IMPLIES = {"write": ("read",), "care:write": ("care:read",)}
@@ -39,5 +41,5 @@ def grants(names, scope):
 
 
 def label(name):
-    """What a scope allows, for the token page."""
-    return SCOPES[name][0]
+    """What a scope allows, for the token page, in the current language."""
+    return str(SCOPES[name][0])

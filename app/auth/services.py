@@ -7,6 +7,7 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -34,7 +35,14 @@ VERIFY_EMAIL_MAX_AGE_SECONDS = 48 * 3600
 TOKEN_DAYS = (7, 30, 90, 365)  # the choices the token page offers
 TOKEN_MAX_DAYS = 365
 DEFAULT_TOKEN_DAYS = 30
-INVALID_TOKEN_MESSAGE = "Send a valid API token: Authorization: Bearer <token>."  # noqa: S105 - a message
+INVALID_TOKEN_MESSAGE = _l("Send a valid API token: Authorization: Bearer <token>.")  # noqa: S105 - a message
+# A scope beyond the member's role, said with the role in the sentence (its article and grammar vary by language).
+BEYOND_ROLE = {
+    "member": _l("As a member you cannot give a token the %(scopes)s scope."),
+    "agent": _l("As an agent you cannot give a token the %(scopes)s scope."),
+    "moderator": _l("As a moderator you cannot give a token the %(scopes)s scope."),
+    "admin": _l("As an admin you cannot give a token the %(scopes)s scope."),
+}
 
 
 def clean_username(value):
@@ -109,7 +117,7 @@ def register(username, email, password, role="member", *, now, verified=False):
 def _enqueue_verification(user, now):
     """Queue the verification link in the caller's transaction; bound to the address, so a changed one voids it."""
     token = email_tokens.make("verify-email", {"u": user.id, "e": email_tokens.fingerprint(user.email)}, now)
-    mail.enqueue_email(user.email, "Confirm your email address", "verify_email", topic="account:verify-email",
+    mail.enqueue_email(user.email, _l("Confirm your email address"), "verify_email", topic="account:verify-email",
                        now=now, user=user, url=site_url_for("account.verify_email", token=token),
                        hours=VERIFY_EMAIL_MAX_AGE_SECONDS // 3600)
 
@@ -120,7 +128,7 @@ def send_verification_email(user, *, now):
     user = db.session.get(User, user.id)
     if user.email_verified_at is not None:
         db.session.rollback()
-        raise Conflict("Your email address is already verified.")
+        raise Conflict(_("Your email address is already verified."))
     _enqueue_verification(user, now)
     db.session.commit()
     return user
@@ -129,11 +137,11 @@ def send_verification_email(user, *, now):
 def user_to_verify(token, *, now):
     """The account a verification link is for, while the link is fresh and the address unchanged."""
     data = email_tokens.read("verify-email", token, now, VERIFY_EMAIL_MAX_AGE_SECONDS,
-                             message="This verification link is not valid.")
+                             message=_("This verification link is not valid."))
     user = db.session.get(User, data["u"]) if type(data.get("u")) is int else None
     if user is None or data.get("e") != email_tokens.fingerprint(user.email):
-        raise ValidationError({"token": "This verification link is not valid for your current address. "
-                                        "Send a new one from your account page."})
+        raise ValidationError({"token": _("This verification link is not valid for your current address. "
+                                          "Send a new one from your account page.")})
     return user
 
 
@@ -181,7 +189,7 @@ def end_all_sessions(user):
 def change_password(user, current_password, new_password):
     """Set a new password after checking the current one; ends every other session."""
     if not user.check_password(current_password or ""):
-        raise ValidationError({"current_password": "That is not your current password."})
+        raise ValidationError({"current_password": _("That is not your current password.")})
     check_password_strength(new_password, user.username, user.email)
     begin_write(db.session)
     user.set_password(new_password)
@@ -216,21 +224,23 @@ def clean_token_scopes(user, names):
         names = names.split()
     chosen = [name for name in (names or []) if isinstance(name, str)]
     if not chosen:
-        raise ValidationError({"scopes": "Choose at least one scope: what the token may do."})
+        raise ValidationError({"scopes": _("Choose at least one scope: what the token may do.")})
     unknown = sorted({name for name in chosen if name not in api_scopes.SCOPES})
     if unknown:
-        raise ValidationError({"scopes": f"There is no scope named {', '.join(unknown)}."})
+        raise ValidationError({"scopes": _("There is no scope named %(names)s.", names=", ".join(unknown))})
     beyond = [name for name in api_scopes.SCOPES if name in chosen and not api_scopes.role_allows(user, [name])]
     if beyond:
-        raise ValidationError({"scopes": f"As {'an' if user.role[0] in 'aeiou' else 'a'} {user.role} you cannot "
-                                         f"give a token the {', '.join(beyond)} scope."})
+        sentence = BEYOND_ROLE.get(user.role, BEYOND_ROLE["member"])
+        raise ValidationError({"scopes": sentence % {"scopes": ", ".join(beyond)}})
     return " ".join(name for name in api_scopes.SCOPES if name in chosen)
 
 
 def clean_token_days(days):
     """Days until a token expires: a whole number from 1 to TOKEN_MAX_DAYS."""
     if type(days) is not int or not 1 <= days <= TOKEN_MAX_DAYS:
-        raise ValidationError({"days": f"Choose when the token expires, at most {TOKEN_MAX_DAYS} days from now."})
+        raise ValidationError({"days": ngettext("Choose when the token expires, at most %(num)d day from now.",
+                                                "Choose when the token expires, at most %(num)d days from now.",
+                                                TOKEN_MAX_DAYS)})
     return days
 
 
@@ -260,23 +270,24 @@ def token_problem(api_token, *, now):
     """Why a stored, unrevoked token does not work at `now`, or None when it does."""
     user = api_token.user
     if api_token.expires_at <= now:
-        return f"This API token expired at {api_token.expires_at:%Y-%m-%d %H:%M} UTC: create a new one."
+        return _("This API token expired at %(moment)s UTC: create a new one.",
+                 moment=api_token.expires_at.strftime("%Y-%m-%d %H:%M"))
     if api_token.password_binding != password_binding(user):
-        return "This API token stopped working when the account's password changed: create a new one."
+        return _("This API token stopped working when the account's password changed: create a new one.")
     if not api_scopes.role_allows(user, api_token.scope_names):
-        return "This API token has scopes the account's role no longer allows: create a new one."
+        return _("This API token has scopes the account's role no longer allows: create a new one.")
     return None
 
 
 def api_token_for(secret, *, now):
     """The working token for a bearer secret: (ApiToken, None), or (None, a message saying why not)."""
     if not isinstance(secret, str) or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
-        return None, INVALID_TOKEN_MESSAGE
+        return None, str(INVALID_TOKEN_MESSAGE)
     api_token = db.session.scalar(
         select(ApiToken).where(ApiToken.token_digest == ApiToken.digest(secret), ApiToken.revoked_at.is_(None))
     )
     if api_token is None:
-        return None, INVALID_TOKEN_MESSAGE
+        return None, str(INVALID_TOKEN_MESSAGE)
     problem = token_problem(api_token, now=now)
     return (None, problem) if problem else (api_token, None)
 
@@ -296,8 +307,8 @@ def revoke_api_token(user, token_id, *, now):
     begin_write(db.session)
     api_token = db.session.get(ApiToken, token_id)
     if api_token is None or api_token.user_id != user.id:
-        raise NotFound("No such token.")
+        raise NotFound(_("No such token."))
     if api_token.revoked_at is not None:
-        raise Conflict("That token is already revoked.")
+        raise Conflict(_("That token is already revoked."))
     api_token.revoked_at = now
     db.session.commit()

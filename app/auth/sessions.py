@@ -1,4 +1,5 @@
 """Flask-Login wiring: ids carry a session version so one bump ends every session."""
+from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin
 
 from app.extensions import db, login_manager
@@ -31,7 +32,8 @@ def configure_login(app):
     login_manager.user_loader(load_user)
     login_manager.anonymous_user = Visitor
     login_manager.login_view = "auth.sign_in"
-    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.localize_callback = str  # flashed as text in the reader's language: a session holds no lazy string
     login_manager.login_message_category = "info"
     # "strong" would log people out whenever their address changes (mobile networks).
     login_manager.session_protection = "basic"

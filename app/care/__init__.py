@@ -53,7 +53,7 @@ def init_app(app):
     The in-app sweep is a background job (app.background, CARE_IN_APP_SWEEP).
     """
     from app.care import alerts, api, events, options, receivers, routes  # noqa: F401  (options defines the settings)
-    from app.care.models import RATING_COMMENT_MAX, SCORE_LABELS
+    from app.care.models import CATEGORY_LABELS, PRIORITY_LABELS, RATING_COMMENT_MAX, SCORE_LABELS, STATUS_LABELS
     from app.extensions import csrf
 
     app.register_blueprint(bp)
@@ -64,5 +64,8 @@ def init_app(app):
     events.connect_receivers()
     app.cli.add_command(care_cli)
     app.jinja_env.globals.update(care_open_count=care_open_count, care_thread=routes.care_thread,
-                                 care_score_labels=SCORE_LABELS, care_rating_comment_max=RATING_COMMENT_MAX)
-    app.jinja_env.filters.update(care_duration=routes.care_duration)
+                                 care_score_labels=SCORE_LABELS, care_rating_comment_max=RATING_COMMENT_MAX,
+                                 care_category_labels=CATEGORY_LABELS, care_priority_labels=PRIORITY_LABELS,
+                                 care_status_labels=STATUS_LABELS)
+    app.jinja_env.filters.update(care_duration=routes.care_duration, care_local_time=routes.care_local_time,
+                                 care_decimal=routes.care_decimal, care_percent=routes.care_percent)

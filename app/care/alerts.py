@@ -5,6 +5,10 @@ Receivers of the care signals, inside the transaction that caused them. Nobody i
 own action (an agent who claims an item is not notified of it); away agents are not told of new
 work, since it goes to their backup.
 """
+from contextlib import contextmanager
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import permissions, signals
@@ -14,7 +18,26 @@ from app.models import User
 from app.notifications import services as notifications
 from app.urls import site_url_for
 
-CLOCK_NAMES = {"first_response": "first response", "resolution": "resolution"}
+
+def _due_soon(clock, title):
+    if clock == "first_response":
+        return _l("The first response target of “%(title)s” is due soon.", title=title)
+    return _l("The resolution target of “%(title)s” is due soon.", title=title)
+
+
+def _passed(clock, title):
+    if clock == "first_response":
+        return _l("The first response target of “%(title)s” has passed.", title=title)
+    return _l("The resolution target of “%(title)s” has passed.", title=title)
+
+
+@contextmanager
+def in_language_of(user):
+    """Words written now for `user` (a notice they read later): in their language, else the community's."""
+    from app.i18n import community_locale
+
+    with force_locale(getattr(user, "locale", None) or community_locale()):
+        yield
 
 
 def _item_url(item):
@@ -26,6 +49,8 @@ def _tell(user, kind, item, excerpt, actor, now):
         return
     if not permissions.is_staff(user):
         return
+    with in_language_of(user):
+        excerpt = str(excerpt)  # a lazy string, in the recipient's language
     notifications.notify(user, kind, actor=actor if getattr(actor, "is_authenticated", False) else None,
                          question=item.question, excerpt=excerpt, now=now, url=_item_url(item))
 
@@ -48,23 +73,21 @@ def _owners(item, now):
     return team_agents(item.team, now)
 
 
-def _title(item):
-    return f"“{item.question.title}”"
-
-
 def on_assigned(actor, item, before, handover_from=None, *, now, **extra):
     if item.assignee_id is None:
         return
     assignee = db.session.get(User, item.assignee_id)
     if handover_from is not None:
-        excerpt = f"{handover_from.username} is away, so their care item {_title(item)} is yours now."
+        excerpt = _l("%(name)s is away, so their care item “%(title)s” is yours now.", name=handover_from.username,
+                     title=item.question.title)
         _tell(assignee, "care_handover", item, excerpt, actor, now)
     else:
-        _tell(assignee, "care_assigned", item, f"The care item {_title(item)} is yours ({item.team}).", actor, now)
+        _tell(assignee, "care_assigned", item, _l("The care item “%(title)s” is yours (%(team)s).",
+                                                  title=item.question.title, team=item.team), actor, now)
 
 
 def on_due_soon(actor, item, clock, *, now, **extra):
-    excerpt = f"The {CLOCK_NAMES.get(clock, clock)} target of {_title(item)} is due soon."
+    excerpt = _due_soon(clock, item.question.title)
     for user in _owners(item, now):
         _tell(user, "care_due_soon", item, excerpt, actor, now)
 
@@ -72,7 +95,7 @@ def on_due_soon(actor, item, clock, *, now, **extra):
 def on_breached(actor, item, clock, *, now, **extra):
     if not item.is_open:
         return  # a clock that stopped late is a figure for the report, not news to act on
-    excerpt = f"The {CLOCK_NAMES.get(clock, clock)} target of {_title(item)} has passed."
+    excerpt = _passed(clock, item.question.title)
     for user in _owners(item, now):
         _tell(user, "care_breached", item, excerpt, actor, now)
 
@@ -80,13 +103,13 @@ def on_breached(actor, item, clock, *, now, **extra):
 def on_created(actor, item, *, now, **extra):
     if item.category != "complaint":
         return
-    excerpt = f"A new complaint for {item.team}: {_title(item)}."
+    excerpt = _l("A new complaint for %(team)s: “%(title)s”.", team=item.team, title=item.question.title)
     for user in team_agents(item.team, now):
         _tell(user, "care_complaint", item, excerpt, actor, now)
 
 
 def on_reopened(actor, item, *, now, **extra):
-    excerpt = f"The care item {_title(item)} is back in the queue."
+    excerpt = _l("The care item “%(title)s” is back in the queue.", title=item.question.title)
     for user in _owners(item, now):
         _tell(user, "care_reopened", item, excerpt, actor, now)
 

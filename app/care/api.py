@@ -6,6 +6,7 @@ import math
 from datetime import UTC, datetime
 
 from flask import g, request, url_for
+from flask_babel import gettext as _
 
 from app import permissions, settings
 from app.auth.bearer import require_scope, token_required
@@ -21,13 +22,13 @@ from app.urls import question_url
 
 def _staff_token():
     if not permissions.is_staff(g.api_user):
-        raise PermissionDenied("Only staff tokens may use the care queue.")
+        raise PermissionDenied(_("Only staff tokens may use the care queue."))
 
 
 def _json_object():
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise MalformedRequest("Send a JSON object with Content-Type: application/json.")
+        raise MalformedRequest(_("Send a JSON object with Content-Type: application/json."))
     return data
 
 
@@ -93,7 +94,7 @@ PAGE_DEFAULT, PAGE_MAX = 100, 500
 def _page_size():
     raw = request.args.get("limit") or str(PAGE_DEFAULT)
     if not raw.isdigit() or not 1 <= int(raw) <= PAGE_MAX:
-        raise ValidationError({"limit": f"limit is a number from 1 to {PAGE_MAX}."})
+        raise ValidationError({"limit": _("limit is a number from 1 to %(max)s.", max=PAGE_MAX)})
     return int(raw)
 
 
@@ -104,7 +105,7 @@ def _moment(name):
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
-        raise ValidationError({name: f"{name} is a UTC time such as 2026-11-22T14:00:00Z."}) from None
+        raise ValidationError({name: _("%(name)s is a UTC time such as 2026-11-22T14:00:00Z.", name=name)}) from None
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
@@ -128,7 +129,7 @@ def _decode_cursor(raw, order):
             raise ValueError
         return at, item_id
     except (ValueError, TypeError, KeyError, AttributeError, binascii.Error, json.JSONDecodeError):
-        raise ValidationError({"cursor": "Give the next_cursor of an earlier page, unchanged."}) from None
+        raise ValidationError({"cursor": _("Give the next_cursor of an earlier page, unchanged.")}) from None
 
 
 @api_bp.get("/items")
@@ -143,19 +144,20 @@ def list_items():
     args = request.args
     status = args.get("status") or "open"
     if status not in (*STATUS_LABELS, "open", "all"):
-        raise ValidationError({"status": f"status is open, all or one of: {', '.join(STATUS_LABELS)}."})
+        raise ValidationError({"status": _("status is open, all or one of: %(statuses)s.",
+                                            statuses=", ".join(STATUS_LABELS))})
     category = args.get("category") or None
     if category is not None and category not in CATEGORIES:
-        raise ValidationError({"category": f"category is one of: {', '.join(CATEGORIES)}."})
+        raise ValidationError({"category": _("category is one of: %(categories)s.", categories=", ".join(CATEGORIES))})
     assignee = args.get("assignee") or None
     if assignee not in (None, "none"):
         if not assignee.isdigit() or not 0 < int(assignee) < 2**31:
-            raise ValidationError({"assignee": "assignee is a user id or none."})
+            raise ValidationError({"assignee": _("assignee is a user id or none.")})
         assignee = int(assignee)
     updated_since = _moment("updated_since")
     order = args.get("order") or ("updated" if updated_since is not None else "due")
     if order not in ("due", "updated"):
-        raise ValidationError({"order": "order is due (soonest breach first) or updated (oldest change first)."})
+        raise ValidationError({"order": _("order is due (soonest breach first) or updated (oldest change first).")})
     limit = _page_size()
     filters = {"team": args.get("team") or None, "assignee": assignee, "category": category,
                "reason": args.get("reason") or None}
@@ -194,22 +196,22 @@ def update_item(item_id):
     data = _json_object()
     unknown = set(data) - {"status", "assignee", "category", "priority", "team"}
     if unknown:
-        raise ValidationError({name: f"{name} cannot be changed here." for name in sorted(unknown)})
+        raise ValidationError({name: _("%(name)s cannot be changed here.", name=name) for name in sorted(unknown)})
     item = queries.get_item_or_404(item_id)
     for name in ("status", "category", "priority", "team"):
         if name in data and not isinstance(data[name], str):
-            raise ValidationError({name: f"{name} is a string."})
+            raise ValidationError({name: _("%(name)s is a string.", name=name)})
     # Check what can be checked up front, so a bad field changes nothing.
     if "status" in data and data["status"] not in STATUS_LABELS or data.get("status") == "new":
-        raise ValidationError({"status": "status is acknowledged, in_progress, waiting or resolved."})
+        raise ValidationError({"status": _("status is acknowledged, in_progress, waiting or resolved.")})
     assignee = None
     if "assignee" in data:
         value = data["assignee"]
         if value is not None and (type(value) is not int or not 0 < value < 2**31):
-            raise ValidationError({"assignee": "assignee is a user id or null."})
+            raise ValidationError({"assignee": _("assignee is a user id or null.")})
         assignee = db.session.get(User, value) if value is not None else None
         if value is not None and not permissions.is_staff(assignee):
-            raise ValidationError({"assignee": "assignee is the id of a member of staff."})
+            raise ValidationError({"assignee": _("assignee is the id of a member of staff.")})
     if "category" in data or "priority" in data or "team" in data:
         item = services.triage(g.api_user, item, category=data.get("category"), team=data.get("team"),
                                priority=data.get("priority"), now=request_now())
@@ -229,13 +231,13 @@ def create_item():
     data = _json_object()
     question_id = data.get("question_id")
     if type(question_id) is not int or not 0 < question_id < 2**31:
-        raise ValidationError({"question_id": "question_id is the id of a question."})
+        raise ValidationError({"question_id": _("question_id is the id of a question.")})
     note = data.get("note")
     if note is not None and not isinstance(note, str):
-        raise ValidationError({"note": "note is a string."})
+        raise ValidationError({"note": _("note is a string.")})
     question = db.session.get(Question, question_id)
     if question is None or question.is_deleted:
-        raise NotFound("That question does not exist.")
+        raise NotFound(_("That question does not exist."))
     item = services.send_to_queue(g.api_user, question, note, now=request_now())
     return serialize(item, request_now()), 201, {"Location": url_for("care_api.get_item", item_id=item.id)}
 
@@ -245,7 +247,7 @@ def _text_field(data, name, required=True):
     if value is None and not required:
         return None
     if not isinstance(value, str):
-        raise ValidationError({name: f"{name} is a string."})
+        raise ValidationError({name: _("%(name)s is a string.", name=name)})
     return value
 
 
@@ -295,7 +297,7 @@ def acknowledge(item_id):
     _staff_token()
     data = request.get_json(silent=True) if request.data else {}
     if not isinstance(data, dict):
-        raise MalformedRequest("Send a JSON object with Content-Type: application/json, or no body.")
+        raise MalformedRequest(_("Send a JSON object with Content-Type: application/json, or no body."))
     body = _text_field(data, "body", required=False) or settings.get(options.ACKNOWLEDGE_MESSAGE)
     return _comment_on(queries.get_item_or_404(item_id), body)
 

@@ -14,6 +14,8 @@ from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import gettext as _
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 EXAMPLE = "technical support=Mon-Fri 09:00-17:00 Europe/Paris"
@@ -98,7 +100,7 @@ class Calendar:
         if not left:
             return start
         day = self._local_day(start) - timedelta(days=1)
-        for _ in range(_DAY_LIMIT):
+        for _attempt in range(_DAY_LIMIT):
             for opens, closes in self._open_on(day):
                 if closes <= start:
                     continue
@@ -107,7 +109,7 @@ class Calendar:
                     return opens + left
                 left -= closes - opens
             day += timedelta(days=1)
-        raise CalendarError(f"“{self.text}” is never open.")
+        raise CalendarError(_("“%(hours)s” is never open.", hours=self.text))
 
     def local(self, moment):
         """A naive UTC moment as an aware time in the calendar's zone."""
@@ -120,11 +122,11 @@ def _days(token):
     for part in token.split(","):
         first, dash, last = part.lower().partition("-")
         if first not in DAYS or (dash and last not in DAYS):
-            raise CalendarError(f"“{token}”: name the days Mon, Tue, Wed, Thu, Fri, Sat, Sun, or a range such as "
-                                "Mon-Fri.")
+            raise CalendarError(_("“%(token)s”: name the days Mon, Tue, Wed, Thu, Fri, Sat, Sun, or a range such "
+                                  "as Mon-Fri.", token=token))
         start, end = DAYS.index(first), DAYS.index(last) if dash else DAYS.index(first)
         if end < start:
-            raise CalendarError(f"“{token}”: write the range from the earlier day, such as Mon-Fri.")
+            raise CalendarError(_("“%(token)s”: write the range from the earlier day, such as Mon-Fri.", token=token))
         found.extend(range(start, end + 1))
     return found
 
@@ -132,18 +134,18 @@ def _days(token):
 def _minutes(hours, minutes, token):
     value = int(hours) * 60 + int(minutes)
     if int(minutes) > 59 or value > 1440:
-        raise CalendarError(f"“{token}”: hours run from 00:00 to 24:00.")
+        raise CalendarError(_("“%(token)s”: hours run from 00:00 to 24:00.", token=token))
     return value
 
 
 def _hours(token):
     match = _HOURS.match(token)
     if match is None:
-        raise CalendarError(f"“{token}”: give the hours as HH:MM-HH:MM, such as 09:00-17:00.")
+        raise CalendarError(_("“%(token)s”: give the hours as HH:MM-HH:MM, such as 09:00-17:00.", token=token))
     opens, closes = _minutes(*match.group(1, 2), token), _minutes(*match.group(3, 4), token)
     if closes <= opens:
-        raise CalendarError(f"“{token}”: closing time comes after opening time (for hours past midnight, write two "
-                            "spans, such as Fri 22:00-24:00, Sat 00:00-06:00).")
+        raise CalendarError(_("“%(token)s”: closing time comes after opening time (for hours past midnight, write "
+                              "two spans, such as Fri 22:00-24:00, Sat 00:00-06:00).", token=token))
     return opens, closes
 
 
@@ -151,8 +153,8 @@ def _zone(token):
     try:
         return ZoneInfo(token)
     except (ZoneInfoNotFoundError, ValueError):
-        raise CalendarError(f"“{token}” is not a time zone: use a name such as Europe/Paris, America/New_York or "
-                            "UTC.") from None
+        raise CalendarError(_("“%(token)s” is not a time zone: use a name such as Europe/Paris, America/New_York "
+                              "or UTC.", token=token)) from None
 
 
 @lru_cache(maxsize=256)  # pure, and read on every page that shows a clock
@@ -161,32 +163,36 @@ def parse(text):
     tokens = [token.strip(",") for token in text.split()]
     tokens = [token for token in tokens if token]
     if not tokens:
-        raise CalendarError(f"Give days, hours and a time zone, such as {EXAMPLE.partition('=')[2]}.")
+        raise CalendarError(_("Give days, hours and a time zone, such as %(example)s.",
+                              example=EXAMPLE.partition("=")[2]))
     if tokens[-1][:1].isdigit() or tokens[-1].lower().split("-")[0].split(",")[0] in DAYS:
-        raise CalendarError("End with the time zone of the hours, such as Europe/Paris.")
+        raise CalendarError(_("End with the time zone of the hours, such as Europe/Paris."))
     zone = _zone(tokens[-1])
     spans, days, days_token, has_hours = [], None, None, False
     for token in tokens[:-1]:
         if token[:1].isdigit():
             if days is None:
-                raise CalendarError(f"“{token}”: put the days before the hours, such as Mon-Fri {token}.")
+                raise CalendarError(_("“%(token)s”: put the days before the hours, such as Mon-Fri %(token)s.",
+                                      token=token))
             opens, closes = _hours(token)
             spans.extend(Span(day, opens, closes) for day in days)
             has_hours = True
         else:
             if days is not None and not has_hours:
-                raise CalendarError(f"“{days_token}”: give the hours after the days, such as {days_token} "
-                                    "09:00-17:00.")
+                raise CalendarError(_("“%(token)s”: give the hours after the days, such as %(token)s 09:00-17:00.",
+                                      token=days_token))
             days, days_token, has_hours = _days(token), token, False
     if days is None:
-        raise CalendarError("Give at least one span of days and hours, such as Mon-Fri 09:00-17:00.")
+        raise CalendarError(_("Give at least one span of days and hours, such as Mon-Fri 09:00-17:00."))
     if not has_hours:
-        raise CalendarError(f"“{days_token}”: give the hours after the days, such as {days_token} 09:00-17:00.")
+        raise CalendarError(_("“%(token)s”: give the hours after the days, such as %(token)s 09:00-17:00.",
+                              token=days_token))
     spans.sort(key=lambda span: (span.weekday, span.opens))
     for before, after in zip(spans, spans[1:], strict=False):
         if before.weekday == after.weekday and after.opens < before.closes:
-            raise CalendarError(f"{DAY_NAMES[before.weekday]} has overlapping hours: {_clock(before.opens)}-"
-                                f"{_clock(before.closes)} and {_clock(after.opens)}-{_clock(after.closes)}.")
+            first, second = ("-".join((_clock(span.opens), _clock(span.closes))) for span in (before, after))
+            raise CalendarError(_("%(day)s has overlapping hours: %(first)s and %(second)s.",
+                                  day=DAY_NAMES[before.weekday], first=first, second=second))
     return Calendar(tuple(spans), zone, " ".join(text.split()))
 
 
@@ -206,14 +212,15 @@ def parse_lines(lines, teams=None):
         team = " ".join(team.split())
         try:
             if not equals or not team:
-                raise CalendarError(f"write team=hours, such as {EXAMPLE}.")
+                raise CalendarError(_("write team=hours, such as %(example)s.", example=EXAMPLE))
             if known is not None and team.lower() not in known:
-                raise CalendarError(f"“{team}” is not a care team (the teams are {', '.join(known.values())}).")
+                raise CalendarError(_("“%(team)s” is not a care team (the teams are %(teams)s).", team=team,
+                                      teams=", ".join(known.values())))
             if team.lower() in calendars:
-                raise CalendarError(f"{team} has a line already: keep one line per team.")
+                raise CalendarError(_("%(team)s has a line already: keep one line per team.", team=team))
             calendars[team.lower()] = parse(spec)
         except CalendarError as error:
-            errors.append(f"Line {number} (“{line.strip()}”): {error}")
+            errors.append(_("Line %(number)s (“%(line)s”): %(error)s", number=number, line=line.strip(), error=error))
     if errors:
         raise CalendarError(" ".join(errors))
     return calendars

@@ -13,6 +13,7 @@ import statistics
 from collections import Counter, defaultdict
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -143,7 +144,7 @@ def agents(items):
         first = [m for m in map(_first_response_minutes, group) if m is not None]
         resolution = [m for m in map(_resolution_minutes, group) if m is not None]
         rows.append({
-            "assignee_id": assignee_id, "assignee": _assignee_name(group[0]) or "unassigned", "items": len(group),
+            "assignee_id": assignee_id, "assignee": _assignee_name(group[0]) or _("unassigned"), "items": len(group),
             "first_response": {"median": median(first), "count": len(first)},
             "resolution": {"median": median(resolution), "count": len(resolution)},
             "satisfaction": satisfaction([rating for item in group for rating in item.ratings]),
@@ -206,7 +207,7 @@ def compute(since, until, now):
         "clock_rules": clock_rules(targets),
         "open_by_status": _ordered(Counter(i.status for i in open_items), STATUS_LABELS),
         "open_by_team": sorted(Counter(i.team for i in open_items).items()),
-        "open_by_assignee": sorted(Counter(names.get(i.assignee_id, "unassigned") for i in open_items).items(),
+        "open_by_assignee": sorted(Counter(names.get(i.assignee_id, _("unassigned")) for i in open_items).items(),
                                    key=lambda pair: (-pair[1], pair[0])),
         "satisfaction": satisfaction([rating for item in items for rating in item.ratings]),
         "agents": agents(items),
@@ -226,22 +227,22 @@ def clock_rules(targets=None):
     """The sentences the report states about how its SLA clocks count (sla.py has the rules)."""
     sample = next(iter((targets or sla.targets_by_category()).values()))
     if sample.counted_from == "asked":
-        start = ("SLA clocks count from when the customer asked (CARE_SLA_CLOCK_START is asked), even when the "
-                 "item entered the care queue later; staff pages show both moments.")
+        start = _("SLA clocks count from when the customer asked (CARE_SLA_CLOCK_START is asked), even when the "
+                  "item entered the care queue later; staff pages show both moments.")
     else:
-        start = ("SLA clocks count from when the item entered the care queue, not from when the customer asked "
-                 "(set CARE_SLA_CLOCK_START to asked for that); staff pages show both moments.")
-    stop = ("A first-response clock stops at the first staff response, or when the item is resolved first: an item "
-            "the community resolved before its first response was due counts as met, after it as breached. A "
-            "stopped clock no longer moves, and waiting on the customer pauses the clocks.")
+        start = _("SLA clocks count from when the item entered the care queue, not from when the customer asked "
+                  "(set CARE_SLA_CLOCK_START to asked for that); staff pages show both moments.")
+    stop = _("A first-response clock stops at the first staff response, or when the item is resolved first: an "
+             "item the community resolved before its first response was due counts as met, after it as breached. A "
+             "stopped clock no longer moves, and waiting on the customer pauses the clocks.")
     hours = [f"{team}: {calendar.text}" for team, calendar in sorted((sample.calendars or {}).items())]
-    calendars = (f"Business hours ({'; '.join(hours)}) count only while open, pauses too; every other team "
-                 "counts 24/7." if hours else "Every team's clocks count 24/7.")
+    calendars = (_("Business hours (%(hours)s) count only while open, pauses too; every other team counts 24/7.",
+                   hours="; ".join(hours)) if hours else _("Every team's clocks count 24/7."))
     return [start, stop, calendars]
 
 
 def _ordered(counter, labels):
-    return [(label, counter.get(key, 0)) for key, label in labels.items() if key not in CLOSED_STATUSES]
+    return [(str(label), counter.get(key, 0)) for key, label in labels.items() if key not in CLOSED_STATUSES]
 
 
 def helpers(since, until, limit=10):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,25 +14,29 @@ from app.models import NEVER_REUSE_IDS, Question, User
 
 STATUSES = ("new", "acknowledged", "in_progress", "waiting", "resolved", "withdrawn")
 STATUS_LABELS = {
-    "new": "New",
-    "acknowledged": "Acknowledged",
-    "in_progress": "In progress",
-    "waiting": "Waiting on customer",
-    "resolved": "Resolved",
-    "withdrawn": "Withdrawn (question hidden or deleted)",
+    "new": _l("New"),
+    "acknowledged": _l("Acknowledged"),
+    "in_progress": _l("In progress"),
+    "waiting": _l("Waiting on customer"),
+    "resolved": _l("Resolved"),
+    "withdrawn": _l("Withdrawn (question hidden or deleted)"),
 }
 # Statuses of an item that left the queue: resolved, or withdrawn because its question is no longer public.
 CLOSED_STATUSES = ("resolved", "withdrawn")
 CATEGORIES = ("question", "complaint", "compliment", "other")
 PRIORITIES = ("urgent", "high", "normal", "low")
+# How pages name the categories and priorities (the keys stay the machine codes of the API and the filters).
+CATEGORY_LABELS = {"question": _l("question"), "complaint": _l("complaint"), "compliment": _l("compliment"),
+                   "other": _l("other")}
+PRIORITY_LABELS = {"urgent": _l("urgent"), "high": _l("high"), "normal": _l("normal"), "low": _l("low")}
 REASONS = {
-    "unanswered": "No answer yet",
-    "unresolved": "Answers, none accepted",
-    "flagged": "Flagged for staff attention",
-    "complaint": "Reads as a complaint",
-    "same_problem": "Several people have this problem",
-    "not_solved": "Asker says it is not solved",
-    "manual": "Sent by staff",
+    "unanswered": _l("No answer yet"),
+    "unresolved": _l("Answers, none accepted"),
+    "flagged": _l("Flagged for staff attention"),
+    "complaint": _l("Reads as a complaint"),
+    "same_problem": _l("Several people have this problem"),
+    "not_solved": _l("Asker says it is not solved"),
+    "manual": _l("Sent by staff"),
 }
 
 
@@ -207,7 +212,8 @@ class CareExemption(db.Model):
 
 
 # "How satisfied are you with the help you got?": the 1-5 scale, each point with its words.
-SCORE_LABELS = {1: "Very dissatisfied", 2: "Dissatisfied", 3: "Neither", 4: "Satisfied", 5: "Very satisfied"}
+SCORE_LABELS = {1: _l("Very dissatisfied"), 2: _l("Dissatisfied"), 3: _l("Neither"), 4: _l("Satisfied"),
+                5: _l("Very satisfied")}
 SATISFIED_SCORES = (4, 5)
 RATING_COMMENT_MAX = 1000
 

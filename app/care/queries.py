@@ -1,6 +1,7 @@
 """Reading the care queue: items, their clocks and counts, and the status the public thread shows."""
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 
 from app.care import rules, sla
@@ -21,7 +22,7 @@ def item_for_question(question_id, lock=False):
 
 def get_item_or_404(item_id):
     """An item by id; raises NotFound."""
-    return must_exist(db.session.get(CareItem, item_id), "That care item does not exist.")
+    return must_exist(db.session.get(CareItem, item_id), _("That care item does not exist."))
 
 
 def effective_priority(item):
@@ -141,9 +142,9 @@ def status_of(item):
     if item.status == "withdrawn":
         return None
     if item.status == "new":
-        return "notified", "Staff notified"
+        return "notified", _("Staff notified")
     if item.is_open:
-        return "investigating", "Staff investigating"
+        return "investigating", _("Staff investigating")
     if item.resolved_by == "staff":
-        return "resolved", "Resolved by staff"
+        return "resolved", _("Resolved by staff")
     return None

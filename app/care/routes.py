@@ -3,7 +3,10 @@ import math
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
+from babel import dates as babel_dates
 from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import format_decimal, format_percent, get_locale, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -88,13 +91,13 @@ def item(item_id):
         if care_item.is_open:
             raise
         # Withdrawn with its question (hidden or deleted): say so rather than a bare 404.
-        flash("That care item was withdrawn: its question is hidden or deleted.", "info")
+        flash(_("That care item was withdrawn: its question is hidden or deleted."), "info")
         return redirect(url_for("care.queue"))
     thread = thread_queries.load_thread(question, current_user)
     now = request_now()
     first, resolution = services.sla.clocks(care_item, now)
     notes = db.session.scalars(select(CareNote).where(CareNote.item_id == care_item.id).order_by(CareNote.id)).all()
-    history, _ = audit.entries(target_type="care_item", target_id=care_item.id, per_page=100)
+    history, _total = audit.entries(target_type="care_item", target_id=care_item.id, per_page=100)
     return render_template(
         "care/item.html", item=care_item, question=question, thread=thread, first=first, resolution=resolution,
         now=now, notes=notes, history=history, staff=queries.staff_members(), teams=settings.get(options.TEAMS),
@@ -110,7 +113,7 @@ def item_of_question(question_id):
     care_item = queries.item_for_question(question_id)
     if care_item is None:
         question = thread_queries.get_question_or_404(question_id, current_user)
-        flash("This thread has no care item.", "info")
+        flash(_("This thread has no care item."), "info")
         return redirect(question_url(question))
     return redirect(url_for("care.item", item_id=care_item.id))
 
@@ -140,7 +143,7 @@ def _user_from_form(name):
     user_id = positive_int(raw)
     user = db.session.get(User, user_id) if user_id else None
     if user is None:
-        raise ValidationError({name: "Choose a member of staff."})
+        raise ValidationError({name: _("Choose a member of staff.")})
     return user
 
 
@@ -148,7 +151,7 @@ def _user_from_form(name):
 @login_required
 def claim(item_id):
     """Take the item."""
-    return _act(item_id, lambda i: services.claim(current_user, i, now=request_now()), "The item is yours.")
+    return _act(item_id, lambda i: services.claim(current_user, i, now=request_now()), _("The item is yours."))
 
 
 @bp.post("/staff/care/items/<id:item_id>/assign")
@@ -156,7 +159,7 @@ def claim(item_id):
 def assign(item_id):
     """Assign, reassign or unassign."""
     return _act(item_id, lambda i: services.assign(current_user, i, _user_from_form("assignee"), now=request_now()),
-                "Assignment saved.")
+                _("Assignment saved."))
 
 
 @bp.post("/staff/care/items/<id:item_id>/status")
@@ -165,7 +168,7 @@ def status(item_id):
     """Move the status (resolving or reopening)."""
     return _act(item_id, lambda i: services.set_status(current_user, i, request.form.get("status", ""),
                                                        now=request_now()),
-                "Status saved.")
+                _("Status saved."))
 
 
 @bp.post("/staff/care/items/<id:item_id>/triage")
@@ -176,7 +179,7 @@ def triage(item_id):
     return _act(item_id, lambda i: services.triage(current_user, i, category=form.get("category") or None,
                                                    team=form.get("team") or None,
                                                    priority=form.get("priority") or None, now=request_now()),
-                "Triage saved.")
+                _("Triage saved."))
 
 
 @bp.post("/staff/care/items/<id:item_id>/notes")
@@ -184,7 +187,7 @@ def triage(item_id):
 def note(item_id):
     """An internal note."""
     return _act(item_id, lambda i: services.add_note(current_user, i, request.form.get("body", ""),
-                                                     now=request_now()), "Note added.")
+                                                     now=request_now()), _("Note added."))
 
 
 @bp.post("/staff/care/items/<id:item_id>/answer")
@@ -200,7 +203,7 @@ def answer(item_id):
         flash(error.message, "error")
         return redirect(url_for("care.item", item_id=item_id, draft=request.form.get("body", "")[:4000],
                                 _anchor="reply"))
-    flash("Your official answer is posted on the thread.", "success")
+    flash(_("Your official answer is posted on the thread."), "success")
     return _back(item_id)
 
 
@@ -211,7 +214,7 @@ def acknowledge(item_id):
     _staff_only()
     message = (request.form.get("body") or settings.get(options.ACKNOWLEDGE_MESSAGE)).strip()
     return _act(item_id, lambda i: threads.add_comment(current_user, i.question, message, now=request_now()),
-                "Acknowledged on the thread.")
+                _("Acknowledged on the thread."))
 
 
 @bp.post("/staff/care/items/<id:item_id>/comment")
@@ -220,7 +223,7 @@ def comment(item_id):
     """A public comment on the thread."""
     return _act(item_id, lambda i: threads.add_comment(current_user, i.question, request.form.get("body", ""),
                                                        now=request_now()),
-                "Comment posted on the thread.")
+                _("Comment posted on the thread."))
 
 
 @bp.post("/staff/care/send")
@@ -231,14 +234,14 @@ def send():
     question_id = positive_int(request.form.get("question_id", ""))
     question = db.session.get(Question, question_id) if question_id else None
     if question is None:
-        raise NotFound("That question does not exist.")
+        raise NotFound(_("That question does not exist."))
     try:
         care_item = services.send_to_queue(current_user, question, request.form.get("note", ""), now=request_now())
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(question_url(question))
-    flash("The thread is in the care queue.", "success")
+    flash(_("The thread is in the care queue."), "success")
     return _back(care_item.id)
 
 
@@ -258,7 +261,9 @@ def agents():
             db.session.rollback()
             flash(error.message, "error")
         else:
-            flash(f"Availability saved{f'; {moved} item(s) handed to the backup' if moved else ''}.", "success")
+            flash(ngettext("Availability saved; %(num)d item handed to the backup.",
+                           "Availability saved; %(num)d items handed to the backup.", moved)
+                  if moved else _("Availability saved."), "success")
         return redirect(url_for("care.agents"))
     staff = queries.staff_members()
     rows = [(user, queries.agent_settings(user.id)) for user in staff]
@@ -279,7 +284,7 @@ def teams():
         db.session.rollback()
         flash(error.message, "error")
     else:
-        flash("Teams saved.", "success")
+        flash(_("Teams saved."), "success")
     return redirect(url_for("care.agents"))
 
 
@@ -293,7 +298,7 @@ def _date_arg(name, default):
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise ValidationError({name: f"{name} is a date such as 2026-11-01."}) from None
+        raise ValidationError({name: _("%(name)s is a date such as 2026-11-01.", name=name)}) from None
 
 
 def _range():
@@ -301,9 +306,9 @@ def _range():
     start = _date_arg("start", today - timedelta(days=29))
     end = _date_arg("end", today)
     if end < start:
-        raise ValidationError({"end": "The end comes after the start."})
+        raise ValidationError({"end": _("The end comes after the start.")})
     if (end - start).days > 3660:
-        raise ValidationError({"start": "Choose at most ten years."})
+        raise ValidationError({"start": _("Choose at most ten years.")})
     return start, end, datetime.combine(start, time()), datetime.combine(end + timedelta(days=1), time())
 
 
@@ -334,7 +339,7 @@ def report_csv():
     start, end, since, until = _range()
     figure = request.args.get("figure", "")
     if figure not in metrics.EXPORTS:
-        raise ValidationError({"figure": f"figure is one of: {', '.join(metrics.EXPORTS)}."})
+        raise ValidationError({"figure": _("figure is one of: %(figures)s.", figures=", ".join(metrics.EXPORTS))})
     body = metrics.export_csv(figure, since, until, request_now())
     filename = f"care-{figure}-{start.isoformat()}-{end.isoformat()}.csv"
     return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -378,12 +383,12 @@ def same_problem(question_id):
     if counted:
         ratelimits.count_visitor_press()
     retry = not (visitor.stable or signed_in)  # nothing counted: the token was only just issued
-    message = visitors.NOT_COUNTED_YET if retry else ("Thanks: staff see how many people have this problem."
-                                                      if counted else "You are already counted for this problem.")
+    message = visitors.NOT_COUNTED_YET if retry else (_("Thanks: staff see how many people have this problem.")
+                                                      if counted else _("You are already counted for this problem."))
     if wants_json:
         response = make_response({"count": count, "counted": counted, "retry": retry, "message": message})
     elif retry:
-        response = visitors.press_again_page(request.path, {}, "I have this problem too")
+        response = visitors.press_again_page(request.path, {}, _("I have this problem too"))
     else:
         if signed_in:
             flash(message, "success")
@@ -414,8 +419,8 @@ def feedback(question_id):
         db.session.rollback()
         return render_template("care/feedback.html", question=question, episode=episode, errors=error.errors,
                                values={"score": form.get("score", ""), "comment": form.get("comment", "")}), 422
-    flash("Thanks! Glad it is solved." if answer == "yes"
-          else "Sorry it is not solved yet: staff will look at it again.", "success")
+    flash(_("Thanks! Glad it is solved.") if answer == "yes"
+          else _("Sorry it is not solved yet: staff will look at it again."), "success")
     return redirect(question_url(question, _anchor="care-status"))
 
 
@@ -430,9 +435,25 @@ def care_duration(delta):
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
     if days:
-        return f"{days} d {hours} h"
+        return _("%(days)d d %(hours)d h", days=days, hours=hours)
     if hours:
-        return f"{hours} h {minutes} min"
+        return _("%(hours)d h %(minutes)d min", hours=hours, minutes=minutes)
     if minutes:
-        return f"{minutes} min"
-    return f"{seconds} s"
+        return _("%(minutes)d min", minutes=minutes)
+    return _("%(seconds)d s", seconds=seconds)
+
+
+def care_decimal(value, digits=1):
+    """A number with `digits` decimals in the reader's language: "2.0", "2,0"."""
+    return format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""))
+
+
+def care_percent(share):
+    """A share (0.5) as a whole percentage in the reader's language: "50%", "50 %"."""
+    return format_percent(share)
+
+
+def care_local_time(moment):
+    """An aware moment in its own zone, in the reader's language: "Mon 10 Mar 09:30 CET", "lun. 10 mars 09:30 CET"."""
+    local = babel_dates.format_datetime(moment, "EEE dd MMM HH:mm", tzinfo=moment.tzinfo, locale=get_locale() or "en")
+    return f"{local} {moment.tzname()}"

@@ -1,6 +1,9 @@
 """Care queue services: put threads in the queue, work items, follow up; every write checks who acts."""
 import secrets
 
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -55,7 +58,7 @@ def dialect_insert():
 
 def _require_staff(actor):
     if not permissions.is_staff(actor):
-        raise PermissionDenied("Only staff work the care queue.")
+        raise PermissionDenied(_("Only staff work the care queue."))
 
 
 def touch_question(question_id):
@@ -68,7 +71,7 @@ def _lock_item(item_id):
     item = db.session.execute(select(CareItem).where(CareItem.id == item_id).with_for_update()
                               .execution_options(populate_existing=True)).scalar_one_or_none()
     if item is None:
-        raise NotFound("That care item does not exist.")
+        raise NotFound(_("That care item does not exist."))
     return item
 
 
@@ -201,12 +204,12 @@ def send_to_queue(actor, question, note, *, now):
     _require_staff(actor)
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
-        raise ValidationError({"note": f"A note is at most {NOTE_MAX} characters."})
+        raise ValidationError({"note": _("A note is at most %(max)s characters.", max=format_decimal(NOTE_MAX))})
     begin_write(db.session)
     question = db.session.get(Question, question.id)
     if question is None or question.is_deleted:
-        raise NotFound("That question does not exist.")
-    item, _ = enqueue(question, [QueueEvent("manual", secrets.token_hex(6), note or None)], now, actor=actor)
+        raise NotFound(_("That question does not exist."))
+    item, _created = enqueue(question, [QueueEvent("manual", secrets.token_hex(6), note or None)], now, actor=actor)
     db.session.commit()
     return item
 
@@ -261,17 +264,20 @@ def resolve_item(item, now, resolved_by, actor=None):
     question = db.session.get(Question, item.question_id)
     if actor is not None and actor.id != question.author_id:
         # The asker who accepted an answer is on the thread already; anyone else's resolution asks them.
-        notify_asker(question, "care_followup", "Did this solve your problem? Tell us on the thread.", now,
+        notify_asker(question, "care_followup", _l("Did this solve your problem? Tell us on the thread."), now,
                      actor=actor)
     signals.care_item_resolved.send(actor, item=item, now=now)
 
 
 def notify_asker(question, kind, excerpt, now, actor=None):
-    """A notification (and email, as the asker chose) inside the current transaction."""
+    """A notification (and email, as the asker chose) inside the current transaction, in the asker's language."""
+    from app.care.alerts import in_language_of
     from app.notifications import services as notifications
 
-    notifications.notify(db.session.get(User, question.author_id), kind, actor=actor, question=question,
-                         excerpt=excerpt, now=now)
+    asker = db.session.get(User, question.author_id)
+    with in_language_of(asker):
+        excerpt = str(excerpt)
+    notifications.notify(asker, kind, actor=actor, question=question, excerpt=excerpt, now=now)
 
 
 def _finish(actor, item, action, before, now, reason=None):
@@ -297,9 +303,9 @@ def claim(actor, item, *, now):
     begin_write(db.session)
     item = _lock_item(item.id)
     if not item.is_open:
-        raise Conflict("This item is resolved; reopen it first.")
+        raise Conflict(_("This item is resolved; reopen it first."))
     if item.assignee_id is not None and item.assignee_id != actor.id:
-        raise Conflict(f"{item.assignee.username} already has this item; reassign it instead.")
+        raise Conflict(_("%(name)s already has this item; reassign it instead.", name=item.assignee.username))
     before = _snapshot(item)
     item.assignee_id = actor.id
     if item.status in ("new", "acknowledged"):
@@ -312,7 +318,7 @@ def assign(actor, item, assignee, *, now):
     """Assign, reassign or (assignee None) unassign; an away agent's items go to their backup."""
     _require_staff(actor)
     if assignee is not None and not permissions.is_staff(assignee):
-        raise ValidationError({"assignee": "Items can only be assigned to staff."})
+        raise ValidationError({"assignee": _("Items can only be assigned to staff.")})
     begin_write(db.session)
     item = _lock_item(item.id)
     target = None
@@ -320,7 +326,7 @@ def assign(actor, item, assignee, *, now):
         assignee = db.session.get(User, assignee.id)
         target = _available(assignee)
         if target is None:
-            raise Conflict(f"{assignee.username} is away and has no available backup.")
+            raise Conflict(_("%(name)s is away and has no available backup.", name=assignee.username))
     before = _snapshot(item)
     item.assignee_id = target.id if target is not None else None
     handover = target is not None and target.id != assignee.id
@@ -337,7 +343,7 @@ def set_status(actor, item, status, *, now):
     """Move an item along new → acknowledged → in progress → waiting on customer → resolved (or reopen)."""
     _require_staff(actor)
     if status not in ("acknowledged", "in_progress", "waiting", "resolved"):
-        raise ValidationError({"status": "Choose acknowledged, in_progress, waiting or resolved."})
+        raise ValidationError({"status": _("Choose acknowledged, in_progress, waiting or resolved.")})
     begin_write(db.session)
     item = _lock_item(item.id)
     before = _snapshot(item)
@@ -345,7 +351,7 @@ def set_status(actor, item, status, *, now):
         db.session.rollback()
         return item
     if item.status == "withdrawn":
-        raise Conflict("This item was withdrawn: its question is hidden or deleted. Restore the question first.")
+        raise Conflict(_("This item was withdrawn: its question is hidden or deleted. Restore the question first."))
     if status == "resolved":
         resolve_item(item, now, "staff", actor=actor)
         return _finish(actor, item, "care.resolve", before, now)
@@ -367,11 +373,11 @@ def triage(actor, item, category=None, team=None, priority=None, *, now):
     _require_staff(actor)
     errors = {}
     if category is not None and category not in CATEGORIES:
-        errors["category"] = f"Choose one of: {', '.join(CATEGORIES)}."
+        errors["category"] = _("Choose one of: %(choices)s.", choices=", ".join(CATEGORIES))
     if team is not None and team not in settings.get(options.TEAMS):
-        errors["team"] = f"Choose one of: {', '.join(settings.get(options.TEAMS))}."
+        errors["team"] = _("Choose one of: %(choices)s.", choices=", ".join(settings.get(options.TEAMS)))
     if priority is not None and priority not in (*PRIORITIES, "auto"):
-        errors["priority"] = f"Choose one of: {', '.join(PRIORITIES)}, or auto."
+        errors["priority"] = _("Choose one of: %(choices)s, or auto.", choices=", ".join(PRIORITIES))
     if errors:
         raise ValidationError(errors)
     begin_write(db.session)
@@ -395,9 +401,9 @@ def add_note(actor, item, body, *, now):
     _require_staff(actor)
     body = (body or "").strip()
     if not body:
-        raise ValidationError({"body": "Write the note."})
+        raise ValidationError({"body": _("Write the note.")})
     if len(body) > NOTE_MAX:
-        raise ValidationError({"body": f"A note is at most {NOTE_MAX} characters."})
+        raise ValidationError({"body": _("A note is at most %(max)s characters.", max=format_decimal(NOTE_MAX))})
     begin_write(db.session)
     item = _lock_item(item.id)
     note = CareNote(item_id=item.id, author_id=actor.id, body=body, created_at=now)
@@ -411,11 +417,11 @@ def add_note(actor, item, body, *, now):
 def set_away(actor, agent, away, backup=None, *, now):
     """Mark an agent away (their open items move to the backup) or back; agents do it for themselves."""
     if not permissions.is_staff(actor) or (actor.id != agent.id and not permissions.is_moderator(actor)):
-        raise PermissionDenied("Agents set their own availability; moderators and admins anyone's.")
+        raise PermissionDenied(_("Agents set their own availability; moderators and admins anyone's."))
     if not permissions.is_staff(agent):
-        raise ValidationError({"agent": "Only staff have an availability."})
+        raise ValidationError({"agent": _("Only staff have an availability.")})
     if backup is not None and (not permissions.is_staff(backup) or backup.id == agent.id):
-        raise ValidationError({"backup": "The backup is another member of staff."})
+        raise ValidationError({"backup": _("The backup is another member of staff.")})
     begin_write(db.session)
     row = db.session.get(CareAgent, agent.id)
     if row is None:
@@ -445,14 +451,14 @@ def set_away(actor, agent, away, backup=None, *, now):
 def set_teams(actor, agent, teams, *, now):
     """The teams an agent works in (new complaints there are announced to them); agents set their own."""
     if not permissions.is_staff(actor) or (actor.id != agent.id and not permissions.is_moderator(actor)):
-        raise PermissionDenied("Agents choose their own teams; moderators and admins anyone's.")
+        raise PermissionDenied(_("Agents choose their own teams; moderators and admins anyone's."))
     if not permissions.is_staff(agent):
-        raise ValidationError({"agent": "Only staff work in care teams."})
+        raise ValidationError({"agent": _("Only staff work in care teams.")})
     known = settings.get(options.TEAMS)
     chosen = [team for team in teams if isinstance(team, str)]
     unknown = [team for team in chosen if team not in known]
     if unknown or len(chosen) != len(teams):
-        raise ValidationError({"teams": f"Choose among: {', '.join(known)}."})
+        raise ValidationError({"teams": _("Choose among: %(choices)s.", choices=", ".join(known))})
     begin_write(db.session)
     row = db.session.get(CareAgent, agent.id)
     if row is None:
@@ -503,9 +509,9 @@ def _open_for_presses(question_id):
     """The question, if people may still say they have its problem (NotFound, Conflict otherwise)."""
     question = db.session.get(Question, question_id)
     if question is None or question.is_deleted:
-        raise NotFound("That question does not exist.")
+        raise NotFound(_("That question does not exist."))
     if question.is_resolved or question.is_closed:
-        raise Conflict("This question is resolved or closed.")
+        raise Conflict(_("This question is resolved or closed."))
     return question
 
 
@@ -517,7 +523,7 @@ def press_same_problem(user, question, token=None, *, now):
     """
     signed_in = user is not None and user.is_authenticated
     if permissions.is_asker(user, question):
-        raise PermissionDenied("You asked this question, so your problem is already counted.")
+        raise PermissionDenied(_("You asked this question, so your problem is already counted."))
     if not signed_in and not token:
         _open_for_presses(question.id)
         return same_problem_count(question.id), False
@@ -550,21 +556,21 @@ def clean_feedback(solved, score=None, comment=None):
     plain text (never rendered as Markdown or HTML), at most RATING_COMMENT_MAX characters, blank means none.
     """
     if not isinstance(solved, bool):
-        raise ValidationError({"solved": "Say whether it solved your problem: yes or no."})
+        raise ValidationError({"solved": _("Say whether it solved your problem: yes or no.")})
     errors = {}
     if isinstance(score, str):
         score = score.strip()
         score = int(score) if len(score) == 1 and score in "12345" else (None if score == "" else score)
     if score is not None and (type(score) is not int or score not in SCORE_LABELS):
-        errors["score"] = "Choose a score from 1 to 5, or leave it out."
+        errors["score"] = _("Choose a score from 1 to 5, or leave it out.")
     try:
         comment = clean_text(comment).strip() or None
     except TypeError:
-        errors["comment"] = "The comment must be text."
+        errors["comment"] = _("The comment must be text.")
     else:
         if comment is not None and len(comment) > RATING_COMMENT_MAX:
-            errors["comment"] = (f"A comment is at most {RATING_COMMENT_MAX:,} characters "
-                                 f"(it is {len(comment):,}).")
+            errors["comment"] = _("A comment is at most %(max)s characters (it is %(length)s).",
+                                  max=format_decimal(RATING_COMMENT_MAX), length=format_decimal(len(comment)))
     if errors:
         raise ValidationError(errors)
     return solved, score, comment
@@ -587,19 +593,23 @@ def record_feedback(user, question, solved, score=None, comment=None, *, now, ep
     begin_write(db.session)
     item = item_for_question(question.id, lock=True)
     if user is None or not user.is_authenticated or question.author_id != user.id:
-        raise PermissionDenied("Only the person who asked can say whether it is solved.")
+        raise PermissionDenied(_("Only the person who asked can say whether it is solved."))
     if item is None or item.followup_asked_at is None:
-        raise Conflict("There is no resolution to give feedback on.")
+        raise Conflict(_("There is no resolution to give feedback on."))
     if episode is not None and episode != item.episode:
-        raise Conflict("This question was reopened since that form was shown: reload the page to answer "
-                       "about its latest resolution.")
+        raise Conflict(_("This question was reopened since that form was shown: reload the page to answer "
+                         "about its latest resolution."))
     earlier = rating_of(item)
     if earlier is not None:
-        raise Conflict(f"You already answered about this resolution ({'solved' if earlier.solved else 'not solved'}"
-                       f"{f', {earlier.score} of 5' if earlier.score else ''}): that answer stands. If the problem "
-                       "is back, say so in a comment and staff will look again.")
+        if earlier.score:
+            given = (_("solved, %(score)d of 5", score=earlier.score) if earlier.solved
+                     else _("not solved, %(score)d of 5", score=earlier.score))
+        else:
+            given = _("solved") if earlier.solved else _("not solved")
+        raise Conflict(_("You already answered about this resolution (%(answer)s): that answer stands. If the "
+                         "problem is back, say so in a comment and staff will look again.", answer=given))
     if item.is_open:
-        raise Conflict("There is no resolution to give feedback on.")
+        raise Conflict(_("There is no resolution to give feedback on."))
     rating = CareRating(item_id=item.id, episode=item.episode, solved=solved, score=score, comment=comment,
                         rater_id=user.id, created_at=now)
     db.session.add(rating)

@@ -21,12 +21,15 @@ The rules, as the report states them:
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
+
 from app import settings
 from app.care import options
 from app.care.business_hours import ALWAYS
 from app.care.models import CATEGORIES
 
-BASIS_LABELS = {"queued": "counted from queuing", "asked": "counted from asking", "reopened": "counted from reopening"}
+BASIS_LABELS = {"queued": _l("counted from queuing"), "asked": _l("counted from asking"),
+                "reopened": _l("counted from reopening")}
 
 
 @dataclass(frozen=True)

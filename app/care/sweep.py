@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select, text
 from sqlalchemy.orm import selectinload
 
@@ -451,7 +452,7 @@ def _remind(now, batch_size, result):
                 continue
             db.session.add(CareReminder(question_id=question.id, number=already + 1, created_at=now))
             notify_asker(question, "care_reminder",
-                         "You got answers here: if one solved your problem, accept it so others find it too.",
+                         _l("You got answers here: if one solved your problem, accept it so others find it too."),
                          now)
             recent.add(question.author_id)
             count += 1

@@ -2,6 +2,7 @@
 from urllib.parse import urlsplit
 
 from flask import abort, jsonify, redirect, request
+from flask_babel import gettext as _
 
 from app import ratelimits, visitors
 from app.clock import request_now
@@ -40,10 +41,10 @@ def helpful(answer_id):
         abort(403)
     answer = db.session.get(Answer, answer_id)
     if answer is None:
-        raise NotFound("That answer does not exist.")
+        raise NotFound(_("That answer does not exist."))
     value = {"yes": True, "no": False}.get(request.form.get("helpful", ""))
     if value is None:
-        raise ValidationError({"helpful": "Answer yes or no."})
+        raise ValidationError({"helpful": _("Answer yes or no.")})
     visitor = visitors.current()
     wants_json = request.accept_mimetypes.best == "application/json"
     if not visitor.stable:
@@ -52,12 +53,12 @@ def helpful(answer_id):
             response = jsonify(helpful=value, counted=False, retry=True, message=visitors.NOT_COUNTED_YET)
         else:
             response = visitors.press_again_page(request.path, {"helpful": request.form["helpful"]},
-                                                 "Yes, it helped" if value else "No, it did not help")
+                                                 _("Yes, it helped") if value else _("No, it did not help"))
         return visitors.keep(response, visitor)
     counted = record(answer, visitor.token, value, now=request_now())
     if counted:
         ratelimits.count_visitor_press()
-    message = "Thanks! Your answer helps us improve." if value else "Thanks. We will try to make it clearer."
+    message = _("Thanks! Your answer helps us improve.") if value else _("Thanks. We will try to make it clearer.")
     if wants_json:
         return jsonify(helpful=value, counted=counted, retry=False, message=message)
     question = db.session.get(Question, answer.question_id)

@@ -1,4 +1,5 @@
 """Recording a browser's yes or no, and counting them for staff."""
+from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -13,7 +14,7 @@ from app.visitors import digest
 def ensure_open(answer):
     """Raise NotFound unless `answer` and its question are public, so feedback on it may be given."""
     if not (is_public(answer) and is_public(answer.question)):
-        raise NotFound("That answer is not there any more.")
+        raise NotFound(_("That answer is not there any more."))
 
 
 def record(answer, token, helpful, *, now):
@@ -22,7 +23,7 @@ def record(answer, token, helpful, *, now):
     Returns whether this added a count (a first answer from this browser), not a change of mind.
     """
     if not isinstance(helpful, bool):
-        raise ValidationError({"helpful": "Answer yes or no."})
+        raise ValidationError({"helpful": _("Answer yes or no.")})
     ensure_open(answer)
     key = digest(token)
     for _attempt in range(2):
@@ -39,7 +40,7 @@ def record(answer, token, helpful, *, now):
             return row is None
         except IntegrityError:  # the same browser's twin request won the insert: update that row instead
             db.session.rollback()
-    raise ValidationError({"helpful": "Try again."})
+    raise ValidationError({"helpful": _("Try again.")})
 
 
 def counts(answer_ids):

@@ -1,5 +1,7 @@
 """The inbox, a conversation page with its reply form, sending from a profile, blocking and reporting."""
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
@@ -18,14 +20,14 @@ from app.web import show_errors
 class MessageForm(FlaskForm):
     """A message: Markdown, like a post."""
 
-    body = TextAreaField("Message", validators=[DataRequired(), Length(max=services.MESSAGE_MAX)])
+    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=services.MESSAGE_MAX)])
 
 
 class ReportForm(FlaskForm):
     """Why a message is reported, for the moderators."""
 
-    reason = SelectField("Reason", choices=[SelectChoice(key, label) for key, label in REPORT_REASONS.items()])
-    text = StringField("Details (needed for “Something else”)", validators=[Length(max=500)])
+    reason = SelectField(_l("Reason"), choices=[SelectChoice(key, label) for key, label in REPORT_REASONS.items()])
+    text = StringField(_l("Details (needed for “Something else”)"), validators=[Length(max=500)])
 
 
 @bp.get("/messages")
@@ -101,7 +103,7 @@ def block(user_id):
     """Block a member."""
     if ActionForm().validate_on_submit():
         other = services.block(current_user, user_id, now=request_now())
-        flash(f"You blocked {other.username}. Neither of you can message the other.", "success")
+        flash(_("You blocked %(name)s. Neither of you can message the other.", name=other.username), "success")
     return redirect(url_for("messages.inbox"))
 
 
@@ -111,7 +113,7 @@ def unblock(user_id):
     """Lift a block."""
     if ActionForm().validate_on_submit():
         services.unblock(current_user, user_id)
-        flash("The block is lifted.", "success")
+        flash(_("The block is lifted."), "success")
     return redirect(url_for("messages.inbox"))
 
 
@@ -124,7 +126,7 @@ def report(message_id):
         abort(400)
     message = services.report_message(current_user, message_id, form.reason.data, form.text.data or None,
                                       now=request_now())
-    flash("Thank you. A moderator will read this conversation.", "success")
+    flash(_("Thank you. A moderator will read this conversation."), "success")
     return redirect(url_for("messages.conversation", conversation_id=message.conversation_id))
 
 

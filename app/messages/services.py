@@ -3,6 +3,9 @@
 Nobody but the two participants reads a conversation, and a moderator only while one of its
 messages waits in the review queue: anyone else gets NotFound, as if it did not exist.
 """
+from flask_babel import format_number
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, or_, select, update
 
 from app import permissions
@@ -21,9 +24,9 @@ from app.validation import clean_text
 
 MESSAGE_MAX = 5000
 # Shown to a member the other one blocked: it says no more than that, so a block stays private.
-CANNOT_MESSAGE = "You cannot message this member."
-UNVERIFIED = ("Verify your email address to start a conversation: open the link we emailed you, or send a new one "
-              "from your account page.")
+CANNOT_MESSAGE = _l("You cannot message this member.")
+UNVERIFIED = _l("Verify your email address to start a conversation: open the link we emailed you, or send a new one "
+                "from your account page.")
 
 
 def _pair(first_id, second_id):
@@ -58,9 +61,10 @@ def messaging_state(user, other, *, now):
 def _clean_body(body):
     text = clean_text(body).strip() if isinstance(body, str) else ""
     if not text:
-        raise ValidationError({"body": "Write a message."})
+        raise ValidationError({"body": _("Write a message.")})
     if len(text) > MESSAGE_MAX:
-        raise ValidationError({"body": f"Keep a message under {MESSAGE_MAX:,} characters."})
+        raise ValidationError({"body": _("Keep a message under %(limit)s characters.",
+                                          limit=format_number(MESSAGE_MAX))})
     try:
         return text, render_markdown(text)
     except RenderError as error:
@@ -69,17 +73,17 @@ def _clean_body(body):
 
 def _check_may_send(sender, recipient, now, starting=False):
     if not (sender and sender.is_authenticated):
-        raise PermissionDenied("Sign in to send messages.")
+        raise PermissionDenied(_("Sign in to send messages."))
     holds.refuse_if_suspended(sender, now=now)
     if not permissions.can_message(sender, now=now):
-        raise PermissionDenied("Your account cannot send messages.")
+        raise PermissionDenied(_("Your account cannot send messages."))
     # Only a verified account opens a new conversation: a throwaway account cannot cold-message members.
     if starting and not permissions.can_start_conversation(sender, now=now):
-        raise PermissionDenied(UNVERIFIED)
+        raise PermissionDenied(str(UNVERIFIED))
     if recipient.id == sender.id:
-        raise ValidationError({"body": "You cannot send a message to yourself."})
+        raise ValidationError({"body": _("You cannot send a message to yourself.")})
     if blocked_between(sender.id, recipient.id):
-        raise PermissionDenied(CANNOT_MESSAGE)
+        raise PermissionDenied(str(CANNOT_MESSAGE))
 
 
 def conversation_between(user_id, other_id):
@@ -93,7 +97,7 @@ def send_message(sender, recipient_id, body, *, now):
     """Send a message to a member, starting their conversation if there is none; returns the message."""
     recipient = db.session.get(User, recipient_id)
     if recipient is None:
-        raise NotFound("That member does not exist.")
+        raise NotFound(_("That member does not exist."))
     body, body_html = _clean_body(body)
     _check_may_send(sender, recipient, now, starting=conversation_between(sender.id, recipient.id) is None)
     begin_write(db.session)
@@ -152,7 +156,7 @@ def get_conversation(user, conversation_id):
     """A conversation `user` takes part in; NotFound for anyone else's."""
     conversation = db.session.get(Conversation, conversation_id)
     if conversation is None or not _participant(user, conversation):
-        raise NotFound("That conversation does not exist.")
+        raise NotFound(_("That conversation does not exist."))
     return conversation
 
 
@@ -213,13 +217,13 @@ def reported_conversation(moderator, item_id, *, now):
     """The conversation of a reported message, for a moderator while the report waits; NotFound otherwise."""
     item = db.session.get(ReviewItem, item_id)
     if item is None or item.post_type != "message" or not permissions.can_moderate(moderator, now=now):
-        raise NotFound("That conversation does not exist.")
+        raise NotFound(_("That conversation does not exist."))
     message = db.session.get(Message, item.post_id)
     if message is None:
-        raise NotFound("That conversation does not exist.")
+        raise NotFound(_("That conversation does not exist."))
     conversation = db.session.get(Conversation, message.conversation_id)
     if not may_review(moderator, conversation, now=now):
-        raise NotFound("That conversation does not exist.")
+        raise NotFound(_("That conversation does not exist."))
     return conversation, message
 
 
@@ -235,7 +239,7 @@ def report_message(user, message_id, reason, text=None, *, now):
     """Report another member's message to the moderators; returns the message."""
     message = db.session.get(Message, message_id)
     if message is None:
-        raise NotFound("That message does not exist.")
+        raise NotFound(_("That message does not exist."))
     get_conversation(user, message.conversation_id)
     begin_write(db.session)
     message = db.session.get(Message, message_id)
@@ -255,11 +259,11 @@ def block(user, other_id, *, now):
     """Block a member: neither can message the other; existing conversations become read-only."""
     other = db.session.get(User, other_id)
     if other is None:
-        raise NotFound("That member does not exist.")
+        raise NotFound(_("That member does not exist."))
     if not (user and user.is_authenticated):
-        raise PermissionDenied("Sign in to block members.")
+        raise PermissionDenied(_("Sign in to block members."))
     if other.id == user.id:
-        raise ValidationError({"member": "You cannot block yourself."})
+        raise ValidationError({"member": _("You cannot block yourself.")})
     begin_write(db.session)
     if db.session.get(Block, (user.id, other.id)) is None:
         db.session.add(Block(blocker_id=user.id, blocked_id=other.id, created_at=now))

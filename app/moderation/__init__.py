@@ -6,7 +6,7 @@ def init_app(app):
     from app.extensions import csrf
     from app.models import HIDDEN_REASONS
     from app.moderation import api, hooks, routes, services
-    from app.moderation.models import FLAG_REASONS
+    from app.moderation.models import FLAG_REASONS, FLAG_STATUS_LABELS, RESOLUTION_LABELS, ROLE_LABELS
 
     app.register_blueprint(routes.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
@@ -15,4 +15,5 @@ def init_app(app):
     app.before_request(hooks.refuse_writes_of_suspended)
     app.jinja_env.globals.update(moderation_queue_count=hooks.queue_count, flag_reasons=FLAG_REASONS,
                                  hidden_reasons=HIDDEN_REASONS, review_url=routes.review_url, post_url=routes.post_url,
-                                 flag_trust_rule=services.flag_trust_rule)
+                                 flag_trust_rule=services.flag_trust_rule, flag_statuses=FLAG_STATUS_LABELS,
+                                 resolution_labels=RESOLUTION_LABELS, role_labels=ROLE_LABELS)

@@ -1,5 +1,6 @@
 """API v1 endpoints of moderation: flag a post; moderators list flags."""
 from flask import Blueprint, g, request
+from flask_babel import gettext as _
 
 from app import permissions
 from app.auth.bearer import require_scope, token_required
@@ -37,7 +38,7 @@ def _flag(post_type, post_id):
     """{reason, text} -> 201 with the flag; the post's visibility after it is in post_hidden."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise MalformedRequest("Send a JSON object with Content-Type: application/json.")
+        raise MalformedRequest(_("Send a JSON object with Content-Type: application/json."))
     post = services.get_post(post_type, post_id)
     flag = services.flag_post(g.api_user, post, data.get("reason"), data.get("text"), now=request_now())
     return serialize_flag(flag, post_hidden=services.get_post(post_type, post_id).is_hidden), 201
@@ -73,13 +74,14 @@ def list_flags():
     """Flags for moderators and admins, newest first: ?status=open|agreed|disagreed|ignored&page=."""
     require_scope("moderate")
     if not permissions.can_moderate(g.api_user, now=request_now()):
-        return json_error(403, "forbidden", "Only moderators and admins see flags.")
+        return json_error(403, "forbidden", _("Only moderators and admins see flags."))
     status = request.args.get("status") or None
     if status is not None and status not in ("open", "agreed", "disagreed", "ignored"):
-        raise ValidationError({"status": "status must be one of: open, agreed, disagreed, ignored."})
+        raise ValidationError({"status": _("status must be one of: %(choices)s.",
+                                           choices="open, agreed, disagreed, ignored")})
     page = positive_int(request.args.get("page", "1"), maximum=100000)
     if page is None:
-        raise ValidationError({"page": "page must be a whole number from 1 to 100000."})
+        raise ValidationError({"page": _("page must be a whole number from %(low)d to %(high)d.", low=1, high=100000)})
     pagination = queries.flags_list(status, page)
     return {"items": [serialize_flag(flag) for flag in pagination.items], "page": pagination.page,
             "pages": pagination.pages, "total": pagination.total}

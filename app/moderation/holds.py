@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bleach.linkifier import TLDS
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from app import permissions, settings
@@ -23,33 +26,33 @@ from app.moderation.models import ReviewItem
 
 HOLD_FIRST_POSTS = settings.define(
     "HOLD_FIRST_POSTS", int, 0,
-    "Hold this many of a member's first posts (questions, answers, comments) for approval; 0 holds none",
-    minimum=0, maximum=20, label="First posts held for approval")
+    _l("Hold this many of a member's first posts (questions, answers, comments) for approval; 0 holds none"),
+    minimum=0, maximum=20, label=_l("First posts held for approval"))
 HOLD_LINKS_OVER = settings.define(
     "HOLD_LINKS_OVER", int, 2,
-    "Hold posts with more than this many links, from members below the reputation threshold", minimum=0,
-    maximum=100, label="Links a post may have before it is held")
+    _l("Hold posts with more than this many links, from members below the reputation threshold"), minimum=0,
+    maximum=100, label=_l("Links a post may have before it is held"))
 HOLD_REPUTATION_BELOW = settings.define(
-    "HOLD_REPUTATION_BELOW", int, 10, "Members below this reputation have link-heavy posts held", minimum=0,
-    label="Reputation that lifts the link limit")
+    "HOLD_REPUTATION_BELOW", int, 10, _l("Members below this reputation have link-heavy posts held"), minimum=0,
+    label=_l("Reputation that lifts the link limit"))
 FORBIDDEN_PHRASES = settings.define(
     "FORBIDDEN_PHRASES", list, [],
-    "Phrases (one per line, any case) that hold a post for review, or reject it (see “Reject posts with a "
-    "forbidden phrase”)",
-    label="Forbidden phrases")
+    _l("Phrases (one per line, any case) that hold a post for review, or reject it (see “Reject posts with a "
+       "forbidden phrase”)"),
+    label=_l("Forbidden phrases"))
 FORBIDDEN_PHRASES_REJECT = settings.define(
     "FORBIDDEN_PHRASES_REJECT", bool, False,
-    "Reject posts containing a forbidden phrase outright instead of holding them for review",
-    label="Reject posts with a forbidden phrase")
+    _l("Reject posts containing a forbidden phrase outright instead of holding them for review"),
+    label=_l("Reject posts with a forbidden phrase"))
 NEW_MEMBER_DAYS = settings.define(
-    "NEW_MEMBER_DAYS", int, 3, "A member counts as new for this many days after joining", minimum=0, maximum=365,
-    label="Days a member counts as new")
+    "NEW_MEMBER_DAYS", int, 3, _l("A member counts as new for this many days after joining"), minimum=0,
+    maximum=365, label=_l("Days a member counts as new"))
 NEW_MEMBER_QUESTIONS_PER_HOUR = settings.define(
-    "NEW_MEMBER_QUESTIONS_PER_HOUR", int, 3, "Questions a new member may ask per hour", minimum=1,
-    label="Questions per hour for new members")
+    "NEW_MEMBER_QUESTIONS_PER_HOUR", int, 3, _l("Questions a new member may ask per hour"), minimum=1,
+    label=_l("Questions per hour for new members"))
 NEW_MEMBER_ANSWERS_PER_HOUR = settings.define(
-    "NEW_MEMBER_ANSWERS_PER_HOUR", int, 10, "Answers a new member may post per hour", minimum=1,
-    label="Answers per hour for new members")
+    "NEW_MEMBER_ANSWERS_PER_HOUR", int, 10, _l("Answers a new member may post per hour"), minimum=1,
+    label=_l("Answers per hour for new members"))
 
 # Set while trusted code loads content in bulk (the demo community, an import): no holds, no limits.
 _trusted_load = ContextVar("trusted_load", default=False)
@@ -83,7 +86,10 @@ class PostingLimitReached(DomainError):
 
 @dataclass(frozen=True)
 class Hold:
-    """A post must wait for review: the hidden_reason code and the explanation for moderators."""
+    """A post must wait for review: the hidden_reason code and the explanation for moderators.
+
+    `why` is stored with the review item, so it is written in the community's language (see `_for_moderators`).
+    """
 
     code: str
     why: str
@@ -129,9 +135,17 @@ def check_posting_limit(user, kind, *, now):
     recent = db.session.scalar(select(func.count()).select_from(model)
                                .where(model.author_id == user.id, model.created_at > now - timedelta(hours=1)))
     if recent >= limit:
-        raise PostingLimitReached(
-            f"New members may post {limit} {kind}{'' if limit == 1 else 's'} per hour. "
-            "Please wait a little: the limit lifts as you spend more time in the community.")
+        if kind == "question":
+            message = ngettext("New members may post %(num)d question per hour. Please wait a little: the limit "
+                               "lifts as you spend more time in the community.",
+                               "New members may post %(num)d questions per hour. Please wait a little: the limit "
+                               "lifts as you spend more time in the community.", limit)
+        else:
+            message = ngettext("New members may post %(num)d answer per hour. Please wait a little: the limit "
+                               "lifts as you spend more time in the community.",
+                               "New members may post %(num)d answers per hour. Please wait a little: the limit "
+                               "lifts as you spend more time in the community.", limit)
+        raise PostingLimitReached(message)
 
 
 def _address_key(address):
@@ -177,9 +191,18 @@ def _phrase_hold(text, field):
     if phrase is None:
         return None
     if settings.get(FORBIDDEN_PHRASES_REJECT):
-        raise ValidationError({field: "This post contains wording the community does not allow. "
-                                      "Please rephrase it."})
-    return Hold("phrase", f"contains the forbidden phrase “{phrase}”")
+        raise ValidationError({field: _("This post contains wording the community does not allow. "
+                                        "Please rephrase it.")})
+    with _for_moderators():
+        return Hold("phrase", _("contains the forbidden phrase “%(phrase)s”", phrase=phrase))
+
+
+@contextmanager
+def _for_moderators():
+    """Text stored for moderators (a hold's reason) is written in the community's language, not the author's."""
+    from app.i18n import community_locale
+    with force_locale(community_locale()):
+        yield
 
 
 def _post_count(user):
@@ -202,13 +225,20 @@ def screen(author, text, field="body", new_post=True):
         return hold
     first = settings.get(HOLD_FIRST_POSTS)
     if new_post and first and _post_count(author) < first:
-        return Hold("held", f"one of the member's first {first} post{'' if first == 1 else 's'}")
+        with _for_moderators():
+            return Hold("held", ngettext("one of the member's first %(num)d post",
+                                         "one of the member's first %(num)d posts", first))
     links, most = link_count(text), settings.get(HOLD_LINKS_OVER)
     # A link from an address nobody has confirmed is how throwaway spam accounts work: one is enough to wait.
     if links and not permissions.is_email_verified(author):
-        return Hold("held", f"{links} link{'' if links == 1 else 's'} from a member whose email is not verified")
+        with _for_moderators():
+            return Hold("held", ngettext("%(num)d link from a member whose email is not verified",
+                                         "%(num)d links from a member whose email is not verified", links))
     if links > most and author.reputation < settings.get(HOLD_REPUTATION_BELOW):
-        return Hold("held", f"{links} links from a member with reputation {author.reputation}")
+        with _for_moderators():
+            return Hold("held", ngettext("%(num)d link from a member with reputation %(reputation)d",
+                                         "%(num)d links from a member with reputation %(reputation)d", links,
+                                         reputation=author.reputation))
     return None
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -13,11 +14,11 @@ from app.models import NEVER_REUSE_IDS, User
 POST_TYPES = ("question", "answer", "comment", "message")
 
 FLAG_REASONS = {
-    "spam": "Spam",
-    "rude": "Rude or abusive",
-    "off-topic": "Off-topic",
-    "staff": "Needs staff attention",
-    "other": "Something else",
+    "spam": _l("Spam"),
+    "rude": _l("Rude or abusive"),
+    "off-topic": _l("Off-topic"),
+    "staff": _l("Needs staff attention"),
+    "other": _l("Something else"),
 }
 # Flags for these reasons add up toward hiding a post at once (the spam/abuse threshold).
 HIDING_REASONS = frozenset({"spam", "rude"})
@@ -25,6 +26,29 @@ FLAG_STATUSES = ("open", "agreed", "disagreed", "ignored")
 
 REVIEW_KINDS = ("flagged", "held")
 REVIEW_STATUSES = ("pending", "agreed", "disagreed", "ignored", "approved", "rejected")
+
+# How moderators read a flag's status and a decision (ReviewItem.resolution); the codes stay in the data and the API.
+FLAG_STATUS_LABELS = {
+    "open": _l("waiting for a moderator"),
+    "agreed": _l("moderators agreed"),
+    "disagreed": _l("moderators disagreed"),
+    "ignored": _l("closed without action"),
+}
+RESOLUTION_LABELS = {
+    "agree-hide": _l("Flags agreed, post hidden"),
+    "agree-delete": _l("Flags agreed, post deleted"),
+    "disagree": _l("Flags dismissed"),
+    "ignore": _l("Flags ignored"),
+    "approve": _l("Approved"),
+    "reject": _l("Rejected"),
+}
+# Members' roles as people read them (app.models.ROLES holds the codes).
+ROLE_LABELS = {
+    "member": _l("member"),
+    "agent": _l("agent"),
+    "moderator": _l("moderator"),
+    "admin": _l("admin"),
+}
 
 
 class ReviewItem(db.Model):
@@ -112,7 +136,8 @@ class Flag(db.Model):
     @property
     def reason_label(self):
         """The reason as people read it."""
-        return FLAG_REASONS.get(self.reason, self.reason)
+        label = FLAG_REASONS.get(self.reason)
+        return str(label) if label is not None else self.reason
 
 
 class Suspension(db.Model):

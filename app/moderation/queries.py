@@ -1,6 +1,7 @@
 """Read side of moderation: the queue, a post's review page, members' histories, the flag list."""
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -10,8 +11,8 @@ from app.moderation.models import FLAG_STATUSES, Flag, ReviewItem, Suspension
 from app.moderation.services import MODELS, flag_records
 
 QUEUE_SORTS = {
-    "oldest": ("Oldest waiting", [ReviewItem.created_at, ReviewItem.id]),
-    "flags": ("Most flagged", [ReviewItem.flag_count.desc(), ReviewItem.created_at, ReviewItem.id]),
+    "oldest": (_l("Oldest waiting"), [ReviewItem.created_at, ReviewItem.id]),
+    "flags": (_l("Most flagged"), [ReviewItem.flag_count.desc(), ReviewItem.created_at, ReviewItem.id]),
 }
 QUEUE_STATUSES = ("pending", "decided")
 

@@ -3,6 +3,8 @@ from datetime import datetime, timedelta
 from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -13,7 +15,7 @@ from app.extensions import db
 from app.models import ROLES, Question, User
 from app.moderation import queries, services
 from app.moderation.forms import DecisionForm, FlagForm, NoteForm, RoleForm, SettingForm, SuspendForm
-from app.moderation.models import FLAG_REASONS, POST_TYPES, ReviewItem
+from app.moderation.models import FLAG_REASONS, POST_TYPES, ROLE_LABELS, ReviewItem
 from app.security import is_safe_redirect
 from app.urls import question_url
 from app.validation import positive_int
@@ -23,15 +25,15 @@ from app.web import page_number
 bp = Blueprint("moderation", __name__)
 
 POST_ACTIONS = {
-    "hide": (services.hide_post, "The post is hidden."),
-    "unhide": (services.unhide_post, "The post is visible again."),
-    "delete": (services.delete_post, "The post is deleted (a moderator can restore it)."),
-    "restore": (services.restore_post, "The post is restored."),
+    "hide": (services.hide_post, _l("The post is hidden.")),
+    "unhide": (services.unhide_post, _l("The post is visible again.")),
+    "delete": (services.delete_post, _l("The post is deleted (a moderator can restore it).")),
+    "restore": (services.restore_post, _l("The post is restored.")),
 }
 THREAD_ACTIONS = {
-    "lock": (services.lock_thread, "The thread is locked: no new answers or comments."),
-    "unlock": (services.unlock_thread, "The thread is unlocked."),
-    "merge": (services.merge_answers, "The answers moved to the original question."),
+    "lock": (services.lock_thread, _l("The thread is locked: no new answers or comments.")),
+    "unlock": (services.unlock_thread, _l("The thread is unlocked.")),
+    "merge": (services.merge_answers, _l("The answers moved to the original question.")),
 }
 
 
@@ -64,8 +66,8 @@ def _back(default):
 
 
 def _flash_error(error):
-    """A refused action as a flash: the service's own message."""
-    flash(error.message, "error")
+    """A refused action as a flash: the service's own message (a plain string: flashes are kept in the session)."""
+    flash(str(error.message), "error")
 
 
 def post_url(post_type, post):
@@ -83,11 +85,11 @@ def review_url(post_type, post_id):
 
 def _post_or_404(post_type, post_id):
     if post_type not in POST_TYPES:
-        raise NotFound("There is no such kind of post.")
+        raise NotFound(_("There is no such kind of post."))
     try:
         return services.get_post(post_type, post_id)
     except DomainError:
-        raise NotFound("That post does not exist.") from None
+        raise NotFound(_("That post does not exist.")) from None
 
 
 # Flags (members) ----------------------------------------------------------------------------
@@ -100,17 +102,17 @@ def flag(post_type, post_id):
     post = _post_or_404(post_type, post_id)
     form = FlagForm()
     if not form.validate_on_submit() and not form.reason.data:
-        flash("Choose why you are flagging this post.", "error")
+        flash(_("Choose why you are flagging this post."), "error")
     else:
         try:
             services.flag_post(current_user, post, form.reason.data, form.text.data, now=request_now())
         except (ValidationError, DomainError) as error:
             if error.status == 404:
-                raise NotFound("That post does not exist.") from None
+                raise NotFound(_("That post does not exist.")) from None
             _flash_error(error)
         else:
-            message = (f"Thanks: {brand.current().staff_label} will take a look." if form.reason.data == "staff"
-                       else "Thanks for flagging: a moderator will review it.")
+            message = (_("Thanks: %(staff)s will take a look.", staff=brand.current().staff_label)
+                       if form.reason.data == "staff" else _("Thanks for flagging: a moderator will review it."))
             flash(message, "success")
     db.session.rollback()
     post = _post_or_404(post_type, post_id)
@@ -149,7 +151,7 @@ def queue():
 @moderator_required
 def decide(item_id):
     """Agree, disagree or ignore (flags), approve or reject (held posts)."""
-    item = must_exist(db.session.get(ReviewItem, item_id), "That review item does not exist.")
+    item = must_exist(db.session.get(ReviewItem, item_id), _("That review item does not exist."))
     form = DecisionForm()
     if form.validate_on_submit():
         try:
@@ -157,17 +159,17 @@ def decide(item_id):
         except DomainError as error:
             _flash_error(error)
         else:
-            flash(DECISION_MESSAGES.get(form.action.data, "Done."), "success")
+            flash(str(DECISION_MESSAGES.get(form.action.data) or _("Done.")), "success")
     return _back(url_for("moderation.queue"))
 
 
 DECISION_MESSAGES = {
-    "agree-hide": "Agreed: the post stays hidden and the flaggers are thanked.",
-    "agree-delete": "Agreed: the post is deleted.",
-    "disagree": "Flags dismissed: the post is visible again.",
-    "ignore": "Ignored: the flags are closed and the post is left as it is.",
-    "approve": "Approved: the post is now public.",
-    "reject": "Rejected: the post is deleted.",
+    "agree-hide": _l("Agreed: the post stays hidden and the flaggers are thanked."),
+    "agree-delete": _l("Agreed: the post is deleted."),
+    "disagree": _l("Flags dismissed: the post is visible again."),
+    "ignore": _l("Ignored: the flags are closed and the post is left as it is."),
+    "approve": _l("Approved: the post is now public."),
+    "reject": _l("Rejected: the post is deleted."),
 }
 
 
@@ -186,7 +188,7 @@ def review_post(post_type, post_id):
 def post_action(post_type, post_id, action):
     """Hide, unhide, delete or restore a post."""
     if action not in POST_ACTIONS:
-        raise NotFound("There is no such action.")
+        raise NotFound(_("There is no such action."))
     post = _post_or_404(post_type, post_id)
     form = NoteForm()
     if form.validate_on_submit():
@@ -196,7 +198,7 @@ def post_action(post_type, post_id, action):
         except DomainError as error:
             _flash_error(error)
         else:
-            flash(message, "success")
+            flash(str(message), "success")
     return _back(review_url(post_type, post_id))
 
 
@@ -205,8 +207,8 @@ def post_action(post_type, post_id, action):
 def thread_action(question_id, action):
     """Lock, unlock, or merge a duplicate's answers into its original."""
     if action not in THREAD_ACTIONS:
-        raise NotFound("There is no such action.")
-    question = must_exist(db.session.get(Question, question_id), "That question does not exist.")
+        raise NotFound(_("There is no such action."))
+    question = must_exist(db.session.get(Question, question_id), _("That question does not exist."))
     form = NoteForm()
     target = question
     if form.validate_on_submit():
@@ -216,7 +218,7 @@ def thread_action(question_id, action):
         except DomainError as error:
             _flash_error(error)
         else:
-            flash(message, "success")
+            flash(str(message), "success")
             target = result
     return _back(question_url(target))
 
@@ -228,7 +230,7 @@ def thread_action(question_id, action):
 @moderator_required
 def member(user_id):
     """A member's moderation record, and the form to suspend them or lift a suspension."""
-    user = must_exist(db.session.get(User, user_id), "That member does not exist.")
+    user = must_exist(db.session.get(User, user_id), _("That member does not exist."))
     days = services.suggested_days(user)
     form = SuspendForm(formdata=None, until=(request_now() + timedelta(days=days)).date())
     return render_template("moderation/member.html", history=queries.author_history(user), form=form,
@@ -240,7 +242,7 @@ def member(user_id):
 @moderator_required
 def suspend(user_id):
     """Suspend a member until the chosen date."""
-    user = must_exist(db.session.get(User, user_id), "That member does not exist.")
+    user = must_exist(db.session.get(User, user_id), _("That member does not exist."))
     form = SuspendForm()
     days = positive_int(request.form.get("days", ""), maximum=services.MAX_SUSPENSION_DAYS)
     if form.validate_on_submit() or days:
@@ -252,9 +254,10 @@ def suspend(user_id):
         except DomainError as error:
             _flash_error(error)
         else:
-            flash(f"{user.username} is suspended until {until:%Y-%m-%d %H:%M} UTC.", "success")
+            flash(_("%(name)s is suspended until %(time)s.", name=user.username, time=permissions.reader_time(until)),
+                  "success")
     else:
-        flash("Give the end date as a date.", "error")
+        flash(_("Give the end date as a date."), "error")
     return redirect(url_for("moderation.member", user_id=user.id))
 
 
@@ -262,7 +265,7 @@ def suspend(user_id):
 @moderator_required
 def unsuspend(user_id):
     """Lift a suspension early."""
-    user = must_exist(db.session.get(User, user_id), "That member does not exist.")
+    user = must_exist(db.session.get(User, user_id), _("That member does not exist."))
     form = NoteForm()
     if form.validate_on_submit():
         try:
@@ -270,7 +273,7 @@ def unsuspend(user_id):
         except DomainError as error:
             _flash_error(error)
         else:
-            flash(f"{user.username}'s suspension is lifted.", "success")
+            flash(_("%(name)s's suspension is lifted.", name=user.username), "success")
     return redirect(url_for("moderation.member", user_id=user.id))
 
 
@@ -307,7 +310,7 @@ def settings_page():
 @admin_required
 def change_setting(name):
     """Save one setting (or reset it to its default), with a reason; audited, unless the value stays the same."""
-    definition = must_exist(settings.DEFINITIONS.get(name), "There is no such setting.")
+    definition = must_exist(settings.DEFINITIONS.get(name), _("There is no such setting."))
     form = SettingForm()
     if not form.validate_on_submit():
         abort(400)
@@ -319,9 +322,11 @@ def change_setting(name):
         return render_template("admin/settings.html", groups=settings.overview(), summary=settings.summary,
                                form=form, failed=name, errors=errors), 422
     if change.changed:
-        flash(f"{definition.label} is now {settings.summary(change.value)}.", "success")
+        flash(_("%(setting)s is now %(value)s.", setting=str(definition.label), value=settings.summary(change.value)),
+              "success")
     else:
-        flash(f"No change: {definition.label} is already {settings.summary(change.value)}.", "info")
+        flash(_("No change: %(setting)s is already %(value)s.", setting=str(definition.label),
+                value=settings.summary(change.value)), "info")
     return redirect(url_for("moderation.settings_page", _anchor=f"setting-{name}"))
 
 
@@ -343,7 +348,7 @@ def users():
 @admin_required
 def change_role(user_id):
     """Give a member a new role, with a reason; audited."""
-    user = must_exist(db.session.get(User, user_id), "That member does not exist.")
+    user = must_exist(db.session.get(User, user_id), _("That member does not exist."))
     form = RoleForm()
     if form.validate_on_submit() or form.role.data in ROLES:
         try:
@@ -351,7 +356,8 @@ def change_role(user_id):
         except DomainError as error:
             _flash_error(error)
         else:
-            flash(f"{user.username} is now {form.role.data}.", "success")
+            role = ROLE_LABELS.get(form.role.data, form.role.data)
+            flash(_("%(name)s is now %(role)s.", name=user.username, role=role), "success")
     else:
-        flash("Choose a role.", "error")
+        flash(_("Choose a role."), "error")
     return redirect(url_for("moderation.users", q=user.username))

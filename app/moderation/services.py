@@ -6,6 +6,9 @@ thread's version (page cache) and search change log through `mark_changed`, and 
 """
 from datetime import timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import case, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 
@@ -15,26 +18,26 @@ from app.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
 from app.extensions import db
 from app.models import CLOSE_REASONS, ROLES, STAFF_ROLES, Answer, Comment, Question, Revision, User
 from app.moderation import holds
-from app.moderation.models import FLAG_REASONS, HIDING_REASONS, Flag, ReviewItem, Suspension
+from app.moderation.models import FLAG_REASONS, HIDING_REASONS, RESOLUTION_LABELS, Flag, ReviewItem, Suspension
 from app.thread_writes import lock_row, mark_changed, set_accepted
 from app.validation import clean_text
 from app.visibility import is_public, is_shown_to
 
 FLAG_HIDE_THRESHOLD = settings.define(
     "FLAG_HIDE_THRESHOLD", int, 3,
-    "Spam or abuse flags that hide a post at once, pending review (one moderator's flag always does)",
-    minimum=1, maximum=100, label="Flags that hide a post")
+    _l("Spam or abuse flags that hide a post at once, pending review (one moderator's flag always does)"),
+    minimum=1, maximum=100, label=_l("Flags that hide a post"))
 FLAG_DAILY_LIMIT = settings.define(
-    "FLAG_DAILY_LIMIT", int, 20, "Flags one member may raise in 24 hours", minimum=1, maximum=1000,
-    label="Flags per member per day")
+    "FLAG_DAILY_LIMIT", int, 20, _l("Flags one member may raise in 24 hours"), minimum=1, maximum=1000,
+    label=_l("Flags per member per day"))
 FLAG_MIN_REPUTATION = settings.define(
     "FLAG_MIN_REPUTATION", int, 15,
-    "Reputation that lets a member with a verified email flag posts (or see “Days before a member may flag”)",
-    minimum=1, maximum=100000, label="Reputation needed to flag")
+    _l("Reputation that lets a member with a verified email flag posts (or see “Days before a member may flag”)"),
+    minimum=1, maximum=100000, label=_l("Reputation needed to flag"))
 FLAG_MIN_ACCOUNT_DAYS = settings.define(
     "FLAG_MIN_ACCOUNT_DAYS", int, 7,
-    "Days after joining when a member with a verified email may flag posts, whatever their reputation",
-    minimum=0, maximum=3650, label="Days before a member may flag")
+    _l("Days after joining when a member with a verified email may flag posts, whatever their reputation"),
+    minimum=0, maximum=3650, label=_l("Days before a member may flag"))
 
 MODELS = {"question": Question, "answer": Answer, "comment": Comment}
 # Suggested suspension lengths in days: the first offence, the second, the third, then any later one.
@@ -72,7 +75,8 @@ def get_post(post_type, post_id):
     model = MODELS.get(post_type)
     post = db.session.get(model, post_id) if model is not None else None
     if post is None:
-        raise NotFound(f"That {post_type if model else 'post'} does not exist.")
+        raise NotFound({"question": _("That question does not exist."), "answer": _("That answer does not exist."),
+                        "comment": _("That comment does not exist.")}.get(post_type, _("That post does not exist.")))
     return post
 
 
@@ -80,18 +84,19 @@ def _clean_note(value, field="reason", required=False, maximum=NOTE_MAX):
     """A moderator's or flagger's short free text: trimmed, bounded, required when asked."""
     note = clean_text(value).strip() if isinstance(value, str) else ""
     if value is not None and not isinstance(value, str):
-        raise ValidationError({field: "Give the text as a string."})
+        raise ValidationError({field: _("Give the text as a string.")})
     if required and not note:
-        raise ValidationError({field: "Say why, in a few words."})
+        raise ValidationError({field: _("Say why, in a few words.")})
     if len(note) > maximum:
-        raise ValidationError({field: f"Keep it under {maximum} characters."})
+        raise ValidationError({field: ngettext("Keep it under %(num)d character.", "Keep it under %(num)d characters.",
+                                               maximum)})
     return note or None
 
 
 def _require_moderator(actor, now):
     if not permissions.can_moderate(actor, now=now):
         holds.refuse_if_suspended(actor, now=now)
-        raise PermissionDenied("Only moderators and admins do this.")
+        raise PermissionDenied(_("Only moderators and admins do this."))
 
 
 def _post_state(post):
@@ -177,7 +182,7 @@ def _check_visible_to(user, post):
     question = post if isinstance(post, Question) else db.session.get(Question, post.question_id)
     for item in {post, question}:
         if not is_shown_to(item, user):
-            raise NotFound("That post is not available.")
+            raise NotFound(_("That post is not available."))
 
 
 def flag_post(user, post, reason, text=None, *, now):
@@ -189,10 +194,10 @@ def flag_post(user, post, reason, text=None, *, now):
     and never to the moderators' queue.
     """
     if reason not in FLAG_REASONS:
-        raise ValidationError({"reason": f"Choose a reason: {', '.join(FLAG_REASONS)}."})
+        raise ValidationError({"reason": _("Choose a reason: %(reasons)s.", reasons=", ".join(FLAG_REASONS))})
     text = _clean_note(text, "text", required=reason == "other", maximum=FLAG_TEXT_MAX)
     if user is None or not user.is_authenticated:
-        raise PermissionDenied("Sign in to flag a post.")
+        raise PermissionDenied(_("Sign in to flag a post."))
     holds.refuse_if_suspended(user, now=now)
     rule = flag_trust_rule()
     if not permissions.has_earned_trust(user, rule, now=now):
@@ -202,8 +207,9 @@ def flag_post(user, post, reason, text=None, *, now):
     post = lock_row(type(post), post.id)
     _check_visible_to(user, post)
     if post.author_id == user.id:
-        raise PermissionDenied("You cannot flag your own post. Edit or delete it instead.")
-    _refuse_repeated_or_too_many_flags(user, post_type, post.id, "flagged this post", now=now)
+        raise PermissionDenied(_("You cannot flag your own post. Edit or delete it instead."))
+    _refuse_repeated_or_too_many_flags(user, post_type, post.id,
+                                       _("You have already flagged this post. A moderator will look at it."), now=now)
     moderator = permissions.is_moderator(user)
     weight = FULL_WEIGHT if moderator else flag_weight(*flag_records([user.id])[user.id])
     flag = Flag(post_type=post_type, post_id=post.id, question_id=thread_id_of(post), post_author_id=post.author_id,
@@ -221,7 +227,7 @@ def flag_post(user, post, reason, text=None, *, now):
         db.session.flush()
     except IntegrityError:  # a second request of the same member won the race
         db.session.rollback()
-        raise Conflict("You have already flagged this post. A moderator will look at it.") from None
+        raise Conflict(_("You have already flagged this post. A moderator will look at it.")) from None
     if reason in HIDING_REASONS and not post.is_hidden:
         _hide_if_flagged_enough(post, post_type, moderator and user, now)
     signals.post_flagged.send(user, flag=flag, post=post, now=now)
@@ -229,18 +235,21 @@ def flag_post(user, post, reason, text=None, *, now):
     return flag
 
 
-def _refuse_repeated_or_too_many_flags(user, post_type, post_id, done, *, now):
-    """Refuse a second open flag of one member on one post (`done` says what they did), or one past the daily limit."""
+def _refuse_repeated_or_too_many_flags(user, post_type, post_id, already_done, *, now):
+    """Refuse a second open flag of one member on one post (`already_done` says so), or one past the daily limit."""
     already = db.session.scalar(select(Flag.id).where(Flag.flagger_id == user.id, Flag.post_type == post_type,
                                                       Flag.post_id == post_id, Flag.status == "open"))
     if already is not None:
-        raise Conflict(f"You have already {done}. A moderator will look at it.")
+        raise Conflict(already_done)
     limit = settings.get(FLAG_DAILY_LIMIT)
     today = db.session.scalar(select(func.count()).select_from(Flag)
                               .where(Flag.flagger_id == user.id, Flag.created_at > now - timedelta(days=1)))
     if today >= limit:
-        raise holds.PostingLimitReached(f"You can raise {limit} flags a day. Thank you for helping: "
-                                        "try again tomorrow, or tell a moderator directly.")
+        raise holds.PostingLimitReached(ngettext(
+            "You can raise %(num)d flag a day. Thank you for helping: try again tomorrow, or tell a moderator "
+            "directly.",
+            "You can raise %(num)d flags a day. Thank you for helping: try again tomorrow, or tell a moderator "
+            "directly.", limit))
 
 
 # Reasons a private message can be reported for: "staff" flags go to the care queue, which never reads messages.
@@ -253,12 +262,14 @@ def report_private_post(user, post_type, post_id, author_id, reason, text=None, 
     The same flag and review item as `flag_post`, without a thread: the caller has checked the reporter may see it.
     """
     if reason not in REPORT_REASONS:
-        raise ValidationError({"reason": f"Choose a reason: {', '.join(REPORT_REASONS)}."})
+        raise ValidationError({"reason": _("Choose a reason: %(reasons)s.", reasons=", ".join(REPORT_REASONS))})
     text = _clean_note(text, "text", required=reason == "other", maximum=FLAG_TEXT_MAX)
     holds.refuse_if_suspended(user, now=now)
     if author_id == user.id:
-        raise PermissionDenied("You cannot report your own message.")
-    _refuse_repeated_or_too_many_flags(user, post_type, post_id, "reported this message", now=now)
+        raise PermissionDenied(_("You cannot report your own message."))
+    _refuse_repeated_or_too_many_flags(user, post_type, post_id,
+                                       _("You have already reported this message. A moderator will look at it."),
+                                       now=now)
     item = _pending_item(post_type, post_id)
     if item is None:
         item = ReviewItem(post_type=post_type, post_id=post_id, question_id=None, author_id=author_id,
@@ -379,15 +390,16 @@ def decide(moderator, item, action, note=None, *, now):
     _require_moderator(moderator, now)
     allowed = HELD_DECISIONS if item.kind == "held" else FLAG_DECISIONS
     if action not in allowed:
-        raise ValidationError({"action": f"Choose one of: {', '.join(allowed)}."})
+        raise ValidationError({"action": _("Choose one of: %(choices)s.", choices=", ".join(allowed))})
     note = _clean_note(note)
     begin_write(db.session)
     item = db.session.execute(select(ReviewItem).where(ReviewItem.id == item.id).with_for_update()
                               .execution_options(populate_existing=True)).scalar_one_or_none()
     if item is None:
-        raise NotFound("That review item does not exist.")
+        raise NotFound(_("That review item does not exist."))
     if not item.is_pending:
-        raise Conflict(f"This item was already decided ({item.resolution}).")
+        raise Conflict(_("This item was already decided (%(decision)s).",
+                         decision=RESOLUTION_LABELS.get(item.resolution, item.resolution)))
     if item.post_type not in MODELS:  # a reported private message: the decision settles the report only
         _resolve_report(moderator, item, action, note, now)
     else:
@@ -459,7 +471,7 @@ def hide_post(moderator, post, note=None, *, now):
     """Hide a post from everyone but its author and moderators (a pending flag item counts as agreed)."""
     post, note, now = _moderate_post(moderator, post, note, now)
     if post.is_hidden:
-        raise Conflict("This post is already hidden.")
+        raise Conflict(_("This post is already hidden."))
     if not _decide_pending(moderator, post, "agree-hide", note, now):
         before = _post_state(post)
         _set_hidden(post, "moderator", now=now)
@@ -474,7 +486,7 @@ def unhide_post(moderator, post, note=None, *, now):
     """Show a hidden or held post again (its pending flags are dismissed, a held post is approved)."""
     post, note, now = _moderate_post(moderator, post, note, now)
     if not post.is_hidden:
-        raise Conflict("This post is not hidden.")
+        raise Conflict(_("This post is not hidden."))
     if not _decide_pending(moderator, post, "disagree", note, now):
         before, was_held = _post_state(post), post.hidden_reason in ("held", "phrase")
         _set_visible(post)
@@ -491,7 +503,7 @@ def delete_post(moderator, post, note=None, *, now):
     """Soft-delete any post (nothing is lost: restore brings it back)."""
     post, note, now = _moderate_post(moderator, post, note, now)
     if post.deleted_at is not None:
-        raise Conflict("This post is already deleted.")
+        raise Conflict(_("This post is already deleted."))
     if not _decide_pending(moderator, post, "agree-delete", note, now):
         before = _post_state(post)
         _set_deleted(post, moderator, now=now)
@@ -506,7 +518,7 @@ def restore_post(moderator, post, note=None, *, now):
     """Bring back a soft-deleted post."""
     post, note, now = _moderate_post(moderator, post, note, now)
     if post.deleted_at is None:
-        raise Conflict("This post is not deleted.")
+        raise Conflict(_("This post is not deleted."))
     before = _post_state(post)
     _set_restored(post)
     audit.record(moderator, "post.restore", post_type_of(post), post.id, note, before=before,
@@ -520,7 +532,7 @@ def lock_thread(moderator, question, note=None, *, now):
     """Lock a thread: it stays readable but takes no new answers or comments."""
     question, note, now = _moderate_post(moderator, question, note, now)
     if question.is_locked:
-        raise Conflict("This thread is already locked.")
+        raise Conflict(_("This thread is already locked."))
     question.locked_at, question.locked_by_id = now, moderator.id
     mark_changed(question.id, searchable=False)
     audit.record(moderator, "thread.lock", "question", question.id, note, before={"locked": False},
@@ -534,7 +546,7 @@ def unlock_thread(moderator, question, note=None, *, now):
     """Unlock a thread."""
     question, note, now = _moderate_post(moderator, question, note, now)
     if not question.is_locked:
-        raise Conflict("This thread is not locked.")
+        raise Conflict(_("This thread is not locked."))
     question.locked_at = question.locked_by_id = None
     mark_changed(question.id, searchable=False)
     audit.record(moderator, "thread.unlock", "question", question.id, note, before={"locked": True},
@@ -548,13 +560,13 @@ def merge_answers(moderator, duplicate, note=None, *, now):
     """Move a closed duplicate's answers (and their comments) to its original; returns the original."""
     duplicate, note, now = _moderate_post(moderator, duplicate, note, now)
     if duplicate.duplicate_of_id is None:
-        raise Conflict("Close this question as a duplicate of another first: its answers move to the original.")
+        raise Conflict(_("Close this question as a duplicate of another first: its answers move to the original."))
     original = lock_row(Question, duplicate.duplicate_of_id)
     if original.is_deleted:
-        raise Conflict("The original question has been deleted.")
+        raise Conflict(_("The original question has been deleted."))
     answers = db.session.scalars(select(Answer).where(Answer.question_id == duplicate.id)).all()
     if not answers:
-        raise Conflict("This question has no answers to merge.")
+        raise Conflict(_("This question has no answers to merge."))
     if duplicate.accepted_answer_id is not None:
         set_accepted(duplicate, None, now=now)  # acceptance belongs to the asker of each question
     ids = [answer.id for answer in answers]
@@ -632,12 +644,13 @@ def suspend(moderator, member, until, reason, *, now):
     _require_moderator(moderator, now)
     reason = _clean_note(reason, required=True)
     if not permissions.can_suspend(moderator, member, now=now):
-        raise PermissionDenied("You cannot suspend this member (yourself, an admin, or a moderator unless you are "
-                               "an admin).")
+        raise PermissionDenied(_("You cannot suspend this member (yourself, an admin, or a moderator unless you are "
+                                 "an admin)."))
     if until is None or until <= now:
-        raise ValidationError({"until": "Choose an end in the future."})
+        raise ValidationError({"until": _("Choose an end in the future.")})
     if until > now + timedelta(days=MAX_SUSPENSION_DAYS):
-        raise ValidationError({"until": f"A suspension lasts at most {MAX_SUSPENSION_DAYS} days."})
+        raise ValidationError({"until": ngettext("A suspension lasts at most %(num)d day.",
+                                                 "A suspension lasts at most %(num)d days.", MAX_SUSPENSION_DAYS)})
     begin_write(db.session)
     member = lock_row(User, member.id)
     before = {"suspended_until": member.suspended_until.isoformat() if member.is_suspended(now) else None}
@@ -655,11 +668,11 @@ def lift_suspension(moderator, member, reason=None, *, now):
     _require_moderator(moderator, now)
     reason = _clean_note(reason)
     if not permissions.can_suspend(moderator, member, now=now):
-        raise PermissionDenied("You cannot change this member's suspension.")
+        raise PermissionDenied(_("You cannot change this member's suspension."))
     begin_write(db.session)
     member = lock_row(User, member.id)
     if not member.is_suspended(now):
-        raise Conflict("This member is not suspended.")
+        raise Conflict(_("This member is not suspended."))
     before = {"suspended_until": member.suspended_until.isoformat()}
     member.suspended_until = member.suspension_reason = None
     running = db.session.scalars(select(Suspension).where(Suspension.user_id == member.id,
@@ -679,13 +692,13 @@ def lift_suspension(moderator, member, reason=None, *, now):
 def change_role(admin, member, role, reason, *, now):
     """An admin changes a member's role, with a reason, audited; admins cannot change their own."""
     if not permissions.is_admin(admin):
-        raise PermissionDenied("Only admins change roles.")
+        raise PermissionDenied(_("Only admins change roles."))
     holds.refuse_if_suspended(admin, now=now)
     if role not in ROLES:
-        raise ValidationError({"role": f"Choose one of: {', '.join(ROLES)}."})
+        raise ValidationError({"role": _("Choose one of: %(choices)s.", choices=", ".join(ROLES))})
     reason = _clean_note(reason, required=True)
     if member.id == admin.id:
-        raise PermissionDenied("Ask another admin to change your own role.")
+        raise PermissionDenied(_("Ask another admin to change your own role."))
     begin_write(db.session)
     member = lock_row(User, member.id)
     if member.role == role:

@@ -1,6 +1,9 @@
 """Daily digests: one email a day with everything a "daily" member has not been emailed yet."""
 from datetime import datetime, time, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, or_, select, update
 
 from app import mail, settings
@@ -11,8 +14,8 @@ from app.notifications import services
 from app.notifications.models import EmailPreference, Notification
 from app.urls import site_url, site_url_for
 
-DIGEST_HOUR = settings.define("DIGEST_HOUR_UTC", int, 8, "Hour of the day (UTC) when daily digests go out",
-                              minimum=0, maximum=23, label="Hour of the daily digest (UTC)")
+DIGEST_HOUR = settings.define("DIGEST_HOUR_UTC", int, 8, _l("Hour of the day (UTC) when daily digests go out"),
+                              minimum=0, maximum=23, label=_l("Hour of the daily digest (UTC)"))
 # A digest lists this many notifications and says how many more wait on the site.
 DIGEST_LIMIT = 50
 
@@ -36,12 +39,15 @@ def _due_user_ids(slot):
 
 
 def _entry(item, user_id):
-    """One notification as the digest lists it; as on the notifications page, a removed thread or post is not shown."""
+    """One notification as the digest lists it; as on the notifications page, a removed thread or post is not shown.
+
+    In the current language: the caller renders the digest in its recipient's.
+    """
     thread_gone = item.question_removed_for(user_id)
     return {
-        "who": item.actor_name,
-        "verb": item.verb,
-        "title": "a question that was removed" if thread_gone else item.question.title if item.question else "a post",
+        "summary": item.describe(),
+        "title": (_("a question that was removed") if thread_gone else item.question.title if item.question
+                  else _("a post")),
         "url": services.post_url(item.question, item.answer_id, item.comment_id) if item.question else site_url(),
         "excerpt": None if thread_gone else item.shown_excerpt,
         "removed": None if thread_gone else item.removed_post,
@@ -78,8 +84,10 @@ def send_due_digests(*, now):
                                                       Notification.email_pending.is_(True),
                                                       Notification.created_at <= now)
                            .values(email_pending=False))
-        entries = [_entry(item, user_id) for item in items]
-        subject = f"Your daily summary: {total} notification{'' if total == 1 else 's'}"
+        with mail.in_language_of(user):
+            entries = [_entry(item, user_id) for item in items]
+            subject = ngettext("Your daily summary: %(num)d notification", "Your daily summary: %(num)d notifications",
+                               total)
         mail.enqueue_email(user.email, subject, "digest", user_id=user.id,
                            unsubscribe_url=services.unsubscribe_url(user.id, now=now), topic="digest", now=now,
                            user=user, entries=entries, more=total - len(entries),

@@ -1,6 +1,8 @@
 """Notification rows, question follows and each member's email choice."""
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -8,34 +10,36 @@ from app import brand
 from app.extensions import db
 from app.models import NEVER_REUSE_IDS, Answer, Comment, Question, User
 
-# What a notification is about; the words the notifications page and emails use ({staff}: the brand's staff).
+# What a notification is about, as the sentence the notifications page and emails show: %(actor)s is who
+# (a username, "A moderator" or the community), %(staff)s the brand's staff. Whole sentences, as word order varies.
 KINDS = {
-    "answer": "answered your question",
-    "comment": "commented on your post",
-    "accepted": "accepted your answer",
-    "staff_accepted": "accepted an answer to your question for you",
-    "mention": "mentioned you",
-    "staff_reply": "replied as {staff} on a question you follow",
-    "followed_answer": "answered a question you follow",
-    "moderation": "reviewed your post",
-    "duplicate": "closed your question as a duplicate of",
+    "answer": _l("%(actor)s answered your question"),
+    "comment": _l("%(actor)s commented on your post"),
+    "accepted": _l("%(actor)s accepted your answer"),
+    "staff_accepted": _l("%(actor)s accepted an answer to your question for you"),
+    "mention": _l("%(actor)s mentioned you"),
+    "staff_reply": _l("%(actor)s replied as %(staff)s on a question you follow"),
+    "followed_answer": _l("%(actor)s answered a question you follow"),
+    "moderation": _l("%(actor)s reviewed your post"),
+    "duplicate": _l("%(actor)s closed your question as a duplicate of"),
     # Sent by the care queue (app/care): a nudge to accept an answer, and staff closing a care item.
-    "care_reminder": "reminds you that your question has answers",
-    "care_followup": "marked your question as resolved",
+    "care_reminder": _l("%(actor)s reminds you that your question has answers"),
+    "care_followup": _l("%(actor)s marked your question as resolved"),
     # Sent to the followers of a question's tags (app/notifications/tag_follows.py); the excerpt names the tag.
-    "tag_question": "asked a question in a tag you follow",
+    "tag_question": _l("%(actor)s asked a question in a tag you follow"),
     # A private message (app/messages): at most one unread per conversation, and it never quotes the message.
-    "message": "sent you a message",
+    "message": _l("%(actor)s sent you a message"),
     # A badge (app/badges.py) the member earned; the excerpt names it and what earned it.
-    "badge": "awarded you a badge",
+    "badge": _l("%(actor)s awarded you a badge"),
     # Staff's own work in the care queue (app/care/alerts.py); they open the care item, not the thread.
-    "care_assigned": "assigned you a care item",
-    "care_handover": "handed you a care item",
-    "care_due_soon": "warns that a care item is about to breach its target",
-    "care_breached": "reports that a care item breached its target",
-    "care_complaint": "queued a new complaint for your team",
-    "care_reopened": "reopened a care item",
+    "care_assigned": _l("%(actor)s assigned you a care item"),
+    "care_handover": _l("%(actor)s handed you a care item"),
+    "care_due_soon": _l("%(actor)s warns that a care item is about to breach its target"),
+    "care_breached": _l("%(actor)s reports that a care item breached its target"),
+    "care_complaint": _l("%(actor)s queued a new complaint for your team"),
+    "care_reopened": _l("%(actor)s reopened a care item"),
 }
+UNKNOWN_KIND = _l("%(actor)s notified you")
 # The care queue's notices to staff: they lead to the care item.
 CARE_STAFF_KINDS = frozenset({"care_assigned", "care_handover", "care_due_soon", "care_breached", "care_complaint",
                               "care_reopened"})
@@ -45,7 +49,7 @@ MESSAGE_KINDS = frozenset({"moderation", "staff_accepted", "duplicate", "care_re
 # Kinds for the bell only, never emailed: a badge is news of the member's own doing, not a reason to write.
 IN_APP_ONLY_KINDS = frozenset({"badge"})
 # Who a notification is from when no member acted (the system or an anonymous moderator).
-NO_ACTOR = {"moderation": "A moderator", "duplicate": "A moderator"}
+NO_ACTOR = {"moderation": _l("A moderator"), "duplicate": _l("A moderator")}
 
 
 def system_name():
@@ -53,9 +57,9 @@ def system_name():
     return brand.current().name
 
 EMAIL_MODES = {
-    "immediate": "Right away, one email per notification",
-    "daily": "Once a day, in a digest",
-    "none": "Never (notifications stay on the site)",
+    "immediate": _l("Right away, one email per notification"),
+    "daily": _l("Once a day, in a digest"),
+    "none": _l("Never (notifications stay on the site)"),
 }
 DEFAULT_EMAIL_MODE = "immediate"
 
@@ -98,21 +102,26 @@ class Notification(db.Model):
         """Who it is from, in words: a username, "A moderator" or the community itself."""
         if self.actor is not None:
             return self.actor.username
-        return NO_ACTOR.get(self.kind) or system_name()
+        return str(NO_ACTOR.get(self.kind) or system_name())
 
-    @property
-    def verb(self):
-        """What happened, in words: 'answered your question'."""
-        return KINDS.get(self.kind, "notified you").format(staff=brand.current().staff_label)
+    def describe(self, actor=None):
+        """What happened, as a sentence in the current language: 'bob answered your question'.
+
+        `actor` stands for who did it (default: actor_name); Markup (a name in <strong>) gives Markup back.
+        """
+        values = {"actor": self.actor_name if actor is None else actor, "staff": brand.current().staff_label}
+        sentence = str(KINDS.get(self.kind, UNKNOWN_KIND))
+        return escape(sentence) % values if isinstance(values["actor"], Markup) else sentence % values
 
     @property
     def removed_post(self):
         """'an answer that was removed' once the answer or comment it quotes is hidden or deleted; else None."""
         if self.kind in MESSAGE_KINDS:  # a message to the recipient quotes nobody's post
             return None
-        for post, name in ((self.comment, "a comment"), (self.answer, "an answer")):
+        for post, words in ((self.comment, _l("a comment that was removed")),
+                            (self.answer, _l("an answer that was removed"))):
             if post is not None and (post.is_hidden or post.is_deleted):
-                return f"{name} that was removed"
+                return str(words)
         return None
 
     @property

@@ -1,5 +1,7 @@
 """The notifications page, following questions and tags, and one-click unsubscribe."""
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app import permissions
@@ -31,7 +33,7 @@ def open_notification(notification_id):
     try:
         notification = services.open_notification(current_user, notification_id, now=request_now())
     except DomainError:
-        raise NotFound("That notification does not exist.") from None
+        raise NotFound(_("That notification does not exist.")) from None
     if notification.conversation_id is not None:
         return redirect(url_for("messages.conversation", conversation_id=notification.conversation_id))
     if notification.kind in CARE_STAFF_KINDS and notification.question_id is not None:
@@ -40,7 +42,7 @@ def open_notification(notification_id):
     gone = question is not None and (question.is_deleted or getattr(question, "is_hidden", False))
     if question is None or (gone and question.author_id != current_user.id and not permissions.is_moderator(
             current_user)):
-        flash("That post is no longer there.", "info")
+        flash(_("That post is no longer there."), "info")
         return redirect(url_for("notifications.index"))
     anchor = (f"comment-{notification.comment_id}" if notification.comment_id
               else f"answer-{notification.answer_id}" if notification.answer_id else None)
@@ -53,7 +55,8 @@ def mark_all_read():
     """Mark every notification read."""
     if ActionForm().validate_on_submit():
         changed = services.mark_read(current_user, now=request_now())
-        flash(f"{changed} notification{'' if changed == 1 else 's'} marked as read.", "success")
+        flash(ngettext("%(num)d notification marked as read.", "%(num)d notifications marked as read.", changed),
+              "success")
     return redirect(url_for("notifications.index"))
 
 
@@ -65,7 +68,7 @@ def mark_read(notification_id):
         try:
             services.mark_read(current_user, notification_id, now=request_now())
         except DomainError:
-            raise NotFound("That notification does not exist.") from None
+            raise NotFound(_("That notification does not exist.")) from None
     return redirect(url_for("notifications.index"))
 
 
@@ -75,11 +78,11 @@ def _follow_action(question_id, follow):
     # A DomainError (no such question, not allowed) reaches the error handler: its status and message.
     if follow:
         question = services.follow(current_user, question_id, now=request_now())
-        flash("You follow this question: new answers and staff replies will notify you.", "success")
+        flash(_("You follow this question: new answers and staff replies will notify you."), "success")
     else:
         services.unfollow(current_user, question_id)
         question = db.session.get(Question, question_id)
-        flash("You no longer follow this question.", "info")
+        flash(_("You no longer follow this question."), "info")
     back = request.form.get("next")
     if back:
         return redirect(safe_next(back))
@@ -108,10 +111,10 @@ def _tag_follow_action(name, follow):
     # An unknown tag is a NotFound from the service, which the error handler shows as a 404 page.
     if follow:
         tag = tag_follows.follow_tag(current_user, name, now=request_now())
-        flash(f"You follow {tag.name}: new questions in it will notify you.", "success")
+        flash(_("You follow %(tag)s: new questions in it will notify you.", tag=tag.name), "success")
     else:
         tag = tag_follows.unfollow_tag(current_user, name)
-        flash(f"You no longer follow {tag.name}.", "info")
+        flash(_("You no longer follow %(tag)s.", tag=tag.name), "info")
     back = request.form.get("next")
     return redirect(safe_next(back) if back else url_for("questions.tagged", name=tag.name))
 

@@ -2,6 +2,7 @@
 import contextlib
 import contextvars
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, selectinload
@@ -34,7 +35,7 @@ def _excerpt(text, maximum=EXCERPT_MAX):
     """A one-paragraph preview of a post or reason for the list and the email."""
     if not text:
         return None
-    line = " ".join(str(text).split())
+    line = mail.collapse_whitespace(text)
     return line if len(line) <= maximum else line[: maximum - 1] + "…"
 
 
@@ -66,7 +67,7 @@ def email_modes(user_ids):
 def set_email_mode(user, mode, *, now):
     """Save the member's choice; leaving the digest drops what was waiting for it (it stays on the site)."""
     if mode not in EMAIL_MODES:
-        raise ValidationError({"email_mode": f"Choose one of: {', '.join(EMAIL_MODES)}."})
+        raise ValidationError({"email_mode": _("Choose one of: %(modes)s.", modes=", ".join(EMAIL_MODES))})
     begin_write(db.session)
     _save_mode(user.id, mode, now)
     db.session.commit()
@@ -97,10 +98,10 @@ def unsubscribe_url(user_id, *, now):
 
 def unsubscribe_target(token, *, now):
     """The member an unsubscribe token names; ValidationError or NotFound for a bad link."""
-    data = email_tokens.read("unsubscribe", token, now, message="This unsubscribe link is not valid.")
+    data = email_tokens.read("unsubscribe", token, now, message=_("This unsubscribe link is not valid."))
     user = db.session.get(User, data["u"]) if type(data.get("u")) is int else None
     if user is None:
-        raise NotFound("This unsubscribe link is not valid.")
+        raise NotFound(_("This unsubscribe link is not valid."))
     return user
 
 
@@ -151,17 +152,20 @@ def notify(user, kind, actor=None, question=None, answer_id=None, comment_id=Non
         notification.email_pending = True
     db.session.add(notification)
     if mode == "immediate":
-        actor_name = actor.username if actor else NO_ACTOR.get(kind) or system_name()
-        title = question.title if question else "Private messages" if conversation_id else "your post"
-        mail.enqueue_email(
-            user.email, f"{actor_name} {notification.verb}: {title}", "notification", user_id=user.id,
-            unsubscribe_url=unsubscribe_url(user.id, now=now), topic=f"notification:{kind}", now=now,
-            user=user, notification=notification, actor_name=actor_name, title=title,
-            url=url or (post_url(question, answer_id, comment_id) if question
-                 else site_url_for("messages.conversation", conversation_id=conversation_id) if conversation_id
-                 else site_url()),
-            settings_url=site_url_for("account.notifications"),
-        )
+        # In the recipient's language, not that of the member whose request caused the notification.
+        with mail.in_language_of(user):
+            actor_name = actor.username if actor else str(NO_ACTOR.get(kind) or system_name())
+            title = question.title if question else _("Private messages") if conversation_id else _("your post")
+            summary = notification.describe(actor_name)
+            mail.enqueue_email(
+                user.email, _("%(summary)s: %(title)s", summary=summary, title=title), "notification",
+                user_id=user.id, unsubscribe_url=unsubscribe_url(user.id, now=now), topic=f"notification:{kind}",
+                now=now, user=user, notification=notification, summary=summary, title=title,
+                url=url or (post_url(question, answer_id, comment_id) if question
+                     else site_url_for("messages.conversation", conversation_id=conversation_id) if conversation_id
+                     else site_url()),
+                settings_url=site_url_for("account.notifications"),
+            )
     return notification
 
 
@@ -197,11 +201,11 @@ def followed_questions(user, page, per_page=30):
 def follow(user, question_id, *, now):
     """Follow a visible question: new answers and staff replies there will notify the member."""
     if not (user and user.is_authenticated):
-        raise PermissionDenied("Sign in to follow questions.")
+        raise PermissionDenied(_("Sign in to follow questions."))
     begin_write(db.session)
     question = db.session.get(Question, question_id)
     if question is None or question.is_deleted:
-        raise NotFound("That question does not exist.")
+        raise NotFound(_("That question does not exist."))
     start_following(user.id, question.id, now=now)
     db.session.commit()
     return question
@@ -210,7 +214,7 @@ def follow(user, question_id, *, now):
 def unfollow(user, question_id):
     """Stop following a question (whether or not it still exists)."""
     if not (user and user.is_authenticated):
-        raise PermissionDenied("Sign in to manage what you follow.")
+        raise PermissionDenied(_("Sign in to manage what you follow."))
     begin_write(db.session)
     db.session.execute(delete(Follow).where(Follow.user_id == user.id, Follow.question_id == question_id))
     db.session.commit()
@@ -246,7 +250,7 @@ def mark_read(user, notification_id=None, *, now):
     if notification_id is not None:
         notification = db.session.get(Notification, notification_id)
         if notification is None or notification.user_id != user.id:
-            raise NotFound("That notification does not exist.")
+            raise NotFound(_("That notification does not exist."))
         condition.append(Notification.id == notification_id)
     changed = db.session.execute(update(Notification).where(*condition).values(read_at=now)).rowcount
     db.session.commit()

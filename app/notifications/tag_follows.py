@@ -1,9 +1,11 @@
 """Following tags: members who follow a tag hear of each new question in it that everyone may see."""
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import ForeignKey, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app import mail
 from app.database import begin_write
 from app.exceptions import NotFound, PermissionDenied
 from app.extensions import db
@@ -29,7 +31,7 @@ def tag_named(name):
     """The tag called `name` (any case), or NotFound: nobody can follow a tag that does not exist."""
     tag = db.session.scalar(select(Tag).where(Tag.name == str(name).lower()))
     if tag is None:
-        raise NotFound("There is no such tag.")
+        raise NotFound(_("There is no such tag."))
     return tag
 
 
@@ -40,7 +42,7 @@ def _require_member(user, message):
 
 def follow_tag(user, name, *, now):
     """Follow an existing tag: new questions in it will notify the member. Returns the tag."""
-    _require_member(user, "Sign in to follow tags.")
+    _require_member(user, _("Sign in to follow tags."))
     begin_write(db.session)
     tag = tag_named(name)
     services._insert_ignoring_duplicates(TagFollow, {"user_id": user.id, "tag_id": tag.id, "created_at": now},
@@ -51,7 +53,7 @@ def follow_tag(user, name, *, now):
 
 def unfollow_tag(user, name):
     """Stop following an existing tag (a no-op if the member did not follow it). Returns the tag."""
-    _require_member(user, "Sign in to manage what you follow.")
+    _require_member(user, _("Sign in to manage what you follow."))
     begin_write(db.session)
     tag = tag_named(name)
     db.session.execute(delete(TagFollow).where(TagFollow.user_id == user.id, TagFollow.tag_id == tag.id))
@@ -87,7 +89,7 @@ def stop_all_tag_follows(user_id):
 
 def question_notice(tag_name, question):
     """What a tag follower reads about a new question."""
-    return f"A new question was asked in {tag_name}: {question.title}"
+    return _("A new question was asked in %(tag)s: %(title)s", tag=tag_name, title=question.title)
 
 
 def notify_followers(asker, question, already_notified, *, now):
@@ -111,5 +113,6 @@ def notify_followers(asker, question, already_notified, *, now):
         first_tag.setdefault(user.id, (user, tag_name))
     modes = services.email_modes(list(first_tag))
     for user, tag_name in first_tag.values():
-        services.notify(user, KIND, actor=asker, question=question, excerpt=question_notice(tag_name, question),
-                        mode=modes[user.id], now=now)
+        with mail.in_language_of(user):  # the notice is stored in its reader's language
+            notice = question_notice(tag_name, question)
+        services.notify(user, KIND, actor=asker, question=question, excerpt=notice, mode=modes[user.id], now=now)

@@ -1,6 +1,9 @@
 """Read side of questions: lists with tabs and tags, and a thread in a fixed number of queries."""
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as pgettext_l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -10,12 +13,13 @@ from app.models import Answer, Comment, Question, Tag
 from app.visibility import is_shown_to, is_visible_to, public, shown_to
 
 TABS = {
-    "newest": ("Newest", [Question.created_at.desc()]),
-    "active": ("Active", [Question.last_activity_at.desc()]),
-    "votes": ("Top votes", [Question.score.desc(), Question.created_at.desc()]),
-    "unanswered": ("Unanswered", [Question.created_at.desc()]),
-    "unresolved": ("Unresolved", [Question.last_activity_at.desc()]),
-    "resolved": ("Resolved", [Question.last_activity_at.desc()]),
+    "newest": (_l("Newest"), [Question.created_at.desc()]),
+    "active": (_l("Active"), [Question.last_activity_at.desc()]),
+    "votes": (_l("Top votes"), [Question.score.desc(), Question.created_at.desc()]),
+    "unanswered": (_l("Unanswered"), [Question.created_at.desc()]),
+    "unresolved": (_l("Unresolved"), [Question.last_activity_at.desc()]),
+    # A tab names questions (plural in French), the badge one question: the same English, two messages.
+    "resolved": (pgettext_l("question list tab", "Resolved"), [Question.last_activity_at.desc()]),
 }
 DEFAULT_TAB = "active"
 
@@ -52,7 +56,7 @@ def get_question_or_404(question_id, viewer=None):
         .options(joinedload(Question.author), selectinload(Question.tags), joinedload(Question.duplicate_of))
     ).scalar_one_or_none()
     if question is None or not is_visible_to(question, viewer):
-        raise NotFound("That question does not exist.")
+        raise NotFound(_("That question does not exist."))
     return question
 
 
@@ -61,15 +65,15 @@ def get_answer_or_404(answer_id, viewer=None):
     visible only to their author and moderators)."""
     answer = db.session.get(Answer, answer_id)
     if answer is None or not (is_shown_to(answer, viewer) and is_shown_to(answer.question, viewer)):
-        raise NotFound("That answer does not exist.")
+        raise NotFound(_("That answer does not exist."))
     return answer
 
 
 def get_comment_or_404(comment_id):
     """The comment with this id; raises NotFound if it does not exist or is deleted."""
-    comment = must_exist(db.session.get(Comment, comment_id), "That comment does not exist.")
+    comment = must_exist(db.session.get(Comment, comment_id), _("That comment does not exist."))
     if comment.is_deleted:
-        raise NotFound("That comment has been deleted.")
+        raise NotFound(_("That comment has been deleted."))
     return comment
 
 

@@ -3,6 +3,7 @@ import difflib
 from collections import Counter
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select, update
 
@@ -66,7 +67,7 @@ def tagged(name):
     """Questions carrying one tag, with the same tabs as the home list."""
     tag = db.session.scalar(select(Tag).where(Tag.name == name.lower()))
     if tag is None:
-        raise NotFound("There is no such tag.")
+        raise NotFound(_("There is no such tag."))
     tab = request.args.get("tab", queries.DEFAULT_TAB)
     tab = tab if tab in queries.TABS else queries.DEFAULT_TAB
     pagination = queries.paginate_questions(tab, tag, page_number(), current_app.config["QUESTIONS_PER_PAGE"])
@@ -89,7 +90,7 @@ def show(question_id, slug=None):
         row = db.session.execute(select(Question.title, Question.version, Question.deleted_at, Question.hidden_at)
                                  .where(Question.id == question_id)).one_or_none()
         if row is None or not is_public(row):
-            raise NotFound("That question does not exist.")
+            raise NotFound(_("That question does not exist."))
         key = (question_id, row.version, request.full_path)
         page = cache.get(key) if slug == slugify(row.title) else None
         if page is None:
@@ -139,9 +140,9 @@ def ask():
         else:
             insights.session_posted_a_question(session, now=request_now())
             if question.is_hidden:
-                flash("Thanks! A moderator will look at your question before others can see it.", "info")
+                flash(_("Thanks! A moderator will look at your question before others can see it."), "info")
             else:
-                flash("Your question is posted. You will see answers here.", "success")
+                flash(_("Your question is posted. You will see answers here."), "success")
             return redirect(question_url(question))
     # The server gives the draft its token, tied to this session, whatever a previous page sent.
     form.draft.data = insights.draft_for_ask_form(session, now=request_now())
@@ -161,8 +162,8 @@ def answer(question_id):
         except ValidationError as error:
             show_errors(form, error)
         else:
-            flash("Thanks! A moderator will look at your answer before others can see it." if answer.is_hidden
-                  else "Thanks for your answer!", "info" if answer.is_hidden else "success")
+            flash(_("Thanks! A moderator will look at your answer before others can see it.") if answer.is_hidden
+                  else _("Thanks for your answer!"), "info" if answer.is_hidden else "success")
             return redirect(answer_url(answer))
     return _show_with_forms(question, answer_form=form)
 
@@ -214,7 +215,7 @@ def preview():
     """Live preview of a Markdown body: the HTML it will be saved as."""
     source = request.form.get("body", "")
     if len(source) > 2 * 30000:
-        return jsonify(error={"code": "too_long", "message": "Too long to preview."}), 413
+        return jsonify(error={"code": "too_long", "message": _("Too long to preview.")}), 413
     try:
         return jsonify(html=render_markdown(source))
     except RenderError as error:
@@ -268,7 +269,7 @@ def edit_question(question_id):
             # The member merges against the version shown, so their next save starts from it.
             form.base_revision.data = str(error.current.revision)
         else:
-            flash("Your edit is saved.", "success")
+            flash(_("Your edit is saved."), "success")
             return redirect(question_url(question))
     return (render_template("questions/edit_question.html", form=form, question=question, conflict=conflict),
             _edit_page_status(form, conflict))
@@ -296,7 +297,7 @@ def edit_answer(answer_id):
             conflict = error
             form.base_revision.data = str(error.current.revision)  # as for questions
         else:
-            flash("Your edit is saved.", "success")
+            flash(_("Your edit is saved."), "success")
             return redirect(answer_url(answer))
     return (render_template("questions/edit_answer.html", form=form, answer=answer, conflict=conflict),
             _edit_page_status(form, conflict))
@@ -309,7 +310,7 @@ def delete_question(question_id):
     question = queries.get_question_or_404(question_id, current_user)
     if ActionForm().validate_on_submit():
         services.delete_question(current_user, question, now=request_now())
-        flash("Your question was deleted.", "success")
+        flash(_("Your question was deleted."), "success")
     return redirect(url_for("questions.index"))
 
 
@@ -320,7 +321,7 @@ def delete_answer(answer_id):
     answer = queries.get_answer_or_404(answer_id, current_user)
     if ActionForm().validate_on_submit():
         services.delete_answer(current_user, answer, now=request_now())
-        flash("The answer was deleted.", "success")
+        flash(_("The answer was deleted."), "success")
     return redirect(question_url(answer.question))
 
 
@@ -383,7 +384,8 @@ def _revisions(owner):
 def _diff(old, new):
     """Lines removed and added between two revisions, title and tags included."""
     def lines(revision):
-        head = [f"Title: {revision.title}", f"Tags: {revision.tags}", ""] if revision.title is not None else []
+        head = ([_("Title: %(title)s", title=revision.title), _("Tags: %(tags)s", tags=revision.tags), ""]
+                if revision.title is not None else [])
         return head + revision.body_source.splitlines()
     return [line for line in difflib.unified_diff(lines(old), lines(new), lineterm="", n=1)][2:]
 
@@ -427,9 +429,9 @@ def accept(answer_id):
     if ActionForm().validate_on_submit():
         question = services.accept_answer(current_user, answer, now=request_now())
         if question.author_id == current_user.id:
-            flash("Answer accepted: the question is marked resolved.", "success")
+            flash(_("Answer accepted: the question is marked resolved."), "success")
         else:
-            flash("Answer accepted on the asker's behalf: they have been told, and they can still choose another.",
+            flash(_("Answer accepted on the asker's behalf: they have been told, and they can still choose another."),
                   "success")
     return redirect(answer_url(answer))
 
@@ -444,9 +446,9 @@ def close(question_id):
         original = form.duplicate_of.data or form.candidate.data  # a typed id wins over a ticked candidate
         services.close_question(current_user, question, form.reason.data, duplicate_of_id=original,
                                 now=request_now())
-        flash("The question is closed.", "success")
+        flash(_("The question is closed."), "success")
     elif form.errors:
-        flash("Give the original question's id as a number.", "error")
+        flash(_("Give the original question's id as a number."), "error")
     return redirect(question_url(question))
 
 
@@ -457,7 +459,7 @@ def reopen(question_id):
     question = queries.get_question_or_404(question_id, current_user)
     if ActionForm().validate_on_submit():
         services.reopen_question(current_user, question, now=request_now())
-        flash("The question is open again.", "success")
+        flash(_("The question is open again."), "success")
     return redirect(question_url(question))
 
 

@@ -2,6 +2,9 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -26,8 +29,9 @@ from app.rendering import RenderError, render_comment, render_markdown
 from app.thread_writes import lock_row, mark_changed, set_accepted
 
 COMMENT_EDIT_MINUTES = settings.define(
-    "COMMENT_EDIT_MINUTES", int, 5, "Minutes after posting a comment during which its author may still edit it "
-    "(moderators edit comments at any time)", minimum=0)
+    "COMMENT_EDIT_MINUTES", int, 5, _l("Minutes after posting a comment during which its author may still edit it "
+                                       "(moderators edit comments at any time)"),
+    minimum=0, label=_l("Comment edit minutes"))
 
 
 def _clean_and_render(body, minimum=validation.BODY_MIN):
@@ -102,8 +106,8 @@ def _refuse_stale_edit(post, base_revision):
         tags=" ".join(t.name for t in post.tags) if is_question else None,
     )
     db.session.rollback()
-    raise EditConflict("Someone saved a newer version of this post while you were editing. Nothing was "
-                       "overwritten: compare it with your text, merge what you need and save again.", current)
+    raise EditConflict(_("Someone saved a newer version of this post while you were editing. Nothing was "
+                         "overwritten: compare it with your text, merge what you need and save again."), current)
 
 
 def _add_revision(editor, *, now, question=None, answer=None, reason=None):
@@ -126,16 +130,16 @@ def _visible_question(question_id, viewer=None):
     """A question that is not deleted (nor hidden from `viewer`, when given), locked for update."""
     question = lock_row(Question, question_id)
     if question.is_deleted:
-        raise NotFound("That question has been deleted.")
+        raise NotFound(_("That question has been deleted."))
     if viewer is not None and question.is_hidden and not permissions.can_see_hidden(viewer, question):
-        raise NotFound("That question is not available.")
+        raise NotFound(_("That question is not available."))
     return question
 
 
 def _refuse_on_locked(question):
     """A locked thread takes no new answers or comments."""
     if question.is_locked:
-        raise Conflict("This thread is locked by a moderator: it takes no new answers or comments.")
+        raise Conflict(_("This thread is locked by a moderator: it takes no new answers or comments."))
 
 
 # Questions ---------------------------------------------------------------------------
@@ -145,7 +149,7 @@ def ask_question(author, title, body, tags, *, now):
     """Post a new question at `now`; returns it."""
     if not permissions.can_ask(author, now=now):
         holds.refuse_if_suspended(author, now=now)
-        raise PermissionDenied("Sign in to ask a question.")
+        raise PermissionDenied(_("Sign in to ask a question."))
     fields = _validated_question_fields(title, body, tags)
     begin_write(db.session)
     holds.check_posting_limit(author, "question", now=now)
@@ -188,7 +192,7 @@ def edit_question(editor, question, title, body, tags, reason=None, *, now, base
     begin_write(db.session)
     question = _visible_question(question.id)
     if not permissions.can_edit(editor, question, now=now):
-        raise PermissionDenied("You can only edit your own posts.")
+        raise PermissionDenied(_("You can only edit your own posts."))
     source, html = fields["body"]
     verdict = holds.screen(editor, f"{fields['title']}\n{source}", new_post=False)
     old_tags = list(question.tags)
@@ -218,8 +222,8 @@ def delete_question(actor, question, *, now):
     question = _visible_question(question.id)
     if not permissions.can_delete_question(actor, question, now=now):
         if question.author_id == actor.id and question.answer_count:
-            raise Conflict("A question that has answers cannot be deleted: the answers would be lost too.")
-        raise PermissionDenied("You can only delete your own questions.")
+            raise Conflict(_("A question that has answers cannot be deleted: the answers would be lost too."))
+        raise PermissionDenied(_("You can only delete your own questions."))
     if not question.is_hidden:  # a hidden question was already taken out of the counts
         _count_tags(question.tags, -1)
     question.deleted_at, question.deleted_by_id = now, actor.id
@@ -230,17 +234,17 @@ def delete_question(actor, question, *, now):
 def close_question(actor, question, reason, duplicate_of_id=None, *, now):
     """Close a question; a duplicate points to its original, which search and suggestions then show instead."""
     if reason not in CLOSE_REASONS:
-        raise ValidationError({"reason": f"Choose a reason: {', '.join(CLOSE_REASONS)}."})
+        raise ValidationError({"reason": _("Choose a reason: %(reasons)s.", reasons=", ".join(CLOSE_REASONS))})
     begin_write(db.session)
     question = _visible_question(question.id)
     if not permissions.can_close(actor, question, now=now):
-        raise PermissionDenied("Only moderators close questions.")
+        raise PermissionDenied(_("Only moderators close questions."))
     original = None
     if reason == "duplicate":
         original = db.session.get(Question, duplicate_of_id) if type(duplicate_of_id) is int else None
         if original is None or original.is_deleted or original.id == question.id:
-            raise ValidationError({"duplicate_of": "Pick the original (find it by its title) or give the id of "
-                                                  "another, visible question."})
+            raise ValidationError({"duplicate_of": _("Pick the original (find it by its title) or give the id of "
+                                                    "another, visible question.")})
         if original.duplicate_of_id is not None:
             original = db.session.get(Question, original.duplicate_of_id)  # point at the root, never a chain
     question.closed_at, question.closed_by_id, question.close_reason = now, actor.id, reason
@@ -256,7 +260,7 @@ def reopen_question(actor, question, *, now):
     begin_write(db.session)
     question = _visible_question(question.id)
     if not permissions.can_close(actor, question, now=now):
-        raise PermissionDenied("Only moderators reopen questions.")
+        raise PermissionDenied(_("Only moderators reopen questions."))
     question.closed_at = question.closed_by_id = question.close_reason = question.duplicate_of_id = None
     mark_changed(question.id)
     signals.question_reopened.send(actor, question=question, now=now)
@@ -274,10 +278,10 @@ def post_answer(author, question, body, *, now):
     begin_write(db.session)
     question = _visible_question(question.id, viewer=author)
     if question.is_closed:
-        raise Conflict("This question is closed: it takes no new answers.")
+        raise Conflict(_("This question is closed: it takes no new answers."))
     _refuse_on_locked(question)
     if not permissions.can_answer(author, question, now=now):
-        raise PermissionDenied("Sign in to answer.")
+        raise PermissionDenied(_("Sign in to answer."))
     holds.check_posting_limit(author, "answer", now=now)
     verdict = holds.screen(author, source)
     answer = Answer(question_id=question.id, author_id=author.id, body_source=source, body_html=html,
@@ -305,9 +309,9 @@ def edit_answer(editor, answer, body, reason=None, *, now, base_revision=None):
     begin_write(db.session)
     answer = lock_row(Answer, answer.id)
     if answer.is_deleted or answer.question.is_deleted:
-        raise NotFound("That answer has been deleted.")
+        raise NotFound(_("That answer has been deleted."))
     if not permissions.can_edit(editor, answer, now=now):
-        raise PermissionDenied("You can only edit your own posts.")
+        raise PermissionDenied(_("You can only edit your own posts."))
     if answer.body_source == source:
         db.session.rollback()
         return answer
@@ -332,8 +336,8 @@ def delete_answer(actor, answer, *, now):
     question = lock_row(Question, answer.question_id)
     if not permissions.can_delete_answer(actor, answer, now=now):
         if answer.author_id == actor.id and answer.is_accepted:
-            raise Conflict("The accepted answer cannot be deleted.")
-        raise PermissionDenied("You can only delete your own answers.")
+            raise Conflict(_("The accepted answer cannot be deleted."))
+        raise PermissionDenied(_("You can only delete your own answers."))
     if question.accepted_answer_id == answer.id:
         set_accepted(question, None, now=now)
     if not answer.is_hidden:  # a hidden answer was already taken out of the count
@@ -371,10 +375,10 @@ def add_comment(author, question, text, answer=None, *, now):
         answer = db.session.get(Answer, answer.id)
         if (answer is None or answer.question_id != question.id or answer.is_deleted
                 or (answer.is_hidden and not permissions.can_see_hidden(author, answer))):
-            raise NotFound("That answer does not exist.")
+            raise NotFound(_("That answer does not exist."))
     _refuse_on_locked(question)
     if not permissions.can_comment(author, question, now=now):
-        raise PermissionDenied("Sign in to comment.")
+        raise PermissionDenied(_("Sign in to comment."))
     verdict = holds.screen(author, body)
     comment = Comment(question_id=question.id, answer_id=answer.id if answer else None, author_id=author.id,
                       body=body, body_html=html, created_at=now, official=permissions.is_staff(author))
@@ -397,14 +401,16 @@ def edit_comment(editor, comment, text, *, now):
     begin_write(db.session)
     comment = lock_row(Comment, comment.id)
     if comment.is_deleted or db.session.get(Question, comment.question_id).is_deleted:
-        raise NotFound("That comment has been deleted.")
+        raise NotFound(_("That comment has been deleted."))
     if not permissions.can_edit_comment(editor, comment, comment_edit_window, now=now):
         if comment.author_id == editor.id:
             minutes = settings.get(COMMENT_EDIT_MINUTES)
-            raise PermissionDenied(f"A comment can be edited only in the first {minutes} minute"
-                                   f"{'' if minutes == 1 else 's'} after it is posted. Delete it and comment again "
-                                   "if it needs to change.")
-        raise PermissionDenied("You can only edit your own comments.")
+            raise PermissionDenied(ngettext(
+                "A comment can be edited only in the first %(num)d minute after it is posted. Delete it and comment "
+                "again if it needs to change.",
+                "A comment can be edited only in the first %(num)d minutes after it is posted. Delete it and comment "
+                "again if it needs to change.", minutes))
+        raise PermissionDenied(_("You can only edit your own comments."))
     if comment.body == body:
         db.session.rollback()
         return comment
@@ -424,7 +430,7 @@ def delete_comment(actor, comment, *, now):
     begin_write(db.session)
     comment = db.session.get(Comment, comment.id)
     if not permissions.can_delete_comment(actor, comment, now=now):
-        raise PermissionDenied("You can only delete your own comments.")
+        raise PermissionDenied(_("You can only delete your own comments."))
     comment.deleted_at = now
     mark_changed(comment.question_id, searchable=False)
     db.session.commit()
@@ -447,18 +453,20 @@ def cast_vote(user, post, value, *, now, same_again_withdraws=False):
     votes all count.
     """
     if type(value) is not int or value not in (-1, 0, 1):
-        raise ValidationError({"value": "A vote is 1 (up), -1 (down) or 0 (withdraw)."})
+        raise ValidationError({"value": _("A vote is 1 (up), -1 (down) or 0 (withdraw).")})
     model = type(post)
     vote_model, post_column, kind = _VOTES[model]
     holds.refuse_if_suspended(user, now=now)
     begin_write(db.session)
     post = lock_row(model, post.id)
     if post.is_hidden and not permissions.can_see_hidden(user, post):
-        raise NotFound(f"That {kind} is not available.")
+        raise NotFound(_("That question is not available.") if kind == "question"
+                       else _("That answer is not available."))
     if post.author_id == user.id:
-        raise PermissionDenied("You cannot vote on your own post.")
+        raise PermissionDenied(_("You cannot vote on your own post."))
     if not permissions.can_vote(user, post, now=now) or (kind == "answer" and post.question.is_deleted):
-        raise NotFound(f"That {kind} has been deleted.")
+        raise NotFound(_("That question has been deleted.") if kind == "question"
+                       else _("That answer has been deleted."))
     vote = db.session.get(vote_model, (user.id, post.id))
     old = vote.value if vote else 0
     new = 0 if same_again_withdraws and value == old else value
@@ -499,8 +507,8 @@ def user_votes(user, questions=(), answers=()):
 
 # Staff may choose the accepted answer for an asker; the asker's own choice wins over theirs.
 ACCEPTANCE_ACTIONS = ("question.accept", "question.unaccept")
-ASKERS_CHOICE_STANDS = ("The asker accepted this answer themselves, and their choice counts: staff cannot replace or "
-                        "withdraw it. A moderator can still hide or delete a post that breaks the rules.")
+ASKERS_CHOICE_STANDS = _l("The asker accepted this answer themselves, and their choice counts: staff cannot replace "
+                          "or withdraw it. A moderator can still hide or delete a post that breaks the rules.")
 
 
 def _latest_acceptance_entry(question):
@@ -541,7 +549,7 @@ def _audit_acceptance(user, question, before_id, now):
 
 def _refuse_to_override_the_asker(user, question):
     if user.id != question.author_id and who_accepted(question) == "asker":
-        raise Conflict(ASKERS_CHOICE_STANDS)
+        raise Conflict(str(ASKERS_CHOICE_STANDS))
 
 
 def accept_answer(user, answer, *, now):
@@ -554,11 +562,11 @@ def accept_answer(user, answer, *, now):
     answer = lock_row(Answer, answer.id)
     question = lock_row(Question, answer.question_id)
     if answer.is_deleted or question.is_deleted:
-        raise NotFound("That answer has been deleted.")
+        raise NotFound(_("That answer has been deleted."))
     if answer.is_hidden or (question.is_hidden and not permissions.can_see_hidden(user, question)):
-        raise NotFound("That answer is not available.")
+        raise NotFound(_("That answer is not available."))
     if not permissions.can_accept(user, question, now=now):
-        raise PermissionDenied("Only the person who asked can accept an answer.")
+        raise PermissionDenied(_("Only the person who asked can accept an answer."))
     if question.accepted_answer_id == answer.id:
         db.session.rollback()
         return question
@@ -579,7 +587,7 @@ def unaccept_answer(user, question, *, now):
     begin_write(db.session)
     question = _visible_question(question.id)
     if not permissions.can_accept(user, question, now=now):
-        raise PermissionDenied("Only the person who asked can change the accepted answer.")
+        raise PermissionDenied(_("Only the person who asked can change the accepted answer."))
     if question.accepted_answer_id is not None:
         _refuse_to_override_the_asker(user, question)
         before_id = question.accepted_answer_id

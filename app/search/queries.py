@@ -2,6 +2,7 @@
 import re
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -16,8 +17,8 @@ from app.visibility import public
 
 SYNONYMS = settings.define(
     "SEARCH_SYNONYMS", list, [],
-    "Words that mean the same for suggestions, one group a line (e.g. what customers call your products: "
-    "'buds earbuds'); none are built in", label="Synonyms")
+    _l("Words that mean the same for suggestions, one group a line (e.g. what customers call your products: "
+       "'buds earbuds'); none are built in"), label=_l("Synonyms"))
 PER_PAGE = 20
 MAX_QUERY_LENGTH = 300
 _IS_FILTER = re.compile(r"(?<!\S)(is:resolved|is:unresolved|has:answers?)(?!\S)", re.IGNORECASE)

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
 from whoosh import index as whoosh_index
 from whoosh import qparser
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
@@ -315,7 +316,7 @@ class Hits:
 # "-word" leaves a word out, as on every search engine; Whoosh spells it NOT. Only at a word's start:
 # the hyphen of "wi-fi" joins.
 _EXCLUDED_WORD = re.compile(r"(?<!\S)-(?=[^\s-])")
-ONLY_EXCLUSIONS = "Add a word to look for: a search of only left-out words (-word, NOT word) would list everything."
+ONLY_EXCLUSIONS = _l("Add a word to look for: a search of only left-out words (-word, NOT word) would list everything.")
 FEW_RESULTS = 3  # below it, a respelling that finds more is offered
 MIN_SUGGESTED_FREQUENCY = 2  # a word offered instead must be in at least this many titles
 _PLAIN_WORD = re.compile(r"(?<!\S)([^\W\d_]{3,})(?!\S)")  # letters only: not user:demo, <script> or batt*
@@ -342,7 +343,7 @@ def search(index, text, tag=None, resolved=None, has_answers=None, sort="relevan
     """Run a search; filters narrow it, `sort` orders it. Returns Hits (ids only: callers load rows)."""
     query = parse(text, index.schema)
     if query is not None and _only_exclusions(query):
-        return Hits([], 0, notice=ONLY_EXCLUSIONS)
+        return Hits([], 0, notice=str(ONLY_EXCLUSIONS))  # a plain str: the API serialises it
     filters = []
     if tag:
         filters.append(Term("tags", tag))

@@ -3,6 +3,7 @@ import math
 import re
 
 from flask import Response, render_template, url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -91,13 +92,13 @@ def sitemap_pages():
 def sitemap_questions(number):
     """One file of question URLs in id order, each with the time its thread last changed."""
     if number < 1:
-        raise NotFound("There is no such sitemap.")
+        raise NotFound(_("There is no such sitemap."))
     rows = db.session.execute(
         select(Question.id, Question.title, Question.last_activity_at, Question.edited_at)
         .where(*indexable_questions()).order_by(Question.id)
         .offset((number - 1) * SITEMAP_PAGE_SIZE).limit(SITEMAP_PAGE_SIZE)).all()
     if not rows and number > 1:
-        raise NotFound("There is no such sitemap.")
+        raise NotFound(_("There is no such sitemap."))
     urls = [(question_url(row, external=True),
              iso(max(filter(None, (row.last_activity_at, row.edited_at))))) for row in rows]
     cache_for(SITEMAP_SECONDS)
@@ -144,7 +145,7 @@ def _feed(title, self_url, alternate_url, entries, subtitle=None, since=None):
 @bp.get("/feeds/questions.atom")
 def questions_feed():
     """The newest questions."""
-    return _feed("Newest questions", url_for("seo.questions_feed", _external=True),
+    return _feed(_("Newest questions"), url_for("seo.questions_feed", _external=True),
                  url_for("questions.index", tab="newest", _external=True), _question_entries(select(Question)))
 
 
@@ -153,9 +154,10 @@ def tag_feed(name):
     """The newest questions carrying one tag."""
     tag = db.session.scalar(select(Tag).where(Tag.name == name.lower()))
     if tag is None:
-        raise NotFound("There is no such tag.")
+        raise NotFound(_("There is no such tag."))
     entries = _question_entries(select(Question).where(Question.tags.any(Tag.id == tag.id)))
-    return _feed(f"Newest questions tagged {tag.name}", url_for("seo.tag_feed", name=tag.name, _external=True),
+    return _feed(_("Newest questions tagged %(tag)s", tag=tag.name),
+                 url_for("seo.tag_feed", name=tag.name, _external=True),
                  url_for("questions.tagged", name=tag.name, _external=True), entries)
 
 
@@ -164,7 +166,7 @@ def question_feed(question_id):
     """New answers to one question, newest first."""
     question = db.session.scalar(select(Question).where(Question.id == question_id, *visible_questions()))
     if question is None:
-        raise NotFound("That question does not exist.")
+        raise NotFound(_("That question does not exist."))
     answers = db.session.scalars(
         select(Answer).where(Answer.question_id == question.id, *visible_answers())
         .options(joinedload(Answer.author)).order_by(Answer.created_at.desc(), Answer.id.desc())
@@ -172,8 +174,9 @@ def question_feed(question_id):
     page_url = question_url(question, external=True)
     entries = [{
         "id": url_for("questions.answer_link", answer_id=answer.id, _external=True),
-        "title": f"Answer by {answer.author.username}" + (" (accepted)" if answer.id == question.accepted_answer_id
-                                                          else ""),
+        "title": (_("Answer by %(name)s (accepted)", name=answer.author.username)
+                  if answer.id == question.accepted_answer_id
+                  else _("Answer by %(name)s", name=answer.author.username)),
         "link": f"{page_url}#answer-{answer.id}",
         "published": answer.created_at,
         "updated": answer.edited_at or answer.created_at,
@@ -181,7 +184,7 @@ def question_feed(question_id):
         "categories": [],
         "content": answer.body_html,
     } for answer in answers]
-    return _feed(f"Answers to: {question.title}", url_for("seo.question_feed", question_id=question.id,
-                                                          _external=True),
-                 page_url, entries, subtitle=f"New answers to the question “{question.title}”",
+    return _feed(_("Answers to: %(title)s", title=question.title),
+                 url_for("seo.question_feed", question_id=question.id, _external=True),
+                 page_url, entries, subtitle=_("New answers to the question “%(title)s”", title=question.title),
                  since=question.created_at)

@@ -1,5 +1,6 @@
 """The upload page (also the script's endpoint), the stored images, and moderators' list of recent uploads."""
 from flask import flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import permissions
@@ -66,7 +67,7 @@ def image(name):
 def recent():
     """Moderators: the latest uploads, each with a button to remove it."""
     if not permissions.is_moderator(current_user):
-        raise PermissionDenied("This page is for moderators.")
+        raise PermissionDenied(_("This page is for moderators."))
     return render_template("uploads/recent.html", uploads=services.recent_uploads(), form=RemoveImageForm())
 
 
@@ -80,5 +81,5 @@ def remove(name):
     except ValidationError as error:
         flash(error.message, "error")
     else:
-        flash("The image was removed.", "success")
+        flash(_("The image was removed."), "success")
     return redirect(url_for("uploads.recent"))

@@ -14,7 +14,11 @@ import warnings
 from datetime import timedelta
 from pathlib import Path
 
+from babel.numbers import format_decimal
 from flask import current_app, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps
 from sqlalchemy import func, select, update
 
@@ -26,11 +30,11 @@ from app.uploads.models import Upload
 
 MAX_BYTES = settings.define(
     "UPLOADS_MAX_BYTES", int, 5 * 1024 * 1024,
-    "The largest image file a member may upload, in bytes; larger request bodies are refused with 413 before "
-    "they are read.", minimum=64 * 1024, maximum=20 * 1024 * 1024, label="Largest image upload (bytes)")
+    _l("The largest image file a member may upload, in bytes; larger request bodies are refused with 413 before "
+       "they are read."), minimum=64 * 1024, maximum=20 * 1024 * 1024, label=_l("Largest image upload (bytes)"))
 PER_DAY = settings.define(
-    "UPLOADS_PER_DAY", int, 60, "How many images one member may upload in 24 hours.", minimum=1,
-    label="Images one member may upload a day")
+    "UPLOADS_PER_DAY", int, 60, _l("How many images one member may upload in 24 hours."), minimum=1,
+    label=_l("Images one member may upload a day"))
 
 # Decoded size, checked from the header before any pixel is decoded: a few hundred bytes can declare a
 # canvas that takes gigabytes. Below Pillow's own MAX_IMAGE_PIXELS, so its warning never fires first.
@@ -48,7 +52,7 @@ STORED_AS = {
 }
 CONTENT_TYPES = {extension: content_type for _, extension, content_type in STORED_AS.values()}
 NAME_RE = re.compile(r"[0-9a-f]{32}\.(?:png|jpg|webp)")
-NOT_AN_IMAGE = "That file is not an image we accept: send a PNG, JPEG, GIF or WebP picture."
+NOT_AN_IMAGE = _l("That file is not an image we accept: send a PNG, JPEG, GIF or WebP picture.")
 
 
 class ImageTooLarge(DomainError):
@@ -90,7 +94,8 @@ def limit_upload_body():
 
 
 def _mib(size):
-    return f"{size / (1024 * 1024):.3g} MB"
+    megabytes = float(f"{size / (1024 * 1024):.3g}")  # three significant digits: 5, 0.0625, 12.5
+    return _("%(size)s MB", size=format_decimal(megabytes, "#,##0.####", locale=str(get_locale() or "en")))
 
 
 def size_limit_in_words():
@@ -100,8 +105,8 @@ def size_limit_in_words():
 
 def _decode(data):
     """The picture in `data`, turned upright, and Pillow's name of its format; or ValidationError."""
-    too_many_pixels = ValidationError({"image": "That image has too many pixels to process: at most "
-                                                f"{MAX_PIXELS // 1_000_000} million."})
+    too_many_pixels = ValidationError({"image": _("That image has too many pixels to process: at most "
+                                                  "%(millions)d million.", millions=MAX_PIXELS // 1_000_000)})
     try:
         with warnings.catch_warnings():
             # Pillow checks the declared size as it opens; its warning would otherwise only be logged.
@@ -110,7 +115,7 @@ def _decode(data):
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise too_many_pixels from None
     except Exception:  # Pillow's identifiers raise many kinds of errors on files that are not images
-        raise ValidationError({"image": NOT_AN_IMAGE}) from None
+        raise ValidationError({"image": str(NOT_AN_IMAGE)}) from None
     if image.width * image.height > MAX_PIXELS:
         raise too_many_pixels
     try:
@@ -120,7 +125,7 @@ def _decode(data):
             # Before the EXIF goes: a phone photo keeps the orientation it was taken in.
             upright = ImageOps.exif_transpose(image)
     except Exception:  # a truncated or malformed body raises whatever the decoder met (OSError, SyntaxError...)
-        raise ValidationError({"image": NOT_AN_IMAGE}) from None
+        raise ValidationError({"image": str(NOT_AN_IMAGE)}) from None
     return upright, image.format
 
 
@@ -157,22 +162,22 @@ def _write_once(folder, name, data):
 def store_image(user, file, *, now):
     """Check, re-encode and store an uploaded image (a werkzeug FileStorage); returns its Upload row."""
     if not user.is_authenticated:
-        raise PermissionDenied("Sign in to upload images.")
+        raise PermissionDenied(_("Sign in to upload images."))
     if permissions.is_suspended(user, now=now):
         raise PermissionDenied(permissions.suspension_message(user))
     if file is None or not file.filename:
-        raise ValidationError({"image": "Choose an image to upload."})
+        raise ValidationError({"image": _("Choose an image to upload.")})
     limit = settings.get(MAX_BYTES)
     data = file.stream.read(limit + 1)
     if not data:
-        raise ValidationError({"image": "That file is empty: choose an image to upload."})
+        raise ValidationError({"image": _("That file is empty: choose an image to upload.")})
     if len(data) > limit:
-        raise ImageTooLarge(f"That file is too large: images can be at most {_mib(limit)}.")
+        raise ImageTooLarge(_("That file is too large: images can be at most %(limit)s.", limit=_mib(limit)))
     since = now - timedelta(days=1)
     uploaded_today = db.session.scalar(select(func.count()).select_from(Upload).where(
         Upload.uploader_id == user.id, Upload.created_at > since))
     if uploaded_today >= settings.get(PER_DAY):
-        raise UploadQuotaReached("You have uploaded as many images as a day allows. Try again tomorrow.")
+        raise UploadQuotaReached(_("You have uploaded as many images as a day allows. Try again tomorrow."))
 
     encoded, extension, content_type, width, height = _re_encode(*_decode(data))
     name = f"{hashlib.sha256(encoded).hexdigest()[:32]}.{extension}"
@@ -200,10 +205,10 @@ def alt_from_filename(filename):
 def stored_path(name):
     """The file of a live stored image, or NotFound for a name that is not one."""
     if not NAME_RE.fullmatch(name):
-        raise NotFound("There is no such image.")
+        raise NotFound(_("There is no such image."))
     path = uploads_folder() / name
     if not path.is_file():
-        raise NotFound("There is no such image.")
+        raise NotFound(_("There is no such image."))
     return path
 
 
@@ -216,16 +221,16 @@ def recent_uploads(limit=100):
 def remove_image(moderator, name, reason, *, now):
     """A moderator removes a stored image: its file goes, every upload of it is marked removed and audited."""
     if not permissions.is_moderator(moderator) or permissions.is_suspended(moderator, now=now):
-        raise PermissionDenied("Only moderators remove images.")
+        raise PermissionDenied(_("Only moderators remove images."))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the image is removed."})
+        raise ValidationError({"reason": _("Say why the image is removed.")})
     if not NAME_RE.fullmatch(name):
-        raise NotFound("There is no such image.")
+        raise NotFound(_("There is no such image."))
     begin_write(db.session)
     uploads = list(db.session.scalars(select(Upload).where(Upload.name == name, Upload.removed_at.is_(None))))
     if not uploads:
-        raise NotFound("There is no such image.")
+        raise NotFound(_("There is no such image."))
     db.session.execute(update(Upload).where(Upload.name == name, Upload.removed_at.is_(None))
                        .values(removed_at=now, removed_by_id=moderator.id))
     audit.record(moderator, "upload.remove", "upload", name, reason[:500],

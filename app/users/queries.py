@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
@@ -30,7 +31,7 @@ class Profile:
 
 def get_user_or_404(user_id):
     """The user with this id; raises NotFound if there is none."""
-    return must_exist(db.session.get(User, user_id), "That member does not exist.")
+    return must_exist(db.session.get(User, user_id), _("That member does not exist."))
 
 
 def load_profile(user):

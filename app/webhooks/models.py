@@ -1,6 +1,7 @@
 """A webhook: a URL that receives signed deliveries of the events it subscribed to."""
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -9,17 +10,17 @@ from app.models import NEVER_REUSE_IDS, User
 
 # Event names as deliveries carry them, with what admins read on the form.
 EVENTS = {
-    "question.asked": "A question is asked",
-    "answer.posted": "An answer is posted",
-    "answer.accepted": "An answer is accepted",
-    "care_item.created": "A care item is created",
-    "care_item.status_changed": "A care item's status changes (withdrawn and back included)",
-    "care_item.assigned": "A care item's assignee changes",
-    "care_item.answered": "A thread in the care queue gets a new answer",
-    "care_item.breached": "A care item breaches its SLA",
-    "care_item.resolved": "A care item is resolved",
-    "care_item.reopened": "A resolved care item is reopened",
-    "post.flagged": "A post is flagged",
+    "question.asked": _l("A question is asked"),
+    "answer.posted": _l("An answer is posted"),
+    "answer.accepted": _l("An answer is accepted"),
+    "care_item.created": _l("A care item is created"),
+    "care_item.status_changed": _l("A care item's status changes (withdrawn and back included)"),
+    "care_item.assigned": _l("A care item's assignee changes"),
+    "care_item.answered": _l("A thread in the care queue gets a new answer"),
+    "care_item.breached": _l("A care item breaches its SLA"),
+    "care_item.resolved": _l("A care item is resolved"),
+    "care_item.reopened": _l("A resolved care item is reopened"),
+    "post.flagged": _l("A post is flagged"),
 }
 PING = "ping"  # the admin page's "send test event"
 

@@ -1,5 +1,7 @@
 """Admin pages: register webhooks, see their deliveries and send one again, send a test event, delete them."""
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectMultipleField, StringField, widgets
@@ -16,10 +18,10 @@ from app.webhooks.models import EVENTS
 class WebhookForm(FlaskForm):
     """A new webhook: where to, for which events."""
 
-    url = StringField("Payload URL", render_kw={"maxlength": services.URL_MAX, "placeholder": "https://",
+    url = StringField(_l("Payload URL"), render_kw={"maxlength": services.URL_MAX, "placeholder": "https://",
                                                 "inputmode": "url", "autocomplete": "off"})
-    description = StringField("Description (optional)", render_kw={"maxlength": services.DESCRIPTION_MAX})
-    events = SelectMultipleField("Events", choices=[SelectChoice(name, label) for name, label in EVENTS.items()],
+    description = StringField(_l("Description (optional)"), render_kw={"maxlength": services.DESCRIPTION_MAX})
+    events = SelectMultipleField(_l("Events"), choices=[SelectChoice(name, label) for name, label in EVENTS.items()],
                                  validate_choice=False, option_widget=widgets.CheckboxInput(),
                                  widget=widgets.ListWidget(prefix_label=False))
 
@@ -43,7 +45,7 @@ def index():
         except ValidationError as error:
             show_errors(form, error)
         else:
-            flash("The webhook is registered. Use its secret to verify signatures.", "success")
+            flash(_("The webhook is registered. Use its secret to verify signatures."), "success")
             return redirect(url_for("webhooks.show", hook_id=hook.id))
     return render_template("webhooks/index.html", form=form, hooks=services.listing(), events=EVENTS,
                            state=services.delivery_state), 422 if form.errors else 200
@@ -64,7 +66,7 @@ def send_test(hook_id):
     hook = services.get_or_404(hook_id)
     if ActionForm().validate_on_submit():
         services.send_test(current_user, hook, now=request_now())
-        flash("A test event is queued; its status shows below once it is sent.", "success")
+        flash(_("A test event is queued; its status shows below once it is sent."), "success")
     return redirect(url_for("webhooks.show", hook_id=hook.id))
 
 
@@ -78,8 +80,8 @@ def redeliver(hook_id, message_id):
         except Conflict as error:
             flash(error.message, "error")
         else:
-            flash(f"Delivery {message.payload['delivery_id']} is queued again; its status shows below once it is "
-                  "sent.", "success")
+            flash(_("Delivery %(id)s is queued again; its status shows below once it is sent.",
+                    id=message.payload["delivery_id"]), "success")
     return redirect(url_for("webhooks.show", hook_id=hook.id))
 
 
@@ -89,5 +91,5 @@ def delete(hook_id):
     hook = services.get_or_404(hook_id)
     if ActionForm().validate_on_submit():
         services.delete(current_user, hook, now=request_now())
-        flash("The webhook is deleted.", "success")
+        flash(_("The webhook is deleted."), "success")
     return redirect(url_for("webhooks.index"))

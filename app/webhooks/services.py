@@ -5,6 +5,8 @@ import secrets
 import uuid
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import audit, outbox, permissions, settings
@@ -17,11 +19,11 @@ from app.webhooks.models import EVENTS, PING, Webhook
 
 ALLOW_PRIVATE = settings.define(
     "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", bool, False,
-    "Let webhooks reach private, loopback and link-local addresses (only for receivers inside your own network)",
-    label="Allow webhooks to private addresses")
+    _l("Let webhooks reach private, loopback and link-local addresses (only for receivers inside your own network)"),
+    label=_l("Allow webhooks to private addresses"))
 TIMEOUT = settings.define("WEBHOOK_TIMEOUT_SECONDS", int, 5,
-                          "Seconds a webhook receiver has to answer before the delivery counts as failed",
-                          minimum=1, maximum=30, label="Webhook timeout (seconds)")
+                          _l("Seconds a webhook receiver has to answer before the delivery counts as failed"),
+                          minimum=1, maximum=30, label=_l("Webhook timeout (seconds)"))
 URL_MAX = 2000
 DESCRIPTION_MAX = 200
 LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
@@ -40,23 +42,24 @@ def check_url(url):
     """The URL, stripped, if a webhook may use it; ValidationError saying why not otherwise."""
     url = (url or "").strip() if isinstance(url, str) else ""
     if not url:
-        raise ValidationError({"url": "Give the URL that should receive the deliveries."})
+        raise ValidationError({"url": _("Give the URL that should receive the deliveries.")})
     if len(url) > URL_MAX or any(ord(char) <= 32 or ord(char) == 127 for char in url):
-        raise ValidationError({"url": f"Give a URL of at most {URL_MAX} characters without spaces."})
+        raise ValidationError({"url": _("Give a URL of at most %(maximum)d characters without spaces.",
+                                        maximum=URL_MAX)})
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise ValidationError({"url": "That is not a valid URL."})
+        raise ValidationError({"url": _("That is not a valid URL.")})
     if parts.scheme not in ("http", "https"):
-        raise ValidationError({"url": "Only http:// and https:// URLs can receive webhooks."})
+        raise ValidationError({"url": _("Only http:// and https:// URLs can receive webhooks.")})
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
-        raise ValidationError({"url": "Put no user name or password in the URL; verify the signature instead."})
+        raise ValidationError({"url": _("Put no user name or password in the URL; verify the signature instead.")})
     host = (parts.hostname or "").rstrip(".")
     if not host:
-        raise ValidationError({"url": "The URL needs a host name."})
+        raise ValidationError({"url": _("The URL needs a host name.")})
     if port == 0:
-        raise ValidationError({"url": "That is not a valid port."})
+        raise ValidationError({"url": _("That is not a valid port.")})
     if not settings.get(ALLOW_PRIVATE):
         private = host.lower() in LOCAL_NAMES or host.lower().endswith(".localhost")
         try:
@@ -64,8 +67,8 @@ def check_url(url):
         except ValueError:
             pass  # a name: its addresses are checked at every delivery, when it is resolved
         if private:
-            raise ValidationError({"url": "That address is inside a private network; webhooks reach public "
-                                          "addresses only (an admin setting allows private ones)."})
+            raise ValidationError({"url": _("That address is inside a private network; webhooks reach public "
+                                            "addresses only (an admin setting allows private ones).")})
     return url
 
 
@@ -73,13 +76,13 @@ def _check_events(events):
     chosen = [event for event in (events or []) if isinstance(event, str)]
     unknown = [event for event in chosen if event not in EVENTS]
     if unknown or not chosen:
-        raise ValidationError({"events": "Choose at least one of the listed events."})
+        raise ValidationError({"events": _("Choose at least one of the listed events.")})
     return sorted(set(chosen))
 
 
 def _require_admin(actor):
     if not permissions.is_admin(actor):
-        raise PermissionDenied("Only admins manage webhooks.")
+        raise PermissionDenied(_("Only admins manage webhooks."))
 
 
 def create(actor, url, events, description="", *, now):
@@ -93,7 +96,7 @@ def create(actor, url, events, description="", *, now):
             errors.update(error.errors)
     description = " ".join((description or "").split())
     if len(description) > DESCRIPTION_MAX:
-        errors["description"] = f"Keep the description to {DESCRIPTION_MAX} characters."
+        errors["description"] = _("Keep the description to %(maximum)d characters.", maximum=DESCRIPTION_MAX)
     if errors:
         raise ValidationError(errors)
     begin_write(db.session)
@@ -111,7 +114,7 @@ def delete(actor, hook, *, now):
     """Stop a webhook for good (audited); its delivery history stays, pending deliveries are not sent."""
     _require_admin(actor)
     if hook.deleted_at is not None:
-        raise NotFound("That webhook is already deleted.")
+        raise NotFound(_("That webhook is already deleted."))
     begin_write(db.session)
     hook.deleted_at, hook.active = now, False
     audit.record(actor, "webhook.delete", "webhook", hook.id, before={"url": hook.url, "events": hook.events},
@@ -123,7 +126,7 @@ def send_test(actor, hook, *, now):
     """Queue a "ping" delivery to one webhook, whatever its events."""
     _require_admin(actor)
     if hook.deleted_at is not None:
-        raise NotFound("That webhook is deleted.")
+        raise NotFound(_("That webhook is deleted."))
     begin_write(db.session)
     message = _enqueue(hook, PING, {"message": "A test delivery from the admin page.",
                                     "webhook_id": hook.id}, now)
@@ -142,18 +145,18 @@ def redeliver(actor, hook, message_id, *, now):
     """
     _require_admin(actor)
     if hook.deleted_at is not None:
-        raise NotFound("That webhook is deleted.")
+        raise NotFound(_("That webhook is deleted."))
     begin_write(db.session)
     original = db.session.get(OutboxMessage, message_id)
     if original is None or original.kind != "webhook" or original.topic != hook.topic:
         db.session.rollback()
-        raise NotFound("That webhook has no such delivery.")
+        raise NotFound(_("That webhook has no such delivery."))
     delivery_id = original.payload.get("delivery_id")
     in_flight = db.session.scalars(select(OutboxMessage).where(
         OutboxMessage.topic == hook.topic, OutboxMessage.delivered_at.is_(None), OutboxMessage.failed_at.is_(None)))
     if any(message.payload.get("delivery_id") == delivery_id for message in in_flight):
         db.session.rollback()
-        raise Conflict("This delivery is still being tried: wait until it is delivered or has failed.")
+        raise Conflict(_("This delivery is still being tried: wait until it is delivered or has failed."))
     payload = {key: original.payload[key] for key in ("webhook_id", "delivery_id", "event", "body")}
     message = outbox.enqueue("webhook", {**payload, "redelivery_of": original.id}, topic=hook.topic, now=now)
     db.session.flush()
@@ -184,7 +187,7 @@ def get_or_404(hook_id):
     """A webhook that is not deleted; NotFound otherwise."""
     hook = db.session.get(Webhook, hook_id)
     if hook is None or hook.deleted_at is not None:
-        raise NotFound("There is no such webhook.")
+        raise NotFound(_("There is no such webhook."))
     return hook
 
 

@@ -3,6 +3,20 @@
 // gets one; it is sent once more, now with the cookie, so a real browser's first press counts.
 class PressError extends Error {}
 
+// The page's words for what this script says (#pd-strings, from the server, in the page's language); the English
+// given here is the fallback. A plural message has one form per plural category of the language.
+function helpfulText(key, fallback, params = {}, count = 0) {
+  let strings = {};
+  try { strings = JSON.parse(document.getElementById("pd-strings")?.textContent || "{}"); } catch (error) { /* English */ }
+  let text = strings[key] ?? fallback;
+  if (text && typeof text === "object") {
+    let category = "other";
+    try { category = new Intl.PluralRules(document.documentElement.lang || "en").select(count); } catch (error) { /* other */ }
+    text = text[category] ?? text.other ?? fallback.other ?? "";
+  }
+  return String(text).replace(/%\((\w+)\)[sd]/g, (placeholder, name) => (name in params ? String(params[name]) : placeholder));
+}
+
 async function press(form, data) {
   const send = async () => {
     const response = await fetch(form.action, {
@@ -14,7 +28,7 @@ async function press(form, data) {
   };
   let body = await send();
   if (body.retry) body = await send();
-  if (body.retry) throw new PressError("Your browser did not keep our cookie, so your press was not counted.");
+  if (body.retry) throw new PressError(helpfulText("cookieNotKept", "Your browser did not keep our cookie, so your press was not counted."));
   return body;
 }
 
@@ -28,7 +42,7 @@ function submitted(event, selector) {
 }
 
 function failed(status, error) {
-  status.textContent = (error instanceof PressError && error.message) || "Sorry, that did not work. Please try again.";
+  status.textContent = (error instanceof PressError && error.message) || helpfulText("pressFailed", "Sorry, that did not work. Please try again.");
 }
 
 document.addEventListener("submit", async (event) => {
@@ -57,7 +71,8 @@ document.addEventListener("submit", async (event) => {
   try {
     const body = await press(form, data);
     const count = document.querySelector("[data-same-count]");
-    count.textContent = `${body.count} ${body.count === 1 ? "person has" : "people have"} this problem`;
+    count.textContent = helpfulText("sameProblem",
+      { one: "%(num)s person has this problem", other: "%(num)s people have this problem" }, { num: body.count }, body.count);
     count.hidden = body.count === 0;
     status.textContent = body.message;
   } catch (error) {

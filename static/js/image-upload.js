@@ -5,6 +5,16 @@
 
   const csrfToken = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
 
+  // The page's words for what this script says (#pd-strings, from the server, in the page's language).
+  function t(key, fallback) {
+    try {
+      const text = JSON.parse(document.getElementById("pd-strings")?.textContent || "{}")[key];
+      return typeof text === "string" ? text : fallback;
+    } catch (error) {
+      return fallback;
+    }
+  }
+
   function insertAtCursor(textarea, text) {
     const start = textarea.selectionStart ?? textarea.value.length;
     const end = textarea.selectionEnd ?? start;
@@ -17,7 +27,7 @@
   }
 
   function altFrom(fileName) {
-    return fileName.replace(/\.[^.]*$/, "").replace(/[_\-\[\]\\]+/g, " ").trim() || "image";
+    return fileName.replace(/\.[^.]*$/, "").replace(/[_\-\[\]\\]+/g, " ").trim() || t("imageAlt", "image");
   }
 
   function setUp(form) {
@@ -34,19 +44,19 @@
       const body = new FormData();
       body.append("image", file);
       body.append("alt", altFrom(file.name));
-      status.textContent = "Uploading…";
+      status.textContent = t("uploading", "Uploading…");
       try {
         const response = await fetch(form.action, {
           method: "POST", body, credentials: "same-origin",
           headers: { "X-CSRFToken": csrfToken(), "Accept": "application/json" },
         });
         const data = await response.json();
-        if (!response.ok) { status.textContent = data.error?.message || "The image could not be uploaded."; return; }
+        if (!response.ok) { status.textContent = data.error?.message || t("uploadFailed", "The image could not be uploaded."); return; }
         insertAtCursor(textarea, data.markdown);
-        status.textContent = "Image added to your post.";
+        status.textContent = t("imageAdded", "Image added to your post.");
         input.value = "";
       } catch (error) {
-        status.textContent = "The image could not be uploaded. Check your connection and try again.";
+        status.textContent = t("uploadOffline", "The image could not be uploaded. Check your connection and try again.");
       }
     }
 

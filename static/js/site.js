@@ -4,6 +4,24 @@
 
   const csrfToken = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
 
+  // The page's words for what this script says, in the page's language (#pd-strings, from the server); the
+  // English given here is the fallback. A plural message has one form per plural category of the language.
+  let strings;
+  function t(key, fallback, params = {}, count) {
+    if (strings === undefined) {
+      try { strings = JSON.parse(document.getElementById("pd-strings")?.textContent || "{}"); }
+      catch (error) { strings = {}; }
+    }
+    let text = strings[key] ?? fallback;
+    if (text && typeof text === "object") {
+      let category = "other";
+      try { category = new Intl.PluralRules(document.documentElement.lang || "en").select(count); } catch (error) { /* other */ }
+      text = text[category] ?? text.other ?? fallback.other ?? "";
+    }
+    return String(text).replace(/%\((\w+)\)[sd]/g, (placeholder, name) => (name in params ? String(params[name]) : placeholder));
+  }
+  const plural = (one, other) => ({ one, other });
+
   // One polite status region for short announcements (a new score, a refreshed preview).
   let statusRegion;
   function announce(message) {
@@ -54,11 +72,11 @@
         if (data.html !== undefined) {
           target.innerHTML = data.html;  // sanitized by the server, the same HTML the page will show
         } else {
-          target.textContent = data.error?.message || "Preview unavailable.";
+          target.textContent = data.error?.message || t("previewUnavailable", "Preview unavailable.");
         }
         const first = box.hidden;
         box.hidden = false;
-        if (first) announce("Preview shown below the text box.");
+        if (first) announce(t("previewShown", "Preview shown below the text box."));
       } catch (error) {
         // Preview is a nicety; the form still posts without it.
       }
@@ -75,14 +93,16 @@
       headers: { "X-CSRFToken": csrfToken(), "Accept": "application/json" },
     });
     const data = await response.json();
-    if (!response.ok) { window.alert(data.error?.message || "Your vote could not be recorded."); return; }
+    if (!response.ok) { window.alert(data.error?.message || t("voteFailed", "Your vote could not be recorded.")); return; }
     showVote(form, data);
   }
 
   // The page shows the vote and score the server answered, not what this tab guessed: another tab may have voted.
   function showVote(form, { score, vote: current }) {
     form.querySelector("[data-score]").textContent = score;
-    announce(`Score ${score}. ${current === 1 ? "You voted it useful." : current === -1 ? "You voted it not useful." : "No vote from you."}`);
+    announce(current === 1 ? t("scoreUp", "Score %(score)s. You voted it useful.", { score })
+      : current === -1 ? t("scoreDown", "Score %(score)s. You voted it not useful.", { score })
+        : t("scoreNone", "Score %(score)s. No vote from you.", { score }));
     form.querySelectorAll(".vote[data-direction]").forEach((arrow) => {
       const direction = Number(arrow.dataset.direction);
       const lit = current === direction;
@@ -137,7 +157,11 @@
         title.textContent = item.title;
         const meta = document.createElement("div");
         meta.className = "suggestion-meta";
-        meta.textContent = `${item.resolved ? "✓ Resolved · " : ""}${item.score} votes · ${item.answer_count} answers`;
+        meta.textContent = [
+          ...(item.resolved ? [t("resolvedMark", "✓ Resolved")] : []),
+          t("votes", plural("%(num)s vote", "%(num)s votes"), { num: item.score }, Math.abs(item.score)),
+          t("answers", plural("%(num)s answer", "%(num)s answers"), { num: item.answer_count }, item.answer_count),
+        ].join(" · ");
         const snippet = document.createElement("p");
         snippet.className = "suggestion-snippet";
         snippet.innerHTML = item.snippet;  // escaped by the server, with matches in <mark>
@@ -145,7 +169,7 @@
           // A solved thread shows its accepted answer: the asker may need nothing more.
           const label = document.createElement("strong");
           label.className = "suggestion-source";
-          label.textContent = "Accepted answer: ";
+          label.textContent = `${t("acceptedAnswer", "Accepted answer:")} `;
           snippet.prepend(label);
         }
         option.append(title, meta, snippet);
@@ -158,8 +182,9 @@
       input.setAttribute("aria-expanded", results.length ? "true" : "false");
       input.removeAttribute("aria-activedescendant");
       if (status) {
-        status.textContent = results.length === 1 ? "1 similar question found"
-          : results.length ? `${results.length} similar questions found` : "";
+        status.textContent = results.length ? t("similarFound",
+          plural("%(num)s similar question found", "%(num)s similar questions found"),
+          { num: results.length }, results.length) : "";
       }
       active = -1;
     }
@@ -271,17 +296,17 @@
       if (result.resolved) {
         const badge = document.createElement("span");
         badge.className = "badge badge-resolved";
-        badge.textContent = "Resolved";
+        badge.textContent = t("resolved", "Resolved");
         label.append(" ", badge);
       }
       const link = document.createElement("a");
       link.href = result.url;
       link.target = "_blank";
       link.rel = "noopener";
-      link.textContent = "open";
+      link.textContent = t("open", "open");
       const hint = document.createElement("span");
       hint.className = "visually-hidden";
-      hint.textContent = ` “${result.title}” in a new tab`;
+      hint.textContent = ` ${t("inNewTab", "“%(title)s” in a new tab", { title: result.title })}`;
       link.append(hint);
       return [label, link];
     }
@@ -304,7 +329,7 @@
       if (!items.length) {
         const empty = document.createElement("p");
         empty.className = "empty";
-        empty.textContent = "No question matches: try other words from its title.";
+        empty.textContent = t("noMatch", "No question matches: try other words from its title.");
         items.push(empty);
       }
       matches.replaceChildren(...items);
@@ -318,13 +343,23 @@
     });
   }
 
-  // A form sent back with errors: a summary at its top links to each field in error, and takes the focus,
-  // so a keyboard or screen reader user starts from the list of what to fix. Without this script each
-  // field still carries its error (aria-invalid, aria-describedby).
+  // A form sent back with errors: the summary the server put at its top (templates/_partials/macros.html) links
+  // to each field in error; it takes the focus, so a keyboard or screen reader user starts from the list of what
+  // to fix, and its links move the focus to their field. A form whose errors the server gave no summary (fields
+  // rendered by hand) gets one built here from its field errors.
+  const focusOnClick = (link, control) => link.addEventListener("click", (event) => { event.preventDefault(); control.focus(); });
   let summaries = 0;
   function summariseErrors(form) {
+    const rendered = form.querySelector(".error-summary");
+    if (rendered) {
+      rendered.querySelectorAll("a[href^='#']").forEach((link) => {
+        const control = document.getElementById(decodeURIComponent(link.hash.slice(1)));
+        if (control) focusOnClick(link, control);
+      });
+      return rendered;
+    }
     const errors = [...form.querySelectorAll(".field-error")].filter((error) => error.textContent.trim());
-    if (!errors.length || form.querySelector(".error-summary")) return null;
+    if (!errors.length) return null;
     const id = `error-summary-${++summaries}`;
     const box = document.createElement("div");
     box.className = "error-summary";
@@ -333,7 +368,8 @@
     box.setAttribute("aria-labelledby", id);
     const heading = document.createElement("h2");
     heading.id = id;
-    heading.textContent = errors.length === 1 ? "There is a problem with this form" : "There are problems with this form";
+    heading.textContent = t("problems", plural("There is a problem with this form", "There are problems with this form"),
+      {}, errors.length);
     const list = document.createElement("ul");
     errors.forEach((error) => {
       const control = (error.id && form.querySelector(`[aria-describedby~="${error.id}"]`))
@@ -342,12 +378,13 @@
       // A group of checkboxes or radio buttons is named by its legend, not by its first option.
       const legend = control?.matches("[type=checkbox], [type=radio]") && control.closest("fieldset")?.querySelector("legend");
       const label = (legend || control?.labels?.[0])?.textContent.trim();
-      const text = label ? `${label}: ${error.textContent.trim()}` : error.textContent.trim();
+      const message = error.textContent.trim();
+      const text = label ? t("fieldError", "%(field)s: %(error)s", { field: label, error: message }) : message;
       if (control?.id) {
         const link = document.createElement("a");
         link.href = `#${control.id}`;
         link.textContent = text;
-        link.addEventListener("click", (event) => { event.preventDefault(); control.focus(); });
+        focusOnClick(link, control);
         item.append(link);
       } else {
         item.textContent = text;

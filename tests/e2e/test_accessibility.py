@@ -209,3 +209,49 @@ def test_page_state_has_no_wcag_violations(role_pages, community, state, role, v
     if failures:
         pytest.fail(f"axe (WCAG 2.0/2.1/2.2 A and AA) on {state} as {role}, {viewport}:\n" + "\n".join(failures),
                     pytrace=False)
+
+
+LOCALIZED_STATES = ("home", "thread", "search", "search-empty", "sign-in", "register-errors", "not-found")
+
+
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_pages_in_french_and_right_to_left_arabic_have_no_wcag_violations(browser, live_server, community, language):
+    """Translated pages keep their contrast, names and targets; Arabic lays out right to left without overflow."""
+    context = browser.new_context(base_url=live_server.url, viewport=VIEWPORTS["phone"], locale=language,
+                                  extra_http_headers={"Accept-Language": language})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    failures = []
+    try:
+        for state in LOCALIZED_STATES:
+            page.set_viewport_size(VIEWPORTS["phone"])
+            page.emulate_media(color_scheme="light")
+            if state == "register-errors":
+                _register_in(page)
+            else:
+                STATES[state][1](page, community)
+            expect(page.locator("html")).to_have_attribute("lang", language)
+            expect(page.locator("html")).to_have_attribute("dir", "rtl" if language == "ar" else "ltr")
+            for scheme in SCHEMES:
+                page.emulate_media(color_scheme=scheme)
+                violations = axe.run(page)
+                if violations:
+                    failures.append(f"{state} [{scheme}]:\n{axe.describe(violations)}")
+            page.set_viewport_size(NARROW)
+            overflow = page.evaluate(SIDEWAYS)
+            if overflow:
+                failures.append(f"{state} [320 px] scrolls sideways: {overflow}")
+    finally:
+        context.close()
+    assert not failures, "\n".join(failures)
+
+
+def _register_in(page):
+    """The register form sent with errors, found by its field names (its labels are translated)."""
+    page.goto("/register")
+    page.locator("#username").fill("x")
+    page.locator("#email").fill("not-an-address")
+    page.locator("#password").fill("short")
+    page.locator("#confirm").fill("different")
+    page.locator("form button[type=submit]").last.click()
+    expect(page.locator(".field-error").first).to_be_visible()

@@ -49,12 +49,14 @@ INSPECT = """
 (allowedInPosts) => {
   const found = [];
   for (const script of document.querySelectorAll('script')) {  // HTML and SVG <script> alike
-    // Ours: a versioned file of /static/js/ or the QAPage data block, both in <head>.
+    // Ours: a versioned file of /static/js/, the QAPage data block or the scripts' strings, all in <head>.
     const inHead = script.parentElement === document.head;
     const source = script.src ? new URL(script.src) : null;
     const ourFile = source && source.origin === location.origin && source.pathname.startsWith('/static/js/');
     const structuredData = !script.src && script.type === 'application/ld+json';
-    if (!inHead || !(ourFile || structuredData)) found.push(`script: ${script.outerHTML.slice(0, 120)}`);
+    const scriptStrings = !script.src && script.type === 'application/json' && script.id === 'pd-strings';
+    const ours = ourFile || structuredData || scriptStrings;
+    if (!inHead || !ours) found.push(`script: ${script.outerHTML.slice(0, 120)}`);
   }
   const urlAttributes = ['href', 'src', 'action', 'formaction', 'xlink:href', 'data', 'poster', 'background', 'srcdoc'];
   for (const element of document.querySelectorAll('*')) {

@@ -147,7 +147,7 @@ def test_staff_accepting_for_the_asker_is_audited_and_tells_the_asker(thread, ma
     ]
     [told, _] = [note for note in _notes_of(asker) if note.actor_id == agent.id]
     assert told.question_id == question.id and told.answer_id == first.id
-    assert told.verb == "accepted an answer to your question for you"
+    assert told.describe() == "agent accepted an answer to your question for you"
     assert told.excerpt == ("agent, of Peerdesk Community staff, accepted first's answer to your question "
                             f"“{question.title}” on your behalf. If another answer solved your problem, accept that "
                             "one instead: your own choice always counts.")

@@ -222,14 +222,14 @@ def test_the_settings_page_groups_settings_with_labels_and_proper_controls(clock
     assert {"Care queue", "Moderation and holds", "Search", "Notifications"} <= set(group_headings)
     setting_headings = [text for level, text in page.headings if level == 3]
     definition = settings.DEFINITIONS["CARE_UNANSWERED_MINUTES"]
-    assert any(text.startswith(definition.label) for text in setting_headings)
+    assert any(text.startswith(str(definition.label)) for text in setting_headings)  # labels are lazy strings
     assert not any(name in setting_headings for name in settings.DEFINITIONS)
     for name, definition in settings.DEFINITIONS.items():
         control_ids = [f"value-{name}-yes", f"value-{name}-no"] if definition.type is bool else [f"value-{name}"]
         for control_id in control_ids:
             assert page.label_for.get(control_id), control_id
         assert page.label_for.get(f"reason-{name}"), name
-        assert definition.description in " ".join(page.described_by(control_ids[0]))
+        assert str(definition.description) in " ".join(page.described_by(control_ids[0]))
     assert page.control("value-FORBIDDEN_PHRASES_REJECT-yes")[1]["type"] == "radio"
     assert "checked" in page.control("value-FORBIDDEN_PHRASES_REJECT-no")[1]
     tag, attrs = page.control("value-FLAG_HIDE_THRESHOLD")

@@ -15,6 +15,7 @@ from app.auth import services as accounts
 from app.clock import utcnow
 from app.exceptions import ValidationError
 from app.extensions import db
+from app.formatting import date_time
 from app.models import ApiToken
 from app.moderation import services as moderation
 from tests.builders import PASSWORD
@@ -63,7 +64,8 @@ def test_staff_choose_care_scopes_and_the_page_shows_scopes_and_expiry(client, s
     assert token.expires_at == token.created_at + timedelta(days=90)
     page = client.get("/account/tokens").get_data(as_text=True)
     assert "<code>care:read</code> <code>care:write</code>" in page
-    assert f"{token.expires_at:%Y-%m-%d %H:%M} UTC" in page and 'data-token-state="active"' in page
+    # The expiry in the reader's language and zone (UTC for a member who chose none), as every date on the site.
+    assert f">{date_time(token.expires_at)}</time>" in page and 'data-token-state="active"' in page
 
 
 @pytest.mark.parametrize("fields, message", [

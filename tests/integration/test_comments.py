@@ -87,7 +87,7 @@ def test_comments_and_posts_link_bare_addresses_and_format_inline_markdown_alike
     assert asked.body_html == f"<p>{expected}</p>"
     assert comment.body_html == expected
     page = client.get(f"/questions/{question.id}", follow_redirects=True).get_data(as_text=True)
-    assert f'<span class="comment-body">{expected}</span>' in page
+    assert f'<span class="comment-body" dir="auto">{expected}</span>' in page
 
 
 # --- Authors edit their comment for a few minutes ---------------------------------------------

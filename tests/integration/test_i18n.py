@@ -1,28 +1,13 @@
 """Pages in the reader's language and time zone: the member's choice, else Accept-Language, else the community's."""
 from datetime import datetime
-from pathlib import Path
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
+from app.clock import utcnow
 from app.extensions import db
 from app.formatting import slugify
 from app.models import User
-
-TRANSLATIONS = Path(__file__).resolve().parents[2] / "app" / "translations"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def compiled_catalogs():
-    """The .mo files `make test` builds, built here too when pytest runs without make (or after a .po edit)."""
-    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
-        mo = po.with_suffix(".mo")
-        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
-            with open(po, "rb") as source:
-                catalog = read_po(source, locale=po.parent.parent.name)
-            with open(mo, "wb") as target:
-                write_mo(target, catalog)
+from app.search import index_sync
 
 
 def page(client, path, language=None):
@@ -178,3 +163,18 @@ def test_sign_in_and_register_errors_and_flashes_are_translated(client, make):
     assert "Bienvenue dans la communauté, nouvelle\u202f!" in response.get_data(as_text=True)
     response = client.post("/sign-out", headers={"Accept-Language": "fr"}, follow_redirects=True)
     assert "Déconnexion effectuée." in response.get_data(as_text=True)
+
+
+def test_members_words_keep_their_own_direction_in_a_right_to_left_page(client, make):
+    """An English title or post in an Arabic page is laid out left to right (its punctuation stays at its end)."""
+    question = make.question(title="Why won't my X200 charge?")
+    make.answer(question, body="Try another cable, a shorter one.")
+    make.comment(question)
+    _, html = page(client, question_url(question), "ar")
+    assert '<h1 dir="auto">Why won&#39;t my X200 charge?</h1>' in html
+    assert html.count('class="post-body prose" dir="auto"') == 2 and 'class="comment-body" dir="auto"' in html
+    _, listing = page(client, "/", "ar")
+    assert 'dir="auto">Why won&#39;t my X200 charge?</a>' in listing
+    index_sync.catch_up(now=utcnow())
+    _, results = page(client, "/search?q=charge", "ar")
+    assert 'dir="auto">Why won&#39;t my X200 charge?</a>' in results and 'class="snippet" dir="auto"' in results

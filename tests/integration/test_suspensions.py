@@ -9,6 +9,7 @@ from app.auth import services as accounts
 from app.clock import utcnow
 from app.exceptions import Conflict, PermissionDenied, ValidationError
 from app.extensions import db
+from app.formatting import date_time
 from app.models import Answer, Comment, Question, User
 from app.moderation import services
 from app.moderation.models import Flag, Suspension
@@ -73,7 +74,7 @@ def test_every_web_write_is_refused_with_the_reason_and_end_date(client, sign_in
         response = client.post(path, data=data, follow_redirects=True)
         text = response.get_data(as_text=True)
         # Once in the banner every page shows, and once more as the reason this write was refused.
-        assert text.count(f"You are suspended until {scene['until']:%Y-%m-%d}") >= 2, path
+        assert text.count(f"You are suspended until {date_time(scene['until'])}") >= 2, path
         assert text.count("Insulting other members") >= 2, path
     assert counts() == before
     assert db.session.get(Question, scene["own_question"].id).deleted_at is None
@@ -184,7 +185,9 @@ def test_the_suspend_form(client, sign_in, make):
     until = (utcnow() + timedelta(days=10)).date().isoformat()
     response = client.post(f"/moderation/users/{member.id}/suspend", data={"until": until, "reason": "spam links"},
                            follow_redirects=True)
-    assert f"suspended until {until}" in response.get_data(as_text=True)
+    suspended_until = db.session.get(User, member.id).suspended_until
+    assert suspended_until.date().isoformat() == until
+    assert f"suspended until {date_time(suspended_until)}" in response.get_data(as_text=True)
     assert db.session.get(User, member.id).is_suspended(utcnow())
     response = client.post(f"/moderation/users/{member.id}/unsuspend", data={"note": "mistake"}, follow_redirects=True)
     assert "lifted" in response.get_data(as_text=True)

@@ -3,6 +3,7 @@
 The strings are extracted afresh here, as `make messages` does (babel.cfg), so a new `_("...")` without its
 translations fails this test until `make messages` is run and the new entries of each catalog are filled in.
 """
+import os
 from pathlib import Path
 
 import pytest
@@ -18,21 +19,30 @@ ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "app" / "translations"
 # Babel's default keywords (_, gettext, ngettext...) and ours: lazy_gettext imported as _l.
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
-            "lazy_ngettext": (1, 2)}
+            "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2), "pgettext_l": ((1, "c"), 2)}
+
+
+def _searched(path):
+    # As `make messages` (IGNORED_DIRS): Babel's default would also skip templates/_partials.
+    name = os.path.basename(path)
+    return not name.startswith(".") and name not in ("node_modules", "__pycache__")
 
 
 @pytest.fixture(scope="module")
 def marked():
-    """{msgid: msgid_plural or None} for every string babel.cfg's extraction finds now."""
+    """{msgid: msgid_plural or None} for every string babel.cfg's extraction finds now; a string marked with a
+    context (pgettext: the same English, another meaning) is keyed by (context, msgid)."""
     with open(ROOT / "babel.cfg", encoding="utf-8") as handle:
         method_map, options_map = parse_mapping_cfg(handle)
     found = {}
-    for _filename, _line, message, _comments, _context in extract_from_dir(
-            str(ROOT), method_map, options_map, keywords=KEYWORDS):
-        if isinstance(message, tuple):
-            found[message[0]] = message[1]
+    for _filename, _line, message, _comments, context in extract_from_dir(
+            str(ROOT), method_map, options_map, keywords=KEYWORDS, directory_filter=_searched):
+        msgid, plural = message if isinstance(message, tuple) else (message, None)
+        key = (context, msgid) if context else msgid
+        if plural is not None:
+            found[key] = plural
         else:
-            found.setdefault(message, None)
+            found.setdefault(key, None)
     return found
 
 
@@ -55,14 +65,16 @@ def test_the_extraction_finds_the_wrapped_slice(marked):
                     "and try again.", "just now"):
         assert message in marked
     assert marked["Messages: %(num)d unread"] == "Messages: %(num)d unread"
+    assert ("question list tab", "Resolved") in marked and "Resolved" in marked  # one English word, two meanings
 
 
 @pytest.mark.parametrize("locale", sorted(LOCALES))
 def test_the_catalog_translates_every_marked_string(locale, marked):
     catalog = _catalog(locale)
     missing, empty, fuzzy, wrong_forms = [], [], [], []
-    for msgid, plural in marked.items():
-        message = catalog.get(msgid)
+    for key, plural in marked.items():
+        context, msgid = key if isinstance(key, tuple) else (None, key)
+        message = catalog.get(msgid, context=context)
         if message is None or message.id in ("",):
             missing.append(msgid)
             continue
