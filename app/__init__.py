@@ -14,6 +14,7 @@ from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 # headers (first) are added last, after HTTP caching has set its headers on the final body, and
 # the search catch-up is scheduled before either runs. docs/architecture.md draws the layers.
 FEATURES = (
+    "app.operations",      # first: the request id before any hook, the log line after all; health, metrics
     "app.errors",          # HTML error pages for browsers, the JSON error shape for the API
     "app.security",        # security headers and cookie hardening on every response
     "app.http_caching",    # validators on public pages, no-store on private ones, compression

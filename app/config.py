@@ -64,6 +64,12 @@ def load_config(instance_path):
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "peerdesk"),
         "TRUST_PROXY_HEADERS": int(os.environ.get("TRUST_PROXY_HEADERS", "0")),
+        # One JSON line per request on stderr (app/operations/request_log.py).
+        "REQUEST_LOG": _env_bool("REQUEST_LOG", True),
+        # /metrics asks for `Authorization: Bearer <METRICS_TOKEN>` when this is set.
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
+        # /readyz fails when this host's index is further behind the change log than this.
+        "READY_INDEX_LAG_SECONDS": int(os.environ.get("READY_INDEX_LAG_SECONDS", "30")),
         **STATIC_SETTINGS,
     }
 
@@ -105,6 +111,7 @@ def testing_config(instance_path, database_url, search_index_dir):
         RATELIMIT_STORAGE_URI="memory://",
         WTF_CSRF_ENABLED=False,
         WRITE_BEHIND_SECONDS=0.0,
+        REQUEST_LOG=False,  # a test that reads the lines switches it on
         # Tests create hundreds of members; a fast hash keeps them quick (production keeps scrypt).
         PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",  # noqa: S106 - a hash method name, tests only
     )

@@ -35,6 +35,11 @@ def cache_for(seconds, last_modified=None):
     g.last_modified = last_modified
 
 
+def never_store():
+    """This response must never be stored nor revalidated (health checks, metrics): a stale one misleads."""
+    g.never_store = True
+
+
 def cache_forever():
     """Let a view say its response never changes at this URL (a file named by its content's hash)."""
     g.cache_forever = True
@@ -63,6 +68,9 @@ def cache_headers(response):
         response.cache_control.max_age = ONE_YEAR if versioned else STATIC_UNVERSIONED_SECONDS
         if versioned:
             response.cache_control.immutable = True
+        return response
+    if g.get("never_store"):
+        response.headers["Cache-Control"] = "no-store"
         return response
     if g.get("cache_forever") and response.status_code in (200, 304):
         # The same bytes for everyone, whoever asks: shared caches may keep them as long as static files.

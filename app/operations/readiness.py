@@ -1,0 +1,55 @@
+"""Whether this host should get traffic: its database answers, its schema is current, its index keeps up."""
+from functools import lru_cache
+
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from whoosh.index import EmptyIndexError
+
+from app.config import REPO_ROOT
+from app.extensions import db
+from app.operations.metrics import index_lag
+
+
+@lru_cache(maxsize=1)
+def migration_heads():
+    """The revisions this code's migrations end in (read once: the code does not change while it runs)."""
+    return frozenset(ScriptDirectory(str(REPO_ROOT / "migrations")).get_heads())
+
+
+def _database():
+    db.session.execute(text("SELECT 1"))
+    return "reachable"
+
+
+def _migrations():
+    applied = frozenset(db.session.scalars(text("SELECT version_num FROM alembic_version")))
+    if applied != migration_heads():
+        raise RuntimeError(f"the database is at {', '.join(sorted(applied)) or 'no revision'}, the code expects "
+                           f"{', '.join(sorted(migration_heads()))}: run `flask db upgrade`")
+    return "current"
+
+
+def _index(now, bound):
+    pending, lag = index_lag(now)
+    if lag > bound:
+        raise RuntimeError(f"{pending} changes behind, the oldest logged {lag:.0f} s ago (bound {bound} s)")
+    return f"{pending} changes behind" if pending else "caught up"
+
+
+def checks(now, index_lag_bound):
+    """{name: (ok, what was found)} for the database, the migrations and the search index, as of `now`.
+
+    A check after a failed one still runs (each in its own transaction), so the answer names every
+    problem at once; a database that does not answer fails the other two as well.
+    """
+    results = {}
+    for name, check in (("database", _database), ("migrations", _migrations),
+                        ("search_index", lambda: _index(now, index_lag_bound))):
+        try:
+            results[name] = (True, check())
+        except (SQLAlchemyError, OSError, EmptyIndexError, RuntimeError) as error:
+            results[name] = (False, str(error).splitlines()[0] if str(error) else type(error).__name__)
+        finally:
+            db.session.rollback()
+    return results
