@@ -70,6 +70,8 @@ def load_config(instance_path):
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
         # /readyz fails when this host's index is further behind the change log than this.
         "READY_INDEX_LAG_SECONDS": int(os.environ.get("READY_INDEX_LAG_SECONDS", "30")),
+        # How long view counts and search logs may wait in memory before one write (app/write_behind.py).
+        "WRITE_BEHIND_SECONDS": float(os.environ.get("WRITE_BEHIND_SECONDS", "5")),
         **STATIC_SETTINGS,
     }
 
@@ -92,7 +94,6 @@ STATIC_SETTINGS = {
     "RATELIMIT_SUGGEST_OPENED": "10 per minute; 60 per hour",
     "PASSWORD_HASH_METHOD": "scrypt",
     "QUESTIONS_PER_PAGE": 30,
-    "WRITE_BEHIND_SECONDS": 5.0,
     "PAGE_CACHE_SECONDS": 30,
     "PAGE_CACHE_SIZE": 2000,
 }

@@ -5,6 +5,7 @@ import warnings
 from flask_migrate import upgrade
 
 from app import config, create_app
+from app.extensions import db
 
 MIGRATIONS = str(config.REPO_ROOT / "migrations")
 
@@ -17,4 +18,9 @@ def migrated_to(database_url, tmp_path, revision="head"):
         # Neither dialect can reflect the expression index on lower(username) to compare or copy it.
         warnings.filterwarnings("ignore", message=".*expression-based index.*")
         upgrade(directory=MIGRATIONS, revision=revision)
-        yield app
+        try:
+            yield app
+        finally:
+            # Closed here, not by the garbage collector in some later test (a ResourceWarning there).
+            db.session.remove()
+            db.engine.dispose()

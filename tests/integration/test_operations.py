@@ -7,11 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from app import create_app
-from app import config
+from app import config, create_app
 from app.operations import readiness, request_log
 from app.search import index_sync
-from tests import builders
+from tests import builders, servers
 from tests.migrating import migrated_to
 
 HEX_ID = re.compile(r"[0-9a-f]{32}")
@@ -41,7 +40,8 @@ def log_lines(app):
 @pytest.fixture
 def unreachable(tmp_path):
     """An app whose database cannot be opened (a folder that does not exist)."""
-    return create_app(config.testing_config(str(tmp_path), "sqlite:////nonexistent-folder/peerdesk.db", str(tmp_path / "ix")))
+    missing = "sqlite:////nonexistent-folder/peerdesk.db"
+    return create_app(config.testing_config(str(tmp_path), missing, str(tmp_path / "index")))
 
 
 def test_healthz_answers_without_the_database_and_is_never_cached(unreachable):
@@ -171,3 +171,19 @@ def test_readyz_reports_an_unreachable_database_and_healthz_stays_up(unreachable
     assert not checks["database"]["ok"] and "unable to open database file" in checks["database"]["detail"]
     assert not checks["migrations"]["ok"]
     assert client.get("/healthz").status_code == 200
+
+
+def test_a_scrape_of_any_gunicorn_worker_counts_the_requests_of_all(fresh_database_url, tmp_path):
+    with migrated_to(fresh_database_url, tmp_path / "seed"):
+        pass
+    (tmp_path / "prometheus").mkdir()
+    env = servers.host_environment(tmp_path, fresh_database_url, PROMETHEUS_MULTIPROC_DIR=tmp_path / "prometheus")
+    with servers.serving(env, tmp_path / "gunicorn.log", workers=2) as host:
+        assert [host.get("/tags")[0] for _ in range(20)] == [200] * 20
+        counts = set()
+        for _ in range(6):  # new connections: both workers answer some of these scrapes
+            body = host.get("/metrics")[1]
+            counts.add(re.search(r'peerdesk_request_duration_seconds_count\{endpoint="questions.tags",method="GET",'
+                                 r'status="200"\} ([0-9.]+)', body).group(1))
+        assert counts == {"20.0"}, host.log()
+        assert len(set(re.findall(r'\bpid="(\d+)"', body))) <= 1  # summed, not listed per worker

@@ -2,10 +2,6 @@
 import http.cookiejar
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,10 +14,9 @@ from sqlalchemy import select
 from app import create_app
 from app.auth import services as accounts
 from app.clock import utcnow
-from app.config import REPO_ROOT
 from app.extensions import db
 from app.models import User
-from tests import builders
+from tests import builders, servers
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")  # tests marked needs_redis are only collected when it is set
 
@@ -113,52 +108,22 @@ def test_opened_suggestion_reports_are_limited(limited_app, make):
     assert client.post("/api/v1/suggest/opened", json={"draft": token, "question_id": question.id}).status_code == 429
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.needs_redis
 def test_two_gunicorn_workers_share_the_limit_through_redis(tmp_path, redis_url):
     """With per-process memory each gunicorn worker would allow its own budget (20 of 60 through, not 5)."""
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'limits.db'}", "SECRET_KEY": "limits-test",
-           "SEARCH_INDEX_DIR": str(tmp_path / "index"), "RATELIMIT_ENABLED": "true",
-           "RATELIMIT_STORAGE_URI": redis_url, "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}", "FLASK_APP": "wsgi"}
-    subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=REPO_ROOT, env=env, check=True,
-                   capture_output=True)
-    log = tmp_path / "gunicorn.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-                                  cwd=REPO_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        _wait_until_serving(base, server, log)
+    env = servers.host_environment(tmp_path, f"sqlite:///{tmp_path / 'limits.db'}", RATELIMIT_ENABLED="true",
+                                   RATELIMIT_STORAGE_URI=redis_url, RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}")
+    servers.flask_command(env, "db", "upgrade")
+    with servers.serving(env, tmp_path / "gunicorn.log") as host:
         statuses = []
         for _ in range(14):
             # A new connection (and often another worker) each time, with a valid form token.
             opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-            page = opener.open(f"{base}/sign-in", timeout=60).read().decode()
+            page = opener.open(f"{host.base}/sign-in", timeout=60).read().decode()
             token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
             data = urllib.parse.urlencode({"login": "nobody", "password": "wrong", "csrf_token": token}).encode()
             try:
-                statuses.append(opener.open(f"{base}/sign-in", data=data, timeout=60).status)
+                statuses.append(opener.open(f"{host.base}/sign-in", data=data, timeout=60).status)
             except urllib.error.HTTPError as error:
                 statuses.append(error.code)
         assert statuses.count(422) == 10 and statuses[10:] == [429] * 4, statuses
-    finally:
-        server.terminate()
-        server.wait()
-
-
-def _wait_until_serving(base, server, log):
-    """Poll until gunicorn answers, however long a loaded machine takes to start it; one that exits
-    (a taken port, an import error) fails at once, with its log."""
-    while server.poll() is None:
-        try:
-            urllib.request.urlopen(f"{base}/sign-in", timeout=30).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"gunicorn exited with {server.returncode}:\n{log.read_text(errors='replace')}")

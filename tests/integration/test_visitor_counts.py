@@ -4,8 +4,6 @@ import http.cookiejar
 import json
 import os
 import re
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 import uuid
@@ -16,12 +14,10 @@ from sqlalchemy import func, select
 from app import config as app_config
 from app import create_app, visitors
 from app.care.models import SameProblem
-from app.config import REPO_ROOT
 from app.extensions import db
 from app.helpfulness import services as helpful
 from app.helpfulness.models import AnswerFeedback
-from tests import builders
-from tests.integration.test_rate_limits import _free_port, _wait_until_serving
+from tests import builders, servers
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")  # tests marked needs_redis are only collected when it is set
 JSON = {"Accept": "application/json"}
@@ -213,32 +209,24 @@ def _fresh_cookie_press(base, question_id):
 def test_the_count_limit_holds_across_two_processes_sharing_redis(tmp_path, redis_url):
     """Two servers, presses alternating between them: with per-process memory each would allow its own 5."""
     database = f"sqlite:///{tmp_path / 'counts.db'}"
-    env = {**os.environ, "DATABASE_URL": database, "SECRET_KEY": "counts-test",
-           "SEARCH_INDEX_DIR": str(tmp_path / "index"), "RATELIMIT_ENABLED": "true",
-           "RATELIMIT_STORAGE_URI": redis_url, "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}", "FLASK_APP": "wsgi"}
     seed = create_app(app_config.testing_config(str(tmp_path / "instance"), database, str(tmp_path / "index")))
     with seed.app_context():
         db.create_all()  # the schema as the suite makes it (the migrations have their own tests)
         question_id = builders.question().id
         db.session.remove()
         db.engine.dispose()
-    servers, bases = [], []
+    hosts, prefix = [], f"test-{uuid.uuid4().hex}"  # one prefix: both hosts count in the same Redis keys
     try:
         for name in ("a", "b"):
-            port = _free_port()
-            with (tmp_path / f"gunicorn-{name}.log").open("wb") as output:
-                servers.append(subprocess.Popen(
-                    [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-                    cwd=REPO_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT))
-            bases.append(f"http://127.0.0.1:{port}")
-        for server, base, name in zip(servers, bases, "ab", strict=True):
-            _wait_until_serving(base, server, tmp_path / f"gunicorn-{name}.log")
-        outcomes = [_fresh_cookie_press(bases[i % 2], question_id) for i in range(10)]
+            (tmp_path / name).mkdir()
+            env = servers.host_environment(tmp_path / name, database, RATELIMIT_ENABLED="true",
+                                           RATELIMIT_STORAGE_URI=redis_url, RATELIMIT_KEY_PREFIX=prefix)
+            hosts.append(servers.Host(env, tmp_path / f"gunicorn-{name}.log", workers=1))
+        outcomes = [_fresh_cookie_press(hosts[i % 2].base, question_id) for i in range(10)]
         assert outcomes == [(200, True)] * 5 + [(429, False)] * 5, outcomes  # the default: 5 a day per question
     finally:
-        for server in servers:
-            server.terminate()
-            server.wait()
+        for host in hosts:
+            host.stop()
     with seed.app_context():
         assert db.session.scalar(select(func.count()).select_from(SameProblem)) == 5
         db.session.remove()

@@ -1,4 +1,7 @@
 """Buffered writes on read paths: a failed write never fails the page and loses nothing."""
+import threading
+
+from app import write_behind
 from app.extensions import db
 from app.write_behind import WriteBehind
 
@@ -25,3 +28,26 @@ def test_items_wait_until_the_buffer_is_old_enough(app):
     assert written == []
     buffer.flush(db.engine)
     assert written == ["a"]
+
+
+def test_a_quiet_buffer_is_written_by_its_timer(app):
+    written, done = [], threading.Event()
+
+    def write(connection, items):
+        written.extend(items)
+        done.set()
+
+    buffer = WriteBehind(write, flush_seconds=0.2)
+    buffer.add("only view", db.engine)  # no later request comes to find it due
+    assert written == [] and buffer.pending() == 1
+    assert done.wait(timeout=30)
+    assert written == ["only view"] and buffer.pending() == 0
+
+
+def test_the_exit_flush_writes_every_buffer_of_the_process(app):
+    views, searches = [], []
+    for target, item in ((views, "view"), (searches, "search")):
+        WriteBehind(lambda connection, items, target=target: target.extend(items), 3600).add(item, db.engine)
+    assert views == [] and searches == []
+    write_behind.flush_all()
+    assert views == ["view"] and searches == ["search"]
