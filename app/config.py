@@ -87,6 +87,12 @@ STATIC_SETTINGS = {
     # A token tied to the session: a long draft must not fail CSRF after an hour.
     "WTF_CSRF_TIME_LIMIT": None,
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Redis down or hung: each process counts in its own memory until Redis answers again (checked with
+    # a growing pause), so sign-in, posting and resets keep working and keep a per-process limit; a
+    # short socket timeout bounds what a hung Redis costs a request before that switch.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
     "RATELIMIT_SIGN_IN": "10 per minute; 50 per hour",
     "RATELIMIT_SIGN_UP": "5 per hour",
     "RATELIMIT_POSTING": "20 per minute; 200 per hour",
