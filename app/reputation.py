@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, case, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.database import begin_write
 from app.extensions import db
 from app.models import NEVER_REUSE_IDS, Answer, AnswerVote, Question, QuestionVote, User
 
@@ -143,7 +144,12 @@ def points_from_history():
 
 
 def recompute_all(*, now):
-    """Reset every user's stored points from history at `now`; returns how many changed."""
+    """Reset every user's stored points from history at `now`; returns how many changed.
+
+    It reads everything before it writes, so on SQLite it takes the write lock first: a deferred
+    transaction could not upgrade once a live site's request had committed ("database is locked").
+    """
+    begin_write(db.session)
     expected = points_from_history()
     changed = 0
     for user_id, stored in db.session.execute(select(User.id, User.reputation_points)).all():

@@ -1,17 +1,20 @@
 """Badges and reputation history: every change of points is an event, and milestones earn badges once."""
+import threading
 import warnings
 from datetime import timedelta
 
 import pytest
 from flask_migrate import downgrade, upgrade
 from markupsafe import escape
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from app import badges, config, create_app, reputation
 from app.badges import BadgeAward
+from app.clock import utcnow
 from app.extensions import db
 from app.formatting import slugify
+from app.models import User
 from app.moderation import holds
 from app.notifications.models import Notification
 from app.questions import services
@@ -268,3 +271,33 @@ def test_migration_adds_one_event_per_member_with_points(fresh_database_url, tmp
             assert [tuple(row) for row in rows] == [(1, 37, "before_history"), (3, -4, "before_history")]
         downgrade(directory=directory, revision="a6c0ffee0106")
         db.engine.dispose()
+
+
+def test_recomputing_everyones_points_on_a_live_site_waits_for_no_lock_and_breaks_none(app, make, monkeypatch):
+    """A member's request commits while the recompute has read but not yet written (as during an import)."""
+    member, other = make.user("drifted"), make.user("active")
+    db.session.execute(update(User).where(User.id == member.id).values(reputation_points=7))
+    db.session.commit()
+    engine, history = db.engine, reputation.points_from_history
+    writes = []
+
+    def a_request_commits():
+        with app.app_context(), engine.begin() as connection:
+            connection.execute(update(User).where(User.id == other.id).values(locale="fr"))
+        writes.append("committed")
+
+    def history_while_a_request_commits():
+        expected = history()
+        meanwhile = threading.Thread(target=a_request_commits)
+        meanwhile.start()
+        meanwhile.join(timeout=1)  # it commits now unless the recompute holds the write lock
+        monkeypatch.setattr(reputation, "_meanwhile", meanwhile, raising=False)
+        return expected
+
+    monkeypatch.setattr(reputation, "points_from_history", history_while_a_request_commits)
+    assert reputation.recompute_all(now=utcnow()) == 1
+    reputation._meanwhile.join(timeout=30)
+    assert writes == ["committed"]
+    db.session.expire_all()
+    assert db.session.get(User, member.id).reputation_points == 0
+    assert db.session.get(User, other.id).locale == "fr"
