@@ -17,8 +17,10 @@ from app import outbox, settings
 from app.care import options as care_options
 from app.care import sweep
 from app.clock import utcnow
+from app.config import switched_on
 from app.extensions import db
 from app.notifications import digest
+from app.search import follow, index_sync
 
 DEFAULT_POLL_SECONDS = 10.0
 # Digests are checked at most this often: they are due once a day.
@@ -118,6 +120,19 @@ def _outbox_delivery(app):
                           wake_on=(outbox.on_commit_of_new_messages, outbox.stop_calling))
 
 
+def _search_follow(app):
+    """This host's index following the change log: every SEARCH_FOLLOW_SECONDS, or as soon as a commit logs a change."""
+    poll = float(app.config.get("SEARCH_FOLLOW_SECONDS", follow.DEFAULT_POLL_SECONDS))
+    follower = follow.Follower(keep_days=float(app.config.get("SEARCH_LOG_KEEP_DAYS", follow.DEFAULT_KEEP_DAYS)))
+
+    def round_(now):
+        follower.round(index_sync.app_index(), now=now)
+        return poll
+
+    return PeriodicThread(app, "search-follow", round_, poll,
+                          wake_on=(follow.on_commit_of_changes, follow.stop_calling))
+
+
 @dataclass(frozen=True)
 class Job:
     """One kind of background work and the switch that turns it on."""
@@ -130,15 +145,13 @@ class Job:
 JOBS = (
     Job("care_sweep", "CARE_IN_APP_SWEEP", _care_sweep),
     Job("outbox", "OUTBOX_IN_PROCESS", _outbox_delivery),
+    Job("search_follow", follow.SWITCH, _search_follow),
 )
 
 
 def is_on(app, job):
     """Whether the job's switch is on: the app's config, then the environment, else on outside tests."""
-    value = app.config.get(job.switch, os.environ.get(job.switch))
-    if value is None:
-        return not app.testing
-    return value if isinstance(value, bool) else str(value).strip().lower() in {"1", "true", "yes", "on"}
+    return switched_on(app, job.switch)
 
 
 def _threads(app):

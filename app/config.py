@@ -45,6 +45,14 @@ def _secret_key(instance_path):
     return key_file.read_text().strip()
 
 
+def switched_on(app, name):
+    """Whether a background switch is on: the app's config, then the environment, else on outside tests."""
+    value = app.config.get(name, os.environ.get(name))
+    if value is None:
+        return not app.testing
+    return value if isinstance(value, bool) else str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
 def load_config(instance_path):
     """Settings for a real deployment, from environment variables with embedded defaults."""
     database_url = _database_url(instance_path)
@@ -70,6 +78,10 @@ def load_config(instance_path):
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
         # /readyz fails when this host's index is further behind the change log than this.
         "READY_INDEX_LAG_SECONDS": int(os.environ.get("READY_INDEX_LAG_SECONDS", "30")),
+        # How often each web process polls the search change log's head (app/search/follow.py), and
+        # how many days of changes the log keeps (a host further behind rebuilds its index instead).
+        "SEARCH_FOLLOW_SECONDS": float(os.environ.get("SEARCH_FOLLOW_SECONDS", "1")),
+        "SEARCH_LOG_KEEP_DAYS": float(os.environ.get("SEARCH_LOG_KEEP_DAYS", "7")),
         # How long view counts and search logs may wait in memory before one write (app/write_behind.py).
         "WRITE_BEHIND_SECONDS": float(os.environ.get("WRITE_BEHIND_SECONDS", "5")),
         **STATIC_SETTINGS,

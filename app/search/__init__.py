@@ -7,9 +7,10 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from app.clock import utcnow
+from app.config import switched_on
 from app.extensions import db
 from app.models import Question
-from app.search import index_sync
+from app.search import follow, index_sync
 from app.visibility import public
 
 bp = Blueprint("search", __name__)
@@ -78,7 +79,8 @@ def init_app(app):
 
     @app.after_request
     def catch_up_when_changed(response):
-        if db.session.info.pop("search_changed", False):
+        # With the follower thread on, the index follows the log by itself: nothing on the request's path.
+        if db.session.info.pop("search_changed", False) and not switched_on(app, follow.SWITCH):
             response.call_on_close(lambda: _catch_up_after(app))
         return response
 

@@ -224,6 +224,34 @@ class SearchIndex:
         with self.searcher() as searcher:
             return _cursor_of(searcher)
 
+    def exists(self):
+        """Whether the folder holds an index (False once it was deleted under a running process)."""
+        return whoosh_index.exists_in(self.path)
+
+    def holds_questions(self):
+        """Whether any question document is in the index (the cursor's own document aside).
+
+        Through this thread's shared searcher, like `latest_cursor`: a long-lived thread asks again and again.
+        """
+        searcher = self.shared_searcher()
+        return searcher.doc_count() > (1 if searcher.document(id=CURSOR_DOC_ID) else 0)
+
+    def latest_cursor(self):
+        """The cursor of the latest commit, read through this thread's shared searcher (cheap when unchanged)."""
+        return _cursor_of(self.shared_searcher())
+
+    @contextmanager
+    def follower_turn(self):
+        """Yield whether this process may follow the log now: one process per host at a time, the others skip."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.path / ".follow.lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+
     def fingerprints(self):
         """{question_id: fingerprint} of every question document in the index."""
         with self.searcher() as searcher:
