@@ -1,8 +1,9 @@
 """Error handling: HTML pages for browsers, one JSON shape for the API, both in the reader's language."""
-from flask import render_template, request
+from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.exceptions import DomainError
@@ -84,9 +85,34 @@ def handle_server_error(error):
     return render_template("errors/error.html", status=500, message=message), 500
 
 
+# How long a client should wait before it tries again while the database does not answer.
+UNAVAILABLE_RETRY_SECONDS = 5
+
+
+def handle_database_unavailable(error):
+    """The database does not answer (restarting, failing over, unreachable): 503 at once, with Retry-After.
+
+    Answering fast and saying when to come back lets a load balancer and browsers retry instead of
+    piling up; the pool's pre-ping replaces dead connections, so the app recovers by itself.
+    """
+    current_app.logger.error("Database unavailable: %s", str(error).splitlines()[0])
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.invalidate()  # the connection is gone: drop it rather than hand it to the next request
+    message = _("The community is briefly unavailable. Please try again in a few seconds.")
+    if wants_json():
+        body, status = json_error(503, "unavailable", message)
+    else:
+        body, status = render_template("errors/unavailable.html", message=message), 503
+    return body, status, {"Retry-After": str(UNAVAILABLE_RETRY_SECONDS), "Cache-Control": "no-store"}
+
+
 def init_app(app):
     """Install the handlers on the app."""
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(InternalServerError, handle_server_error)
+    for error in (OperationalError, InterfaceError):  # what the driver raises when it cannot reach the database
+        app.register_error_handler(error, handle_database_unavailable)

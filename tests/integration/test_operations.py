@@ -187,3 +187,15 @@ def test_a_scrape_of_any_gunicorn_worker_counts_the_requests_of_all(fresh_databa
                                  r'status="200"\} ([0-9.]+)', body).group(1))
         assert counts == {"20.0"}, host.log()
         assert len(set(re.findall(r'\bpid="(\d+)"', body))) <= 1  # summed, not listed per worker
+
+
+def test_an_unreachable_database_gives_a_fast_503_with_retry_after_not_a_500(unreachable):
+    client = unreachable.test_client()
+    page = client.get("/questions")
+    assert page.status_code == 503 and page.headers["Retry-After"] == "5"
+    assert page.headers["Cache-Control"] == "no-store"
+    assert "The community is briefly unavailable" in page.get_data(as_text=True)
+    api = client.get("/api/v1/questions")
+    assert api.status_code == 503 and api.get_json()["error"]["code"] == "unavailable"
+    french = client.get("/questions", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert '<html lang="fr"' in french and "De retour dans un instant" in french
