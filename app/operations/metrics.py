@@ -18,9 +18,8 @@ from whoosh.index import EmptyIndexError
 from app.care.models import CareItem
 from app.care.queries import open_count
 from app.extensions import db
-from app.models import SearchChange
 from app.outbox import OutboxMessage
-from app.search.index_sync import app_index
+from app.search.index_sync import index_lag
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 # Buckets for pages served in milliseconds up to searches and uploads that take seconds.
@@ -36,14 +35,6 @@ def _observe(response):
         REQUEST_SECONDS.labels(request.endpoint or "none", request.method,
                                str(response.status_code)).observe(time.perf_counter() - started)
     return response
-
-
-def index_lag(now):
-    """(changes logged but not yet in this host's index, seconds since the oldest of them was logged)."""
-    cursor = app_index().cursor()
-    pending, oldest = db.session.execute(
-        select(func.count(), func.min(SearchChange.created_at)).where(SearchChange.id > cursor)).one()
-    return int(pending or 0), max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
 
 
 def outbox_backlog(now):

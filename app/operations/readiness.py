@@ -8,7 +8,7 @@ from whoosh.index import EmptyIndexError
 
 from app.config import REPO_ROOT
 from app.extensions import db
-from app.operations.metrics import index_lag
+from app.search.index_sync import index_lag
 
 
 @lru_cache(maxsize=1)

@@ -2,7 +2,7 @@
 import time
 
 import click
-from flask import Blueprint
+from flask import Blueprint, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
@@ -37,17 +37,31 @@ def catch_up_command():
 
 @search_cli.command("check")
 def check_command():
-    """Compare the index with the database; exit 1 listing the differences when they drift."""
+    """Say how far the index lags the change log, then compare it with the database; exit 1 on drift or lag.
+
+    The lag is read before catching up: a host whose index was further behind than READY_INDEX_LAG_SECONDS
+    is not following the log (its follower is off or failing), which a comparison after the catch-up hides.
+    """
+    now = utcnow()
     index = index_sync.app_index()
     click.echo(f"Language: {index.language}. Semantic suggestions: {index_sync.semantic_status()[1]}.")
     stale = index.needs_rebuild()
     if stale:
         click.echo(f"The index must be rebuilt: {stale}. Run `flask search reindex`.")
         raise SystemExit(1)
-    index_sync.catch_up(now=utcnow())
+    pending, lag = index_sync.index_lag(now, index)
+    bound = current_app.config["READY_INDEX_LAG_SECONDS"]
+    if pending:
+        click.echo(f"Behind the change log: {pending} change(s), the oldest logged {lag:.0f} s ago.")
+    index_sync.catch_up(now=now)
     found = index_sync.differences()
+    if lag > bound:
+        click.echo(f"The index was more than {bound} s behind the log: is this host following it "
+                   "(SEARCH_FOLLOW_IN_PROCESS)? Caught up now.")
     if not any(found.values()):
         click.echo("The index matches the database.")
+        if lag > bound:
+            raise SystemExit(1)
         return
     for kind, ids in found.items():
         if ids:

@@ -130,6 +130,15 @@ def _advance(cursor, rows, now):
     return cursor
 
 
+def index_lag(now, index=None):
+    """(changes logged but not yet in this host's index, seconds since the oldest of them was logged), at `now`."""
+    cursor = (index or app_index()).cursor()
+    pending, oldest = db.session.execute(
+        select(func.count(), func.min(SearchChange.created_at)).where(SearchChange.id > cursor)).one()
+    db.session.rollback()
+    return int(pending or 0), max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
+
+
 def catch_up(index=None, *, now):
     """Apply every committed change not yet in the index; returns how many log rows were read.
 

@@ -1,9 +1,11 @@
 """The search index follows every committed change through the change log, and nothing else."""
 import multiprocessing
+import re
 import shutil
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import func
+from sqlalchemy import func, select, update
 
 from app.clock import utcnow
 from app.extensions import db
@@ -190,3 +192,22 @@ def test_malformed_queries_never_raise(make, text):
     make.question()
     index_sync.catch_up(now=utcnow())
     search_index_module.search(index_sync.app_index(), text)
+
+
+def test_check_tells_the_lag_it_found_before_catching_up(make, runner):
+    index_sync.catch_up(now=utcnow())
+    make.question(title="Logged a moment ago")
+    result = runner.invoke(args=["search", "check"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"Behind the change log: 1 change\(s\), the oldest logged [0-9] s ago\.", result.output)
+    assert "The index matches the database." in result.output
+    # A change logged two minutes ago and still not applied: this host is not following the log.
+    make.question(title="Logged long ago", now=utcnow() - timedelta(minutes=2))
+    db.session.execute(update(SearchChange).where(SearchChange.id == db.session.scalar(
+        select(func.max(SearchChange.id)))).values(created_at=utcnow() - timedelta(minutes=2)))
+    db.session.commit()
+    result = runner.invoke(args=["search", "check"])
+    assert result.exit_code == 1 and re.search(r"Behind the change log: 1 change\(s\), the oldest logged 12[0-9] s ago",
+                                               result.output)
+    assert "is this host following it (SEARCH_FOLLOW_IN_PROCESS)?" in result.output
+    assert runner.invoke(args=["search", "check"]).exit_code == 0  # caught up by the check itself
