@@ -5,12 +5,13 @@ Accept-Language among the shipped catalogs, else the community's DEFAULT_LOCALE;
 member's (`users.time_zone`), else the community's DEFAULT_TIME_ZONE. Flask-Babel asks the two selectors
 below once per request, lazily: a page served from the visitor cache asks neither.
 """
+import contextlib
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale
 from flask import has_request_context, request
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
@@ -129,6 +130,19 @@ def page_direction():
     """The page's writing direction for <html dir>: "rtl" for Arabic or Hebrew, else "ltr"."""
     locale = get_locale() or Locale("en")
     return "rtl" if locale.character_order == "right-to-left" else "ltr"
+
+
+def recipient_locale(user):
+    """The language of what is written for `user` (an email, a notice): theirs if shipped, else the community's."""
+    locale = getattr(user, "locale", None)
+    return locale if locale in LOCALES else community_locale()
+
+
+@contextlib.contextmanager
+def in_language_of(user):
+    """Inside the block, gettext and templates speak `user`'s language, whoever's request this is."""
+    with force_locale(recipient_locale(user)):
+        yield
 
 
 TEMPLATE_GLOBALS = {"page_language": page_language, "page_direction": page_direction}

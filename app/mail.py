@@ -7,7 +7,6 @@ SMTP_PASSWORD, MAIL_FROM (a bare address gets the community's name, app/brand.py
 (the address links in emails point to). Without SMTP_HOST nothing is sent: each message is
 written to the log and its outbox row is closed with a status that says so.
 """
-import contextlib
 import email.policy
 import os
 import re
@@ -17,7 +16,6 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid, parseaddr
 
 from flask import current_app, render_template
-from flask_babel import force_locale
 from sqlalchemy import select
 
 from app import brand, i18n, outbox
@@ -60,19 +58,6 @@ def _one_line(text, limit=200):
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def recipient_locale(user):
-    """The language an email or notice to `user` is written in: theirs if shipped, else the community's."""
-    locale = getattr(user, "locale", None)
-    return locale if locale in i18n.LOCALES else i18n.community_locale()
-
-
-@contextlib.contextmanager
-def in_language_of(user):
-    """Inside the block, gettext and templates speak `user`'s language, whoever's request this is."""
-    with force_locale(recipient_locale(user)):
-        yield
-
-
 def enqueue_email(to, subject, template, *, now, user_id=None, unsubscribe_url=None, topic="email",
                   recipient=None, **context):
     """Render `templates/email/<template>.txt` and queue it in the caller's transaction.
@@ -85,7 +70,7 @@ def enqueue_email(to, subject, template, *, now, user_id=None, unsubscribe_url=N
     """
     if parseaddr(to)[1].lower().endswith(UNDELIVERABLE_SUFFIX):
         return None  # a placeholder address (an imported or deleted member): nothing would ever arrive
-    with in_language_of(recipient if recipient is not None else context.get("user")):
+    with i18n.in_language_of(recipient if recipient is not None else context.get("user")):
         subject = str(subject)
         text = render_template(f"email/{template}.txt", unsubscribe_url=unsubscribe_url, site_url=site_url(),
                                **context)

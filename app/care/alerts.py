@@ -5,13 +5,11 @@ Receivers of the care signals, inside the transaction that caused them. Nobody i
 own action (an agent who claims an item is not notified of it); away agents are not told of new
 work, since it goes to their backup.
 """
-from contextlib import contextmanager
 
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app import permissions, signals
+from app import i18n, permissions, signals
 from app.care.models import CareAgent
 from app.extensions import db
 from app.models import User
@@ -31,15 +29,6 @@ def _passed(clock, title):
     return _l("The resolution target of “%(title)s” has passed.", title=title)
 
 
-@contextmanager
-def in_language_of(user):
-    """Words written now for `user` (a notice they read later): in their language, else the community's."""
-    from app.i18n import community_locale
-
-    with force_locale(getattr(user, "locale", None) or community_locale()):
-        yield
-
-
 def _item_url(item):
     return site_url_for("care.item", item_id=item.id)
 
@@ -49,7 +38,7 @@ def _tell(user, kind, item, excerpt, actor, now):
         return
     if not permissions.is_staff(user):
         return
-    with in_language_of(user):
+    with i18n.in_language_of(user):
         excerpt = str(excerpt)  # a lazy string, in the recipient's language
     notifications.notify(user, kind, actor=actor if getattr(actor, "is_authenticated", False) else None,
                          question=item.question, excerpt=excerpt, now=now, url=_item_url(item))

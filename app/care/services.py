@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app import audit, permissions, settings, signals, visitors
+from app import audit, i18n, permissions, settings, signals, visitors
 from app.care import options, rules, sla
 from app.care import triage as care_triage
 from app.care.models import (
@@ -271,11 +271,10 @@ def resolve_item(item, now, resolved_by, actor=None):
 
 def notify_asker(question, kind, excerpt, now, actor=None):
     """A notification (and email, as the asker chose) inside the current transaction, in the asker's language."""
-    from app.care.alerts import in_language_of
     from app.notifications import services as notifications
 
     asker = db.session.get(User, question.author_id)
-    with in_language_of(asker):
+    with i18n.in_language_of(asker):
         excerpt = str(excerpt)
     notifications.notify(asker, kind, actor=actor, question=question, excerpt=excerpt, now=now)
 

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, or_, select, update
 
-from app import mail, settings
+from app import i18n, mail, settings
 from app.database import begin_write
 from app.extensions import db
 from app.models import User
@@ -84,7 +84,7 @@ def send_due_digests(*, now):
                                                       Notification.email_pending.is_(True),
                                                       Notification.created_at <= now)
                            .values(email_pending=False))
-        with mail.in_language_of(user):
+        with i18n.in_language_of(user):
             entries = [_entry(item, user_id) for item in items]
             subject = ngettext("Your daily summary: %(num)d notification", "Your daily summary: %(num)d notifications",
                                total)

@@ -10,7 +10,7 @@ An edit notifies only the members it newly mentions.
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app import mail, signals
+from app import i18n, signals
 from app.extensions import db
 from app.models import Answer, Comment, Question, Revision, User
 from app.moderation import holds
@@ -108,7 +108,7 @@ def _on_answer_edited(sender, answer, question, *, now, **extra):
 def _on_answer_accepted(sender, answer, question, *, now, **extra):
     if sender.id != question.author_id:  # staff chose for the asker, who must hear of it
         asker = db.session.get(User, question.author_id)
-        with mail.in_language_of(asker):
+        with i18n.in_language_of(asker):
             notice = wording.accepted_for_asker(sender, answer, question)
         services.notify(asker, "staff_accepted", actor=sender, question=question, answer_id=answer.id, excerpt=notice,
                         now=now)
@@ -129,7 +129,7 @@ def _on_question_closed(sender, question, *, now, **extra):
     original = db.session.get(Question, question.duplicate_of_id)
     # The notification is about the original, so its title and link lead to the answers.
     asker = db.session.get(User, question.author_id)
-    with mail.in_language_of(asker):  # the notice is stored in its reader's language
+    with i18n.in_language_of(asker):  # the notice is stored in its reader's language
         notice = _("Your question “%(title)s” was closed as a duplicate of “%(original)s” by a moderator: its "
                    "answers may solve your problem.", title=question.title, original=original.title)
     services.notify(asker, "duplicate", question=original, excerpt=notice, now=now)
@@ -141,7 +141,7 @@ def _on_post_moderated(sender, post, action, reason=None, *, now, flagged_as=(),
         return
     author = db.session.get(User, post.author_id)
     question = db.session.get(Question, post.id if isinstance(post, Question) else post.question_id)
-    with mail.in_language_of(author):
+    with i18n.in_language_of(author):
         notice = wording.moderation_notice(post, question, action, reason, flagged_as, by_moderator=sender is not None)
     services.notify(author, "moderation", question=question,
                     answer_id=post.id if isinstance(post, Answer) else getattr(post, "answer_id", None),
@@ -153,7 +153,7 @@ def _on_badge_awarded(sender, badge, question_id=None, answer_id=None, *, now, *
     if holds.is_trusted_load():  # loaded content (the demo, an import) earns its badges without fanfare
         return
     question = db.session.get(Question, question_id) if question_id else None
-    with mail.in_language_of(sender):
+    with i18n.in_language_of(sender):
         notice = wording.badge_earned(badge)
     services.notify(sender, "badge", question=question, answer_id=answer_id, excerpt=notice, now=now)
 

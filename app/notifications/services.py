@@ -7,7 +7,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, selectinload
 
-from app import email_tokens, mail
+from app import email_tokens, i18n, mail
 from app.database import begin_write
 from app.exceptions import NotFound, PermissionDenied, ValidationError
 from app.extensions import db
@@ -153,7 +153,7 @@ def notify(user, kind, actor=None, question=None, answer_id=None, comment_id=Non
     db.session.add(notification)
     if mode == "immediate":
         # In the recipient's language, not that of the member whose request caused the notification.
-        with mail.in_language_of(user):
+        with i18n.in_language_of(user):
             actor_name = actor.username if actor else str(NO_ACTOR.get(kind) or system_name())
             title = question.title if question else _("Private messages") if conversation_id else _("your post")
             summary = notification.describe(actor_name)

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ForeignKey, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app import mail
+from app import i18n
 from app.database import begin_write
 from app.exceptions import NotFound, PermissionDenied
 from app.extensions import db
@@ -113,6 +113,6 @@ def notify_followers(asker, question, already_notified, *, now):
         first_tag.setdefault(user.id, (user, tag_name))
     modes = services.email_modes(list(first_tag))
     for user, tag_name in first_tag.values():
-        with mail.in_language_of(user):  # the notice is stored in its reader's language
+        with i18n.in_language_of(user):  # the notice is stored in its reader's language
             notice = question_notice(tag_name, question)
         services.notify(user, KIND, actor=asker, question=question, excerpt=notice, mode=modes[user.id], now=now)

@@ -1,6 +1,6 @@
 """What notices say to the member they reach, in plain words: what happened, to which post, and why.
 
-Each function speaks the current language: the caller wraps it in the recipient's (app.mail.in_language_of),
+Each function speaks the current language: the caller wraps it in the recipient's (app.i18n.in_language_of),
 as the notice is stored once and read by them. Whole sentences are translated, since word order varies.
 """
 from babel.lists import format_list
