@@ -9,6 +9,7 @@ from sqlalchemy import update
 from app.auth import services as accounts
 from app.care import sweep
 from app.clock import utcnow
+from app.database import begin_write
 from app.extensions import db
 from app.models import Question
 from tests.e2e.conftest import PASSWORD, sign_in_through_form
@@ -34,6 +35,9 @@ def test_unanswered_question_is_queued_answered_by_an_agent_and_resolved_within_
 
     # Nobody answers for two hours; then the cron sweep runs.
     with live_server.app.app_context():
+        # The server may still be writing after its response: take SQLite's write lock before reading, as
+        # services do (a read transaction cannot become a write once another connection has committed).
+        begin_write(db.session)
         question = db.session.get(Question, question_id)
         earlier = question.created_at - timedelta(hours=2)
         db.session.execute(update(Question).where(Question.id == question_id)
