@@ -307,10 +307,12 @@ def test_two_sweeps_at_once_create_no_duplicates(make, app):
     now = max(q.created_at for q in questions) + timedelta(hours=2)
     db.session.remove()
     results, errors = [], []
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(2, timeout=60)
+    # Built here, one after the other: CPython 3.11 can fail compiling in two threads at once ("AST constructor
+    # recursion depth mismatch", from Werkzeug's URL builders), and the sweeps are what runs concurrently.
+    apps = [create_app(app.config) for _ in range(2)]
 
-    def run_one():
-        other = create_app(app.config)
+    def run_one(other):
         with other.app_context():
             try:
                 barrier.wait()
@@ -321,7 +323,7 @@ def test_two_sweeps_at_once_create_no_duplicates(make, app):
                 db.session.remove()
                 db.engine.dispose()
 
-    workers = [threading.Thread(target=run_one) for _ in range(2)]
+    workers = [threading.Thread(target=run_one, args=(other,)) for other in apps]
     for worker in workers:
         worker.start()
     for worker in workers:

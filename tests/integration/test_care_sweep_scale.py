@@ -250,10 +250,10 @@ def test_two_batched_sweeps_at_once_create_no_duplicates(make, app):
     now = ASKED + timedelta(hours=2)
     db.session.remove()
     results, errors = [], []
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(2, timeout=60)
+    apps = [create_app(app.config) for _ in range(2)]  # one after the other (see test_care_queue.py)
 
-    def run_one():
-        other = create_app(app.config)
+    def run_one(other):
         with other.app_context():
             try:
                 barrier.wait()
@@ -264,7 +264,7 @@ def test_two_batched_sweeps_at_once_create_no_duplicates(make, app):
                 db.session.remove()
                 db.engine.dispose()
 
-    workers = [threading.Thread(target=run_one) for _ in range(2)]
+    workers = [threading.Thread(target=run_one, args=(other,)) for other in apps]
     for worker in workers:
         worker.start()
     for worker in workers:
