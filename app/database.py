@@ -63,3 +63,36 @@ def begin_write(session):
 def _forget_write_lock(session, *args):
     """The lock ends with the transaction that took it."""
     session.info.pop("holds_write_lock", None)
+
+
+class CommitWakeups:
+    """Callbacks to run after each commit of a session that set `flag` in its info (a worker thread wakes up).
+
+    Only a speed-up: the woken workers poll anyway. With `consume`, the flag is cleared by that commit and
+    by a rollback; without, whoever set it clears it (the search's after-request hook reads it too).
+    """
+
+    def __init__(self, flag, consume=True):
+        self.flag, self.consume = flag, consume
+        self._callbacks = []
+        event.listen(Session, "after_commit", self._after_commit)
+        if consume:
+            event.listen(Session, "after_soft_rollback", self._after_rollback)
+
+    def add(self, callback):
+        """Call `callback()` after each such commit."""
+        if callback not in self._callbacks:
+            self._callbacks.append(callback)
+
+    def remove(self, callback):
+        """Undo add()."""
+        if callback in self._callbacks:
+            self._callbacks.remove(callback)
+
+    def _after_commit(self, session):
+        if session.info.pop(self.flag, False) if self.consume else session.info.get(self.flag):
+            for callback in list(self._callbacks):
+                callback()
+
+    def _after_rollback(self, session, previous_transaction):
+        session.info.pop(self.flag, None)

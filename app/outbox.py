@@ -8,10 +8,10 @@ retrying failures with growing back-off until MAX_ATTEMPTS.
 """
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, Index, String, Text, event, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import JSON, Index, String, Text, select, update
+from sqlalchemy.orm import Mapped, mapped_column
 
-from app.database import begin_write
+from app.database import CommitWakeups, begin_write
 from app.extensions import db
 from app.models import NEVER_REUSE_IDS
 
@@ -22,7 +22,9 @@ MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
 CLAIM_SECONDS = 300
 
 _TRANSPORTS = {}
-_WAKE_CALLBACKS = []
+# In-process workers (app/background.py) are woken by each commit that queued a message.
+_wakeups = CommitWakeups("outbox_enqueued")
+on_commit_of_new_messages, stop_calling = _wakeups.add, _wakeups.remove
 
 
 class OutboxMessage(db.Model):
@@ -63,30 +65,7 @@ def enqueue(kind, payload, topic=None, *, now):
     return message
 
 
-def on_commit_of_new_messages(callback):
-    """Call `callback()` after each commit that added messages (an in-process worker wakes up)."""
-    if callback not in _WAKE_CALLBACKS:
-        _WAKE_CALLBACKS.append(callback)
 
-
-def stop_calling(callback):
-    """Undo on_commit_of_new_messages()."""
-    if callback in _WAKE_CALLBACKS:
-        _WAKE_CALLBACKS.remove(callback)
-
-
-@event.listens_for(Session, "after_commit")
-def _wake_workers(session):
-    """Nudge in-process workers when a commit brought new messages; they also poll, so this is only a speed-up."""
-    if session.info.pop("outbox_enqueued", False):
-        for callback in list(_WAKE_CALLBACKS):
-            callback()
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_enqueued(session, previous_transaction):
-    """A rolled-back transaction enqueued nothing."""
-    session.info.pop("outbox_enqueued", None)
 
 
 def _claim(message_id, due_at, now):

@@ -12,9 +12,9 @@ import logging
 import threading
 from datetime import timedelta
 
-from sqlalchemy import delete, event, exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, exists, func, select
 
+from app.database import CommitWakeups
 from app.extensions import db
 from app.models import Question, SearchChange
 from app.search import index_sync
@@ -101,24 +101,7 @@ def prune_log(*, now, keep):
     return deleted
 
 
-_WAKE_CALLBACKS = []
-
-
-def on_commit_of_changes(callback):
-    """Call `callback()` after each commit that logged a change (this process's follower starts a round)."""
-    if callback not in _WAKE_CALLBACKS:
-        _WAKE_CALLBACKS.append(callback)
-
-
-def stop_calling(callback):
-    """Undo on_commit_of_changes()."""
-    if callback in _WAKE_CALLBACKS:
-        _WAKE_CALLBACKS.remove(callback)
-
-
-@event.listens_for(Session, "after_commit")
-def _wake_followers(session):
-    # Only a speed-up for this host: the follower polls the head anyway, as the other hosts do.
-    if session.info.get("search_changed"):
-        for callback in list(_WAKE_CALLBACKS):
-            callback()
+# This process's follower is woken by each commit that logged a change; the search's after-request hook
+# reads the same flag, and clears it.
+_wakeups = CommitWakeups("search_changed", consume=False)
+on_commit_of_changes, stop_calling = _wakeups.add, _wakeups.remove

@@ -5,17 +5,7 @@ class PressError extends Error {}
 
 // The page's words for what this script says (#pd-strings, from the server, in the page's language); the English
 // given here is the fallback. A plural message has one form per plural category of the language.
-function helpfulText(key, fallback, params = {}, count = 0) {
-  let strings = {};
-  try { strings = JSON.parse(document.getElementById("pd-strings")?.textContent || "{}"); } catch (error) { /* English */ }
-  let text = strings[key] ?? fallback;
-  if (text && typeof text === "object") {
-    let category = "other";
-    try { category = new Intl.PluralRules(document.documentElement.lang || "en").select(count); } catch (error) { /* other */ }
-    text = text[category] ?? text.other ?? fallback.other ?? "";
-  }
-  return String(text).replace(/%\((\w+)\)[sd]/g, (placeholder, name) => (name in params ? String(params[name]) : placeholder));
-}
+const helpfulText = (...args) => window.peerdeskText(...args);  // site.js (it runs first) reads them
 
 async function press(form, data) {
   const send = async () => {

@@ -6,14 +6,7 @@
   const csrfToken = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
 
   // The page's words for what this script says (#pd-strings, from the server, in the page's language).
-  function t(key, fallback) {
-    try {
-      const text = JSON.parse(document.getElementById("pd-strings")?.textContent || "{}")[key];
-      return typeof text === "string" ? text : fallback;
-    } catch (error) {
-      return fallback;
-    }
-  }
+  const t = (key, fallback) => window.peerdeskText(key, fallback);
 
   function insertAtCursor(textarea, text) {
     const start = textarea.selectionStart ?? textarea.value.length;

@@ -20,6 +20,7 @@
     }
     return String(text).replace(/%\((\w+)\)[sd]/g, (placeholder, name) => (name in params ? String(params[name]) : placeholder));
   }
+  window.peerdeskText = t;  // helpful.js and image-upload.js speak through it (site.js runs first)
   const plural = (one, other) => ({ one, other });
 
   // One polite status region for short announcements (a new score, a refreshed preview).
