@@ -1,4 +1,4 @@
-"""Command-line tools: `flask users ...`, `flask reputation recompute`, `flask seed-demo`."""
+"""Command-line tools: `flask users ...`, `flask reputation recompute`, `flask uploads ...`, `seed-demo`."""
 import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
@@ -10,9 +10,11 @@ from app.exceptions import DomainError, ValidationError
 from app.extensions import db
 from app.models import ROLES, Question, User
 from app.search import index_sync
+from app.uploads import services as upload_services
 
 users_cli = AppGroup("users", help="Create members and staff, issue API tokens.")
 reputation_cli = AppGroup("reputation", help="Reputation maintenance.")
+uploads_cli = AppGroup("uploads", help="Stored images.")
 
 
 def _user_or_fail(username):
@@ -91,8 +93,17 @@ def seed_demo(if_empty, seed):
     click.echo(f"Search index caught up ({index_sync.catch_up(now=utcnow())} logged changes applied).")
 
 
+@uploads_cli.command("load-folder")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False), required=False)
+def load_upload_folder(folder):
+    """Copy this host's image files the database lacks into it (UPLOADS_DIR unless FOLDER is given)."""
+    loaded = upload_services.load_folder(folder or upload_services.uploads_folder())
+    click.echo(f"{loaded} image(s) copied into the database.")
+
+
 def init_app(app):
     """Attach the commands to the app's CLI."""
     app.cli.add_command(users_cli)
     app.cli.add_command(reputation_cli)
+    app.cli.add_command(uploads_cli)
     app.cli.add_command(seed_demo)

@@ -2,6 +2,7 @@
 import contextvars
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
@@ -56,6 +57,11 @@ def begin_write(session):
     _take_write_lock.set(True)
     session.connection()
     session.info["holds_write_lock"] = True
+
+
+def insert_or_skip(session, table):
+    """The session's database's own INSERT, which has `.on_conflict_do_nothing()` and `.on_conflict_do_update()`."""
+    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[session.get_bind().dialect.name](table)
 
 
 @event.listens_for(Session, "after_commit")

@@ -5,7 +5,6 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app import audit, i18n, permissions, settings, signals, visitors
 from app.care import options, rules, sla
@@ -24,7 +23,7 @@ from app.care.models import (
     SameProblem,
 )
 from app.care.queries import agent_settings, effective_priority, is_away, item_for_question, same_problem_count
-from app.database import begin_write
+from app.database import begin_write, insert_or_skip
 from app.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
 from app.extensions import db
 from app.models import Question, User
@@ -53,7 +52,7 @@ def question_text(question):
 
 
 def dialect_insert():
-    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[db.session.get_bind().dialect.name]
+    return lambda table: insert_or_skip(db.session, table)
 
 
 def _require_staff(actor):

@@ -21,12 +21,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import bindparam, case, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app import reputation, validation
 from app.auth.services import USERNAME_PATTERN
 from app.care.models import CareExemption
-from app.database import begin_write
+from app.database import begin_write, insert_or_skip
 from app.exceptions import Conflict, NotFound, ValidationError
 from app.extensions import db
 from app.importer.bodies import BodyError, convert_body
@@ -245,12 +244,6 @@ class ImportReport:
 
 
 # The import ------------------------------------------------------------------------------
-
-
-def _dialect_insert(table):
-    """INSERT ... ON CONFLICT for the session's database."""
-    dialect = db.session.get_bind().dialect.name
-    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect](table)
 
 
 class StackExchangeImport:
@@ -505,7 +498,7 @@ class StackExchangeImport:
         if not names:
             return {}
         if create:
-            db.session.execute(_dialect_insert(Tag).values([{"name": n, "question_count": 0} for n in names])
+            db.session.execute(insert_or_skip(db.session, Tag).values([{"name": n, "question_count": 0} for n in names])
                                .on_conflict_do_nothing(index_elements=["name"]))
         return dict(db.session.execute(select(Tag.name, Tag.id).where(Tag.name.in_(names))).all())
 
@@ -811,7 +804,8 @@ class StackExchangeImport:
         for model, values, columns in ((QuestionVote, question_votes, ["user_id", "question_id"]),
                                        (AnswerVote, answer_votes, ["user_id", "answer_id"])):
             if values:
-                db.session.execute(_dialect_insert(model).on_conflict_do_nothing(index_elements=columns), values)
+                db.session.execute(insert_or_skip(db.session, model).on_conflict_do_nothing(index_elements=columns),
+                                   values)
         self._remember("vote", mapped)
         self.report.created["vote"] += len(mapped)
 

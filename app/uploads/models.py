@@ -1,9 +1,9 @@
-"""The record of each uploaded image: who sent it, the file it became, and whether a moderator removed it."""
+"""The record of each uploaded image: who sent it, the file it became, whether a moderator removed it, and its bytes."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -29,3 +29,17 @@ class Upload(db.Model):
     removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     uploader: Mapped[User] = relationship(foreign_keys=[uploader_id])
+
+
+class StoredImage(db.Model):
+    """The bytes of one stored image, under its content-hash name: every host of a deployment finds them here.
+
+    A host's UPLOADS_DIR is only its own copy, filled on first read, so a new host or a lost folder costs
+    one database read per image and nothing is shared between hosts but the database.
+    """
+
+    __tablename__ = "stored_images"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column()

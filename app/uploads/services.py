@@ -20,13 +20,13 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, exists, func, select, update
 
 from app import audit, permissions, settings
-from app.database import begin_write
+from app.database import begin_write, insert_or_skip
 from app.exceptions import DomainError, NotFound, PermissionDenied, ValidationError
 from app.extensions import db
-from app.uploads.models import Upload
+from app.uploads.models import StoredImage, Upload
 
 MAX_BYTES = settings.define(
     "UPLOADS_MAX_BYTES", int, 5 * 1024 * 1024,
@@ -181,12 +181,15 @@ def store_image(user, file, *, now):
 
     encoded, extension, content_type, width, height = _re_encode(*_decode(data))
     name = f"{hashlib.sha256(encoded).hexdigest()[:32]}.{extension}"
-    _write_once(uploads_folder(), name, encoded)
     begin_write(db.session)
+    # The bytes go into the database with the record, so every host serves them; the same image twice is one row.
+    db.session.execute(insert_or_skip(db.session, StoredImage).values(name=name, data=encoded, created_at=now)
+                       .on_conflict_do_nothing(index_elements=["name"]))
     upload = Upload(uploader_id=user.id, name=name, content_type=content_type, size=len(encoded), width=width,
                     height=height, created_at=now)
     db.session.add(upload)
     db.session.commit()
+    _write_once(uploads_folder(), name, encoded)  # this host's copy, after the commit that makes it live
     return upload
 
 
@@ -203,12 +206,23 @@ def alt_from_filename(filename):
 
 
 def stored_path(name):
-    """The file of a live stored image, or NotFound for a name that is not one."""
+    """This host's file of a live stored image, copied from the database on its first read here; else NotFound.
+
+    Liveness is the database's word, read on every request: a moderator's removal through another host also
+    drops this host's copy. (Browsers and CDNs keep an image for a year: its name is its content's hash.)
+    """
     if not NAME_RE.fullmatch(name):
         raise NotFound(_("There is no such image."))
     path = uploads_folder() / name
-    if not path.is_file():
+    live = db.session.scalar(select(exists().where(Upload.name == name, Upload.removed_at.is_(None))))
+    if not live:
+        path.unlink(missing_ok=True)
         raise NotFound(_("There is no such image."))
+    if not path.is_file():
+        data = db.session.scalar(select(StoredImage.data).where(StoredImage.name == name))
+        if data is None:
+            raise NotFound(_("There is no such image."))
+        _write_once(uploads_folder(), name, data)
     return path
 
 
@@ -235,6 +249,31 @@ def remove_image(moderator, name, reason, *, now):
                        .values(removed_at=now, removed_by_id=moderator.id))
     audit.record(moderator, "upload.remove", "upload", name, reason[:500],
                  before={"uploader_ids": sorted({upload.uploader_id for upload in uploads})}, now=now)
+    db.session.execute(delete(StoredImage).where(StoredImage.name == name))
     db.session.commit()
     # After the commit: a failed commit must not leave posts pointing at a deleted file that is still recorded.
     (uploads_folder() / name).unlink(missing_ok=True)
+
+
+def load_folder(folder):
+    """Copy the files in `folder` of live uploads the database does not hold yet into it; returns how many.
+
+    For a deployment whose hosts kept images on their own disks before images lived in the database:
+    run it once on each such host.
+    """
+    missing = db.session.execute(
+        select(Upload.name, func.min(Upload.created_at)).where(
+            Upload.removed_at.is_(None), ~exists().where(StoredImage.name == Upload.name))
+        .group_by(Upload.name)).all()
+    loaded = 0
+    for name, created_at in missing:
+        path = Path(folder) / name
+        if NAME_RE.fullmatch(name) and path.is_file():
+            begin_write(db.session)
+            db.session.execute(insert_or_skip(db.session, StoredImage)
+                               .values(name=name, data=path.read_bytes(), created_at=created_at)
+                               .on_conflict_do_nothing(index_elements=["name"]))
+            db.session.commit()
+            loaded += 1
+    db.session.rollback()
+    return loaded

@@ -5,15 +5,19 @@ import struct
 import zlib
 
 import pytest
+from flask_migrate import upgrade
 from PIL import ExifTags, Image, PngImagePlugin
-from sqlalchemy import select
+from sqlalchemy import select, text
 
+from app import config as app_config
+from app import create_app
 from app.audit import AuditEntry
 from app.auth import services as accounts
 from app.extensions import db
 from app.rendering import render_markdown
-from app.uploads.models import Upload
-from app.uploads.services import uploads_folder
+from app.uploads.models import StoredImage, Upload
+from app.uploads.services import load_folder, uploads_folder
+from tests.migrating import MIGRATIONS, migrated_to
 
 HASH_NAME = re.compile(r"/uploads/[0-9a-f]{32}\.(png|jpg|webp)")
 GPS_LATITUDE = (48.0, 51.0, 24.0)
@@ -253,3 +257,82 @@ def test_members_cannot_remove_images(client, member):
     name = upload(client, png_with_text()).json["name"]
     assert client.post(f"/uploads/{name}/remove", data={"reason": "mine"}).status_code == 403
     assert client.get("/uploads/recent").status_code == 403
+
+
+@pytest.fixture
+def other_host(app, tmp_path):
+    """A second app on the same database with folders of its own, as a second host of a deployment is."""
+    folder = tmp_path / "other-host"
+    other = create_app(app_config.testing_config(str(folder), app.config["SQLALCHEMY_DATABASE_URI"],
+                                                 str(folder / "index")))
+    other.test_client_class = app.test_client_class
+    yield other
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_an_image_uploaded_through_one_host_is_served_by_another(client, member, other_host):
+    uploaded = upload(client, png_with_text()).json
+    served_here = client.get(uploaded["url"]).data
+    served_there = other_host.test_client().get(uploaded["url"])
+    assert served_there.status_code == 200 and served_there.data == served_here
+    assert (uploads_folder(other_host) / uploaded["name"]).read_bytes() == served_here
+    assert db.session.get(StoredImage, uploaded["name"]).data == served_here
+
+
+def test_a_host_that_lost_its_folder_serves_its_images_from_the_database(client, member, app):
+    uploaded = upload(client, png_with_text()).json
+    original = client.get(uploaded["url"]).data
+    (uploads_folder(app) / uploaded["name"]).unlink()
+    assert client.get(uploaded["url"]).data == original
+    assert (uploads_folder(app) / uploaded["name"]).is_file()
+
+
+def test_a_removal_through_one_host_ends_the_image_on_every_host(client, make, sign_in, other_host):
+    sign_in(make.user("snapper"))
+    name = upload(client, png_with_text()).json["name"]
+    assert other_host.test_client().get(f"/uploads/{name}").status_code == 200
+    client.post("/sign-out")
+    sign_in(make.user("mod", role="moderator"))
+    assert client.post(f"/uploads/{name}/remove", data={"reason": "A customer's address"}).status_code == 302
+    assert other_host.test_client().get(f"/uploads/{name}").status_code == 404
+    assert not (uploads_folder(other_host) / name).exists()
+    assert db.session.get(StoredImage, name) is None
+
+
+def test_load_folder_copies_a_hosts_old_files_into_the_database(client, member, app, tmp_path):
+    name = upload(client, png_with_text()).json["name"]
+    data = (uploads_folder(app) / name).read_bytes()
+    db.session.execute(StoredImage.__table__.delete())
+    db.session.commit()
+    old_folder = tmp_path / "old-host-files"
+    old_folder.mkdir()
+    (old_folder / name).write_bytes(data)
+    (old_folder / ("f" * 32 + ".png")).write_bytes(data)  # no upload record: not copied
+    (uploads_folder(app) / name).unlink()
+    assert load_folder(old_folder) == 1
+    again = app.test_cli_runner().invoke(args=["uploads", "load-folder", str(old_folder)])
+    assert again.exit_code == 0 and "0 image(s) copied" in again.output
+    assert client.get(f"/uploads/{name}").data == data
+
+
+def test_the_migration_copies_the_hosts_files_of_live_uploads_into_the_database(fresh_database_url, tmp_path):
+    live, removed = "a" * 32 + ".png", "b" * 32 + ".png"
+    with migrated_to(fresh_database_url, tmp_path, "a6c0ffee0118") as migrating:
+        folder = uploads_folder(migrating)
+        for name in (live, removed):
+            (folder / name).write_bytes(name.encode())
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO users (id, username, email, password_hash, role, reputation_points, session_version, "
+                "created_at) VALUES (1, 'old', 'old@example.com', 'x', 'member', 0, 1, '2026-01-01 00:00:00')"))
+            for number, (name, removed_at) in enumerate(((live, None), (live, None), (removed, "2026-01-03"))):
+                connection.execute(text(
+                    "INSERT INTO uploads (id, uploader_id, name, content_type, size, width, height, created_at, "
+                    "removed_at) VALUES (:id, 1, :name, 'image/png', 4, 1, 1, '2026-01-02 00:00:00', :removed)"),
+                    {"id": number + 1, "name": name, "removed": removed_at})
+        upgrade(directory=MIGRATIONS, revision="5d1e0c7a9b42")
+        with db.engine.connect() as connection:
+            stored = connection.execute(text("SELECT name, data FROM stored_images")).all()
+        assert [(name, bytes(data)) for name, data in stored] == [(live, live.encode())]
