@@ -2,6 +2,7 @@
 from functools import lru_cache
 
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from whoosh.index import EmptyIndexError
@@ -12,9 +13,21 @@ from app.search.index_sync import index_lag
 
 
 @lru_cache(maxsize=1)
+def _migration_scripts():
+    """This code's migrations (read once: the code does not change while it runs)."""
+    return ScriptDirectory(str(REPO_ROOT / "migrations"))
+
+
 def migration_heads():
-    """The revisions this code's migrations end in (read once: the code does not change while it runs)."""
-    return frozenset(ScriptDirectory(str(REPO_ROOT / "migrations")).get_heads())
+    """The revisions this code's migrations end in."""
+    return frozenset(_migration_scripts().get_heads())
+
+
+def _known(revision):
+    try:
+        return _migration_scripts().get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 def _database():
@@ -23,11 +36,15 @@ def _database():
 
 
 def _migrations():
+    """Current, or ahead: a revision this code has never heard of is a newer release's, applied by `flask db upgrade`
+    while this host still serves (a rolling upgrade; migrations only add until every host runs the new code)."""
     applied = frozenset(db.session.scalars(text("SELECT version_num FROM alembic_version")))
-    if applied != migration_heads():
-        raise RuntimeError(f"the database is at {', '.join(sorted(applied)) or 'no revision'}, the code expects "
-                           f"{', '.join(sorted(migration_heads()))}: run `flask db upgrade`")
-    return "current"
+    if applied == migration_heads():
+        return "current"
+    if applied and not any(_known(revision) for revision in applied):
+        return f"ahead: the database is at {', '.join(sorted(applied))}, a newer release's schema"
+    raise RuntimeError(f"the database is at {', '.join(sorted(applied)) or 'no revision'}, the code expects "
+                       f"{', '.join(sorted(migration_heads()))}: run `flask db upgrade`")
 
 
 def _index(now, bound):

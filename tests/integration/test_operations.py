@@ -6,8 +6,10 @@ import shutil
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
 from app import config, create_app
+from app.extensions import db
 from app.operations import readiness, request_log
 from app.search import index_sync
 from tests import builders, servers
@@ -152,6 +154,16 @@ def test_readyz_names_a_schema_behind_the_code(fresh_database_url, tmp_path):
         assert response.status_code == 503
         detail = response.get_json()["checks"]["migrations"]["detail"]
         assert f"the database is at {previous}, the code expects {head}" in detail and "flask db upgrade" in detail
+
+
+def test_readyz_keeps_an_old_host_ready_while_a_newer_release_migrated_the_database(fresh_database_url, tmp_path):
+    with migrated_to(fresh_database_url, tmp_path) as app:
+        db.session.execute(text("UPDATE alembic_version SET version_num = 'f00dcafe0001'"))
+        db.session.commit()
+        response = app.test_client().get("/readyz")
+        assert response.status_code == 200, response.get_json()
+        detail = response.get_json()["checks"]["migrations"]["detail"]
+        assert detail == "ahead: the database is at f00dcafe0001, a newer release's schema"
 
 
 def test_readyz_fails_on_a_missing_index_folder(fresh_database_url, tmp_path):
