@@ -1,19 +1,25 @@
-"""Work beside the web process on a single-machine install: the care sweep and outbox delivery.
+"""Work beside the web process: the care sweep, outbox delivery and this host's search index following the log.
 
 Each job is a daemon thread per process, started on the process's first request (a fork copies
-no threads) and turned on by one switch: CARE_IN_APP_SWEEP and OUTBOX_IN_PROCESS, on by default
-outside tests. A deployment with several hosts turns them off and runs `flask care sweep` from
-cron and `flask worker` instead; the sweep's locks and the outbox's claims make both ways safe
-together. Each round is an edge: it reads the clock once and hands `now` to the service.
+no threads) and turned on by one switch: CARE_IN_APP_SWEEP, OUTBOX_IN_PROCESS and
+SEARCH_FOLLOW_IN_PROCESS, on by default outside tests. Every process runs a care sweeper, but only
+the one holding the "care.sweep" lease (app.leases, timed by the database's clock) sweeps: the
+others skip their rounds and take over when the holder stops renewing. `flask care sweep` from
+cron and `flask worker` may run besides; the sweep's locks and the outbox's claims make all of
+them safe together. Each round is an edge: it reads the clock once and hands `now` to the service.
 """
+import atexit
 import os
+import socket
 import threading
 import time
+import uuid
+import weakref
 from dataclasses import dataclass
 
 from flask import current_app
 
-from app import outbox, settings
+from app import leases, outbox, settings
 from app.care import options as care_options
 from app.care import sweep
 from app.clock import utcnow
@@ -26,14 +32,23 @@ DEFAULT_POLL_SECONDS = 10.0
 # Digests are checked at most this often: they are due once a day.
 DIGEST_CHECK_SECONDS = 60.0
 CARE_RETRY_SECONDS = 60
+CARE_LEASE = "care.sweep"
+# Held for this many rounds: a holder that died is replaced within about that many rounds, and
+# one slow round (a full sweep) rarely lets a second process start sweeping beside it.
+CARE_LEASE_ROUNDS = 3
+CARE_LEASE_MIN_SECONDS = 30
+
+# The threads this process started, for the clean exit (weakly: tests drop their apps).
+_started_threads = weakref.WeakSet()
 
 
 class PeriodicThread:
     """A daemon thread that runs `round(now)` in an app context; the round returns the seconds until the next."""
 
-    def __init__(self, app, name, round_, retry_seconds, wake_on=None):
+    def __init__(self, app, name, round_, retry_seconds, wake_on=None, on_stop=None):
         self.app, self.name, self.round, self.retry_seconds = app, name, round_, retry_seconds
         self.wake_on = wake_on  # (subscribe, unsubscribe) of an event that should start a round early
+        self.on_stop = on_stop  # called in an app context when the thread stops, or the process exits cleanly
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -54,6 +69,7 @@ class PeriodicThread:
             self._thread.start()
             if self.wake_on:
                 self.wake_on[0](self.wake)
+            _started_threads.add(self)
 
     @property
     def started(self):
@@ -72,6 +88,21 @@ class PeriodicThread:
         self._wake.set()
         if self._thread is not None:
             self._thread.join()
+        self._finish()
+
+    def _finish(self):
+        """Run `on_stop` once (a lease given back), whatever stopped the thread."""
+        on_stop, self.on_stop = self.on_stop, None
+        if on_stop is None or self._pid != os.getpid():
+            return  # nothing to do, or a forked child that never ran this thread
+        with self.app.app_context():
+            try:
+                on_stop()
+            except Exception:  # noqa: BLE001 - stopping must go on; what was not released runs out by itself
+                current_app.logger.warning("Background job %s did not stop cleanly", self.name, exc_info=True)
+                db.session.rollback()
+            finally:
+                db.session.remove()
 
     def _run(self):
         while not self._stop.is_set():
@@ -92,16 +123,42 @@ class PeriodicThread:
                 self.rounds += 1
 
 
+class SweepLease:
+    """This process's claim on the deployment's one care sweeper: held for a few rounds, renewed each round."""
+
+    def __init__(self):
+        self._token = uuid.uuid4().hex[:12]  # two apps in one process are two holders
+
+    @property
+    def holder(self):
+        """Host, process and app: a fork's child is a holder of its own."""
+        return f"{socket.gethostname()}:{os.getpid()}:{self._token}"
+
+    def hold(self, interval):
+        """Take or renew the lease for CARE_LEASE_ROUNDS rounds of `interval` seconds; False while another holds it."""
+        return leases.hold(CARE_LEASE, self.holder, max(interval * CARE_LEASE_ROUNDS, CARE_LEASE_MIN_SECONDS))
+
+    def release(self):
+        """Give the lease back (a clean stop), so another process sweeps at its next round."""
+        leases.release(CARE_LEASE, self.holder)
+
+
 def _care_sweep(app):
-    """The care sweep every CARE_SWEEP_INTERVAL_SECONDS (an admin setting; 0 leaves it to cron)."""
+    """The care sweep every CARE_SWEEP_INTERVAL_SECONDS (an admin setting; 0: cron only), by the lease holder only."""
+    lease = SweepLease()
+
     def round_(now):
         interval = settings.get(care_options.SWEEP_INTERVAL_SECONDS)
         if interval <= 0:
             return CARE_RETRY_SECONDS
-        sweep.run(now=now)
-        return max(interval, 5)
+        interval = max(interval, 5)
+        if lease.hold(interval):
+            sweep.run(now=now)
+        return interval  # without the lease: ask again next round, and take over once the holder's runs out
 
-    return PeriodicThread(app, "care-sweep", round_, CARE_RETRY_SECONDS)
+    thread = PeriodicThread(app, "care-sweep", round_, CARE_RETRY_SECONDS, on_stop=lease.release)
+    thread.lease = lease
+    return thread
 
 
 def _outbox_delivery(app):
@@ -180,6 +237,14 @@ def stop_all(app):
         if thread.started:
             thread.stop()
     app.extensions.pop("peerdesk_background", None)
+
+
+@atexit.register
+def finish_all():
+    """At a clean exit (gunicorn's graceful stop), let every started job give back what it holds, without waiting."""
+    for thread in list(_started_threads):
+        thread._stop.set()
+        thread._finish()
 
 
 def start_switched_on():

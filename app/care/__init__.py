@@ -16,7 +16,10 @@ care_cli = AppGroup("care", help="The care queue.")
 @care_cli.command("sweep")
 @click.option("--now", "now_text", default=None, help="Sweep as of this UTC time (ISO 8601), for replays and tests.")
 def sweep_command(now_text):
-    """Queue threads that qualify, mark SLA breaches, remind askers (safe from cron every minute)."""
+    """Queue threads that qualify, mark SLA breaches, remind askers: one sweep now, without the in-app sweeper's lease.
+
+    Safe from cron every minute on any host, beside the in-app sweeper: each batch is written under a lock.
+    """
     from app.care import sweep
 
     now = utcnow()

@@ -51,10 +51,6 @@ def question_text(question):
     return f"{question.title}\n{question.body_source}"
 
 
-def dialect_insert():
-    return lambda table: insert_or_skip(db.session, table)
-
-
 def _require_staff(actor):
     if not permissions.is_staff(actor):
         raise PermissionDenied(_("Only staff work the care queue."))
@@ -111,7 +107,7 @@ def enqueue(question, reasons, now, actor=None, limits=None, reading=None, count
     proposed = None
     if db.session.scalar(select(CareItem.id).where(CareItem.question_id == question.id)) is None:
         proposed = triage_question(question, reading, routing, prediction)
-    result = db.session.execute(dialect_insert()(CareItem).values(
+    result = db.session.execute(insert_or_skip(db.session, CareItem).values(
         question_id=question.id, status="new", category=proposed.category if proposed else "question",
         team=proposed.team if proposed else "", triage_reason=proposed.why[:300] if proposed else None,
         sentiment=reading.sentiment, matched_words=reading.matched_words, created_at=now, opened_at=now,

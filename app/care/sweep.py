@@ -11,10 +11,13 @@ only at questions that crossed a time threshold since then, changed since then (
 edited, commented: `last_activity_at`) or got "I have this problem too" presses since then; once
 an hour (and after the thresholds or lexicon change) it also catches questions that qualify but
 have no item, whatever moved them (reopened, unhidden, restored, an answer removed, imported).
+A sweep whose `now` is a little behind the last one's (another host's clock, less than
+SKEW_TOLERANCE) stays incremental and never moves the saved state back; only one far in the past
+(a deliberate replay) looks at everything again.
 """
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -42,7 +45,7 @@ from app.care.services import (
     thresholds,
     withdraw,
 )
-from app.database import begin_write
+from app.database import begin_write, insert_or_skip
 from app.extensions import db
 from app.models import Answer, Question
 from app.settings import Setting
@@ -52,9 +55,13 @@ _ADVISORY_KEY = 5_110_002  # any fixed number: "the care sweep"
 _RECENT = timedelta(days=7)  # how far back a full sweep's text rules look at threads nobody queued yet
 BATCH_SIZE = 50  # about a quarter of a second of SQLite's write lock on a busy machine
 STATE_NAME = "care.sweep.state"  # not a defined setting: admins never see or change it
-# A write stamps its rows with the clock before it commits: look this far before the last sweep
-# began so a write that committed while the sweep was reading is not missed.
+# A write stamps its rows with its host's clock before it commits: look this far before the last
+# sweep began so a write that committed while the sweep was reading, or was stamped by a host whose
+# clock is a little behind the sweeper's, is not missed.
 _OVERLAP = timedelta(minutes=2)
+# A sweep whose `now` is behind the last one's by less than this is a host's clock running behind
+# (the in-app sweeper's lease moved to another host, or cron on another host), not a replay.
+SKEW_TOLERANCE = timedelta(minutes=10)
 _CATCH_UP_EVERY = timedelta(hours=1)
 
 
@@ -119,12 +126,10 @@ def _load_state():
 
 
 def _save_state(state, now):
-    from app.care.services import dialect_insert
-
     value = {"at": state.at.isoformat(), "seen": state.seen.isoformat(), "caught_up": state.caught_up.isoformat(),
              "fingerprint": state.fingerprint}
     begin_write(db.session)
-    db.session.execute(dialect_insert()(Setting).values(name=STATE_NAME, value=value, updated_at=now)
+    db.session.execute(insert_or_skip(db.session, Setting).values(name=STATE_NAME, value=value, updated_at=now)
                        .on_conflict_do_update(index_elements=["name"], set_={"value": value, "updated_at": now}))
     db.session.commit()
 
@@ -316,10 +321,15 @@ def run(now, batch_size=BATCH_SIZE):
     db.session.rollback()
     limits = thresholds()
     fingerprint = _fingerprint(limits)
-    state = _load_state()
-    if state is not None and (state.fingerprint != fingerprint or now < state.at):
+    saved = _load_state()
+    state = saved
+    if state is not None and (state.fingerprint != fingerprint or now < state.at - SKEW_TOLERANCE):
         state = None  # new thresholds, lexicon or reminder days, or a replay of the past: look at everything again
-    catch_up = state is None or now - state.caught_up >= _CATCH_UP_EVERY or now < state.caught_up
+    elif state is not None:
+        # A clock behind the last sweeper's still finds the writes its own host stamped since its
+        # `now - _OVERLAP`; the thresholds it could see crossed were crossed by the last `now` already.
+        state = replace(state, seen=min(state.seen, now - _OVERLAP))
+    catch_up = state is None or now - state.caught_up >= _CATCH_UP_EVERY
     result = SweepResult(full=state is None)
     for ids in _chunks(_candidate_ids(now, limits, state, catch_up), batch_size):
         _sweep_batch(ids, now, limits, result)
@@ -331,9 +341,15 @@ def run(now, batch_size=BATCH_SIZE):
     _warn_due_soon(now, targets, result)
     result.reminders = _remind(now, batch_size, result)
     # Changes are stamped with their own request's time: those since now - _OVERLAP count as unseen.
-    _save_state(_State(at=now, seen=now - _OVERLAP, caught_up=now if catch_up else state.caught_up,
-                       fingerprint=fingerprint), now)
+    done = _State(at=now, seen=now - _OVERLAP, caught_up=now if catch_up else state.caught_up, fingerprint=fingerprint)
+    _save_state(done if state is None else _later_of(saved, done), now)
     return result
+
+
+def _later_of(saved, done):
+    """The saved state moved forward by an incremental sweep, never backwards (a clock behind the last sweeper's)."""
+    return _State(at=max(saved.at, done.at), seen=max(saved.seen, done.seen),
+                  caught_up=max(saved.caught_up, done.caught_up), fingerprint=done.fingerprint)
 
 
 def _follow_visibility(now, result):
