@@ -18,6 +18,7 @@ FEATURES = (
     "app.errors",          # HTML error pages for browsers, the JSON error shape for the API
     "app.security",        # security headers and cookie hardening on every response
     "app.http_caching",    # validators on public pages, no-store on private ones, compression
+    "app.stale_pages",     # keeps each public page before compression: served stale while the database is down
     "app.brand",           # the community's name, logo, colours and contact: brand() for pages and emails
     "app.auth",            # sign-in, sessions
     "app.questions",       # threads: questions, answers, comments, votes, acceptance

@@ -1,13 +1,15 @@
 """Error handling: HTML pages for browsers, one JSON shape for the API, both in the reader's language."""
-from flask import current_app, render_template, request
+from flask import current_app, g, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app import stale_pages
 from app.exceptions import DomainError
-from app.extensions import db
+from app.extensions import db, login_manager
 
 
 def wants_json():
@@ -89,17 +91,35 @@ def handle_server_error(error):
 UNAVAILABLE_RETRY_SECONDS = 5
 
 
+def _reader_known_without_the_database():
+    """Load the signed-in member now; when that needs the database that failed, answer them as a visitor.
+
+    Otherwise the 503 page's language selector and the response hooks ask the database again, and raise
+    inside this handler: a bare 500 for every signed-in member during an outage.
+    """
+    try:
+        current_user._get_current_object()
+    except SQLAlchemyError:
+        g._login_user = login_manager.anonymous_user()  # Flask-Login's slot for this request's user
+
+
 def handle_database_unavailable(error):
     """The database does not answer (restarting, failing over, unreachable): 503 at once, with Retry-After.
+
+    A visitor asking for a page this process served recently gets its last good copy instead (app/stale_pages.py).
 
     Answering fast and saying when to come back lets a load balancer and browsers retry instead of
     piling up; the pool's pre-ping replaces dead connections, so the app recovers by itself.
     """
     current_app.logger.error("Database unavailable: %s", str(error).splitlines()[0])
+    _reader_known_without_the_database()
     try:
         db.session.rollback()
     except SQLAlchemyError:
         db.session.invalidate()  # the connection is gone: drop it rather than hand it to the next request
+    stale = stale_pages.stale_response()  # a visitor's page served recently: its last good copy, marked stale
+    if stale is not None:
+        return stale
     message = _("The community is briefly unavailable. Please try again in a few seconds.")
     if wants_json():
         body, status = json_error(503, "unavailable", message)
