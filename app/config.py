@@ -59,8 +59,7 @@ def load_config(instance_path):
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        # A server connection can die between requests (a restart); a file cannot.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("sqlite")},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR", str(REPO_ROOT / "search_index")),
         # Uploaded images, re-encoded and named by their hash (app/uploads); created at start.
         "UPLOADS_DIR": os.environ.get("UPLOADS_DIR", str(Path(instance_path) / "uploads")),
@@ -117,6 +116,19 @@ STATIC_SETTINGS = {
 }
 
 
+def engine_options(database_url):
+    """The pool's options for a database URL.
+
+    A server's connection can die between requests (a restart): pre-ping replaces it; a file's cannot. A server that
+    accepts connections but does not answer (frozen, black-holed) must not hold a request for long: libpq gives up
+    after DATABASE_CONNECT_TIMEOUT seconds, and the request gets the 503 page.
+    """
+    if not database_url.startswith("postgresql"):
+        return {"pool_pre_ping": not database_url.startswith("sqlite")}
+    timeout = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3"))
+    return {"pool_pre_ping": True, "connect_args": {"connect_timeout": timeout}}
+
+
 def testing_config(instance_path, database_url, search_index_dir):
     """Settings for the test suite: a given database and index, limits off unless a test wants them."""
     config = load_config(instance_path)
@@ -124,7 +136,7 @@ def testing_config(instance_path, database_url, search_index_dir):
         TESTING=True,
         SECRET_KEY="test-secret-key",  # noqa: S106 - tests only
         SQLALCHEMY_DATABASE_URI=database_url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": not database_url.startswith("sqlite")},
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(database_url),
         SEARCH_INDEX_DIR=search_index_dir,
         RATELIMIT_ENABLED=False,
         RATELIMIT_STORAGE_URI="memory://",

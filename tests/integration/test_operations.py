@@ -3,13 +3,16 @@ import json
 import logging
 import re
 import shutil
+import socket
+import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from app import config, create_app
 from app.extensions import db
+from app.models import SearchChange
 from app.operations import readiness, request_log
 from app.search import index_sync
 from tests import builders, servers
@@ -129,8 +132,9 @@ def test_readyz_is_ready_on_a_current_schema_with_the_index_caught_up(fresh_data
 
 def test_readyz_fails_while_the_index_lags_past_its_bound_and_recovers(fresh_database_url, tmp_path):
     with migrated_to(fresh_database_url, tmp_path) as app:
-        asked = builders.utcnow()
-        builders.question(now=asked)
+        builders.question(now=builders.utcnow())
+        # The change log stamps its own time: measure from it, however long the question took to write.
+        asked = db.session.scalar(select(func.min(SearchChange.created_at)))
         # Within the bound the host still serves (a change takes a moment to apply)...
         ok, detail = readiness.checks(asked + timedelta(seconds=10), 30)["search_index"]
         assert ok and detail == "1 changes behind"
@@ -199,6 +203,21 @@ def test_a_scrape_of_any_gunicorn_worker_counts_the_requests_of_all(fresh_databa
                                  r'status="200"\} ([0-9.]+)', body).group(1))
         assert counts == {"20.0"}, host.log()
         assert len(set(re.findall(r'\bpid="(\d+)"', body))) <= 1  # summed, not listed per worker
+
+
+def test_a_database_server_that_accepts_but_never_answers_gives_a_503_within_the_connect_timeout(
+        tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_CONNECT_TIMEOUT", "1")
+    with socket.socket() as silent:  # the kernel completes the handshake; nothing ever reads or answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        url = f"postgresql+psycopg://postgres@127.0.0.1:{silent.getsockname()[1]}/peerdesk"
+        frozen = create_app(config.testing_config(str(tmp_path), url, str(tmp_path / "index")))
+        answers = []
+        request = threading.Thread(target=lambda: answers.append(frozen.test_client().get("/questions")))
+        request.start()
+        request.join(timeout=60)  # without a connect timeout libpq would wait for ever
+        assert answers and answers[0].status_code == 503 and answers[0].headers["Retry-After"] == "5"
 
 
 def test_an_unreachable_database_gives_a_fast_503_with_retry_after_not_a_500(unreachable):
