@@ -1,9 +1,18 @@
 """HTTP caching and compression: validators on public pages, private pages never stored, static files for a year.
 
 - A visitor's page (GET, 200, no account, no cookie being set, no Authorization header) is
-  `public, no-cache` with an ETag over the body (and Last-Modified when a view knows it), so
-  a browser or proxy revalidates and gets a 304 with no body when nothing changed. Views
-  that change rarely (feeds, sitemaps) say how long they may be reused with `cache_for()`.
+  `public, max-age=0, stale-if-error=<seconds>` with a weak ETag (and Last-Modified when a view
+  knows it), so a browser, proxy or CDN revalidates and gets a 304 with no body when nothing
+  changed. Views that change rarely (feeds, sitemaps) say how long they may be reused with `cache_for()`.
+- The ETag is the same on every worker and host for the same content: templates wrap what moves
+  while the content stays (relative ages, view counts buffered per worker) in `|volatile`, whose
+  markers (`<!--volatile-->...<!--/volatile-->`) the hash leaves out and the client never sees. It is
+  weak (`W/"..."`), as the bytes may differ under one tag; RFC 9110 compares If-None-Match weakly.
+- `stale-if-error` (RFC 5861) lets a cache in front keep serving its copy for that long past its
+  freshness while the origin answers with an error (the database down). The setting is
+  STALE_IF_ERROR_SECONDS (config or environment; default 86400, one day, long enough to ride out a
+  night's outage; 0 leaves the directive out). `max-age=0` rather than `no-cache`: RFC 9111 forbids
+  a cache to serve a `no-cache` response stale, even on error.
 - Everything else, above all a signed-in member's page or a response that sets a cookie,
   is `private, no-store`: a shared cache must never hand one person's page to another.
 - A page is in the reader's language, which for a visitor follows Accept-Language (app/i18n.py):
@@ -11,9 +20,11 @@
   copy per language and never hands a French visitor the English page (ETags differ by body anyway).
 - Static files carry a content hash in their URL (`?v=`), so they can be cached for a year
   (`immutable`) and a new deploy still reaches every browser at once.
-- Flask-Compress compresses responses (zstd, brotli, gzip). It runs after our hook: it
-  suffixes a strong ETag with the coding (`"abc:br"`) and re-evaluates If-None-Match, so
-  ETags and compression work together (each coding has its own validator, as HTTP wants).
+- Flask-Compress compresses responses (zstd, brotli, gzip). It runs after our hook, which has
+  already answered a matching If-None-Match with a 304 (never compressed). It suffixes only strong
+  ETags with the coding and leaves our weak one as it is, so every coding shares one weak validator
+  (as nginx does when it compresses): each says "the same content", and `Vary: Accept-Encoding`
+  keeps the codings apart in a cache.
 """
 import hashlib
 import os
@@ -22,9 +33,15 @@ from functools import lru_cache
 from flask import current_app, g, request, session
 from flask_compress import Compress
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 ONE_YEAR = 365 * 86400
 STATIC_UNVERSIONED_SECONDS = 3600
+DEFAULT_STALE_IF_ERROR_SECONDS = 86400
+
+VOLATILE_OPEN, VOLATILE_CLOSE = "<!--volatile-->", "<!--/volatile-->"
+_OPEN_BYTES, _CLOSE_BYTES = VOLATILE_OPEN.encode(), VOLATILE_CLOSE.encode()
+_REGION_HELD = _OPEN_BYTES + _CLOSE_BYTES
 
 compress = Compress()
 
@@ -43,6 +60,32 @@ def never_store():
 def cache_forever():
     """Let a view say its response never changes at this URL (a file named by its content's hash)."""
     g.cache_forever = True
+
+
+def volatile(value):
+    """Template filter: mark a value that moves while the content stays (an age, a view count), left out of the ETag."""
+    return Markup(VOLATILE_OPEN) + escape(value) + Markup(VOLATILE_CLOSE)  # noqa: S704 - constant markers; value escaped
+
+
+def without_volatile(body):
+    """(the body to send, its weak validator): the markers out of the first, the regions they mark out of the second."""
+    digest = hashlib.sha1(usedforsecurity=False)  # a validator, not a secret: the fastest hash here (SHA-NI)
+    if _OPEN_BYTES not in body:
+        digest.update(body)
+        return body, digest.hexdigest()
+    pieces = body.split(_OPEN_BYTES)
+    sent = [pieces[0]]
+    digest.update(pieces[0])
+    for piece in pieces[1:]:
+        region, closed, rest = piece.partition(_CLOSE_BYTES)
+        if not closed:  # a marker left open hides nothing: a validator that moves beats one that misses a change
+            sent.append(piece)
+            digest.update(piece)
+            continue
+        sent += (region, rest)
+        digest.update(_REGION_HELD)  # where a region stood still counts: one moving or appearing is a change
+        digest.update(rest)
+    return b"".join(sent), digest.hexdigest()
 
 
 def _is_public(response):
@@ -69,6 +112,11 @@ def cache_headers(response):
         if versioned:
             response.cache_control.immutable = True
         return response
+    # Every body loses its markers, even one never stored (a stale copy kept before this hook ran).
+    validator = None
+    if not response.is_streamed and not response.direct_passthrough:
+        body, validator = without_volatile(response.get_data())
+        response.set_data(body)
     if g.get("never_store"):
         response.headers["Cache-Control"] = "no-store"
         return response
@@ -82,13 +130,16 @@ def cache_headers(response):
         else:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
-    seconds = g.get("cache_seconds")
-    response.headers["Cache-Control"] = f"public, max-age={seconds}" if seconds else "public, no-cache"
+    stale_if_error = current_app.config["STALE_IF_ERROR_SECONDS"]
+    directives = ["public", f"max-age={g.get('cache_seconds') or 0}"]
+    if stale_if_error:
+        directives.append(f"stale-if-error={stale_if_error}")
+    response.headers["Cache-Control"] = ", ".join(directives)
     response.vary.add("Accept-Language")
     if g.get("last_modified") is not None:
         response.last_modified = g.last_modified
-    if not response.is_streamed and response.get_etag()[0] is None:
-        response.add_etag()
+    if validator is not None and response.get_etag()[0] is None:
+        response.set_etag(validator, weak=True)
     return response.make_conditional(request)
 
 
@@ -141,8 +192,21 @@ class NoStoreWhenSettingCookies:
         return self.wsgi_app(environ, guarded_start_response)
 
 
+def _whole_seconds(name, value):
+    """A setting's value as a whole number of seconds, 0 or more; a clear error otherwise."""
+    try:
+        seconds = int(str(value).strip())
+    except ValueError:
+        seconds = -1
+    if seconds < 0:
+        raise ValueError(f"{name} must be a whole number of seconds, 0 or more (got {value!r})")
+    return seconds
+
+
 def init_app(app):
-    """Compression, cache headers and versioned static URLs; our hook runs before Flask-Compress's."""
+    """Compression, cache headers, the `volatile` filter and static URLs; our hook runs before Flask-Compress's."""
+    app.config["STALE_IF_ERROR_SECONDS"] = _whole_seconds("STALE_IF_ERROR_SECONDS", app.config.get(
+        "STALE_IF_ERROR_SECONDS", os.environ.get("STALE_IF_ERROR_SECONDS", DEFAULT_STALE_IF_ERROR_SECONDS)))
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
     # Brotli first when a browser accepts several: on our pages it is 5-10% smaller than zstd at equal cost.
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "zstd", "gzip", "deflate"])
@@ -150,4 +214,5 @@ def init_app(app):
     compress.init_app(app)
     app.after_request(cache_headers)  # registered after Compress, so it runs before it
     app.url_defaults(add_static_version)
+    app.jinja_env.filters.update(volatile=volatile)
     app.wsgi_app = NoStoreWhenSettingCookies(app.wsgi_app)
