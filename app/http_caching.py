@@ -8,6 +8,7 @@
   while the content stays (relative ages, view counts buffered per worker) in `|volatile`, whose
   markers (`<!--volatile-->...<!--/volatile-->`) the hash leaves out and the client never sees. It is
   weak (`W/"..."`), as the bytes may differ under one tag; RFC 9110 compares If-None-Match weakly.
+  A JSON body (the API) names its moving keys with `volatile_keys("view_count")` instead.
 - `stale-if-error` (RFC 5861) lets a cache in front keep serving its copy for that long past its
   freshness while the origin answers with an error (the database down). The setting is
   STALE_IF_ERROR_SECONDS (config or environment; default 86400, one day, long enough to ride out a
@@ -27,6 +28,7 @@
   keeps the codings apart in a cache.
 """
 import hashlib
+import json
 import os
 from functools import lru_cache
 
@@ -65,6 +67,24 @@ def cache_forever():
 def volatile(value):
     """Template filter: mark a value that moves while the content stays (an age, a view count), left out of the ETag."""
     return Markup(VOLATILE_OPEN) + escape(value) + Markup(VOLATILE_CLOSE)  # noqa: S704 - constant markers; value escaped
+
+
+def volatile_keys(*names):
+    """Let a JSON response say which keys move while the content stays (a view count): its ETag leaves them out."""
+    g.volatile_keys = g.get("volatile_keys", frozenset()) | frozenset(names)
+
+
+def _json_validator(data, keys):
+    """A weak validator of a JSON body with `keys` left out wherever they occur."""
+    def without(value):
+        if isinstance(value, dict):
+            return {key: without(item) for key, item in value.items() if key not in keys}
+        if isinstance(value, list):
+            return [without(item) for item in value]
+        return value
+
+    canonical = json.dumps(without(data), sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha1(canonical, usedforsecurity=False).hexdigest()
 
 
 def without_volatile(body):
@@ -117,6 +137,8 @@ def cache_headers(response):
     if not response.is_streamed and not response.direct_passthrough:
         body, validator = without_volatile(response.get_data())
         response.set_data(body)
+        if g.get("volatile_keys") and response.is_json:
+            validator = _json_validator(response.get_json(silent=True), g.volatile_keys)
     if g.get("never_store"):
         response.headers["Cache-Control"] = "no-store"
         return response

@@ -1,6 +1,7 @@
 """JSON shapes of the API's resources."""
 
 from app.formatting import iso
+from app.http_caching import volatile_keys
 from app.urls import answer_url, member_url, question_url
 from app.visibility import is_public
 
@@ -32,7 +33,8 @@ def original_of(question):
 
 
 def question_summary(question):
-    """A question in a list."""
+    """A question in a list (its view count, buffered per worker, is left out of the response's ETag)."""
+    volatile_keys("view_count")
     return {
         "id": question.id,
         "title": question.title,

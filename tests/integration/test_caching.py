@@ -5,11 +5,13 @@ from datetime import timedelta
 
 import brotli
 import pytest
+from sqlalchemy import update
 
 from app import config, create_app
 from app.extensions import db
 from app.formatting import slugify
 from app.http_caching import never_store
+from app.models import Question
 from app.questions import services
 from tests.conftest import IsolatedClient
 
@@ -61,6 +63,22 @@ def test_two_workers_give_one_etag_to_a_question_page_whose_views_and_ages_diffe
             again = method(url(question), headers={"If-None-Match": etag})
             assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == etag
             assert again.headers["Cache-Control"] == PUBLIC
+
+
+def test_the_apis_question_resources_keep_their_etag_when_only_the_view_count_moved(client, other_worker, make):
+    question = make.question()
+    for path in (f"/api/v1/questions/{question.id}", "/api/v1/questions"):
+        first = client.get(path)
+        db.session.execute(update(Question).where(Question.id == question.id)
+                           .values(view_count=Question.view_count + 7))
+        db.session.commit()
+        second = other_worker.get(path)
+        assert first.get_json() != second.get_json(), path  # the count moved...
+        assert first.headers["ETag"] == second.headers["ETag"], path  # ...the content did not
+        assert client.get(path, headers={"If-None-Match": second.headers["ETag"]}).status_code == 304
+    db.session.execute(update(Question).where(Question.id == question.id).values(score=Question.score + 1))
+    db.session.commit()
+    assert other_worker.get(f"/api/v1/questions/{question.id}").headers["ETag"] != first.headers["ETag"]
 
 
 def test_head_answers_with_the_same_validator_as_get(client, make):
