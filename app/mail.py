@@ -1,4 +1,4 @@
-"""Email: plain-text messages built from templates, queued in the outbox, sent by SMTP.
+"""Email: plain-text messages built from templates, queued in the outbox, sent by SMTP (a connection per outbox round).
 
 Settings come from the environment (or the app config, as tests do): SMTP_HOST, SMTP_PORT,
 SMTP_USE_TLS (TLS from the first byte, usually port 465), SMTP_STARTTLS (upgrade a plain
@@ -105,39 +105,118 @@ def build_message(payload, mail_from=None):
     return message
 
 
-def send_email(payload):
-    """The outbox transport for "email": one SMTP conversation per message; raises to retry."""
-    if payload.get("user_id") is not None:
-        member = db.session.execute(select(User.username, User.email).where(User.id == payload["user_id"])).first()
-        if member is None or member.email.endswith(UNDELIVERABLE_SUFFIX):
+def _addressed(payload):
+    """The payload with its recipient's current address, or None when the account is gone."""
+    if payload.get("user_id") is None:
+        return payload
+    member = db.session.execute(select(User.username, User.email).where(User.id == payload["user_id"])).first()
+    if member is None or member.email.endswith(UNDELIVERABLE_SUFFIX):
+        return None
+    return {**payload, "to": formataddr((member.username, member.email))}
+
+
+def _dropped(error):
+    """Whether an SMTP error means the connection is gone (the server closed it, or said 421 and will)."""
+    return isinstance(error, smtplib.SMTPServerDisconnected) or (
+        isinstance(error, smtplib.SMTPResponseException) and error.smtp_code == 421)
+
+
+class SMTPSession:
+    """The "email" transport for one outbox round: one SMTP connection for all its messages.
+
+    It connects at the first message that needs the server and closes at the end of the round.
+    A reused connection the server has dropped meanwhile (an idle timeout, a restart) is opened
+    again once, for the message in hand; a refusal of one message (550 for its recipient) fails
+    that message only, and the connection goes on to the next.
+    """
+
+    def __init__(self):
+        self._smtp = None
+        self._where = None
+        self._sender = None  # the From header, read once a round: the brand's name costs queries
+
+    def __enter__(self):
+        return self.send
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        """End the conversation politely if the server still listens, and forget the connection."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+    def _connect(self, host):
+        use_tls, starttls = _flag("SMTP_USE_TLS"), _flag("SMTP_STARTTLS")
+        port = int(_setting("SMTP_PORT") or (465 if use_tls else 587 if starttls else 25))
+        # SMTP_CA_FILE trusts a private CA (an internal relay); the system's CAs are trusted otherwise.
+        context = ssl.create_default_context(cafile=_setting("SMTP_CA_FILE") or None)
+        if use_tls:
+            smtp = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT_SECONDS, context=context)
+        else:
+            smtp = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_SECONDS)
+        try:
+            if starttls and not use_tls:
+                smtp.starttls(context=context)
+            username = _setting("SMTP_USERNAME")
+            if username:
+                smtp.login(username, _setting("SMTP_PASSWORD") or "")
+        except BaseException:
+            smtp.close()
+            raise
+        self._smtp, self._where = smtp, f"{host}:{port}"
+
+    def _send_message(self, host, message):
+        if self._smtp is None:
+            self._connect(host)
+        try:
+            return self._smtp.send_message(message)
+        except smtplib.SMTPException as error:
+            if not _dropped(error):
+                raise  # the server answered and refused: the connection is still good for the next message
+            self.close()
+            raise
+        except OSError:
+            self.close()  # a timeout or reset mid-conversation leaves the connection unusable
+            raise
+
+    def send(self, payload):
+        """Send one outbox payload; returns a short status, raises to have it retried."""
+        payload = _addressed(payload)
+        if payload is None:
             return "skipped: the account no longer exists"
-        payload = {**payload, "to": formataddr((member.username, member.email))}
-    message = build_message(payload)
-    host = _setting("SMTP_HOST")
-    if not host:
-        current_app.logger.warning("Email not sent (SMTP_HOST is not set)\nTo: %s\nSubject: %s\n\n%s",
-                                   message["To"], message["Subject"], payload["text"])
-        return NOT_SENT_STATUS
-    use_tls, starttls = _flag("SMTP_USE_TLS"), _flag("SMTP_STARTTLS")
-    port = int(_setting("SMTP_PORT") or (465 if use_tls else 587 if starttls else 25))
-    # SMTP_CA_FILE trusts a private CA (an internal relay); the system's CAs are trusted otherwise.
-    context = ssl.create_default_context(cafile=_setting("SMTP_CA_FILE") or None)
-    if use_tls:
-        connection = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT_SECONDS, context=context)
-    else:
-        connection = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_SECONDS)
-    with connection as smtp:
-        if starttls and not use_tls:
-            smtp.starttls(context=context)
-        username = _setting("SMTP_USERNAME")
-        if username:
-            smtp.login(username, _setting("SMTP_PASSWORD") or "")
-        refused = smtp.send_message(message)
-    if refused:
-        raise outbox.DeliveryError(f"refused by the server: {refused}")
-    return f"sent to {host}:{port}"
+        if self._sender is None:
+            self._sender = default_sender()
+        message = build_message(payload, self._sender)
+        host = _setting("SMTP_HOST")
+        if not host:
+            current_app.logger.warning("Email not sent (SMTP_HOST is not set)\nTo: %s\nSubject: %s\n\n%s",
+                                       message["To"], message["Subject"], payload["text"])
+            return NOT_SENT_STATUS
+        reused = self._smtp is not None
+        try:
+            refused = self._send_message(host, message)
+        except (smtplib.SMTPException, OSError) as error:
+            if not (reused and _dropped(error)):
+                raise
+            # Once, on a new connection: the server dropped the old one before taking this message.
+            refused = self._send_message(host, message)
+        if refused:
+            raise outbox.DeliveryError(f"refused by the server: {refused}")
+        return f"sent to {self._where}"
+
+
+def send_email(payload):
+    """Send one outbox payload on a connection of its own (the outbox's rounds use an SMTPSession)."""
+    with SMTPSession() as send:
+        return send(payload)
 
 
 def init_app(app):
-    """Make the outbox send "email" messages with SMTP."""
-    outbox.register_transport("email", send_email)
+    """Make the outbox send "email" messages with SMTP, one connection per round."""
+    outbox.register_transport("email", send_email, session=SMTPSession)

@@ -47,6 +47,7 @@ def init_app(app):
         click.echo(f"Worker started: a round every {interval:g} s. Ctrl-C stops it.")
         try:
             while not stopping.is_set():
+                full_round = False
                 try:
                     with current_app.app_context():  # a fresh context (and request_now) for every round
                         now = utcnow()
@@ -55,12 +56,13 @@ def init_app(app):
                     current_app.logger.exception("Worker round failed")
                     db.session.rollback()
                 else:
+                    full_round = delivered + failed >= outbox.ROUND_LIMIT
                     if digests or delivered or failed:
                         click.echo(f"{now:%Y-%m-%d %H:%M:%S} {digests} digest(s) queued, "
                                    f"{delivered} delivered, {failed} failed")
                 finally:
                     db.session.remove()
-                stopping.wait(interval)
+                stopping.wait(0 if full_round else interval)  # a full round left a backlog: go on at once
         except KeyboardInterrupt:
             pass
         finally:

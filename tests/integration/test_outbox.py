@@ -1,4 +1,5 @@
 """The outbox: delivered after commit, retried with back-off, given up on, claimed by one worker only."""
+import contextlib
 import threading
 import time
 from datetime import datetime, timedelta
@@ -137,7 +138,7 @@ def test_messages_of_a_kind_without_transport_wait(app):
 def test_a_claim_whose_worker_died_is_taken_again_later(transport):
     sender = transport()
     [message_id] = _queue()
-    assert outbox._claim(message_id, NOW, NOW) is not None  # a worker claims it, then dies
+    assert [row.id for row in outbox._claim_batch(NOW, 10)] == [message_id]  # a worker claims it, then dies
     assert outbox.deliver_due(NOW + timedelta(seconds=CLAIM_SECONDS - 1)) == (0, 0)
     assert outbox.deliver_due(NOW + timedelta(seconds=CLAIM_SECONDS)) == (1, 0)
     assert sender.sent == [0] and _row(message_id).attempts == 2
@@ -145,9 +146,63 @@ def test_a_claim_whose_worker_died_is_taken_again_later(transport):
 
 def test_a_message_claimed_by_another_worker_is_skipped(transport):
     transport()
-    [message_id] = _queue()
-    assert outbox._claim(message_id, NOW, NOW) is not None
-    assert outbox._claim(message_id, NOW, NOW) is None
+    first, second, third = _queue(3)
+    assert [row.id for row in outbox._claim_batch(NOW, 2)] == [first, second]
+    assert [row.id for row in outbox._claim_batch(NOW, 2)] == [third]
+    assert outbox._claim_batch(NOW, 2) == []
+
+
+def test_a_round_claims_in_batches_up_to_its_limit(transport):
+    sender = transport()
+    _queue(25)
+    assert outbox.deliver_due(NOW, limit=12, batch=5) == (12, 0)
+    assert sender.sent == list(range(12))  # oldest first
+    assert outbox.deliver_due(NOW, batch=5) == (13, 0)
+    assert sender.sent == list(range(25))
+
+
+def test_a_failure_fails_only_its_own_message_of_the_batch(transport):
+    sender = transport(failures=1)
+    first, *others = _queue(4)
+    assert outbox.deliver_due(NOW) == (3, 1)
+    assert sender.sent == [1, 2, 3]
+    assert _row(first).next_attempt_at == NOW + timedelta(seconds=BACKOFF_SECONDS[0])
+    assert {_row(message_id).delivered_at for message_id in others} == {NOW}
+
+
+class Session:
+    """A transport session that counts how often it is opened and closed around the sends of a round."""
+
+    def __init__(self, sender):
+        self.sender, self.opened, self.closed = sender, 0, 0
+
+    @contextlib.contextmanager
+    def __call__(self):
+        self.opened += 1
+        try:
+            yield self.sender
+        finally:
+            self.closed += 1
+
+
+def test_a_transport_session_is_opened_once_per_round(app, transport, monkeypatch):
+    sender = transport()
+    session = Session(sender)
+    monkeypatch.setitem(outbox._SESSIONS, "test", session)
+    _queue(23)
+    assert outbox.deliver_due(NOW, batch=5) == (23, 0)
+    assert (session.opened, session.closed, sender.sent) == (1, 1, list(range(23)))
+    assert outbox.deliver_due(NOW) == (0, 0)
+    assert session.opened == 1  # no message, no session
+
+
+def test_registering_a_transport_without_a_session_drops_the_old_one(app, monkeypatch):
+    monkeypatch.setattr(outbox, "_TRANSPORTS", {})
+    monkeypatch.setattr(outbox, "_SESSIONS", {})
+    outbox.register_transport("test", print, session=contextlib.nullcontext)
+    assert outbox._SESSIONS == {"test": contextlib.nullcontext}
+    outbox.register_transport("test", print)
+    assert outbox._SESSIONS == {} and outbox._TRANSPORTS == {"test": print}
 
 
 def test_concurrent_workers_never_send_a_message_twice(app, transport):
