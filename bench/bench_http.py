@@ -45,6 +45,8 @@ from processes import free_port, migrate, stop_process_group  # noqa: E402  (ben
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 WARM_UP_SECONDS = 2
 SERVER_START_SECONDS = 30
+FIRST_FETCH_SECONDS = 120
+READY_SECONDS = 600  # a new host builds its index (and sentence vectors) first: slow on a loaded machine
 SEED = 2026
 
 # The ceiling: the production app plus one route that touches neither the database nor a template.
@@ -212,16 +214,41 @@ def seed(rng):
                       for model in (User, Question, Answer, Comment, QuestionVote, AnswerVote, Tag)}
             tag = "x200"
             tag_size = db.session.scalar(select(Tag.question_count).where(Tag.name == tag))
+            question_path = f"/questions/{target.id}/{slugify(target.title)}"
+            profiled = members[1]  # an answerer of the target thread, with questions, answers and reputation
             urls = {
                 "ceiling": "/bench/ping",
-                "question (30 answers)": f"/questions/{target.id}/{slugify(target.title)}",
+                "question (30 answers)": question_path,
+                "question, signed in": (question_path, {"Cookie": member_cookie(app, members[5])}),
                 "home list": "/",
+                "tab newest": "/?tab=newest",
+                "tab votes": "/?tab=votes",
+                "tab unanswered": "/?tab=unanswered",
                 f"tag page ({tag_size} questions)": f"/tags/{tag}",
+                "tag page, tab votes": f"/tags/{tag}?tab=votes",
+                "tag index": "/tags",
+                "search results": "/search?q=battery+firmware",
+                "profile": f"/users/{profiled.id}/{slugify(profiled.username)}",
+                "members": "/users",
+                "feed: questions": "/feeds/questions.atom",
+                "feed: tag": f"/feeds/tags/{tag}.atom",
+                "feed: question": f"/feeds/questions/{target.id}.atom",
+                "sitemap index": "/sitemap.xml",
+                "sitemap: questions": "/sitemap-questions-1.xml",
             }
             return urls, ", ".join(f"{count} {table}" for table, count in counts.items())
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+def member_cookie(app, member):
+    """A Cookie header that signs `member` in, as the browser of a member who signed in would send it."""
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = member.get_id(), True
+    name = app.config["SESSION_COOKIE_NAME"]
+    return f"{name}={client.get_cookie(name).value}"
 
 
 # Databases -------------------------------------------------------------------------------
@@ -259,13 +286,13 @@ DATABASES = {"sqlite": sqlite_database, "postgresql": postgresql_database}
 
 
 
-def fetch(port, path):
-    """One GET: (status, body length)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+def fetch(port, path, headers=None, timeout=10):
+    """One GET: (status, body)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        connection.request("GET", path)
+        connection.request("GET", path, headers=headers or {})
         response = connection.getresponse()
-        return response.status, len(response.read())
+        return response.status, response.read()
     finally:
         connection.close()
 
@@ -299,6 +326,15 @@ def gunicorn(workdir):
         stop_process_group(server)
 
 
+def wait_until_ready(port):
+    """Wait for /readyz (this host's index built and caught up): search is measured on the index, not its fallback."""
+    deadline = time.monotonic() + READY_SECONDS
+    while fetch(port, "/readyz", timeout=FIRST_FETCH_SECONDS)[0] != 200:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"/readyz did not answer 200 in {READY_SECONDS} s")
+        time.sleep(1)
+
+
 def server_cpu_seconds(group):
     """CPU time (user + system) used so far by the processes of this group: gunicorn's master and workers."""
     ticks = 0
@@ -315,11 +351,12 @@ def server_cpu_seconds(group):
 # Load generators -------------------------------------------------------------------------
 
 
-def wrk_load(report_script, port, path, seconds, concurrency):
+def wrk_load(report_script, port, path, seconds, concurrency, headers=None):
     """Load one URL with wrk (one thread: it is C and event-driven, and leaves the cores to the server)."""
+    header_options = [option for name, value in (headers or {}).items() for option in ("-H", f"{name}: {value}")]
     result = subprocess.run(
         ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds}s", "--timeout", "10s", "-s", str(report_script),
-         f"http://127.0.0.1:{port}{path}"],
+         *header_options, f"http://127.0.0.1:{port}{path}"],
         capture_output=True, text=True, timeout=seconds + 60,
     )
     if result.returncode:
@@ -327,7 +364,7 @@ def wrk_load(report_script, port, path, seconds, concurrency):
     return Load(**json.loads(result.stdout.strip().splitlines()[-1]))
 
 
-def python_load(port, path, seconds, concurrency):
+def python_load(port, path, seconds, concurrency, headers=None):
     """Load one URL from threads, each with one keep-alive connection (reopened when the server closes it)."""
     deadline = time.perf_counter() + seconds
     results = [([], [0]) for _ in range(concurrency)]
@@ -337,7 +374,7 @@ def python_load(port, path, seconds, concurrency):
         try:
             while (started := time.perf_counter()) < deadline:
                 try:
-                    connection.request("GET", path)
+                    connection.request("GET", path, headers=headers or {})
                     response = connection.getresponse()
                     response.read()
                 except (OSError, http.client.HTTPException):
@@ -367,7 +404,7 @@ def python_load(port, path, seconds, concurrency):
 
 @contextlib.contextmanager
 def load_generator(kind, workdir):
-    """A function (port, path, seconds, concurrency) -> Load, running outside this process."""
+    """A function (port, path, seconds, concurrency, headers) -> Load, running outside this process."""
     if kind == "wrk":
         report_script = workdir / "report.lua"
         report_script.write_text(WRK_REPORT)
@@ -413,14 +450,21 @@ def run_engine(engine, workdir, client, duration, concurrency):
         urls, summary = seed(random.Random(SEED))
         print(f"Seeded in {time.monotonic() - started:.0f} s: {summary}", flush=True)
         with gunicorn(workdir) as (port, group), load_generator(client, workdir) as load:
+            wait_until_ready(port)
             rows = []
-            for label, path in urls.items():
-                status, size = fetch(port, path)
+            for label, target in urls.items():
+                # A URL alone is a visitor's; (URL, headers) sends headers too (a member's session cookie).
+                path, headers = target if isinstance(target, tuple) else (target, {})
+                # A page's first request may wait on the worker's start (a search index built): allow for a loaded host.
+                status, body = fetch(port, path, headers, timeout=FIRST_FETCH_SECONDS)
                 if status != 200:
                     raise RuntimeError(f"GET {path} answered {status}, not 200")
-                load(port, path, WARM_UP_SECONDS, concurrency)
+                if headers and b'name="csrf_token"' not in body:  # a member's page has forms; a visitor's none
+                    raise RuntimeError(f"GET {path} with {', '.join(headers)} was not served to a signed-in member")
+                size = len(body)
+                load(port, path, WARM_UP_SECONDS, concurrency, headers)
                 cpu_before = server_cpu_seconds(group)
-                result = load(port, path, duration, concurrency)
+                result = load(port, path, duration, concurrency, headers)
                 cpu_ms = 1000 * (server_cpu_seconds(group) - cpu_before) / max(result.requests, 1)
                 rows.append((label, path, size, result, cpu_ms))
     print_table(rows)

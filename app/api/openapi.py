@@ -175,7 +175,7 @@ SCHEMAS = {
                        "page": {"type": "integer"}, "pages": {"type": "integer"}, "total": {"type": "integer"}},
     },
     "SearchResults": {
-        "type": "object", "required": ["items", "page", "pages", "total", "did_you_mean"],
+        "type": "object", "required": ["items", "page", "pages", "total", "did_you_mean", "degraded"],
         "properties": {
             "items": {"type": "array", "items": {"allOf": [_ref("QuestionSummary"), {
                 "type": "object", "required": ["snippet"],
@@ -183,12 +183,21 @@ SCHEMAS = {
             "page": {"type": "integer"}, "pages": {"type": "integer"}, "total": {"type": "integer"},
             "did_you_mean": {"type": "string", "nullable": True},
             "notice": {"type": "string", "nullable": True,
-                       "description": "Why the query as typed could not be run (only words left out, say)."},
+                       "description": "Why the query as typed could not be run (only words left out, say), "
+                                      "or that the results are degraded."},
+            "degraded": {"type": "boolean",
+                         "description": "True while this host's search index is missing or being rebuilt: the "
+                                        "results come from a simpler database search (the words as typed, in "
+                                        "titles and question text, newest first, at most 200)."},
         },
     },
     "Suggestions": {
-        "type": "object", "required": ["results"],
-        "properties": {"results": {"type": "array", "maxItems": 10, "items": {
+        "type": "object", "required": ["results", "degraded"],
+        "properties": {"degraded": {"type": "boolean",
+                                    "description": "True while this host's search index is missing or being "
+                                                   "rebuilt: the results are titles holding each typed word's "
+                                                   "start, newest first."},
+                       "results": {"type": "array", "maxItems": 10, "items": {
             "type": "object",
             "required": ["id", "title", "url", "resolved", "score", "answer_count", "snippet", "excerpt_of"],
             "properties": {"id": {"type": "integer"}, "title": {"type": "string"}, "url": {"type": "string"},

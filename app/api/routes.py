@@ -201,6 +201,7 @@ def search():
         "total": found.total,
         "did_you_mean": found.corrected,
         "notice": found.notice,
+        "degraded": found.degraded,
     }
 
 
@@ -209,9 +210,10 @@ def suggest():
     """Existing questions that may answer a draft: {"results": [...]}; a short query gives an empty list."""
     limit = positive_int(request.args.get("limit", "5"), maximum=1000) or 5
     exclude = positive_int(request.args.get("exclude", ""))
-    suggestions = search_queries.suggest(request.args.get("q", ""), limit=min(limit, 10), exclude_id=exclude)
+    suggestions, degraded = search_queries.suggestions(request.args.get("q", ""), limit=min(limit, 10),
+                                                       exclude_id=exclude)
     insights.log_query("suggest", request.args.get("q", ""), len(suggestions), now=request_now())
-    return {"results": [{
+    return {"degraded": degraded, "results": [{
         "id": s.question.id,
         "title": s.question.title,
         "url": question_url(s.question),

@@ -47,6 +47,7 @@ def _write_view_counts(connection, question_ids):
 
 @bp.get("/")
 @bp.get("/questions")
+@page_cache.public_page
 def index():
     """The question list, with tabs."""
     tab = request.args.get("tab", queries.DEFAULT_TAB)
@@ -57,12 +58,14 @@ def index():
 
 
 @bp.get("/tags")
+@page_cache.public_page
 def tags():
     """Every tag in use, with its question count."""
     return render_template("questions/tags.html", tags=queries.popular_tags())
 
 
 @bp.get("/tags/<name>")
+@page_cache.public_page
 def tagged(name):
     """Questions carrying one tag, with the same tabs as the home list."""
     tag = db.session.scalar(select(Tag).where(Tag.name == name.lower()))

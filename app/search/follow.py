@@ -12,13 +12,12 @@ import logging
 import threading
 from datetime import timedelta
 
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import delete, func, select
 
 from app.database import CommitWakeups
 from app.extensions import db
-from app.models import Question, SearchChange
+from app.models import SearchChange
 from app.search import index_sync
-from app.visibility import public
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +57,7 @@ class Follower:
 
     def _follow(self, index, now):
         if not index.exists():
-            index.recreate()
-            return self._rebuild(index, "its folder is missing")
+            return self._rebuild(index, "its folder is missing", recreate=True)
         head, oldest = db.session.execute(select(func.max(SearchChange.id), func.min(SearchChange.id))).one()
         db.session.rollback()
         if head == self.applied_head or (self.hole and self.hole[0] == head and now < self.hole[1]):
@@ -79,19 +77,20 @@ class Follower:
             self.hole = (head, now + HOLE_RETRY)
         return "applied"
 
-    def _rebuild(self, index, why):
+    def _rebuild(self, index, why, recreate=False):
         logger.warning("Rebuilding the search index from the database: %s", why)
         # The head as of before the rebuild: changes logged during it are applied by the next round.
         head = db.session.scalar(select(func.max(SearchChange.id)))
-        index_sync.reindex(index)
+        index_sync.reindex(index, recreate=recreate)
+        logger.warning("The search index is rebuilt: searches come from it again")
         self.applied_head = head
         return "rebuilt"
 
 
 def _has_public_questions():
-    found = db.session.scalar(select(exists().where(public(Question))))
+    found = index_sync.has_public_questions()
     db.session.rollback()
-    return bool(found)
+    return found
 
 
 def prune_log(*, now, keep):

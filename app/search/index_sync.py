@@ -4,7 +4,7 @@ import os
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -166,18 +166,25 @@ def catch_up(index=None, *, now):
             return read
 
 
-def reindex(index=None, progress=None, processes=None):
+def reindex(index=None, progress=None, processes=None, recreate=False):
     """Rebuild the whole index from the database; returns the number of questions indexed.
 
     Large rebuilds analyse documents in one process per core (at most 4); `processes` overrides.
+    `recreate` starts from an empty index (its folder was deleted). Throughout, the host's searches
+    and suggestions come from the database (app/search/fallback.py).
     """
     index = index or app_index()
+    with index.rebuilding():
+        return _rebuild(index, progress, processes, recreate)
+
+
+def _rebuild(index, progress, processes, recreate):
     visible = public(Question)
     if processes is None:
         large = (db.session.scalar(select(func.count()).select_from(Question).where(visible)) or 0) >= MANY_QUESTIONS
         processes = min(4, len(os.sched_getaffinity(0))) if large else 1
         db.session.rollback()
-    if index.needs_rebuild():
+    if recreate or index.needs_rebuild():
         index.recreate()  # the language or the analysis changed: the analyzer is part of the schema
     with index.writer(processes=processes, memory_mb=REBUILD_MEMORY_MB) as writer:
         # Changes logged from here on are applied later; applying one twice is harmless.
@@ -192,6 +199,11 @@ def reindex(index=None, progress=None, processes=None):
                 progress(len(batch))
         writer.set_cursor(last_change)
     return len(ids)
+
+
+def has_public_questions():
+    """Whether the database holds any question everyone may see (one cheap query)."""
+    return bool(db.session.scalar(select(exists().where(public(Question)))))
 
 
 def differences(index=None):

@@ -1,7 +1,13 @@
-"""Searching for visitors and suggestions for askers: index ids in, visible questions out."""
+"""Searching for visitors and suggestions for askers: index ids in, visible questions out.
+
+While this host's index cannot serve (missing, empty, rebuilding: app/search/fallback.py), both come
+from a simpler database search instead, and say so (`degraded`); never an error, never a silent nothing.
+"""
+import logging
 import re
 from dataclasses import dataclass, field
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -10,11 +16,12 @@ from app import settings
 from app.extensions import db
 from app.models import Answer, Question
 from app.rendering import html_to_text
-from app.search import semantic
+from app.search import fallback, semantic
 from app.search import whoosh_index as search_index
 from app.search.index_sync import app_index
 from app.visibility import public
 
+logger = logging.getLogger(__name__)
 SYNONYMS = settings.define(
     "SEARCH_SYNONYMS", list, [],
     _l("Words that mean the same for suggestions, one group a line (e.g. what customers call your products: "
@@ -45,7 +52,8 @@ class SearchResults:
     items: list = field(default_factory=list)
     total: int = 0
     corrected: str | None = None
-    notice: str | None = None  # why the query as typed could not be run
+    notice: str | None = None  # why the query as typed could not be run, or that the results are degraded
+    degraded: bool = False  # from the database's simpler search: the index could not serve
 
     @property
     def pages(self):
@@ -99,16 +107,58 @@ def _visible_questions(ids, with_people_and_tags=True):
     return ordered
 
 
+def _index_serving():
+    """This host's index when it can answer now, else None (the reason is logged: the follower is rebuilding it)."""
+    index = app_index()
+    try:
+        reason = fallback.unavailable_reason(index)
+    except search_index.READ_FAILURES as error:  # deleted or replaced between the folder's listing and the read
+        reason = f"unreadable ({error})"
+    if reason is None:
+        return index
+    logger.info("The search index cannot serve (%s): searching the database instead", reason)
+    return None
+
+
 def search(request):
-    """Run a search request against the index and the database's visibility rules."""
-    hits = search_index.search(app_index(), request.text, tag=request.tag, resolved=request.resolved,
+    """Run a search request against the index and the database's visibility rules (the database alone, degraded)."""
+    index = _index_serving()
+    if index is not None:
+        try:
+            return _indexed_search(index, request)
+        except search_index.READ_FAILURES:
+            logger.warning("The search index failed under a search: searching the database instead", exc_info=True)
+    return _database_search(request)
+
+
+def _indexed_search(index, request):
+    hits = search_index.search(index, request.text, tag=request.tag, resolved=request.resolved,
                                has_answers=request.has_answers, sort=request.sort, page=request.page,
                                per_page=PER_PAGE)
     questions = _visible_questions(hits.ids)
-    analyzer = app_index().analyzer
+    analyzer = index.analyzer
     items = [(question, search_index.snippet(html_to_text(question.body_html), hits.terms, analyzer=analyzer))
              for question in questions]
     return SearchResults(request, items, hits.total, hits.corrected, hits.notice)
+
+
+def _database_search(request):
+    found = fallback.search(request.text, tag=request.tag, resolved=request.resolved,
+                            has_answers=request.has_answers, sort=request.sort, page=request.page,
+                            per_page=PER_PAGE)
+    notice = str(fallback.DEGRADED_NOTICE)  # a plain str: the API serialises it
+    if found is None:
+        found, notice = ([], 0), f"{notice} {fallback.TOO_SLOW_NOTICE}"
+    ids, total = found
+    analyzer = _fallback_analyzer()
+    terms = tuple(token.text for token in analyzer(request.text))
+    items = [(question, search_index.snippet(html_to_text(question.body_html), terms, analyzer=analyzer))
+             for question in _visible_questions(ids)]
+    return SearchResults(request, items, total, notice=notice, degraded=True)
+
+
+def _fallback_analyzer():
+    return fallback.analyzer(current_app.config["SEARCH_LANGUAGE"])
 
 
 @dataclass
@@ -125,24 +175,46 @@ def suggest(text, limit=5, exclude_id=None):
 
     A solved question's excerpt is its accepted answer: the asker may need nothing more.
     """
+    return suggestions(text, limit, exclude_id)[0]
+
+
+def suggestions(text, limit=5, exclude_id=None):
+    """(the suggestions of `suggest`, whether they came from the database's title match: the index could not serve)."""
     text = (text or "")[:MAX_QUERY_LENGTH]
     if len(text.strip()) < 2:
-        return []
-    index, synonyms = app_index(), settings.get(SYNONYMS)
+        return [], False
+    index = _index_serving()
+    if index is not None:
+        try:
+            return _indexed_suggestions(index, text, limit, exclude_id), False
+        except search_index.READ_FAILURES:
+            logger.warning("The search index failed under a suggestion: matching titles instead", exc_info=True)
+    ids = fallback.suggest(text, limit=limit + 2, exclude_id=exclude_id)
+    questions = [q for q in _visible_questions(ids, with_people_and_tags=False) if q.id != exclude_id][:limit]
+    analyzer = _fallback_analyzer()
+    return _with_excerpts(questions, tuple(token.text for token in analyzer(text)), analyzer), True
+
+
+def _indexed_suggestions(index, text, limit, exclude_id):
     lexical, terms = search_index.suggest(index, text, limit=limit + 2, exclude_id=exclude_id,
-                                          synonym_groups=synonyms)
+                                          synonym_groups=settings.get(SYNONYMS))
     ids = semantic.hybrid(lexical, text, exclude_id=exclude_id)[:limit + 2]
     questions = [q for q in _visible_questions(ids, with_people_and_tags=False) if q.id != exclude_id][:limit]
+    return _with_excerpts(questions, terms, index.analyzer)
+
+
+def _with_excerpts(questions, terms, analyzer):
+    """Suggestions of these questions, each with an excerpt of its accepted or best answer, else of itself."""
     best = _best_answers(questions)
-    suggestions = []
+    found = []
     for question in questions:
         answer = best.get(question.id)
         source = answer.body_html if answer is not None else question.body_html
         excerpt_of = ("question" if answer is None else
                       "accepted answer" if answer.id == question.accepted_answer_id else "top answer")
-        suggestions.append(Suggestion(question, search_index.snippet(html_to_text(source), terms, length=160,
-                                                                     analyzer=index.analyzer), excerpt_of))
-    return suggestions
+        found.append(Suggestion(question, search_index.snippet(html_to_text(source), terms, length=160,
+                                                               analyzer=analyzer), excerpt_of))
+    return found
 
 
 def duplicate_candidates(question, query=None, limit=5):

@@ -1,6 +1,7 @@
 """The Whoosh index behind one small interface; the only module that imports whoosh."""
 import fcntl
 import functools
+import os
 import re
 import threading
 from contextlib import contextmanager
@@ -23,6 +24,10 @@ from app.search import suggest as suggest_ranking
 # with the documents it describes, so "what is applied" can never disagree with "what is there".
 CURSOR_DOC_ID = "cursor"
 WRITER_TIMEOUT_SECONDS = 10  # one writer: 8 writers with no wait lost 175 of 200 writes
+# What reading an index whose folder was deleted (or is being replaced) under a running process raises.
+READ_FAILURES = (OSError, whoosh_index.IndexError)
+# Whoosh names each commit's table of contents _MAIN_<generation>.toc: the folder holds an index when one is there.
+_TOC_FILE = re.compile(r"_MAIN_(\d+)\.toc")
 
 # The content languages the index can stem (Whoosh's Snowball stemmers); SEARCH_LANGUAGE picks one.
 LANGUAGES = tuple(sorted(code for code in set(languages) if len(code) == 2 and has_stemmer(code)))
@@ -203,9 +208,25 @@ class SearchIndex:
         are not shared between threads. Callers must not close it.
         """
         searcher = getattr(self._shared, "searcher", None)
-        searcher = self._open().searcher() if searcher is None else searcher.refresh()
+        if searcher is not None:
+            searcher = searcher.refresh()
+            # Whoosh compares generation numbers only: an index rebuilt in a new folder (or recreated in this
+            # one by another process) soon reaches the generation this searcher read, which then looked current.
+            if self._toc_identity(searcher) != self._shared.identity:
+                searcher = None
+        if searcher is None:
+            searcher = self._open().searcher()
+            self._shared.identity = self._toc_identity(searcher)
         self._shared.searcher = searcher
         return searcher
+
+    def _toc_identity(self, searcher):
+        """The file of the commit `searcher` reads (None once a later commit removed it): which index it is."""
+        try:
+            found = os.stat(self.path / f"_MAIN_{searcher.reader().generation()}.toc")
+        except FileNotFoundError:
+            return None
+        return found.st_dev, found.st_ino
 
     def commit_key(self):
         """What identifies the commit this thread's searcher reads (refreshed by the request's lexical half).
@@ -228,13 +249,48 @@ class SearchIndex:
         """Whether the folder holds an index (False once it was deleted under a running process)."""
         return whoosh_index.exists_in(self.path)
 
+    def is_present(self):
+        """Whether the folder holds a commit of an index, by listing it (Whoosh's own check opens the index)."""
+        try:
+            return any(_TOC_FILE.fullmatch(name) for name in os.listdir(self.path))
+        except FileNotFoundError:
+            return False
+
+    @contextmanager
+    def rebuilding(self):
+        """Hold the folder's rebuild lock for a full rebuild: every process of the host sees `is_rebuilding()`.
+
+        A lock rather than a marker file: the kernel drops it when the rebuilding process dies, so a
+        rebuild killed half-way never leaves the host's search degraded for good.
+        """
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.path / ".rebuild.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # a second rebuild (the command beside the follower) waits its turn
+            yield
+
+    def is_rebuilding(self):
+        """Whether some process (this one included) is rebuilding the index now."""
+        try:
+            lock = open(self.path / ".rebuild.lock")  # noqa: SIM115 - closed below whatever happens
+        except FileNotFoundError:
+            return False
+        with lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            return False
+
     def holds_questions(self):
         """Whether any question document is in the index (the cursor's own document aside).
 
         Through this thread's shared searcher, like `latest_cursor`: a long-lived thread asks again and again.
         """
         searcher = self.shared_searcher()
-        return searcher.doc_count() > (1 if searcher.document(id=CURSOR_DOC_ID) else 0)
+        count = searcher.doc_count()
+        # Only an index of one document needs the lookup (a third of a millisecond): is it the cursor's?
+        return count > 1 or (count == 1 and not searcher.document(id=CURSOR_DOC_ID))
 
     def latest_cursor(self):
         """The cursor of the latest commit, read through this thread's shared searcher (cheap when unchanged)."""

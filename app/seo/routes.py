@@ -1,5 +1,4 @@
 """Sitemaps, robots.txt and Atom feeds: what search engines and feed readers fetch."""
-import math
 import re
 
 from flask import Response, render_template, url_for
@@ -7,6 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from app import page_cache
 from app.clock import request_now
 from app.exceptions import NotFound
 from app.extensions import db
@@ -62,20 +62,24 @@ def _xml(template, **context):
 
 
 @bp.get("/sitemap.xml")
+@page_cache.public_page
 def sitemap_index():
     """The sitemap index: one file for the lists and tags, then question files of SITEMAP_PAGE_SIZE URLs."""
-    total = db.session.scalar(select(func.count()).select_from(Question).where(*indexable_questions()))
+    # Each question's file by its place in id order, and each file's latest change: one statement at any size.
+    numbered = (select(Question.last_activity_at,
+                       ((func.row_number().over(order_by=Question.id) - 1) // SITEMAP_PAGE_SIZE).label("file"))
+                .where(*indexable_questions()).subquery())
+    latest = dict(db.session.execute(select(numbered.c.file, func.max(numbered.c.last_activity_at))
+                                     .group_by(numbered.c.file)).all())
     files = [(url_for("seo.sitemap_pages", _external=True), None)]
-    for number in range(1, max(1, math.ceil(total / SITEMAP_PAGE_SIZE)) + 1):
-        page = (select(Question.last_activity_at).where(*indexable_questions()).order_by(Question.id)
-                .offset((number - 1) * SITEMAP_PAGE_SIZE).limit(SITEMAP_PAGE_SIZE).subquery())
-        lastmod = db.session.scalar(select(func.max(page.c.last_activity_at)))
-        files.append((url_for("seo.sitemap_questions", number=number, _external=True), iso(lastmod)))
+    for number in range(1, max(1, len(latest)) + 1):
+        files.append((url_for("seo.sitemap_questions", number=number, _external=True), iso(latest.get(number - 1))))
     cache_for(SITEMAP_SECONDS)
     return _xml("seo/sitemap_index.xml", files=files)
 
 
 @bp.get("/sitemap-pages.xml")
+@page_cache.public_page
 def sitemap_pages():
     """The home list, the tag list and every tag in use."""
     latest = db.session.scalar(select(func.max(Question.last_activity_at)).where(*indexable_questions()))
@@ -89,6 +93,7 @@ def sitemap_pages():
 
 
 @bp.get("/sitemap-questions-<int:number>.xml")
+@page_cache.public_page
 def sitemap_questions(number):
     """One file of question URLs in id order, each with the time its thread last changed."""
     if number < 1:
@@ -143,6 +148,7 @@ def _feed(title, self_url, alternate_url, entries, subtitle=None, since=None):
 
 
 @bp.get("/feeds/questions.atom")
+@page_cache.public_page
 def questions_feed():
     """The newest questions."""
     return _feed(_("Newest questions"), url_for("seo.questions_feed", _external=True),
@@ -150,6 +156,7 @@ def questions_feed():
 
 
 @bp.get("/feeds/tags/<name>.atom")
+@page_cache.public_page
 def tag_feed(name):
     """The newest questions carrying one tag."""
     tag = db.session.scalar(select(Tag).where(Tag.name == name.lower()))
@@ -162,6 +169,7 @@ def tag_feed(name):
 
 
 @bp.get("/feeds/questions/<id:question_id>.atom")
+@page_cache.public_page
 def question_feed(question_id):
     """New answers to one question, newest first."""
     question = db.session.scalar(select(Question).where(Question.id == question_id, *visible_questions()))

@@ -1,7 +1,7 @@
 """Member list, public profiles and the badge catalogue."""
 from flask import redirect, render_template
 
-from app import badges
+from app import badges, page_cache
 from app.formatting import slugify
 from app.urls import member_url
 from app.users import bp, queries
@@ -9,6 +9,7 @@ from app.web import page_number
 
 
 @bp.get("/users")
+@page_cache.public_page
 def index():
     """Members, highest reputation first."""
     return render_template("users/index.html", pagination=queries.top_members(page_number(), 36))
@@ -16,6 +17,7 @@ def index():
 
 @bp.get("/users/<id:user_id>")
 @bp.get("/users/<id:user_id>/<slug>")
+@page_cache.public_page
 def profile(user_id, slug=None):
     """A member's public profile: figures, badges, questions, answers and reputation history (?page=)."""
     user = queries.get_user_or_404(user_id)

@@ -75,8 +75,8 @@ def test_suggest_treats_the_last_word_as_a_prefix(client, community):
 
 def test_suggest_short_queries_limits_and_exclusion(client, community):
     resolved = community[0]
-    assert client.get("/api/v1/suggest?q=").json == {"results": []}
-    assert client.get("/api/v1/suggest?q=b").json == {"results": []}
+    assert client.get("/api/v1/suggest?q=").json == {"results": [], "degraded": False}
+    assert client.get("/api/v1/suggest?q=b").json == {"results": [], "degraded": False}
     assert len(client.get("/api/v1/suggest?q=battery&limit=1").json["results"]) == 1
     assert len(client.get("/api/v1/suggest?q=battery&limit=500").json["results"]) <= 10
     ids = [r["id"] for r in client.get(f"/api/v1/suggest?q=battery&exclude={resolved.id}").json["results"]]
