@@ -170,8 +170,8 @@ def _outbox_delivery(app):
         if time.monotonic() - last_digest_check[0] >= DIGEST_CHECK_SECONDS:
             last_digest_check[0] = time.monotonic()
             digest.send_due_digests(now=now)
-        outbox.deliver_due(now=now)
-        return poll
+        delivered, failed = outbox.deliver_due(now=now)
+        return 0 if delivered + failed >= outbox.ROUND_LIMIT else poll  # a full round: more are waiting
 
     return PeriodicThread(app, "outbox-worker", round_, poll,
                           wake_on=(outbox.on_commit_of_new_messages, outbox.stop_calling))

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app import outbox
+from app import background, outbox
 from app.extensions import db
 from app.outbox import BACKOFF_SECONDS, CLAIM_SECONDS, MAX_ATTEMPTS, OutboxMessage
 
@@ -232,3 +232,13 @@ def test_concurrent_workers_never_send_a_message_twice(app, transport):
     assert sum(delivered for delivered, _ in results) == count
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)
                              .where(OutboxMessage.attempts != 1)) == 0
+
+
+def test_the_in_process_worker_goes_again_at_once_after_a_full_round(app, transport):
+    sender = transport()
+    _queue(outbox.ROUND_LIMIT + 20)
+    delivery = background._outbox_delivery(app)
+    assert delivery.round(NOW) == 0  # a full round: more are waiting, no pause
+    assert len(sender.sent) == outbox.ROUND_LIMIT
+    assert delivery.round(NOW) > 0  # the rest, then the usual pause
+    assert len(sender.sent) == outbox.ROUND_LIMIT + 20
