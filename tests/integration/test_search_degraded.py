@@ -217,10 +217,9 @@ def test_hostile_queries_in_the_fallback_are_never_a_server_error(app, client, c
     assert search_ids(client, "battery")[1][-1] == community["resolved"].id
 
 
+@pytest.mark.postgres_only  # the statement timeout is PostgreSQL's (SQLite sites are small enough to scan)
 def test_a_database_search_too_slow_for_postgresql_is_cut_short_with_a_notice(app, client, community, monkeypatch):
     """At a million questions a rare word scans every row: the statement timeout answers a page, not a stall."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("the statement timeout is PostgreSQL's (SQLite sites are small enough to scan)")
     holds = fallback._holds
     monkeypatch.setattr(fallback, "STATEMENT_TIMEOUT_MS", 50)
     monkeypatch.setattr(fallback, "_holds", lambda term: and_(holds(term), func.pg_sleep(0.2).is_not(None)))
