@@ -1,11 +1,14 @@
 """Real app servers for the tests that need processes: gunicorn hosts on 127.0.0.1, each with its own folder."""
 import contextlib
+import http.client
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 from app.config import REPO_ROOT
@@ -71,6 +74,24 @@ class Host:
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
+
+    def api(self, method, path, token=None, body=None):
+        """(status, JSON, or text when not JSON) of an API call on a new connection; (None, the error) when the
+        connection died under it (a killed worker)."""
+        headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+        request = urllib.request.Request(self.base + "/api/v1" + path, method=method, headers=headers,
+                                         data=json.dumps(body).encode() if body is not None else None)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            text = error.read().decode(errors="replace")
+            try:
+                return error.code, json.loads(text or "{}")
+            except ValueError:
+                return error.code, text
+        except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError) as error:
+            return None, repr(error)
 
     def stop(self, how=signal.SIGTERM):
         """Stop gracefully (SIGTERM: workers finish and exit) or not (SIGKILL); returns the exit code."""

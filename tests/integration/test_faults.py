@@ -1,6 +1,4 @@
 """SIGKILL in a burst of writes: no acknowledged write is lost or doubled, and the index catches up after a restart."""
-import http.client
-import json
 import os
 import signal
 import threading
@@ -23,20 +21,6 @@ from tests.migrating import migrated_to
 WRITERS = 4
 WORKER_KILL_AFTER, HOST_KILL_AFTER = 30, 70  # acknowledged writes before each SIGKILL
 DEADLINE_SECONDS = 180  # for the burst and for the catch-up: generous on a loaded 2-core machine
-
-
-def _api(host, method, path, token=None, body=None):
-    """(status, JSON) of an API call on a new connection; (None, error) when the connection died under it."""
-    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
-    request = urllib.request.Request(host.base + "/api/v1" + path, method=method, headers=headers,
-                                     data=json.dumps(body).encode() if body is not None else None)
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode(errors="replace")
-    except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError) as error:
-        return None, repr(error)
 
 
 def _workers(host):
@@ -68,7 +52,7 @@ class Burst:
             else:
                 kind, path = "answer", f"/questions/{thread_id}/answers"
                 body = {"body": f"Lower the equaliser band on unit {marker}: the distortion stops."}
-            status, answer = _api(self.host, "POST", path, token, body)
+            status, answer = self.host.api("POST", path, token, body)
             with self.lock:
                 if status == 201:
                     self.acknowledged.append((kind, answer["id"], marker, thread_id))
@@ -97,7 +81,7 @@ class Burst:
 
 
 def _found_by_search(host, marker, question_id):
-    status, found = _api(host, "GET", "/search?q=" + urllib.parse.quote(marker))
+    status, found = host.api("GET", "/search?q=" + urllib.parse.quote(marker))
     return status == 200 and not found.get("degraded") and question_id in [item["id"] for item in found["items"]]
 
 

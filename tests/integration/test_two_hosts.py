@@ -2,7 +2,6 @@
 import concurrent.futures
 import contextlib
 import http.cookiejar
-import json
 import os
 import re
 import time
@@ -29,18 +28,6 @@ DEADLINE_SECONDS = 20  # the bar is 2 s (SEARCH_FOLLOW_SECONDS=0.5); the test al
 # The in-app sweep runs every 5 s at the shortest (app/background.py): a few rounds on a loaded machine.
 WORKER_DEADLINE_SECONDS = 120
 QUESTION_ROW, SEARCH_RESULT = '<li class="question-row">', '<li class="search-result">'
-
-
-def _api(host, method, path, token=None, body=None):
-    """(status, JSON) of an API call on a new connection."""
-    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
-    request = urllib.request.Request(host.base + "/api/v1" + path, method=method, headers=headers,
-                                     data=json.dumps(body).encode() if body is not None else None)
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
 
 
 def _within_deadline(check, deadline=DEADLINE_SECONDS):
@@ -185,11 +172,11 @@ def _row_gone(host, list_path, path, marker=QUESTION_ROW):
 
 
 def _suggested(host, words, question_id):
-    return question_id in [item["id"] for item in _api(host, "GET", f"/suggest?q={words}")[1]["results"]]
+    return question_id in [item["id"] for item in host.api("GET", f"/suggest?q={words}")[1]["results"]]
 
 
 def _found(host, words, question_id):
-    return question_id in [item["id"] for item in _api(host, "GET", f"/search?q={words}")[1]["items"]]
+    return question_id in [item["id"] for item in host.api("GET", f"/search?q={words}")[1]["items"]]
 
 
 def _sitemap_lastmod(host, path):
@@ -213,7 +200,7 @@ def _gone_everywhere(host, question, words):
             "tag": lambda: _row_gone(host, "/tags/speakers", path),
             "search": lambda: _row_gone(host, f"/search?q={words}", path, marker=SEARCH_RESULT),
             "api search": lambda: not _found(host, words, question["id"]),
-            "api": lambda: _api(host, "GET", f"/questions/{question['id']}")[0] == 404,
+            "api": lambda: host.api("GET", f"/questions/{question['id']}")[0] == 404,
             "suggest": lambda: not _suggested(host, words, question["id"]),
             "feed": lambda: title not in host.get("/feeds/questions.atom")[1],
             "tag feed": lambda: title not in host.get("/feeds/tags/speakers.atom")[1],
@@ -221,7 +208,7 @@ def _gone_everywhere(host, question, words):
 
 
 def _ask(host, token, title, body, tags=("speakers",)):
-    status, question = _api(host, "POST", "/questions", token, {"title": title, "body": body, "tags": list(tags)})
+    status, question = host.api("POST", "/questions", token, {"title": title, "body": body, "tags": list(tags)})
     assert status == 201, question
     return {"id": question["id"], "title": title, "path": _path(question["url"])}
 
@@ -253,7 +240,7 @@ def test_every_kind_of_change_shows_on_the_other_hosts_pages_lists_search_feeds_
     with _two_hosts(tmp_path, fresh_database_url) as (a, b):
         asker_a, moderator_a = Member(a, "asker"), Member(a, "moderator")
         asker_b, moderator_b = Member(b, "asker"), Member(b, "moderator")
-        original = {"id": original_id, "path": _path(_api(a, "GET", f"/questions/{original_id}")[1]["url"])}
+        original = {"id": original_id, "path": _path(a.api("GET", f"/questions/{original_id}")[1]["url"])}
 
         # Ask, through a; seen on b.
         _warm(b, "/", "/tags/speakers", "/search?q=crackle", "/feeds/questions.atom", "/feeds/tags/speakers.atom",
@@ -296,7 +283,7 @@ def test_every_kind_of_change_shows_on_the_other_hosts_pages_lists_search_feeds_
         # Answer, through b; seen on a.
         lastmod = _sitemap_lastmod(a, path)
         _warm(a, path, "/", "/tags/speakers", "/search?q=bassline", f"/feeds/questions/{question['id']}.atom")
-        status, answer = _api(b, "POST", f"/questions/{question['id']}/answers", tokens["answerer"],
+        status, answer = b.api("POST", f"/questions/{question['id']}/answers", tokens["answerer"],
                               {"body": "Lower the bassline equaliser band: the distortion stops."})
         started = time.monotonic()
         assert status == 201, answer
@@ -322,20 +309,20 @@ def test_every_kind_of_change_shows_on_the_other_hosts_pages_lists_search_feeds_
             "tag": lambda: _row_shows(b, "/tags/speakers", path, "stat-resolved"),
             "search": lambda: _row_shows(b, "/search?q=hisses&resolved=true", path, marker=SEARCH_RESULT),
             "feed": lambda: "(accepted)" in b.get(f"/feeds/questions/{question['id']}.atom")[1],
-            "api": lambda: _api(b, "GET", f"/questions/{question['id']}")[1]["accepted_answer_id"] == answer["id"],
+            "api": lambda: b.api("GET", f"/questions/{question['id']}")[1]["accepted_answer_id"] == answer["id"],
         }, started)
 
         # Votes, through b; seen on a.
         _warm(a, path, "/", "/tags/speakers", "/search?q=hisses")
         for token in tokens["voters"]:
-            assert _api(b, "POST", f"/questions/{question['id']}/vote", token, {"value": 1})[0] == 200
+            assert b.api("POST", f"/questions/{question['id']}/vote", token, {"value": 1})[0] == 200
         started = time.monotonic()
         figures["3 votes (b to a)"] = _seconds_per_surface({
             "page": lambda: _page_shows(a, path, '<span class="score">3<'),
             "home": lambda: _row_shows(a, "/", path, r"<strong>3</strong> votes"),
             "tag": lambda: _row_shows(a, "/tags/speakers", path, r"<strong>3</strong> votes"),
             "search": lambda: _row_shows(a, "/search?q=hisses", path, r"\b3 votes", marker=SEARCH_RESULT),
-            "api": lambda: _api(a, "GET", f"/questions/{question['id']}")[1]["score"] == 3}, started)
+            "api": lambda: a.api("GET", f"/questions/{question['id']}")[1]["score"] == 3}, started)
 
         # Hide (a moderator), through a; gone from b.
         hidden = _ask(b, tokens["asker"], "Aurora speaker buzzes near the router", "A faint buzz near the router.")
@@ -369,7 +356,7 @@ def test_every_kind_of_change_shows_on_the_other_hosts_pages_lists_search_feeds_
             "home": lambda: _row_shows(a, "/", path, re.escape(link)),
             "search": lambda: (_row_shows(a, "/search?q=hisses", original["path"], marker=SEARCH_RESULT)
                                and _row_gone(a, "/search?q=hisses", path, marker=SEARCH_RESULT)),
-            "api": lambda: (_api(a, "GET", f"/questions/{question['id']}")[1]["duplicate_of"] or {}).get("id")
+            "api": lambda: (a.api("GET", f"/questions/{question['id']}")[1]["duplicate_of"] or {}).get("id")
             == original["id"],
             "sitemap": lambda: _sitemap_lastmod(a, path) is None}, started)
     _print_table(figures)
@@ -391,7 +378,7 @@ def test_two_hundred_concurrent_votes_over_both_hosts_give_the_exact_score(fresh
         def vote(numbered):
             number, (token, value) = numbered
             sent = time.monotonic()
-            answer = _api(hosts[number % 2], "POST", f"/questions/{question_id}/vote", token, {"value": value})
+            answer = hosts[number % 2].api("POST", f"/questions/{question_id}/vote", token, {"value": value})
             return answer, time.monotonic() - sent
 
         started = time.monotonic()
@@ -402,7 +389,7 @@ def test_two_hundred_concurrent_votes_over_both_hosts_give_the_exact_score(fresh
               f"{latencies[100]:.2f} s, p95 {latencies[190]:.2f} s, max {latencies[-1]:.2f} s")
         assert [status for status, _ in answers] == [200] * 200, [body for status, body in answers if status != 200]
         for host in hosts:
-            assert _api(host, "GET", f"/questions/{question_id}")[1]["score"] == expected
+            assert host.api("GET", f"/questions/{question_id}")[1]["score"] == expected
             _within_deadline(lambda host=host: _page_shows(host, f"/questions/{question_id}",
                                                            f'<span class="score">{expected}<'))
     _assert_search_check_is_clean(tmp_path, fresh_database_url)
@@ -422,7 +409,7 @@ def test_two_care_sweeps_and_two_outbox_workers_on_two_hosts_never_duplicate(fre
                         CARE_SWEEP_INTERVAL_SECONDS=5, OUTBOX_POLL_SECONDS=0.5, SMTP_HOST="127.0.0.1",
                         SMTP_PORT=mailbox.port, SITE_URL="http://community.test") as hosts:
             for number, question_id in enumerate(answered):
-                status, body = _api(hosts[number % 2], "POST", f"/questions/{question_id}/answers", answerer,
+                status, body = hosts[number % 2].api("POST", f"/questions/{question_id}/answers", answerer,
                                     {"body": "Hold both buttons for fifteen seconds until the light blinks."})
                 assert status == 201, body
             with migrated_to(fresh_database_url, tmp_path / "later"):
