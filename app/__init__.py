@@ -79,8 +79,9 @@ def register_extensions(app):
 
 def register_template_helpers(app):
     """The shared helpers every template may use: permissions, public URLs, formatting filters."""
-    from app import clock, formatting, permissions, urls
+    from app import clock, formatting, page_cache, permissions, urls
 
     app.jinja_env.globals.update(permissions.template_helpers(clock.request_now))
+    app.jinja_env.globals["account_nav"] = page_cache.account_nav
     app.jinja_env.globals.update(urls.TEMPLATE_GLOBALS)
     app.jinja_env.filters.update(formatting.FILTERS)

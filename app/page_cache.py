@@ -1,15 +1,20 @@
 """A small in-process cache of rendered pages for visitors, who are most of the audience."""
 import functools
+import secrets
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Response, current_app, g, request, session
+from flask import Response, current_app, g, render_template, request, session
+from flask_babel import get_locale, get_timezone
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import column, exists, func, select, table
 
+from app import permissions
 from app.audit import AuditEntry
 from app.badges import BadgeAward
 from app.extensions import db
@@ -76,15 +81,65 @@ class LanguageShelf:
         self.cache.put((self.variant, key), page, seconds)
 
 
-def for_visitors():
-    """The page cache's shelf of this request's language, if it may use it (a visitor, nothing pending); else None."""
+def _cache():
+    """This worker's page cache, made on first use; None when the cache is off."""
     seconds = current_app.config["PAGE_CACHE_SECONDS"]
-    if not seconds or current_user.is_authenticated or "_flashes" in session:
+    if not seconds:
         return None
     caches = current_app.extensions
     if "peerdesk_page_cache" not in caches:
         caches["peerdesk_page_cache"] = PageCache(seconds, current_app.config["PAGE_CACHE_SIZE"])
-    return LanguageShelf(caches["peerdesk_page_cache"], visitor_variant())
+    return caches["peerdesk_page_cache"]
+
+
+def for_visitors():
+    """The page cache's shelf of this request's language, if it may use it (a visitor, nothing pending); else None."""
+    cache = _cache()
+    if cache is None or current_user.is_authenticated or "_flashes" in session:
+        return None
+    return LanguageShelf(cache, visitor_variant())
+
+
+# Members' pages ----------------------------------------------------------------------------------
+#
+# A member's thread page is the same for every member who stands in the same relation to the thread (the
+# posts they wrote, their votes, what they follow, what they may do), but for two personal pieces: the
+# session's form token and the header's own links (name, reputation, unread counts). A page is kept with
+# those two cut out, under a key of that relation (`member_key`), and put back together for each reader.
+# Staff, suspended members and a member with a message pending always get a fresh page.
+
+# Stand-ins for the personal pieces in a kept page: random per process, so no post can contain one.
+_TOKEN_HOLE = f"pd-token-{secrets.token_hex(16)}"
+_NAV_HOLE = f"<!--pd-account-nav-{secrets.token_hex(16)}-->"
+
+
+def for_members(now):
+    """The page cache's shelf for this member's language and time zone, if their pages may be kept at `now`."""
+    cache = _cache()
+    if (cache is None or not current_user.is_authenticated or "_flashes" in session
+            or permissions.is_staff(current_user) or permissions.is_suspended(current_user, now=now)):
+        return None
+    return LanguageShelf(cache, ("member", str(get_locale()), str(get_timezone())))
+
+
+def account_nav():
+    """The signed-in member's header links (template global), noted so a kept page can leave them out."""
+    g.account_nav = Markup(render_template("_partials/account_nav.html"))  # noqa: S704 - a template, autoescaped
+    return g.account_nav
+
+
+def without_personal(page):
+    """`page` with the member's form token and header links cut out, to keep; None if they cannot be found once."""
+    nav, token = g.get("account_nav"), g.get("csrf_token")
+    if not nav or page.count(nav) != 1 or (token and _TOKEN_HOLE in page):
+        return None
+    page = page.replace(nav, _NAV_HOLE)
+    return page.replace(token, _TOKEN_HOLE) if token else page
+
+
+def with_personal(kept):
+    """A kept member page with this member's form token and header links put in."""
+    return kept.replace(_TOKEN_HOLE, generate_csrf()).replace(_NAV_HOLE, account_nav())
 
 
 # Community-wide pages ----------------------------------------------------------------------
@@ -177,3 +232,14 @@ def public_page(view):
         result = remember(None, lambda: view(*args, **kwargs), keep=_keepable)
         return _serve(result) if isinstance(result, _Kept) else result
     return cached_view
+
+
+def add_member_facts(app, provider):
+    """Put `provider(member, question_id, now=)` (something hashable) in the key of every kept member thread page."""
+    app.extensions.setdefault("peerdesk_member_facts", []).append(provider)
+
+
+def member_facts(question_id, now):
+    """What a member's page of this thread depends on at `now` beyond the thread: every feature's facts about them."""
+    return tuple(provider(current_user, question_id, now=now)
+                 for provider in current_app.extensions.get("peerdesk_member_facts", ()))

@@ -2,16 +2,16 @@
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import ForeignKey, delete, select
+from sqlalchemy import ForeignKey, Integer, cast, delete, null, select, union_all
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import i18n
 from app.database import begin_write
 from app.exceptions import NotFound, PermissionDenied
 from app.extensions import db
-from app.models import Tag, User
+from app.models import Tag, User, question_tags
 from app.notifications import services
-from app.notifications.models import Notification
+from app.notifications.models import Follow, Notification
 from app.visibility import is_public
 
 KIND = "tag_question"
@@ -74,6 +74,17 @@ def followed_tag_ids(user, tags):
         return set()
     return set(db.session.scalars(select(TagFollow.tag_id).where(TagFollow.user_id == user.id,
                                                                  TagFollow.tag_id.in_([tag.id for tag in tags]))))
+
+
+def member_follow_facts(member, question_id, *, now):
+    """Whether `member` follows this question, and which of its tags they follow (at any `now`): the page's key."""
+    followed = db.session.execute(union_all(
+        select(cast(null(), Integer).label("tag_id"))
+        .where(Follow.user_id == member.id, Follow.question_id == question_id),
+        select(TagFollow.tag_id).join(question_tags, question_tags.c.tag_id == TagFollow.tag_id)
+        .where(TagFollow.user_id == member.id, question_tags.c.question_id == question_id),
+    )).scalars().all()
+    return None in followed, frozenset(tag_id for tag_id in followed if tag_id is not None)
 
 
 def followed_tags(user):

@@ -85,23 +85,52 @@ def tagged(name):
 @bp.get("/questions/<id:question_id>/<slug>")
 def show(question_id, slug=None):
     """The thread: question, accepted answer first, answers by score, comments, answer form."""
-    cache = page_cache.for_visitors()
-    if cache is None:
-        page = _question_page(question_id, slug)
+    if (cache := page_cache.for_visitors()) is not None:
+        page = _visitor_page(cache, question_id, slug)
+    elif (cache := page_cache.for_members(request_now())) is not None:
+        page = _member_page(cache, question_id, slug, request_now())
     else:
-        # One cheap read decides: the version moves whenever anything the page shows changes.
-        row = db.session.execute(select(Question.title, Question.version, Question.deleted_at, Question.hidden_at)
-                                 .where(Question.id == question_id)).one_or_none()
-        if row is None or not is_public(row):
-            raise NotFound(_("That question does not exist."))
-        key = (question_id, row.version, request.full_path)
-        page = cache.get(key) if slug == slugify(row.title) else None
-        if page is None:
-            page = _question_page(question_id, slug)
-            if isinstance(page, str):
-                cache.put(key, page)
+        page = _question_page(question_id, slug)
     if isinstance(page, str):
         write_behind.record("views", _write_view_counts, question_id)
+    return page
+
+
+def _thread_head(question_id):
+    """One cheap read that decides whether a kept page may serve: the version moves with anything the page shows."""
+    return db.session.execute(select(Question.title, Question.version, Question.deleted_at, Question.hidden_at,
+                                     Question.author_id).where(Question.id == question_id)).one_or_none()
+
+
+def _visitor_page(cache, question_id, slug):
+    """The visitor's page, kept for every visitor of the same language until the thread changes."""
+    head = _thread_head(question_id)
+    if head is None or not is_public(head):
+        raise NotFound(_("That question does not exist."))
+    key = (question_id, head.version, request.full_path)
+    page = cache.get(key) if slug == slugify(head.title) else None
+    if page is None:
+        page = _question_page(question_id, slug)
+        if isinstance(page, str):
+            cache.put(key, page)
+    return page
+
+
+def _member_page(cache, question_id, slug, now):
+    """A member's page, kept for every member who stands where they stand in the thread (see page_cache).
+
+    The asker's page is never kept: what it shows them alone (the care follow-up, reminders) has no facts here.
+    """
+    head = _thread_head(question_id)
+    if head is None or not is_public(head) or head.author_id == current_user.id or slug != slugify(head.title):
+        return _question_page(question_id, slug)  # a 404, the asker's page, a redirect to the canonical URL
+    key = (question_id, head.version, request.full_path, page_cache.member_facts(question_id, now))
+    kept = cache.get(key)
+    if kept is not None:
+        return page_cache.with_personal(kept)
+    page = _question_page(question_id, slug)
+    if isinstance(page, str) and (kept := page_cache.without_personal(page)) is not None:
+        cache.put(key, kept)
     return page
 
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import select, update
+from sqlalchemy import DateTime, Integer, cast, literal, null, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import audit, badges, permissions, reputation, settings, signals, validation
@@ -25,6 +25,7 @@ from app.models import (
     Tag,
 )
 from app.moderation import holds
+from app.moderation.services import flag_trust_rule
 from app.rendering import RenderError, render_comment, render_markdown
 from app.thread_writes import lock_row, mark_changed, set_accepted
 
@@ -489,6 +490,35 @@ def cast_vote(user, post, value, *, now, same_again_withdraws=False):
     mark_changed(post.id if kind == "question" else post.question_id)
     db.session.commit()
     return score
+
+
+def member_thread_facts(member, question_id, *, now):
+    """What a thread's page shows `member` alone, in one statement: their posts, their votes, what they may flag.
+
+    (answers they wrote, comments they wrote with whether they may still edit each, their vote on the question,
+    their votes on its answers, their standing for flagging). Hidden posts they wrote are among them: those
+    pages show them, and theirs only.
+    """
+    # The branches share columns (kind, id, value, at); PostgreSQL wants each NULL typed.
+    number, moment = cast(null(), Integer), cast(null(), DateTime)
+    rows = db.session.execute(union_all(
+        select(literal("answer").label("kind"), Answer.id.label("id"), number.label("value"), moment.label("at"))
+        .where(Answer.question_id == question_id, Answer.author_id == member.id),
+        select(literal("comment"), Comment.id, number, Comment.created_at)
+        .where(Comment.question_id == question_id, Comment.author_id == member.id),
+        select(literal("question vote"), QuestionVote.question_id, QuestionVote.value, moment)
+        .where(QuestionVote.question_id == question_id, QuestionVote.user_id == member.id),
+        select(literal("answer vote"), AnswerVote.answer_id, AnswerVote.value, moment)
+        .join(Answer, Answer.id == AnswerVote.answer_id)
+        .where(Answer.question_id == question_id, AnswerVote.user_id == member.id),
+    )).all()
+    window, rule = comment_edit_window(), flag_trust_rule()
+    return (
+        frozenset(row.id for row in rows if row.kind == "answer"),
+        frozenset((row.id, now - row.at <= window) for row in rows if row.kind == "comment"),
+        frozenset((row.kind, row.id, row.value) for row in rows if row.kind.endswith("vote")),
+        (rule, permissions.is_email_verified(member), permissions.has_earned_trust(member, rule, now=now)),
+    )
 
 
 def user_votes(user, questions=(), answers=()):

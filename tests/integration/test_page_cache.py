@@ -62,7 +62,7 @@ def test_a_deleted_question_is_gone_even_when_cached(client, make):
     assert client.get(url(question)).status_code == 404
 
 
-def test_members_never_get_a_cached_page(client, make, sign_in):
+def test_a_member_never_gets_a_visitors_page(client, make, sign_in):
     question = make.question()
     client.get(url(question))
     sign_in(make.user("reader"))
