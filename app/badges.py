@@ -128,9 +128,10 @@ def after_acceptance(accepter, question, answer, *, now):
     if accepter.id == question.author_id:  # staff accepting on the asker's behalf is not the asker's doing
         award(accepter, "scholar", now=now, question_id=question.id, answer_id=answer.id)
     accepted = db.session.scalar(
-        select(func.count()).select_from(Answer).join(Question, Question.accepted_answer_id == Answer.id)
-        .where(Answer.author_id == answer.author_id, Question.author_id != answer.author_id,
-               Question.deleted_at.is_(None)))
+        # On the answer's own question by primary key: on accepted_answer_id, every question is scanned.
+        select(func.count()).select_from(Answer).join(Question, Question.id == Answer.question_id)
+        .where(Answer.author_id == answer.author_id, Question.accepted_answer_id == Answer.id,
+               Question.author_id != answer.author_id, Question.deleted_at.is_(None)))
     if accepted >= SOLVER_ACCEPTED_ANSWERS:
         award(db.session.get(User, answer.author_id), "solver", now=now, question_id=question.id,
               answer_id=answer.id)

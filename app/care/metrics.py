@@ -251,8 +251,9 @@ def helpers(since, until, limit=10):
     Only answers that were not official count, whatever the authors' roles are now.
     """
     accepted = Counter(dict(db.session.execute(
-        select(Answer.author_id, func.count()).join(Question, Question.accepted_answer_id == Answer.id)
-        .where(Answer.created_at >= since, Answer.created_at < until, not_deleted(Answer), Answer.official.is_(False))
+        select(Answer.author_id, func.count()).join(Question, Question.id == Answer.question_id)
+        .where(Question.accepted_answer_id == Answer.id, Answer.created_at >= since, Answer.created_at < until,
+               not_deleted(Answer), Answer.official.is_(False))
         .group_by(Answer.author_id)).all()))
     votes = Counter(dict(db.session.execute(
         select(Answer.author_id, func.count()).join(AnswerVote, AnswerVote.answer_id == Answer.id)

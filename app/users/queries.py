@@ -42,8 +42,11 @@ def load_profile(user):
         select(func.count()).where(Question.author_id == user.id, visible_question).scalar_subquery(),
         select(func.count()).select_from(Answer).join(Question, Answer.question_id == Question.id)
         .where(Answer.author_id == user.id, visible_answer, visible_question).scalar_subquery(),
-        select(func.count()).select_from(Answer).join(Question, Question.accepted_answer_id == Answer.id)
-        .where(Answer.author_id == user.id, visible_answer, visible_question).scalar_subquery(),
+        # Joined on the answer's own question, by primary key (an accepted answer is always its question's):
+        # joined on accepted_answer_id instead, PostgreSQL scans every question (0.5 s at a million).
+        select(func.count()).select_from(Answer).join(Question, Question.id == Answer.question_id)
+        .where(Answer.author_id == user.id, Question.accepted_answer_id == Answer.id, visible_answer,
+               visible_question).scalar_subquery(),
     )).one()
     questions = db.session.scalars(
         select(Question).where(Question.author_id == user.id, visible_question)
