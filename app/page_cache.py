@@ -1,4 +1,4 @@
-"""A small in-process cache of rendered pages for visitors, who are most of the audience."""
+"""A small in-process cache of rendered pages: visitors' pages, and members' thread pages minus what is theirs."""
 import functools
 import secrets
 import threading

@@ -210,6 +210,8 @@ def seed(rng):
                 if number == 11:
                     accept_answer(asker, answer, now=utcnow())
 
+            # A member who only reads the thread, as most members do: the page kept for every such member.
+            reader = register("reader", "reader@example.com", "bench-password-1", now=utcnow())
             counts = {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
                       for model in (User, Question, Answer, Comment, QuestionVote, AnswerVote, Tag)}
             tag = "x200"
@@ -219,7 +221,8 @@ def seed(rng):
             urls = {
                 "ceiling": "/bench/ping",
                 "question (30 answers)": question_path,
-                "question, signed in": (question_path, {"Cookie": member_cookie(app, members[5])}),
+                "question, signed in": (question_path, {"Cookie": member_cookie(app, members[5])}),  # an answerer
+                "question, signed-in reader": (question_path, {"Cookie": member_cookie(app, reader)}),
                 "home list": "/",
                 "tab newest": "/?tab=newest",
                 "tab votes": "/?tab=votes",
@@ -235,6 +238,8 @@ def seed(rng):
                 "feed: question": f"/feeds/questions/{target.id}.atom",
                 "sitemap index": "/sitemap.xml",
                 "sitemap: questions": "/sitemap-questions-1.xml",
+                # Measured again last: the first measure can still see the seeding's load and cold workers.
+                "ceiling, again": "/bench/ping",
             }
             return urls, ", ".join(f"{count} {table}" for table, count in counts.items())
         finally:
@@ -472,8 +477,9 @@ def run_engine(engine, workdir, client, duration, concurrency):
 
 
 def print_table(rows):
-    """One line per URL, the ceiling first."""
-    ceiling, ceiling_cpu_ms = rows[0][3].rate, rows[0][4]
+    """One line per URL; the shares are of the better of the ceiling's two measures (first and last)."""
+    ceilings = [row for row in rows if row[1] == "/bench/ping"]
+    ceiling, ceiling_cpu_ms = max(row[3].rate for row in ceilings), min(row[4] for row in ceilings)
     print(f"\n{'page':<28} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'% ceiling':>9} {'CPU ms':>7} {'% by CPU':>8} "
           f"{'KB':>5} {'errors':>6}  URL")
     for label, path, size, result, cpu_ms in rows:
