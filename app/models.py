@@ -238,7 +238,8 @@ class Answer(db.Model):
     """An answer to a question."""
 
     __tablename__ = "answers"
-    __table_args__ = (NEVER_REUSE_IDS,)
+    # By creation time: the care sweep's reminders look up a day of answers.
+    __table_args__ = (Index("ix_answers_created_at", "created_at"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)

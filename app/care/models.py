@@ -262,4 +262,4 @@ class CareReminder(db.Model):
 
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), primary_key=True)
     number: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(index=True)  # the sweep finds a day's reminders by it

@@ -437,10 +437,6 @@ def _remind(now, batch_size, result):
     if most <= 0:
         return 0
     window = (now - 2 * every, now - every)  # when the last event (first answer, last reminder) must fall
-    first_answer = (select(Answer.question_id, func.min(Answer.created_at).label("at"))
-                    .where(not_deleted(Answer)).group_by(Answer.question_id).subquery())
-    sent = (select(CareReminder.question_id, func.count().label("n"), func.max(CareReminder.created_at).label("last"))
-            .group_by(CareReminder.question_id).subquery())
     unresolved = (public(Question), Question.closed_at.is_(None), Question.accepted_answer_id.is_(None),
                   Question.answer_count > 0, ~_exempt())
     answered = select(Answer.question_id).where(Answer.created_at > window[0], Answer.created_at <= window[1],
@@ -457,6 +453,13 @@ def _remind(now, batch_size, result):
         recent = set(db.session.scalars(
             select(Question.author_id).join(CareReminder, CareReminder.question_id == Question.id)
             .where(CareReminder.created_at > now - _REMINDERS_PER_MEMBER_EVERY)))
+        # The batch's own first answers and reminders: grouped over every row, they read all of them each batch.
+        first_answer = (select(Answer.question_id, func.min(Answer.created_at).label("at"))
+                        .where(Answer.question_id.in_(batch), not_deleted(Answer)).group_by(Answer.question_id)
+                        .subquery())
+        sent = (select(CareReminder.question_id, func.count().label("n"),
+                       func.max(CareReminder.created_at).label("last"))
+                .where(CareReminder.question_id.in_(batch)).group_by(CareReminder.question_id).subquery())
         rows = db.session.execute(
             select(Question, first_answer.c.at, func.coalesce(sent.c.n, 0), sent.c.last)
             .join(first_answer, first_answer.c.question_id == Question.id)

@@ -7,10 +7,12 @@ them all (the profile's accepted-answer count did, 0.5 s a profile).
 """
 import contextlib
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, text
 
+from app.care import sweep
 from app.clock import utcnow
 from app.extensions import db
 from app.formatting import slugify
@@ -18,9 +20,10 @@ from app.questions import services
 
 pytestmark = pytest.mark.postgres_only
 
-# The tables that grow with the community; a scan of a small one (settings, tags, leases) costs nothing.
+# The tables that grow with the community's content; a scan of a small one (settings, tags, leases) costs
+# nothing, and the care queue's own tables grow with staff's work, not with the community.
 BIG_TABLES = ("questions", "answers", "comments", "question_votes", "answer_votes", "reputation_events",
-              "badge_awards", "notifications", "follows")
+              "badge_awards", "notifications", "follows", "care_reminders", "care_exemptions")
 
 
 def explained_scans(statements):
@@ -101,4 +104,16 @@ def test_accepting_an_answer_reads_the_big_tables_through_indexes(make):
     answer = make.answer(question, make.user("answerer"))
     with selects_sent() as statements:
         services.accept_answer(asker, answer, now=utcnow())  # counts the answerer's accepted answers for a badge
+    assert explained_scans(statements) == {}
+
+
+def test_a_steady_care_sweep_reads_the_big_tables_through_indexes(make, clock):
+    # A question answered four days ago and left unresolved: the reminder step looks at it on every sweep.
+    asked = clock.now - timedelta(days=4)
+    question = make.question(now=asked)
+    make.answer(question, now=asked)
+    make.question()
+    sweep.run(clock.now)  # the first, full sweep looks at everything once (and reminds the asker)
+    with selects_sent() as statements:
+        sweep.run(clock.advance(timedelta(minutes=1)))
     assert explained_scans(statements) == {}
