@@ -85,3 +85,19 @@ def test_suggest_short_queries_limits_and_exclusion(client, community):
 
 def test_the_header_search_box_is_on_every_page(client, community):
     assert 'action="/search"' in client.get("/").get_data(as_text=True)
+
+
+def test_searches_reuse_one_searcher_until_the_index_changes(client, community, monkeypatch):
+    """Opening a searcher reads every segment (1 s of CPU at a million questions): a search must not open one."""
+    from whoosh.index import FileIndex
+
+    opened, open_searcher = [], FileIndex.searcher
+
+    def counted(self, **options):
+        opened.append(1)
+        return open_searcher(self, **options)
+
+    monkeypatch.setattr(FileIndex, "searcher", counted)
+    for query in ("battery", "pairing", "speaker", "battery+drains", "percentage"):
+        assert client.get(f"/search?q={query}").status_code == 200
+    assert len(opened) <= 1
