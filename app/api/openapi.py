@@ -11,6 +11,7 @@ from app import badges, reputation
 from app.api import bp
 from app.auth import scopes
 from app.models import CLOSE_REASONS
+from app.questions.queries import EXACT_TOTALS_BELOW, KEPT_TOTAL_SECONDS
 from app.validation import MAX_ID
 
 JSON = "application/json"
@@ -172,7 +173,10 @@ SCHEMAS = {
     "QuestionPage": {
         "type": "object", "required": ["items", "page", "pages", "total"],
         "properties": {"items": {"type": "array", "items": _ref("QuestionSummary")},
-                       "page": {"type": "integer"}, "pages": {"type": "integer"}, "total": {"type": "integer"}},
+                       "page": {"type": "integer"}, "pages": {"type": "integer"},
+                       "total": {"type": "integer", "description": (
+                           f"Exact below {EXACT_TOTALS_BELOW:,} questions; a larger total may be up to "
+                           f"{KEPT_TOTAL_SECONDS} s old (the items are always current).")}},
     },
     "SearchResults": {
         "type": "object", "required": ["items", "page", "pages", "total", "did_you_mean", "degraded"],

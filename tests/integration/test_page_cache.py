@@ -7,7 +7,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.formatting import slugify
 from app.models import Question, SearchChange, SearchLog
-from app.questions import services
+from app.questions import queries, services
 from app.search import index_sync
 from tests.integration.test_query_counts import count_queries
 
@@ -162,3 +162,29 @@ def test_a_list_rendered_while_a_write_is_in_flight_is_kept_only_briefly(client,
             client.get("/")
         assert len(statements) > 1
         transaction.rollback()
+
+
+# A list's total: exact while small; a large one is counted at most once a minute per process.
+
+
+def test_a_small_lists_total_is_exact_after_every_change(client, make):
+    make.question()
+    assert '<p class="muted">1 question</p>' in client.get("/?tab=newest").get_data(as_text=True)
+    make.question()
+    assert '<p class="muted">2 questions</p>' in client.get("/?tab=newest").get_data(as_text=True)
+
+
+def test_a_large_lists_total_is_kept_a_minute_while_the_list_itself_is_current(client, make, monkeypatch):
+    moment = [1000.0]
+    monkeypatch.setattr(queries.time, "monotonic", lambda: moment[0])
+    monkeypatch.setattr(queries, "EXACT_TOTALS_BELOW", 2)  # "large" from two questions up
+    for _ in range(2):
+        make.question()
+    assert '<p class="muted">2 questions</p>' in client.get("/?tab=newest").get_data(as_text=True)
+    newest = make.question(title="The newest question shows at once, before its total does")
+    with count_queries() as statements:
+        page = client.get("/?tab=newest").get_data(as_text=True)
+    assert newest.title in page and '<p class="muted">2 questions</p>' in page
+    assert not any("count(*)" in statement for statement in statements)
+    moment[0] += queries.KEPT_TOTAL_SECONDS + 1
+    assert '<p class="muted">3 questions</p>' in client.get("/?tab=newest").get_data(as_text=True)
