@@ -105,8 +105,9 @@ def for_visitors():
 # A member's thread page is the same for every member who stands in the same relation to the thread (the
 # posts they wrote, their votes, what they follow, what they may do), but for two personal pieces: the
 # session's form token and the header's own links (name, reputation, unread counts). A page is kept with
-# those two cut out, under a key of that relation (`member_key`), and put back together for each reader.
-# Staff, suspended members and a member with a message pending always get a fresh page.
+# those two cut out, under a key of that relation (`member_facts`), and put back together for each reader.
+# Staff, suspended members and a member with a message pending always get a fresh page (and the thread's asker:
+# see questions/routes.py).
 
 # Stand-ins for the personal pieces in a kept page: random per process, so no post can contain one.
 _TOKEN_HOLE = f"pd-token-{secrets.token_hex(16)}"
@@ -120,6 +121,17 @@ def for_members(now):
             or permissions.is_staff(current_user) or permissions.is_suspended(current_user, now=now)):
         return None
     return LanguageShelf(cache, ("member", str(get_locale()), str(get_timezone())))
+
+
+def add_member_facts(app, provider):
+    """Put `provider(member, question_id, now=)` (something hashable) in the key of every kept member thread page."""
+    app.extensions.setdefault("peerdesk_member_facts", []).append(provider)
+
+
+def member_facts(question_id, now):
+    """What a member's page of this thread depends on at `now` beyond the thread: every feature's facts about them."""
+    return tuple(provider(current_user, question_id, now=now)
+                 for provider in current_app.extensions.get("peerdesk_member_facts", ()))
 
 
 def account_nav():
@@ -232,14 +244,3 @@ def public_page(view):
         result = remember(None, lambda: view(*args, **kwargs), keep=_keepable)
         return _serve(result) if isinstance(result, _Kept) else result
     return cached_view
-
-
-def add_member_facts(app, provider):
-    """Put `provider(member, question_id, now=)` (something hashable) in the key of every kept member thread page."""
-    app.extensions.setdefault("peerdesk_member_facts", []).append(provider)
-
-
-def member_facts(question_id, now):
-    """What a member's page of this thread depends on at `now` beyond the thread: every feature's facts about them."""
-    return tuple(provider(current_user, question_id, now=now)
-                 for provider in current_app.extensions.get("peerdesk_member_facts", ()))

@@ -495,9 +495,9 @@ def cast_vote(user, post, value, *, now, same_again_withdraws=False):
 def member_thread_facts(member, question_id, *, now):
     """What a thread's page shows `member` alone, in one statement: their posts, their votes, what they may flag.
 
-    (answers they wrote, comments they wrote with whether they may still edit each, their vote on the question,
-    their votes on its answers, their standing for flagging). Hidden posts they wrote are among them: those
-    pages show them, and theirs only.
+    Returns the answers they wrote, the comments they wrote with whether they may still edit each, their votes
+    on the question and its answers, and their standing for flagging. Hidden posts they wrote are among them:
+    their pages show them, and no one else's do.
     """
     # The branches share columns (kind, id, value, at); PostgreSQL wants each NULL typed.
     number, moment = cast(null(), Integer), cast(null(), DateTime)
