@@ -6,8 +6,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as pgettext_l
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.exceptions import NotFound, must_exist
 from app.extensions import db
@@ -51,23 +51,18 @@ KEPT_TOTAL_SECONDS = 60
 
 
 def paginate_questions(tab, tag, page, per_page):
-    """One page of a question list, with its total (two queries at most, plus one for tags)."""
-    query = question_list_query(tab, tag)
-    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False, count=False)
-    pagination.total = _list_total(query, (tab, tag.id if tag is not None else None))
-    return pagination
-
-
-def _list_total(query, key):
-    """How many questions `query` lists: counted, or a large count kept less than KEPT_TOTAL_SECONDS ago."""
+    """One page of a question list, with its total: counted, or a large count kept less than KEPT_TOTAL_SECONDS ago."""
     kept = current_app.extensions.setdefault("peerdesk_list_totals", {})
+    key = (tab, tag.id if tag is not None else None)
     expires, total = kept.get(key, (0, None))
-    if time.monotonic() < expires:
-        return total
-    total = db.session.scalar(select(func.count()).select_from(query.options(lazyload("*")).order_by(None).subquery()))
-    if total >= EXACT_TOTALS_BELOW:
-        kept[key] = (time.monotonic() + KEPT_TOTAL_SECONDS, total)
-    return total
+    count = time.monotonic() >= expires
+    pagination = db.paginate(question_list_query(tab, tag), page=page, per_page=per_page, error_out=False,
+                             count=count)
+    if not count:
+        pagination.total = total
+    elif pagination.total >= EXACT_TOTALS_BELOW:
+        kept[key] = (time.monotonic() + KEPT_TOTAL_SECONDS, pagination.total)
+    return pagination
 
 
 def get_question_or_404(question_id, viewer=None):

@@ -85,10 +85,11 @@ def tagged(name):
 @bp.get("/questions/<id:question_id>/<slug>")
 def show(question_id, slug=None):
     """The thread: question, accepted answer first, answers by score, comments, answer form."""
+    now = request_now()
     if (cache := page_cache.for_visitors()) is not None:
         page = _visitor_page(cache, question_id, slug)
-    elif (cache := page_cache.for_members(request_now())) is not None:
-        page = _member_page(cache, question_id, slug, request_now())
+    elif (cache := page_cache.for_members(now)) is not None:
+        page = _member_page(cache, question_id, slug, now)
     else:
         page = _question_page(question_id, slug)
     if isinstance(page, str):
